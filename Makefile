@@ -1,0 +1,50 @@
+# The two set-up commands: `make run` and `make test`. Both install missing
+# Debian packages first (scripts/setup-deps.sh), then configure and build.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CMAKE_FLAGS ?=
+# CI turns warnings into errors.
+ifneq ($(CI),)
+CMAKE_FLAGS += -DSOM_WERROR=ON
+endif
+SOM = $(BUILD)/som
+
+.PHONY: all deps test-deps build build-asan run test test-unit test-asan bench clean
+
+all: build
+
+deps:
+	@scripts/setup-deps.sh
+
+test-deps:
+	@scripts/setup-deps.sh --test
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: test-deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSOM_ASAN=ON -DSOM_UBSAN=ON \
+		-DSOM_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# The main job: train a map on bundled data and show what it learned.
+run: build
+	@scripts/run-demo.sh $(SOM)
+
+# Every test, in an optimised build and again under ASan + UBSan.
+test: test-deps build test-unit test-asan
+
+test-unit: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@$(BUILD)/bench/som_bench
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) out

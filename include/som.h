@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * som.h — libsom, self-organizing maps (Kohonen maps) in C.
+ *
+ * This header is the manual. What is not in this file is not API.
+ *
+ * ---------------------------------------------------------------------------
+ * Introduction
+ * ---------------------------------------------------------------------------
+ * A self-organizing map is a grid of units, each holding a weight vector (a
+ * "codebook" row) of the same length as the data. Training pulls the unit that
+ * best matches a sample (its best-matching unit, BMU) and the units around it
+ * on the grid towards the sample, so that nearby units come to describe
+ * similar data. libsom trains maps from tables of samples, saves and loads
+ * them, finds the BMU of complete or incomplete vectors, fills missing fields
+ * from the map, and measures the map's quality.
+ *
+ * The library is organised in one object per concept:
+ *
+ *   som_data    a table of samples: n_samples x dim floats, an optional mask of
+ *               present values, column titles and optional row labels.
+ *   som_grid    the shape of the map: rows x cols, rectangular or hexagonal,
+ *               flat sheet or toroid. A plain struct.
+ *   som_map     a map: grid, codebook, column titles, per-column scaling and
+ *               the training history. What `som_map_save` writes.
+ *   som_trainer one training run over a map and a data set; it can stop and
+ *               continue, and reports progress through one callback.
+ *
+ * A worked example — train a 10x10 hexagonal map and find a BMU:
+ *
+ *     som_error err; som_data *data = NULL; som_map *map = NULL;
+ *     if (som_data_read("iris.csv", NULL, &data, &err) != SOM_OK) goto fail;
+ *     som_grid grid = { 10, 10, SOM_HEX, 0 };
+ *     if (som_map_new(&grid, som_data_dim(data), &map, &err) != SOM_OK) goto fail;
+ *     som_map_set_titles_from(map, data);
+ *     som_map_fit_scaling(map, data, SOM_SCALE_ZSCORE, &err);
+ *     som_train_opts opts; som_train_opts_init(&opts);
+ *     opts.algorithm = SOM_BATCH; opts.epochs = 20; opts.seed = 42;
+ *     if (som_map_train(map, data, &opts, &err) != SOM_OK) goto fail;
+ *     size_t unit; double dist;
+ *     som_map_bmu(map, som_data_row(data, 0), NULL, &unit, &dist);
+ *     som_map_save(map, "iris.som", &err);
+ *   fail:
+ *     if (err.code) fprintf(stderr, "%s\n", err.message);
+ *     som_map_free(map); som_data_free(data);
+ *
+ * ---------------------------------------------------------------------------
+ * Conventions
+ * ---------------------------------------------------------------------------
+ * Status.   Functions that can fail return an int: SOM_OK (0) on success, a
+ *           negative SOM_E* code on failure (see SOM_ERROR_MAP). Functions
+ *           that count return the count, or a negative code.
+ * Errors.   Every fallible function takes an optional `som_error *` owned by
+ *           the caller (NULL is allowed). On failure it receives the code, a
+ *           full message, and where it applies the file, line and column
+ *           (1-based; 0 when not applicable). There is no global "last error".
+ * Units.    Vectors passed in and out are in the data's original units. The
+ *           map keeps its codebook in a scaled space (see som_map_fit_scaling)
+ *           and converts at the boundary. Distances reported (BMU distance,
+ *           quantization error) are in the scaled space, over present fields.
+ * Missing.  A mask is a `const uint8_t *` of length dim, 1 = present, and
+ *           NULL means every field is present. In a som_data, missing values
+ *           are stored as 0 and flagged in the mask; a data set with nothing
+ *           missing has no mask at all. NaN given to som_data_set_row means
+ *           missing.
+ * Sizes.    Every size and count is size_t. Samples and codebooks are float,
+ *           row-major, contiguous, 64-byte aligned; long sums run in double.
+ *
+ * Ownership. The library never keeps or frees a caller's buffer: it copies
+ * what it needs. An object returned by som_*_new, som_*_read or som_*_load is
+ * owned by the caller and freed by the matching som_*_free; every som_*_free
+ * accepts NULL. Pointers returned by getters (titles, rows, the codebook) are
+ * borrowed: valid until the next call that changes or frees the object.
+ *
+ * Thread safety. libsom has no mutable global state apart from the allocator
+ * hook (set it once, before any other call). Calls that only read a map —
+ * BMU search, quality measures, saving, the rendering layer — may run
+ * concurrently on the same map. Training, loading into, or changing a map
+ * needs exclusive access to it. Different objects may be used from different
+ * threads freely. The library itself may run OpenMP threads inside one call
+ * (the `threads` arguments and options); results do not depend on how many.
+ *
+ * ABI. The ABI is stable within a major version. Check at start-up that the
+ * header you compiled against and the library you run with agree:
+ *     if (som_version_number() / 10000 != SOM_VERSION_MAJOR) ...
+ */
+#ifndef SOM_H
+#define SOM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SOM_BUILDING) && defined(__GNUC__)
+#define SOM_API __attribute__((visibility("default")))
+#else
+#define SOM_API
+#endif
+
+/* ------------------------------------------------------------------------- */
+/* Version                                                                    */
+/* ------------------------------------------------------------------------- */
+
+#define SOM_VERSION_MAJOR 0
+#define SOM_VERSION_MINOR 1
+#define SOM_VERSION_PATCH 0
+#define SOM_VERSION_NUMBER \
+    (SOM_VERSION_MAJOR * 10000 + SOM_VERSION_MINOR * 100 + SOM_VERSION_PATCH)
+#define SOM_STRINGIFY_(x) #x
+#define SOM_STRINGIFY(x) SOM_STRINGIFY_(x)
+#define SOM_VERSION_STRING                                                    \
+    SOM_STRINGIFY(SOM_VERSION_MAJOR) "." SOM_STRINGIFY(SOM_VERSION_MINOR) "." \
+    SOM_STRINGIFY(SOM_VERSION_PATCH)
+
+/* The version of the library actually linked: SOM_VERSION_NUMBER's formula. */
+SOM_API unsigned som_version_number(void);
+/* The same as a string, "MAJOR.MINOR.PATCH". Static storage. */
+SOM_API const char *som_version_string(void);
+
+/* ------------------------------------------------------------------------- */
+/* Status codes and errors                                                    */
+/* ------------------------------------------------------------------------- */
+
+/* XX(NAME, value, description). The one table of every status code. */
+#define SOM_ERROR_MAP(XX)                                               \
+    XX(OK, 0, "success")                                                \
+    XX(EINVAL, -1, "invalid argument")                                  \
+    XX(ENOMEM, -2, "out of memory")                                     \
+    XX(EIO, -3, "input/output error")                                   \
+    XX(EFORMAT, -4, "malformed input")                                  \
+    XX(EDIM, -5, "dimensions do not match")                             \
+    XX(ECORRUPT, -6, "file is damaged (checksum or size mismatch)")     \
+    XX(EVERSION, -7, "unsupported format version")                      \
+    XX(ESTOPPED, -8, "stopped by the progress callback")                \
+    XX(ENOTSUP, -9, "not supported")                                    \
+    XX(ERANGE, -10, "value out of range")                               \
+    XX(EEMPTY, -11, "no data")
+
+typedef enum som_status {
+#define SOM_STATUS_ENUM_(name, value, text) SOM_##name = value,
+    SOM_ERROR_MAP(SOM_STATUS_ENUM_)
+#undef SOM_STATUS_ENUM_
+} som_status;
+
+/* Static description of a status code ("out of memory"); never NULL. */
+SOM_API const char *som_strerror(int code);
+/* Static name of a status code ("SOM_ENOMEM"); never NULL. */
+SOM_API const char *som_err_name(int code);
+
+/* Where and why something failed. Owned by the caller; may live on the stack.
+ * `message` is a complete sentence fragment ready to print, and already
+ * starts with "file:line:column: " when those are known. */
+typedef struct som_error {
+    int code;          /* SOM_OK or a negative SOM_E* code */
+    size_t line;       /* 1-based line in `file`, 0 when not applicable */
+    size_t column;     /* 1-based column (CSV: field number), 0 when n/a */
+    char file[256];    /* the file involved, "" when none */
+    char message[768]; /* human-readable, NUL-terminated */
+} som_error;
+
+/* Resets an error to SOM_OK with empty strings. NULL is a no-op. */
+SOM_API void som_error_clear(som_error *err);
+
+/* ------------------------------------------------------------------------- */
+/* Allocator                                                                   */
+/* ------------------------------------------------------------------------- */
+
+/* Replaces the allocator used by every libsom allocation (tests use it to
+ * inject out-of-memory). Pass NULLs to restore malloc/realloc/free. Call it
+ * before any other libsom call and never while objects from the previous
+ * allocator are alive. Not thread-safe. Returns SOM_EINVAL when only some of
+ * the three are NULL. */
+SOM_API int som_set_allocator(void *(*malloc_fn)(size_t),
+                              void *(*realloc_fn)(void *, size_t),
+                              void (*free_fn)(void *));
+
+/* ------------------------------------------------------------------------- */
+/* Data sets                                                                  */
+/* ------------------------------------------------------------------------- */
+
+typedef struct som_data som_data;
+
+#define SOM_AUTO (-1)
+
+/* CSV reading options. Initialise with som_csv_opts_init. */
+typedef struct som_csv_opts {
+    char delimiter;           /* ',' ';' '\t', or 0 to detect among them */
+    int header;               /* 1 first row is titles, 0 it is data, SOM_AUTO:
+                                 titles unless every cell is a number */
+    const char *label_column; /* title of the label column; NULL: the first
+                                 column whose first value is not a number */
+} som_csv_opts;
+
+SOM_API void som_csv_opts_init(som_csv_opts *opts);
+
+/* Reads a CSV file ("-" is standard input). Rules:
+ *  - the delimiter is detected among ',' ';' and tab from the first line,
+ *    unless opts->delimiter says; fields may be quoted ("a,b", "" escapes);
+ *    CRLF and LF line ends; UTF-8 with or without a byte-order mark;
+ *  - the first row holds the column titles (see opts->header);
+ *  - one column may hold labels (see opts->label_column); without one, a
+ *    row's label is its line number in the file (som_data_line);
+ *  - empty cells and NA, NaN, ? (any case) are missing values;
+ *  - numbers are parsed in the C locale whatever the process locale;
+ *    infinities, text in a numeric column, ragged rows, a row with no value
+ *    at all, and a file with no data row are errors;
+ *  - blank lines are skipped.
+ * Errors: SOM_EIO (cannot open/read), SOM_EFORMAT and SOM_EEMPTY with
+ * file:line:column, SOM_ENOMEM. On success *out owns a new data set. */
+SOM_API int som_data_read_csv(const char *path, const som_csv_opts *opts,
+                              som_data **out, som_error *err);
+/* The same from memory; `name` is used in messages only. */
+SOM_API int som_data_read_csv_mem(const char *buf, size_t len,
+                                  const char *name, const som_csv_opts *opts,
+                                  som_data **out, som_error *err);
+
+/* Reads a NumPy .npy file: dtype float32 or float64 (little-endian), C order,
+ * 1-D (one column) or 2-D shape. NaN values are missing; infinities are an
+ * error. Column titles are "1".."dim". Errors: SOM_EIO, SOM_EFORMAT,
+ * SOM_ENOTSUP (Fortran order, other dtypes), SOM_ENOMEM. */
+SOM_API int som_data_read_npy(const char *path, som_data **out,
+                              som_error *err);
+SOM_API int som_data_read_npy_mem(const void *buf, size_t len,
+                                  const char *name, som_data **out,
+                                  som_error *err);
+
+/* Reads a data file, choosing the format by its name: ".npy" is NumPy,
+ * anything else CSV (opts may be NULL for defaults). */
+SOM_API int som_data_read(const char *path, const som_csv_opts *opts,
+                          som_data **out, som_error *err);
+
+/* Writes a data set as CSV (titles row; label column first when the data has
+ * labels; missing values as empty cells; floats with %.9g), atomically. */
+SOM_API int som_data_write_csv(const som_data *data, const char *path,
+                               som_error *err);
+
+/* A new data set of n_samples x dim zeros, all present, titles "1".."dim",
+ * no labels. n_samples and dim must be > 0. */
+SOM_API int som_data_new(size_t n_samples, size_t dim, som_data **out,
+                         som_error *err);
+SOM_API void som_data_free(som_data *data);
+
+SOM_API size_t som_data_n_samples(const som_data *data);
+SOM_API size_t som_data_dim(const som_data *data);
+/* All values, row-major n_samples x dim; missing values read as 0. */
+SOM_API const float *som_data_values(const som_data *data);
+/* Row i (dim floats). */
+SOM_API const float *som_data_row(const som_data *data, size_t i);
+/* The presence mask, n_samples x dim bytes (1 = present), or NULL when no
+ * value is missing. */
+SOM_API const uint8_t *som_data_mask(const som_data *data);
+/* Row i's mask (dim bytes), or NULL when the data set has no mask. */
+SOM_API const uint8_t *som_data_row_mask(const som_data *data, size_t i);
+/* Number of missing values in the whole data set. */
+SOM_API size_t som_data_n_missing(const som_data *data);
+/* Replaces row i. `mask` may be NULL (all present); a NaN in x also marks a
+ * value missing. Creates or drops the mask as needed. Errors: SOM_EINVAL
+ * (i out of range, infinite value), SOM_ENOMEM. */
+SOM_API int som_data_set_row(som_data *data, size_t i, const float *x,
+                             const uint8_t *mask, som_error *err);
+
+/* Column title j; never NULL. */
+SOM_API const char *som_data_title(const som_data *data, size_t j);
+SOM_API int som_data_set_title(som_data *data, size_t j, const char *title,
+                               som_error *err);
+/* Index of the column titled `title`, or -1. */
+SOM_API long som_data_find_title(const som_data *data, const char *title);
+/* Label of row i, or NULL when the data set has no label column. */
+SOM_API const char *som_data_label(const som_data *data, size_t i);
+SOM_API int som_data_set_label(som_data *data, size_t i, const char *label,
+                               som_error *err);
+/* Title of the label column, or NULL. */
+SOM_API const char *som_data_label_title(const som_data *data);
+/* The source line of row i (1-based), or i + 1 for data made in memory. */
+SOM_API size_t som_data_line(const som_data *data, size_t i);
+
+/* ------------------------------------------------------------------------- */
+/* Grid                                                                       */
+/* ------------------------------------------------------------------------- */
+
+typedef enum som_topology { SOM_RECT = 0, SOM_HEX = 1 } som_topology;
+
+/* Unit i sits at grid row i / cols, column i % cols. A rect unit (r,c) is at
+ * (c, r); a hex unit at (c + 0.5*(r odd), r*sqrt(3)/2): odd rows are shifted
+ * right by half a unit, so every inner unit has exactly 6 neighbours at
+ * distance exactly 1. A toroid wraps both axes (shortest distance); a
+ * hexagonal toroid needs an even number of rows. */
+typedef struct som_grid {
+    size_t rows, cols;
+    som_topology topology;
+    int toroid; /* 0 flat sheet, 1 toroid */
+} som_grid;
+
+/* SOM_OK when the grid is usable: rows, cols >= 1, rows*cols <= 2^31, even
+ * rows for a hex toroid. Otherwise SOM_EINVAL with a message. */
+SOM_API int som_grid_check(const som_grid *grid, som_error *err);
+SOM_API size_t som_grid_n_units(const som_grid *grid);
+/* Plane coordinates of a unit (see som_grid). */
+SOM_API void som_grid_coords(const som_grid *grid, size_t unit, double *x,
+                             double *y);
+/* Euclidean distance between two units' coordinates (wrapped on a toroid). */
+SOM_API double som_grid_distance(const som_grid *grid, size_t a, size_t b);
+/* Writes the units at grid distance 1 from `unit` (4 or fewer for rect, 6 or
+ * fewer for hex; toroids have all of them) into out[], in increasing unit
+ * order without duplicates; returns how many. */
+SOM_API size_t som_grid_neighbors(const som_grid *grid, size_t unit,
+                                  size_t out[6]);
+/* Parses "ROWSxCOLS" (e.g. "10x12"). SOM_EINVAL when malformed. */
+SOM_API int som_grid_parse(const char *text, som_grid *grid, som_error *err);
+
+/* ------------------------------------------------------------------------- */
+/* Maps                                                                       */
+/* ------------------------------------------------------------------------- */
+
+typedef struct som_map som_map;
+
+typedef enum som_scaling {
+    SOM_SCALE_NONE = 0,
+    SOM_SCALE_ZSCORE = 1, /* (x - mean) / standard deviation */
+    SOM_SCALE_MINMAX = 2  /* (x - min) / (max - min) */
+} som_scaling;
+
+/* A new map with a zero codebook, titles "1".."dim", no scaling and an empty
+ * history. Errors: SOM_EINVAL (bad grid, dim 0), SOM_ENOMEM. */
+SOM_API int som_map_new(const som_grid *grid, size_t dim, som_map **out,
+                        som_error *err);
+/* A deep copy. */
+SOM_API int som_map_clone(const som_map *map, som_map **out, som_error *err);
+SOM_API void som_map_free(som_map *map);
+
+SOM_API const som_grid *som_map_grid(const som_map *map);
+SOM_API size_t som_map_dim(const som_map *map);
+SOM_API size_t som_map_n_units(const som_map *map);
+/* The codebook, n_units x dim floats, in the map's scaled space. */
+SOM_API const float *som_map_codebook(const som_map *map);
+/* Replaces the codebook (n_units x dim floats, in the scaled space). */
+SOM_API void som_map_set_codebook(som_map *map, const float *codebook);
+/* Unit `unit`'s weights in original units (dim floats written to out). */
+SOM_API void som_map_unit_weights(const som_map *map, size_t unit, float *out);
+
+SOM_API const char *som_map_title(const som_map *map, size_t j);
+SOM_API int som_map_set_title(som_map *map, size_t j, const char *title,
+                              som_error *err);
+/* Copies every column title of `data` (dims must agree: SOM_EDIM). */
+SOM_API int som_map_set_titles_from(som_map *map, const som_data *data);
+/* Index of the column titled `title`, or -1. */
+SOM_API long som_map_find_title(const som_map *map, const char *title);
+
+/* Arranges `data`'s columns as the map's fields, for recognition and
+ * prediction on files whose columns differ from the training file's:
+ *  - when every map title that appears among the data's titles is matched
+ *    by name (at least one must be), the result has the map's fields in the
+ *    map's order; a field the data lacks is missing in every row (so
+ *    som_map_predict fills it), and data columns the map lacks are dropped;
+ *  - when no title matches and the column counts are equal, columns are
+ *    taken by position (titles are then the map's);
+ *  - otherwise SOM_EDIM, naming both column counts.
+ * Labels and source lines are kept. *out is a new data set. */
+SOM_API int som_map_align_data(const som_map *map, const som_data *data,
+                               som_data **out, som_error *err);
+
+/* Fits per-column scaling to `data` (present values only) and stores it in
+ * the map; it also records each column's min and max (som_map_field_range).
+ * A constant column gets scale 1. Must be called before training: it does
+ * not convert an existing codebook. Errors: SOM_EDIM, SOM_EEMPTY (a column
+ * with no value), SOM_ENOMEM. */
+SOM_API int som_map_fit_scaling(som_map *map, const som_data *data,
+                                som_scaling kind, som_error *err);
+SOM_API som_scaling som_map_scaling(const som_map *map);
+/* scaled = (x - offset[j]) / factor[j]. Both arrays have dim entries. */
+SOM_API const double *som_map_scale_offset(const som_map *map);
+SOM_API const double *som_map_scale_factor(const som_map *map);
+/* Converts one row between original units and the scaled space. In-place
+ * (in == out) is allowed. NaN stays NaN. */
+SOM_API void som_map_scale_row(const som_map *map, const float *in, float *out);
+SOM_API void som_map_unscale_row(const som_map *map, const float *in,
+                                 float *out);
+/* The min and max of column j over the data the map was fitted or trained
+ * on, in original units. Before any fit, the codebook's own range. */
+SOM_API void som_map_field_range(const som_map *map, size_t j, double *min,
+                                 double *max);
+
+/* ------------------------------------------------------------------------- */
+/* Training                                                                   */
+/* ------------------------------------------------------------------------- */
+
+typedef enum som_algorithm {
+    SOM_ONLINE = 0, /* one sample at a time (the seeds' rule) */
+    SOM_BATCH = 1   /* Kohonen's batch map */
+} som_algorithm;
+
+typedef enum som_init {
+    SOM_INIT_RANDOM = 0, /* uniform inside each column's min..max (MQL5) */
+    SOM_INIT_PCA = 1,    /* the plane of the first two principal components */
+    SOM_INIT_SAMPLE = 2, /* random rows of the data */
+    SOM_INIT_KEEP = 3    /* keep the codebook the map already has */
+} som_init;
+
+/* How the radius sigma and the rate alpha change with the step k = 0..N-1
+ * (samples for online training, passes for batch), t = k / max(N-1, 1):
+ *   LINEAR   sigma = R0 + (R1-R0) t            alpha = A0 + (A1-A0) t
+ *   EXP      sigma = R0 (R1/R0)^t              alpha = A0 (A1/A0)^t
+ *   INVERSE  sigma = R0 + (R1-R0) t            alpha = A / (k + B)
+ *            with A = inverse_a, B = inverse_b; when either is 0, B = N/100
+ *            (at least 1) and A = A0 B, so that alpha starts at A0
+ *   MQL      the MQL5 lineage: sigma = R0 exp(-k/lambda), lambda = N/ln R0
+ *            (sigma = R0 when R0 <= 1); alpha = A0 for k = 0 and
+ *            A0 exp(-(k-1)/N) after; the neighbourhood is a gaussian cut at
+ *            sigma (units with d < sigma), whatever `neighborhood` says. */
+typedef enum som_schedule {
+    SOM_SCHEDULE_LINEAR = 0,
+    SOM_SCHEDULE_EXP = 1,
+    SOM_SCHEDULE_INVERSE = 2,
+    SOM_SCHEDULE_MQL = 3
+} som_schedule;
+
+/* h(d, sigma) for a unit at grid distance d from the winner:
+ *   GAUSSIAN      exp(-d^2 / (2 sigma^2))
+ *   CUTGAUSS      the gaussian where d <= sigma, else 0
+ *   BUBBLE        1 where d <= sigma, else 0
+ *   EPANECHNIKOV  max(0, 1 - d^2 / sigma^2)
+ * With sigma = 0 only the winner (d = 0) has h = 1. */
+typedef enum som_neighborhood {
+    SOM_NEIGHBORHOOD_GAUSSIAN = 0,
+    SOM_NEIGHBORHOOD_CUTGAUSS = 1,
+    SOM_NEIGHBORHOOD_BUBBLE = 2,
+    SOM_NEIGHBORHOOD_EPANECHNIKOV = 3
+} som_neighborhood;
+
+/* What the progress callback receives. */
+typedef struct som_progress {
+    size_t step, n_steps;   /* training steps done and planned: samples for
+                               online training, passes for batch */
+    size_t pass, n_passes;  /* whole passes done and planned */
+    double sigma, alpha;    /* radius and rate of the last step */
+    double qe, te;          /* quality after the last completed pass when
+                               measured (quality_every), else NaN */
+    int end_of_pass;        /* 1 when this report closes a pass */
+    const som_map *map;     /* the map in training; read-only in the callback */
+} som_progress;
+
+/* Return 0 to go on, non-zero to stop training cleanly. */
+typedef int (*som_progress_fn)(const som_progress *progress, void *ctx);
+
+typedef struct som_train_opts {
+    som_algorithm algorithm;        /* default SOM_BATCH */
+    size_t epochs;                  /* passes over the data (default 10) */
+    size_t iterations;              /* online only: single-sample steps; when
+                                       non-zero it overrides epochs (MQL5) */
+    som_init init;                  /* default SOM_INIT_PCA */
+    double radius0, radius1;        /* sigma start/end in grid units; a
+                                       negative radius0 means max(rows,cols)/2,
+                                       a negative radius1 means 1 (MQL: 0) */
+    double rate0, rate1;            /* alpha start/end (online); default 0.5
+                                       and 0.01; MQL uses rate0 (0.1 default
+                                       when rate0 < 0) */
+    double inverse_a, inverse_b;    /* A and B of SOM_SCHEDULE_INVERSE */
+    som_schedule schedule;          /* default SOM_SCHEDULE_EXP */
+    som_neighborhood neighborhood;  /* default gaussian */
+    double neighbor_rate;           /* beta: the winner moves by alpha, every
+                                       other unit by alpha*beta*h (default 1) */
+    uint64_t seed;                  /* every random choice (default 1) */
+    int threads;                    /* 0: all cores */
+    size_t quality_every;           /* measure QE/TE every this many passes
+                                       into the history (default 1, 0 = only
+                                       before and after training) */
+    som_progress_fn progress;       /* may be NULL */
+    void *progress_ctx;
+    size_t progress_every;          /* online: also report every this many
+                                       steps (0 = only at pass ends) */
+} som_train_opts;
+
+/* Fills opts with the defaults above. */
+SOM_API void som_train_opts_init(som_train_opts *opts);
+
+/* Initialises the map's codebook from `data` (original units; scaled with
+ * the map's scaling). SOM_INIT_PCA falls back to SOM_INIT_RANDOM when the
+ * data has fewer than 2 columns or samples. Errors: SOM_EDIM, SOM_EEMPTY,
+ * SOM_EINVAL, SOM_ENOMEM. */
+SOM_API int som_map_init(som_map *map, const som_data *data, som_init method,
+                         uint64_t seed, som_error *err);
+
+/* One training run. Created from a map (borrowed, must outlive the trainer
+ * and not be used elsewhere while training) and data (borrowed likewise).
+ * som_trainer_new initialises the codebook (opts->init) and measures the
+ * starting quality. */
+typedef struct som_trainer som_trainer;
+
+SOM_API int som_trainer_new(som_map *map, const som_data *data,
+                            const som_train_opts *opts, som_trainer **out,
+                            som_error *err);
+/* Trains until the end, or until the callback asks to stop (SOM_ESTOPPED,
+ * the map consistent and training resumable by calling run again), or until
+ * max_steps more steps have run (0 = no limit; returns SOM_OK, check
+ * som_trainer_done). */
+SOM_API int som_trainer_run(som_trainer *trainer, size_t max_steps,
+                            som_error *err);
+/* 1 when every planned step has run. */
+SOM_API int som_trainer_done(const som_trainer *trainer);
+/* Steps done so far and planned (samples for online, passes for batch). */
+SOM_API size_t som_trainer_step(const som_trainer *trainer);
+SOM_API size_t som_trainer_n_steps(const som_trainer *trainer);
+SOM_API void som_trainer_free(som_trainer *trainer);
+
+/* Convenience: som_trainer_new + som_trainer_run + som_trainer_free. */
+SOM_API int som_map_train(som_map *map, const som_data *data,
+                          const som_train_opts *opts, som_error *err);
+
+/* The settings of the map's last training (its callback fields are NULL),
+ * or NULL for a map never trained. */
+SOM_API const som_train_opts *som_map_train_settings(const som_map *map);
+
+/* One entry of the training history: the map's quality after `pass` passes
+ * (pass 0 = after initialisation). */
+typedef struct som_history {
+    size_t pass;
+    double sigma, alpha; /* at the end of that pass (NaN for pass 0) */
+    double qe, te;
+} som_history;
+
+SOM_API size_t som_map_history_len(const som_map *map);
+SOM_API const som_history *som_map_history(const som_map *map);
+
+/* ------------------------------------------------------------------------- */
+/* Recognition                                                                */
+/* ------------------------------------------------------------------------- */
+
+/* The best-matching unit of one vector x (dim floats, original units): the
+ * unit with the smallest squared Euclidean distance over the fields present
+ * in `mask` (NULL: all fields; this is the MQL5 BestMatchingNode with a byte
+ * map). Ties go to the lowest unit index. *dist (may be NULL) receives the
+ * Euclidean distance in the scaled space. Errors: SOM_EINVAL (no field
+ * present, NULL pointers), SOM_ENOMEM. */
+SOM_API int som_map_bmu(const som_map *map, const float *x,
+                        const uint8_t *mask, size_t *unit, double *dist);
+/* The same comparing only fields 0..n_fields-1 (the MQL5 BestMatchingNode
+ * with a dimension cut-off); equal to a mask of the first n_fields fields. */
+SOM_API int som_map_bmu_first(const som_map *map, const float *x,
+                              size_t n_fields, size_t *unit, double *dist);
+
+/* BMUs of every row of `data` (original units) through the blocked GEMM
+ * path. units[n_samples] receives the BMU; dist (may be NULL) the Euclidean
+ * distance in the scaled space; second (may be NULL) the second-best unit.
+ * `threads` 0 = all cores. Errors: SOM_EDIM, SOM_EINVAL (a row with no
+ * present field), SOM_ENOMEM. */
+SOM_API int som_map_bmus(const som_map *map, const som_data *data,
+                         size_t *units, float *dist, size_t *second,
+                         int threads, som_error *err);
+
+/* Fills each row's missing fields (and the fields flagged in `unknown`, dim
+ * bytes, 1 = treat as missing, may be NULL) from its BMU, found over the
+ * other fields, in original units. The data's mask is cleared for filled
+ * fields. If units is not NULL it receives each row's BMU. Errors as
+ * som_map_bmus. */
+SOM_API int som_map_predict(const som_map *map, som_data *data,
+                            const uint8_t *unknown, size_t *units, int threads,
+                            som_error *err);
+
+/* ------------------------------------------------------------------------- */
+/* Quality                                                                    */
+/* ------------------------------------------------------------------------- */
+
+typedef struct som_quality {
+    double qe;        /* quantization error: mean Euclidean distance from each
+                         sample to its BMU, scaled space, present fields */
+    double te;        /* topographic error: share of samples whose best and
+                         second-best units are not grid neighbours (d <= 1) */
+    size_t n_samples;
+    size_t n_units;
+    size_t units_hit; /* units that are the BMU of at least one sample */
+    size_t max_hits;  /* the most samples any one unit holds */
+} som_quality;
+
+/* Measures quality; hits (may be NULL) receives n_units counts. */
+SOM_API int som_map_quality(const som_map *map, const som_data *data,
+                            som_quality *quality, size_t *hits, int threads,
+                            som_error *err);
+/* U-matrix: for each unit the mean distance (scaled space) from its weights
+ * to those of its grid neighbours; out has n_units entries. */
+SOM_API void som_map_umatrix(const som_map *map, double *out);
+/* Majority label of each unit's samples (ties: the label that sorts first);
+ * out[n_units] receives borrowed pointers into data's labels, or NULL for a
+ * unit with no sample. `units` are the rows' BMUs (from som_map_bmus). Data
+ * without labels: SOM_EINVAL. */
+SOM_API int som_map_unit_labels(const som_map *map, const som_data *data,
+                                const size_t *units, const char **out,
+                                som_error *err);
+
+/* ------------------------------------------------------------------------- */
+/* Files                                                                      */
+/* ------------------------------------------------------------------------- */
+
+/* Saves the map in libsom's native format (doc/FORMAT.md): little-endian,
+ * magic and version, every setting, titles, scaling, history and the float32
+ * codebook, CRC-32 at the end. Atomic: the file appears complete or not at
+ * all, and an existing file survives a failed save. Errors: SOM_EIO. */
+SOM_API int som_map_save(const som_map *map, const char *path, som_error *err);
+/* The same bytes into a buffer allocated with the libsom allocator; free it
+ * with som_free. */
+SOM_API int som_map_save_mem(const som_map *map, void **buf, size_t *len,
+                             som_error *err);
+/* Loads a native map, checking every size against the file length before
+ * allocating and the CRC-32; every defect is named. Errors: SOM_EIO,
+ * SOM_EFORMAT, SOM_ECORRUPT, SOM_EVERSION, SOM_ENOMEM. */
+SOM_API int som_map_load(const char *path, som_map **out, som_error *err);
+SOM_API int som_map_load_mem(const void *buf, size_t len, const char *name,
+                             som_map **out, som_error *err);
+/* Frees memory that libsom allocated for the caller (som_map_save_mem). */
+SOM_API void som_free(void *ptr);
+
+/* Atomic output files, for every writer in and on top of libsom: write to a
+ * temporary file beside `path`, then som_outfile_commit flushes, fsyncs and
+ * renames it into place; som_outfile_abort (or a failed commit) removes the
+ * temporary and leaves any old file untouched. "-" means standard output
+ * (no atomicity). */
+typedef struct som_outfile som_outfile;
+SOM_API int som_outfile_open(const char *path, som_outfile **out,
+                             som_error *err);
+/* The stream to write to; owned by the outfile. */
+SOM_API FILE *som_outfile_stream(som_outfile *f);
+SOM_API int som_outfile_commit(som_outfile *f, som_error *err);
+SOM_API void som_outfile_abort(som_outfile *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SOM_H */

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/* internal.h — what the core's files share. Never installed. */
+#ifndef SOM_INTERNAL_H
+#define SOM_INTERNAL_H
+
+#include "som.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__)
+#define SOM_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#define SOM_UNUSED __attribute__((unused))
+#else
+#define SOM_PRINTF(fmt, args)
+#define SOM_UNUSED
+#endif
+
+#define SOM_ALIGN 64
+
+/* ---- allocation (alloc.c): every allocation goes through the hook ------- */
+void *som__malloc(size_t size);
+void *som__calloc(size_t n, size_t size); /* checks n*size overflow */
+void *som__realloc(void *ptr, size_t size);
+void som__free(void *ptr);
+/* 64-byte aligned; free with som__aligned_free. Zeroed. Checks overflow. */
+void *som__aligned_calloc(size_t n, size_t size);
+void som__aligned_free(void *ptr);
+char *som__strdup(const char *s);
+/* n * size without overflow; false when it would overflow. */
+bool som__mul_ok(size_t n, size_t size, size_t *out);
+
+/* ---- errors (error.c) --------------------------------------------------- */
+/* Fills err (when not NULL) and returns code. */
+int som__error(som_error *err, int code, const char *fmt, ...) SOM_PRINTF(3, 4);
+/* The same with a place: message becomes "file:line:column: ..." (line or
+ * column 0 are left out). */
+int som__error_at(som_error *err, int code, const char *file, size_t line,
+                  size_t column, const char *fmt, ...) SOM_PRINTF(6, 7);
+int som__error_oom(som_error *err);
+
+/* Report once, then propagate. */
+#define SOM_RETURN_IF(cond, err, code, ...)               \
+    do {                                                  \
+        if (cond) return som__error((err), (code), __VA_ARGS__); \
+    } while (0)
+
+/* ---- random numbers (rng.c): xoshiro256**, seeded by splitmix64 --------- */
+typedef struct som_rng {
+    uint64_t s[4];
+} som_rng;
+
+void som__rng_seed(som_rng *rng, uint64_t seed);
+uint64_t som__rng_next(som_rng *rng);
+/* Uniform in [0, 1) with 53 random bits. */
+double som__rng_uniform(som_rng *rng);
+/* Uniform integer in [0, n), n > 0, without modulo bias. */
+uint64_t som__rng_below(som_rng *rng, uint64_t n);
+/* perm[0..n) becomes a uniformly random permutation of its contents. */
+void som__rng_shuffle(som_rng *rng, size_t *perm, size_t n);
+
+/* ---- grid (grid.c) ------------------------------------------------------ */
+/* Squared distance between units a and b, exact in double (hex rows are
+ * sqrt(3)/2 apart, so dy^2 = 3/4 dr^2 is computed without the root). */
+double som__grid_dist2(const som_grid *grid, size_t a, size_t b);
+
+/* Squared grid distances by offset, so that the distance from a winner to
+ * every unit is a table look-up, never an n_units^2 matrix. Index with
+ * som__dist_table_get. */
+typedef struct som_dist_table {
+    size_t rows, cols;
+    size_t span_r, span_c; /* 2*rows-1, 2*cols-1 */
+    double *d2;            /* [2 parities][span_r][span_c] */
+} som_dist_table;
+
+int som__dist_table_init(som_dist_table *t, const som_grid *grid,
+                         som_error *err);
+void som__dist_table_free(som_dist_table *t);
+static inline double som__dist_table_get(const som_dist_table *t,
+                                         size_t from_r, size_t from_c,
+                                         size_t to_r, size_t to_c)
+{
+    size_t dr = to_r + t->rows - 1 - from_r;
+    size_t dc = to_c + t->cols - 1 - from_c;
+    return t->d2[((from_r & 1) * t->span_r + dr) * t->span_c + dc];
+}
+
+/* ---- data (data.c, csv.c, npy.c) --------------------------------------- */
+struct som_data {
+    size_t n, dim;
+    float *x;          /* n*dim, aligned; missing values are 0 */
+    uint8_t *mask;     /* n*dim, 1 = present; NULL when nothing is missing */
+    size_t n_missing;
+    char **titles;     /* dim strings */
+    char **labels;     /* n strings, or NULL */
+    char *label_title; /* or NULL */
+    size_t *lines;     /* n source lines, or NULL (then line = i + 1) */
+};
+
+/* An empty data set of n x dim (n may be 0 while it is being filled by a
+ * reader); titles "1".."dim". */
+int som__data_alloc(size_t n, size_t dim, som_data **out, som_error *err);
+
+/* ---- maps (map.c) ------------------------------------------------------- */
+struct som_map {
+    som_grid grid;
+    size_t dim, n_units;
+    float *codebook; /* n_units*dim, aligned, scaled space */
+    char **titles;   /* dim */
+    som_scaling scaling;
+    double *offset;  /* dim: scaled = (x - offset) / factor */
+    double *factor;  /* dim */
+    double *fmin, *fmax; /* dim: data range in original units */
+    bool have_range;
+    bool trained;
+    som_train_opts settings; /* callbacks NULL */
+    som_history *history;
+    size_t n_history, cap_history;
+};
+
+int som__map_history_push(som_map *map, const som_history *h, som_error *err);
+void som__map_history_clear(som_map *map);
+
+/* Scaled view of a data set: x points to the data's own values when the map
+ * has no scaling, else to a scaled copy the view owns. Missing values are 0
+ * in both. */
+typedef struct som_scaled {
+    const float *x;
+    float *owned;
+    const uint8_t *mask;
+    size_t n, dim;
+} som_scaled;
+
+int som__scaled_init(som_scaled *s, const som_map *map, const som_data *data,
+                     som_error *err);
+void som__scaled_free(som_scaled *s);
+
+/* ---- BMU search (bmu.c) ------------------------------------------------- */
+/* BMUs of n scaled rows x (row-major n x dim, missing = 0, mask may be NULL)
+ * against the codebook: blocks of rows times all units through cblas_sgemm,
+ * arg-min and second best, the winner's distance recomputed exactly.
+ * dist2 (squared, may be NULL), second (may be NULL). Never allocates an
+ * n x n_units matrix. */
+int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim,
+                     const float *x, const uint8_t *mask, size_t n,
+                     size_t *units, double *dist2, size_t *second,
+                     int threads, som_error *err);
+/* Scalar reference: the BMU of one scaled row, squared distance in double.
+ * mask may be NULL. Returns n_units when no field is present. */
+size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim,
+                       const float *x, const uint8_t *mask, double *dist2);
+/* Number of OpenMP threads to use for a request (0 = all). */
+int som__threads(int requested);
+
+/* ---- training (schedule.c, init.c, train_online.c, train_batch.c,
+ *      trainer.c) ------------------------------------------------------- */
+/* Resolves defaults that depend on the grid (negative radii/rates). */
+void som__train_opts_resolve(som_train_opts *o, const som_grid *grid);
+/* sigma and alpha at step k of N under o's schedule. */
+void som__schedule(const som_train_opts *o, size_t k, size_t n_steps,
+                   double *sigma, double *alpha);
+/* h(d, sigma) from the squared distance; strict: d < sigma cut (MQL). */
+double som__neighborhood(som_neighborhood kind, bool strict, double d2,
+                         double sigma);
+
+struct som_trainer {
+    som_map *map;
+    const som_data *data;
+    som_train_opts opts;
+    som_scaled sx;        /* samples in the scaled space */
+    som_dist_table dist;  /* grid distances by offset */
+    size_t step, n_steps; /* samples (online) or passes (batch) */
+    size_t pass, n_passes;
+    som_rng rng;
+    size_t *perm;         /* online: this pass's order */
+    size_t perm_pos;      /* online: next index into perm */
+    double sigma, alpha;
+    double *h;            /* n_units scratch: neighbourhood weights */
+    /* batch scratch */
+    size_t *bmu;          /* n */
+    double *sum;          /* n_units*dim */
+    double *cnt;          /* n_units (complete data) or n_units*dim (mask) */
+};
+
+int som__online_steps(som_trainer *t, size_t n_steps, som_error *err);
+int som__batch_pass(som_trainer *t, som_error *err);
+/* Measures QE/TE of the map's current codebook on the trainer's data. */
+int som__trainer_quality(som_trainer *t, double *qe, double *te,
+                         som_error *err);
+/* PCA/random/sample initialisation on scaled samples. */
+int som__init_codebook(som_map *map, const som_scaled *sx, som_init method,
+                       uint64_t seed, som_error *err);
+
+/* ---- quality (quality.c) ------------------------------------------------ */
+/* QE and TE of scaled rows with precomputed BMUs (dist2 squared). */
+void som__quality_from_bmus(const som_grid *grid, const double *dist2,
+                            const size_t *units, const size_t *second,
+                            size_t n, double *qe, double *te);
+
+/* ---- little-endian helpers for the file formats ------------------------- */
+static inline void som__put_u32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+static inline uint32_t som__get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+static inline void som__put_u64(unsigned char *p, uint64_t v)
+{
+    som__put_u32(p, (uint32_t)v);
+    som__put_u32(p + 4, (uint32_t)(v >> 32));
+}
+static inline uint64_t som__get_u64(const unsigned char *p)
+{
+    return (uint64_t)som__get_u32(p) | (uint64_t)som__get_u32(p + 4) << 32;
+}
+
+#endif /* SOM_INTERNAL_H */
