@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h — what the `som` subcommands share: the command table's entry type,
+ * exit codes, messages, option parsing, reading data and models, JSON output
+ * and the training progress bar. Everything the program computes comes from
+ * som.h; these helpers only translate between the command line and it. */
+#ifndef SOM_CLI_H
+#define SOM_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "som.h"
+
+/* Exit status, documented in `som help` and som(1). */
+enum {
+    CLI_OK = 0,    /* success */
+    CLI_FAIL = 1,  /* failure at run time: bad data, a damaged model, I/O */
+    CLI_USAGE = 2  /* bad command line */
+};
+
+/* One subcommand. fn receives argv with argv[0] = the command's name, and
+ * returns an exit status. `som help NAME` runs fn with "--help". */
+typedef struct cli_command {
+    const char *name;
+    const char *summary; /* one line for `som help` */
+    int (*fn)(int argc, char **argv);
+} cli_command;
+
+int cmd_train(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+#ifdef SOM_HAVE_RENDER
+int cmd_render(int argc, char **argv);
+int cmd_art(int argc, char **argv);
+#endif
+
+/* ---- messages ---------------------------------------------------------- */
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define CLI_PRINTF(fmt, args)
+#endif
+
+/* "som: <message>" on stderr. */
+void cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* Prints a library error ("som: file:line:col: message") and returns
+ * CLI_FAIL. */
+int cli_fail(const som_error *err);
+/* "som CMD: <message>" and "Try 'som CMD --help'." on stderr; returns
+ * CLI_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* The usage error for an option value that does not parse. */
+int cli_bad_value(const char *cmd, const char *option, const char *arg,
+                  const char *expected);
+/* Reports what getopt_long rejected (call on '?' or ':'; the option string
+ * must start with ':'), returns CLI_USAGE. */
+int cli_getopt_error(const char *cmd, int c, char **argv);
+
+/* ---- parsing option values ---------------------------------------------- */
+
+/* Whole numbers in decimal, >= min; no sign, no trailing text. */
+bool cli_parse_size(const char *s, size_t min, size_t *out);
+bool cli_parse_u64(const char *s, uint64_t *out);
+/* A finite number in the C locale. */
+bool cli_parse_double(const char *s, double *out);
+/* "A" or "A:B"; *has_b tells which. */
+bool cli_parse_pair(const char *s, double *a, double *b, bool *has_b);
+/* The index of s in the NULL-terminated list names. */
+bool cli_parse_choice(const char *s, const char *const *names, int *out);
+/* 0 (all cores) .. 4096. */
+bool cli_parse_threads(const char *s, int *out);
+
+/* Names of the library's enums, indexed by their values, NULL-terminated;
+ * used both to parse options and to print settings. */
+extern const char *const cli_topology_names[];     /* rect hex */
+extern const char *const cli_algorithm_names[];    /* online batch */
+extern const char *const cli_init_names[];         /* random pca sample keep */
+extern const char *const cli_schedule_names[];     /* linear exp inverse mql */
+extern const char *const cli_neighborhood_names[]; /* gaussian cutgauss ... */
+extern const char *const cli_scaling_names[];      /* none zscore minmax */
+/* names[value], or "?" for a value outside the list. */
+const char *cli_name(const char *const *names, int value);
+/* "rect, hex" — the list for messages; static storage. */
+const char *cli_choices(const char *const *names);
+
+/* ---- options every command that reads data accepts ---------------------- */
+
+enum {
+    CLI_OPT_DELIMITER = 0x100,
+    CLI_OPT_HEADER,
+    CLI_OPT_NO_HEADER,
+    CLI_OPT_LABEL_COLUMN,
+    CLI_OPT_THREADS,
+    CLI_OPT_HELP,
+    CLI_OPT_LOCAL = 0x200 /* first id free for a command's own options */
+};
+
+#define CLI_DATA_LONG_OPTIONS                                             \
+    {"delimiter", required_argument, NULL, CLI_OPT_DELIMITER},            \
+    {"header", no_argument, NULL, CLI_OPT_HEADER},                        \
+    {"no-header", no_argument, NULL, CLI_OPT_NO_HEADER},                  \
+    {"label-column", required_argument, NULL, CLI_OPT_LABEL_COLUMN}
+
+#define CLI_DATA_HELP                                                          \
+    "Reading DATA (CSV, or NumPy .npy by the name; '-' is standard input):\n" \
+    "      --delimiter C     ',' ';' 'tab' (or '\\t'); detected by default\n"  \
+    "      --header          the first row is titles\n"                        \
+    "      --no-header       the first row is data (default: titles unless\n"  \
+    "                        every cell is a number)\n"                        \
+    "      --label-column NAME  the column holding row labels (default: the\n" \
+    "                        first column that is not numeric)\n"
+
+/* Handles one of CLI_DATA_LONG_OPTIONS. Returns 1 when handled, 0 when c is
+ * not a data option, -1 after printing a usage error. */
+int cli_data_option(const char *cmd, int c, const char *arg,
+                    som_csv_opts *csv);
+
+/* ---- files ------------------------------------------------------------- */
+
+/* Each prints the library's message on failure and returns CLI_FAIL, else
+ * CLI_OK. */
+int cli_read_data(const char *path, const som_csv_opts *csv, som_data **out);
+int cli_load_map(const char *path, som_map **out);
+/* Reads DATA and arranges its columns as the map's fields
+ * (som_map_align_data). */
+int cli_read_aligned(const som_map *map, const char *path,
+                     const som_csv_opts *csv, som_data **out);
+
+/* Writes a CSV field, quoted when it holds a comma, quote, CR or LF. */
+void cli_csv_field(FILE *fp, const char *s);
+
+/* ---- JSON (by hand: a few objects of numbers and strings) --------------- */
+
+/* A JSON string literal with the needed escapes; UTF-8 passes through. */
+void cli_json_string(FILE *fp, const char *s);
+/* %.9g, and null for NaN or infinity (JSON has neither). */
+void cli_json_double(FILE *fp, double v);
+
+/* ---- progress ---------------------------------------------------------- */
+
+/* The training progress bar. Drawn on stderr only when it is a terminal,
+ * at most about 6 times a second; cleared when training ends. Its callback
+ * also stops training (SOM_ESTOPPED) after an interrupt (Ctrl-C), so that an
+ * interrupted run leaves no file behind and the old model untouched. */
+typedef struct cli_progress {
+    bool draw;            /* the bar is shown */
+    bool drawn;           /* something is on the line now */
+    double start;         /* seconds, monotonic clock */
+    double last;          /* when last drawn */
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, bool enabled);
+int cli_progress_cb(const som_progress *progress, void *ctx);
+/* Erases the bar. */
+void cli_progress_end(cli_progress *p);
+
+/* Catches SIGINT and SIGTERM until cli_interrupt_release; the first one only
+ * sets a flag (see cli_progress_cb), a second one ends the program. */
+void cli_interrupt_catch(void);
+void cli_interrupt_release(void);
+bool cli_interrupted(void);
+
+/* Seconds on the monotonic clock. */
+double cli_now(void);
+
+#endif /* SOM_CLI_H */

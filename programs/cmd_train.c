@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_train.c — `som train`: read data, fit scaling, train, save atomically.
+ * The training itself is som_map_train; this file maps options onto
+ * som_train_opts and reports progress. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "Usage: som train DATA -o MODEL [OPTIONS]\n"
+    "\n"
+    "Trains a self-organizing map on the rows of DATA and saves it to MODEL\n"
+    "(libsom's .som format). A run that fails or is interrupted leaves no\n"
+    "MODEL behind, and an existing MODEL untouched.\n"
+    "\n"
+    "Output:\n"
+    "  -o, --output MODEL      the model file to write (required)\n"
+    "  -q, --quiet             no summary at the end\n"
+    "      --no-progress       no progress bar (shown only on a terminal)\n"
+    "\n"
+    "Map:\n"
+    "      --grid ROWSxCOLS    grid size (default 10x10)\n"
+    "      --topology T        rect or hex (default rect)\n"
+    "      --toroid            wrap both axes (hex needs an even row count)\n"
+    "      --scale S           per-column scaling stored in the model: none,\n"
+    "                          zscore or minmax (default zscore, because the\n"
+    "                          columns of real tables come in different units)\n"
+    "\n"
+    "Training:\n"
+    "      --algorithm A       online or batch (default batch)\n"
+    "      --epochs E          passes over the data (default 10)\n"
+    "      --iterations K      single-sample steps instead of passes\n"
+    "                          (online training only)\n"
+    "      --init I            random, pca or sample (default pca)\n"
+    "      --init-codebook FILE  start from the weights of a .som model with\n"
+    "                          the same grid and fields\n"
+    "      --radius R0[:R1]    neighbourhood radius at the start and the end,\n"
+    "                          in grid units (default max(rows,cols)/2 : 1)\n"
+    "      --rate A0[:A1]      online learning rate at the start and the end\n"
+    "                          (default 0.5 : 0.01)\n"
+    "      --schedule S        linear, exp, inverse or mql (default exp)\n"
+    "      --inverse A:B       rate A/(step+B) for the inverse schedule\n"
+    "      --neighborhood H    gaussian, cutgauss, bubble or epanechnikov\n"
+    "                          (default gaussian)\n"
+    "      --neighbor-rate B   neighbours move by rate*B*h (default 1)\n"
+    "      --quality-every N   record the errors every N passes (default 1;\n"
+    "                          0 = only before and after training)\n"
+    "      --seed S            seed of every random choice (default 1)\n"
+    "      --threads T         threads to use, 0 = all cores (default 0);\n"
+    "                          the model does not depend on it\n"
+    "\n" CLI_DATA_HELP
+    "\n"
+    "  -h, --help              show this help\n";
+
+enum {
+    OPT_GRID = CLI_OPT_LOCAL,
+    OPT_TOPOLOGY,
+    OPT_TOROID,
+    OPT_ALGORITHM,
+    OPT_EPOCHS,
+    OPT_ITERATIONS,
+    OPT_INIT,
+    OPT_INIT_CODEBOOK,
+    OPT_RADIUS,
+    OPT_RATE,
+    OPT_SCHEDULE,
+    OPT_INVERSE,
+    OPT_NEIGHBORHOOD,
+    OPT_NEIGHBOR_RATE,
+    OPT_SCALE,
+    OPT_QUALITY_EVERY,
+    OPT_SEED,
+    OPT_NO_PROGRESS
+};
+
+static const struct option long_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"grid", required_argument, NULL, OPT_GRID},
+    {"topology", required_argument, NULL, OPT_TOPOLOGY},
+    {"toroid", no_argument, NULL, OPT_TOROID},
+    {"scale", required_argument, NULL, OPT_SCALE},
+    {"algorithm", required_argument, NULL, OPT_ALGORITHM},
+    {"epochs", required_argument, NULL, OPT_EPOCHS},
+    {"iterations", required_argument, NULL, OPT_ITERATIONS},
+    {"init", required_argument, NULL, OPT_INIT},
+    {"init-codebook", required_argument, NULL, OPT_INIT_CODEBOOK},
+    {"radius", required_argument, NULL, OPT_RADIUS},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"schedule", required_argument, NULL, OPT_SCHEDULE},
+    {"inverse", required_argument, NULL, OPT_INVERSE},
+    {"neighborhood", required_argument, NULL, OPT_NEIGHBORHOOD},
+    {"neighbor-rate", required_argument, NULL, OPT_NEIGHBOR_RATE},
+    {"quality-every", required_argument, NULL, OPT_QUALITY_EVERY},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"threads", required_argument, NULL, CLI_OPT_THREADS},
+    CLI_DATA_LONG_OPTIONS,
+    {NULL, 0, NULL, 0}};
+
+/* What the command line asked for, beyond som_train_opts itself. */
+typedef struct train_args {
+    const char *data_path, *model_path, *init_codebook;
+    som_csv_opts csv;
+    som_grid grid;
+    som_scaling scaling;
+    som_train_opts opts;
+    bool quiet, progress;
+} train_args;
+
+/* Options whose value is one of a list of names. */
+static int parse_choice(const char *option, const char *arg,
+                        const char *const *names, int *out)
+{
+    if (cli_parse_choice(arg, names, out)) return CLI_OK;
+    return cli_usage("train", "%s: expected one of %s, got '%s'", option,
+                     cli_choices(names), arg);
+}
+
+static int parse_args(int argc, char **argv, train_args *a)
+{
+    const char *cmd = "train";
+    bool algorithm_set = false, epochs_set = false, init_set = false;
+    bool schedule_set = false, inverse_set = false;
+    const char *grid_text = "10x10";
+    int c, v;
+    double x, y;
+    bool has_y;
+    optind = 0; /* glibc: start afresh, whatever ran getopt before */
+    while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'o': a->model_path = optarg; break;
+        case 'q': a->quiet = true; break;
+        case 'h': fputs(usage_text, stdout); return -1;
+        case OPT_NO_PROGRESS: a->progress = false; break;
+        case OPT_GRID: grid_text = optarg; break;
+        case OPT_TOPOLOGY:
+            if (parse_choice("--topology", optarg, cli_topology_names, &v))
+                return CLI_USAGE;
+            a->grid.topology = (som_topology)v;
+            break;
+        case OPT_TOROID: a->grid.toroid = 1; break;
+        case OPT_SCALE:
+            if (parse_choice("--scale", optarg, cli_scaling_names, &v))
+                return CLI_USAGE;
+            a->scaling = (som_scaling)v;
+            break;
+        case OPT_ALGORITHM:
+            if (parse_choice("--algorithm", optarg, cli_algorithm_names, &v))
+                return CLI_USAGE;
+            a->opts.algorithm = (som_algorithm)v;
+            algorithm_set = true;
+            break;
+        case OPT_EPOCHS:
+            if (!cli_parse_size(optarg, 1, &a->opts.epochs))
+                return cli_bad_value(cmd, "--epochs", optarg,
+                                     "a whole number >= 1");
+            epochs_set = true;
+            break;
+        case OPT_ITERATIONS:
+            if (!cli_parse_size(optarg, 1, &a->opts.iterations))
+                return cli_bad_value(cmd, "--iterations", optarg,
+                                     "a whole number >= 1");
+            break;
+        case OPT_INIT: {
+            /* "keep" is what --init-codebook means; not offered by name. */
+            static const char *const names[] = {"random", "pca", "sample",
+                                                NULL};
+            if (parse_choice("--init", optarg, names, &v)) return CLI_USAGE;
+            a->opts.init = (som_init)v;
+            init_set = true;
+            break;
+        }
+        case OPT_INIT_CODEBOOK: a->init_codebook = optarg; break;
+        case OPT_RADIUS:
+            if (!cli_parse_pair(optarg, &x, &y, &has_y) || x <= 0 ||
+                (has_y && y < 0))
+                return cli_bad_value(cmd, "--radius", optarg,
+                                     "R0 > 0 or R0:R1 with R1 >= 0");
+            a->opts.radius0 = x;
+            if (has_y) a->opts.radius1 = y;
+            break;
+        case OPT_RATE:
+            if (!cli_parse_pair(optarg, &x, &y, &has_y) || x <= 0 ||
+                (has_y && y <= 0))
+                return cli_bad_value(cmd, "--rate", optarg,
+                                     "A0 > 0 or A0:A1, both > 0");
+            a->opts.rate0 = x;
+            if (has_y) a->opts.rate1 = y;
+            break;
+        case OPT_SCHEDULE:
+            if (parse_choice("--schedule", optarg, cli_schedule_names, &v))
+                return CLI_USAGE;
+            a->opts.schedule = (som_schedule)v;
+            schedule_set = true;
+            break;
+        case OPT_INVERSE:
+            if (!cli_parse_pair(optarg, &x, &y, &has_y) || !has_y || x <= 0 ||
+                y <= 0)
+                return cli_bad_value(cmd, "--inverse", optarg,
+                                     "A:B, both > 0");
+            a->opts.inverse_a = x;
+            a->opts.inverse_b = y;
+            inverse_set = true;
+            break;
+        case OPT_NEIGHBORHOOD:
+            if (parse_choice("--neighborhood", optarg, cli_neighborhood_names,
+                             &v))
+                return CLI_USAGE;
+            a->opts.neighborhood = (som_neighborhood)v;
+            break;
+        case OPT_NEIGHBOR_RATE:
+            if (!cli_parse_double(optarg, &x) || x < 0)
+                return cli_bad_value(cmd, "--neighbor-rate", optarg,
+                                     "a number >= 0");
+            a->opts.neighbor_rate = x;
+            break;
+        case OPT_QUALITY_EVERY:
+            if (!cli_parse_size(optarg, 0, &a->opts.quality_every))
+                return cli_bad_value(cmd, "--quality-every", optarg,
+                                     "a whole number >= 0");
+            break;
+        case OPT_SEED:
+            if (!cli_parse_u64(optarg, &a->opts.seed))
+                return cli_bad_value(cmd, "--seed", optarg,
+                                     "a whole number >= 0");
+            break;
+        case CLI_OPT_THREADS:
+            if (!cli_parse_threads(optarg, &a->opts.threads))
+                return cli_bad_value(cmd, "--threads", optarg,
+                                     "a whole number from 0 to 4096");
+            break;
+        case '?':
+        case ':': return cli_getopt_error(cmd, c, argv);
+        default:
+            if (cli_data_option(cmd, c, optarg, &a->csv) < 0) return CLI_USAGE;
+            break;
+        }
+    }
+
+    if (optind >= argc) return cli_usage(cmd, "no DATA file given");
+    if (argc - optind > 1)
+        return cli_usage(cmd, "one DATA file expected, got also '%s'",
+                         argv[optind + 1]);
+    a->data_path = argv[optind];
+    if (!a->model_path) return cli_usage(cmd, "no output given: -o MODEL");
+
+    /* The grid is checked here, before any data is read, so that a bad one
+     * is a usage error (exit 2) rather than a failure. */
+    som_error err;
+    som_error_clear(&err);
+    som_topology topology = a->grid.topology;
+    int toroid = a->grid.toroid;
+    if (som_grid_parse(grid_text, &a->grid, &err) != SOM_OK)
+        return cli_bad_value(cmd, "--grid", grid_text,
+                             "ROWSxCOLS, e.g. 10x12");
+    a->grid.topology = topology;
+    a->grid.toroid = toroid;
+    if (som_grid_check(&a->grid, &err) != SOM_OK)
+        return cli_usage(cmd, "--grid %s: %s", grid_text,
+                         err.message[0] ? err.message : "not a usable grid");
+
+    if (a->opts.iterations) {
+        /* Steps of one sample exist only in online training (MQL5's
+         * meaning of "iterations"). */
+        if (algorithm_set && a->opts.algorithm == SOM_BATCH)
+            return cli_usage(cmd, "--iterations counts online steps; batch "
+                                  "training counts --epochs");
+        if (epochs_set)
+            return cli_usage(cmd, "give --epochs or --iterations, not both");
+        a->opts.algorithm = SOM_ONLINE;
+    }
+    if (inverse_set) {
+        if (schedule_set && a->opts.schedule != SOM_SCHEDULE_INVERSE)
+            return cli_usage(cmd, "--inverse goes with --schedule inverse");
+        a->opts.schedule = SOM_SCHEDULE_INVERSE;
+    }
+    if (a->init_codebook) {
+        if (init_set)
+            return cli_usage(cmd, "give --init or --init-codebook, not both");
+        a->opts.init = SOM_INIT_KEEP;
+    }
+    return CLI_OK;
+}
+
+/* Puts the weights of the model in `path` into `map` as its starting
+ * codebook. The weights go through original units, so that the start is the
+ * same whatever scaling either model uses. */
+static int load_init_codebook(som_map *map, const char *path)
+{
+    som_map *src = NULL;
+    float *codebook = NULL;
+    int rc = cli_load_map(path, &src);
+    if (rc != CLI_OK) return rc;
+    const som_grid *g = som_map_grid(map), *sg = som_map_grid(src);
+    size_t dim = som_map_dim(map), n_units = som_map_n_units(map);
+    if (sg->rows != g->rows || sg->cols != g->cols) {
+        cli_error("%s: the model's grid is %zux%zu, the map's %zux%zu", path,
+                  sg->rows, sg->cols, g->rows, g->cols);
+        rc = CLI_FAIL;
+        goto done;
+    }
+    if (som_map_dim(src) != dim) {
+        cli_error("%s: the model has %zu fields, the data %zu", path,
+                  som_map_dim(src), dim);
+        rc = CLI_FAIL;
+        goto done;
+    }
+    codebook = malloc(n_units * dim * sizeof *codebook);
+    if (!codebook) {
+        cli_error("out of memory");
+        rc = CLI_FAIL;
+        goto done;
+    }
+    for (size_t i = 0; i < n_units; i++) {
+        float *w = codebook + i * dim;
+        som_map_unit_weights(src, i, w);
+        som_map_scale_row(map, w, w);
+    }
+    som_map_set_codebook(map, codebook);
+done:
+    free(codebook);
+    som_map_free(src);
+    return rc;
+}
+
+static void print_summary(const train_args *a, const som_map *map,
+                          const som_data *data, double seconds)
+{
+    const som_grid *g = som_map_grid(map);
+    const som_train_opts *s = som_map_train_settings(map);
+    size_t n_hist = som_map_history_len(map);
+    const som_history *h = som_map_history(map);
+    fprintf(stderr, "trained  %zux%zu %s%s map, %s, ", g->rows, g->cols,
+            cli_name(cli_topology_names, (int)g->topology),
+            g->toroid ? " toroid" : "",
+            cli_name(cli_algorithm_names, (int)a->opts.algorithm));
+    if (a->opts.iterations)
+        fprintf(stderr, "%zu steps", a->opts.iterations);
+    else
+        fprintf(stderr, "%zu passes", s ? s->epochs : a->opts.epochs);
+    fprintf(stderr, ", %zu samples x %zu fields, %.3g s\n",
+            som_data_n_samples(data), som_data_dim(data), seconds);
+    if (n_hist > 0)
+        fprintf(stderr, "quality  qe %.6g  te %.6g (after pass %zu)\n",
+                h[n_hist - 1].qe, h[n_hist - 1].te, h[n_hist - 1].pass);
+    fprintf(stderr, "wrote    %s\n", a->model_path);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_args a;
+    memset(&a, 0, sizeof a);
+    som_csv_opts_init(&a.csv);
+    som_train_opts_init(&a.opts);
+    a.grid.topology = SOM_RECT;
+    a.scaling = SOM_SCALE_ZSCORE;
+    a.progress = true;
+    int rc = parse_args(argc, argv, &a);
+    if (rc < 0) return CLI_OK; /* --help */
+    if (rc != CLI_OK) return rc;
+
+    som_data *data = NULL;
+    som_map *map = NULL;
+    som_error err;
+    som_error_clear(&err);
+    double start = cli_now();
+
+    rc = cli_read_data(a.data_path, &a.csv, &data);
+    if (rc != CLI_OK) goto done;
+    if (som_map_new(&a.grid, som_data_dim(data), &map, &err) != SOM_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    int status = som_map_set_titles_from(map, data);
+    if (status != SOM_OK) {
+        cli_error("%s", som_strerror(status));
+        rc = CLI_FAIL;
+        goto done;
+    }
+    if (som_map_fit_scaling(map, data, a.scaling, &err) != SOM_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (a.init_codebook) {
+        rc = load_init_codebook(map, a.init_codebook);
+        if (rc != CLI_OK) goto done;
+    }
+
+    cli_progress progress;
+    cli_progress_init(&progress, a.progress && !a.quiet);
+    a.opts.progress = cli_progress_cb;
+    a.opts.progress_ctx = &progress;
+    /* Online passes can be long: report within them too, so that the bar
+     * moves and Ctrl-C is heard. Reports do not change the result. */
+    if (a.opts.algorithm == SOM_ONLINE) a.opts.progress_every = 4096;
+    cli_interrupt_catch();
+    status = som_map_train(map, data, &a.opts, &err);
+    cli_progress_end(&progress);
+    cli_interrupt_release();
+    if (status == SOM_ESTOPPED || cli_interrupted()) {
+        cli_error("interrupted; %s not written", a.model_path);
+        rc = CLI_FAIL;
+        goto done;
+    }
+    if (status != SOM_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (som_map_save(map, a.model_path, &err) != SOM_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (!a.quiet) print_summary(&a, map, data, cli_now() - start);
+    rc = CLI_OK;
+done:
+    som_map_free(map);
+    som_data_free(data);
+    return rc;
+}
