@@ -313,7 +313,7 @@ void cli_interrupt_catch(void)
     sigemptyset(&sa.sa_mask);
     /* One-shot: a second Ctrl-C gets the default action and ends the program
      * at once, for a user who does not want to wait for the pass to end. */
-    sa.sa_flags = SA_RESETHAND;
+    sa.sa_flags = (int)SA_RESETHAND; /* glibc defines it as an unsigned 0x80000000 */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }

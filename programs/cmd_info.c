@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_info.c — `som info`: what a model file holds, as text or JSON. */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "Usage: som info MODEL [--json]\n"
+    "\n"
+    "Describes the map in MODEL: its grid, fields, per-field scaling and\n"
+    "range, the settings of its training and its training history (the\n"
+    "quantization and topographic errors after each recorded pass).\n"
+    "\n"
+    "      --json              print one JSON object instead, with at least\n"
+    "                          the keys rows, cols, topology (\"rect\" or\n"
+    "                          \"hex\"), toroid, dim and titles\n"
+    "  -h, --help              show this help\n";
+
+enum { OPT_JSON = CLI_OPT_LOCAL };
+
+static const struct option long_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {NULL, 0, NULL, 0}};
+
+/* Radii and rates below zero stand for the library's defaults. */
+static void print_setting(const char *name, double v)
+{
+    if (v < 0)
+        printf("%s auto", name);
+    else
+        printf("%s %.9g", name, v);
+}
+
+static void print_text(const char *path, const som_map *map)
+{
+    const som_grid *g = som_map_grid(map);
+    size_t dim = som_map_dim(map);
+    printf("model       %s\n", path);
+    printf("grid        %zux%zu %s, %s\n", g->rows, g->cols,
+           cli_name(cli_topology_names, (int)g->topology),
+           g->toroid ? "toroid" : "sheet");
+    printf("units       %zu\n", som_map_n_units(map));
+    printf("dim         %zu\n", dim);
+    printf("scaling     %s\n",
+           cli_name(cli_scaling_names, (int)som_map_scaling(map)));
+
+    int width = 5;
+    for (size_t j = 0; j < dim; j++) {
+        size_t len = strlen(som_map_title(map, j));
+        if (len > (size_t)width) width = len > 40 ? 40 : (int)len;
+    }
+    const double *offset = som_map_scale_offset(map);
+    const double *factor = som_map_scale_factor(map);
+    printf("fields      %-*s  %-15s %-15s %-15s %s\n", width, "title", "offset",
+           "factor", "min", "max");
+    for (size_t j = 0; j < dim; j++) {
+        double lo, hi;
+        som_map_field_range(map, j, &lo, &hi);
+        printf("            %-*s  %-15.9g %-15.9g %-15.9g %.9g\n", width,
+               som_map_title(map, j), offset[j], factor[j], lo, hi);
+    }
+
+    const som_train_opts *s = som_map_train_settings(map);
+    if (!s) {
+        printf("training    none\n");
+    } else {
+        printf("training    %s, ", cli_name(cli_algorithm_names, (int)s->algorithm));
+        if (s->iterations)
+            printf("%zu steps", s->iterations);
+        else
+            printf("%zu epochs", s->epochs);
+        printf(", init %s, schedule %s, neighborhood %s\n",
+               cli_name(cli_init_names, (int)s->init),
+               cli_name(cli_schedule_names, (int)s->schedule),
+               cli_name(cli_neighborhood_names, (int)s->neighborhood));
+        printf("            ");
+        print_setting("radius", s->radius0);
+        print_setting(" ->", s->radius1);
+        print_setting(", rate", s->rate0);
+        print_setting(" ->", s->rate1);
+        if (s->schedule == SOM_SCHEDULE_INVERSE)
+            printf(", inverse %.9g:%.9g", s->inverse_a, s->inverse_b);
+        printf(", neighbor rate %.9g\n", s->neighbor_rate);
+        printf("            seed %" PRIu64 ", threads %d, quality every %zu\n",
+               s->seed, s->threads, s->quality_every);
+    }
+
+    size_t n = som_map_history_len(map);
+    const som_history *h = som_map_history(map);
+    if (n == 0) {
+        printf("history     none\n");
+        return;
+    }
+    printf("history     %zu entr%s; last: pass %zu, qe %.9g, te %.9g\n", n,
+           n == 1 ? "y" : "ies", h[n - 1].pass, h[n - 1].qe, h[n - 1].te);
+}
+
+static void json_key(const char *key)
+{
+    fputs(",\n  ", stdout);
+    cli_json_string(stdout, key);
+    fputs(": ", stdout);
+}
+
+static void json_double_field(const char *key, double v)
+{
+    json_key(key);
+    cli_json_double(stdout, v);
+}
+
+static void json_name_field(const char *key, const char *const *names, int v)
+{
+    json_key(key);
+    cli_json_string(stdout, cli_name(names, v));
+}
+
+static void print_json(const som_map *map)
+{
+    const som_grid *g = som_map_grid(map);
+    size_t dim = som_map_dim(map);
+    printf("{\n  \"rows\": %zu", g->rows);
+    json_key("cols");
+    printf("%zu", g->cols);
+    json_name_field("topology", cli_topology_names, (int)g->topology);
+    json_key("toroid");
+    fputs(g->toroid ? "true" : "false", stdout);
+    json_key("dim");
+    printf("%zu", dim);
+    json_key("units");
+    printf("%zu", som_map_n_units(map));
+    json_key("titles");
+    fputc('[', stdout);
+    for (size_t j = 0; j < dim; j++) {
+        if (j) fputs(", ", stdout);
+        cli_json_string(stdout, som_map_title(map, j));
+    }
+    fputc(']', stdout);
+    json_name_field("scaling", cli_scaling_names, (int)som_map_scaling(map));
+
+    /* Per field: scaled = (x - offset) / factor; min and max in original
+     * units. */
+    const double *offset = som_map_scale_offset(map);
+    const double *factor = som_map_scale_factor(map);
+    json_key("fields");
+    fputc('[', stdout);
+    for (size_t j = 0; j < dim; j++) {
+        double lo, hi;
+        som_map_field_range(map, j, &lo, &hi);
+        fputs(j ? ",\n    {\"title\": " : "\n    {\"title\": ", stdout);
+        cli_json_string(stdout, som_map_title(map, j));
+        fputs(", \"offset\": ", stdout);
+        cli_json_double(stdout, offset[j]);
+        fputs(", \"factor\": ", stdout);
+        cli_json_double(stdout, factor[j]);
+        fputs(", \"min\": ", stdout);
+        cli_json_double(stdout, lo);
+        fputs(", \"max\": ", stdout);
+        cli_json_double(stdout, hi);
+        fputc('}', stdout);
+    }
+    fputs(dim ? "\n  ]" : "]", stdout);
+
+    const som_train_opts *s = som_map_train_settings(map);
+    json_key("training");
+    if (!s) {
+        fputs("null", stdout);
+    } else {
+        printf("{\"algorithm\": ");
+        cli_json_string(stdout, cli_name(cli_algorithm_names, (int)s->algorithm));
+        printf(", \"epochs\": %zu, \"iterations\": %zu, \"init\": ", s->epochs,
+               s->iterations);
+        cli_json_string(stdout, cli_name(cli_init_names, (int)s->init));
+        fputs(", \"schedule\": ", stdout);
+        cli_json_string(stdout, cli_name(cli_schedule_names, (int)s->schedule));
+        fputs(", \"neighborhood\": ", stdout);
+        cli_json_string(stdout,
+                        cli_name(cli_neighborhood_names, (int)s->neighborhood));
+        const struct {
+            const char *key;
+            double v;
+        } nums[] = {{"radius0", s->radius0},     {"radius1", s->radius1},
+                    {"rate0", s->rate0},         {"rate1", s->rate1},
+                    {"inverse_a", s->inverse_a}, {"inverse_b", s->inverse_b},
+                    {"neighbor_rate", s->neighbor_rate}};
+        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+            printf(", \"%s\": ", nums[k].key);
+            cli_json_double(stdout, nums[k].v);
+        }
+        printf(", \"seed\": %" PRIu64 ", \"threads\": %d, \"quality_every\": %zu}",
+               s->seed, s->threads, s->quality_every);
+    }
+
+    size_t n = som_map_history_len(map);
+    const som_history *h = som_map_history(map);
+    json_key("history_len");
+    printf("%zu", n);
+    json_double_field("qe", n ? h[n - 1].qe : (double)NAN);
+    json_double_field("te", n ? h[n - 1].te : (double)NAN);
+    json_key("history");
+    fputc('[', stdout);
+    for (size_t k = 0; k < n; k++) {
+        printf("%s{\"pass\": %zu, \"sigma\": ", k ? ",\n    " : "\n    ",
+               h[k].pass);
+        cli_json_double(stdout, h[k].sigma);
+        fputs(", \"alpha\": ", stdout);
+        cli_json_double(stdout, h[k].alpha);
+        fputs(", \"qe\": ", stdout);
+        cli_json_double(stdout, h[k].qe);
+        fputs(", \"te\": ", stdout);
+        cli_json_double(stdout, h[k].te);
+        fputc('}', stdout);
+    }
+    fputs(n ? "\n  ]\n}\n" : "]\n}\n", stdout);
+}
+
+int cmd_info(int argc, char **argv)
+{
+    const char *cmd = "info";
+    bool json = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'h': fputs(usage_text, stdout); return CLI_OK;
+        case OPT_JSON: json = true; break;
+        default: return cli_getopt_error(cmd, c, argv);
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage(cmd, "expected one MODEL, got %d arguments",
+                         argc - optind);
+    som_map *map = NULL;
+    int rc = cli_load_map(argv[optind], &map);
+    if (rc != CLI_OK) return rc;
+    if (json)
+        print_json(map);
+    else
+        print_text(argv[optind], map);
+    som_map_free(map);
+    return rc;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_map.c — `som map`: the best-matching unit of every row of a data file
+ * (som_map_bmus), as CSV. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+    "Usage: som map MODEL DATA [-o OUT.csv] [OPTIONS]\n"
+    "\n"
+    "Finds the best-matching unit of every row of DATA on the map in MODEL\n"
+    "and writes CSV with the header label,unit,row,col,distance, one line per\n"
+    "row in input order. label is the row's label, or its line number in DATA\n"
+    "when DATA has no label column; unit = row*cols + col; distance is the\n"
+    "Euclidean distance to the unit in the model's scaled space, over the\n"
+    "fields present. DATA's columns are matched to the model's fields by\n"
+    "title (or by position when no title matches and the counts agree).\n"
+    "\n"
+    "  -o, --output OUT.csv    write there instead of standard output\n"
+    "      --threads T         threads to use, 0 = all cores (default 0)\n"
+    "\n" CLI_DATA_HELP
+    "\n"
+    "  -h, --help              show this help\n";
+
+static const struct option long_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {"threads", required_argument, NULL, CLI_OPT_THREADS},
+    CLI_DATA_LONG_OPTIONS,
+    {NULL, 0, NULL, 0}};
+
+static int write_rows(FILE *fp, const som_map *map, const som_data *data,
+                      const size_t *units, const float *dist)
+{
+    size_t cols = som_map_grid(map)->cols;
+    fputs("label,unit,row,col,distance\n", fp);
+    for (size_t i = 0; i < som_data_n_samples(data); i++) {
+        const char *label = som_data_label(data, i);
+        if (label)
+            cli_csv_field(fp, label);
+        else
+            fprintf(fp, "%zu", som_data_line(data, i));
+        fprintf(fp, ",%zu,%zu,%zu,%.9g\n", units[i], units[i] / cols,
+                units[i] % cols, (double)dist[i]);
+    }
+    return ferror(fp) ? -1 : 0;
+}
+
+int cmd_map(int argc, char **argv)
+{
+    const char *cmd = "map", *out_path = "-";
+    som_csv_opts csv;
+    som_csv_opts_init(&csv);
+    int threads = 0, c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'o': out_path = optarg; break;
+        case 'h': fputs(usage_text, stdout); return CLI_OK;
+        case CLI_OPT_THREADS:
+            if (!cli_parse_threads(optarg, &threads))
+                return cli_bad_value(cmd, "--threads", optarg,
+                                     "a whole number from 0 to 4096");
+            break;
+        case '?':
+        case ':': return cli_getopt_error(cmd, c, argv);
+        default:
+            if (cli_data_option(cmd, c, optarg, &csv) < 0) return CLI_USAGE;
+        }
+    }
+    if (argc - optind != 2)
+        return cli_usage(cmd, "expected MODEL and DATA, got %d argument%s",
+                         argc - optind, argc - optind == 1 ? "" : "s");
+    const char *model_path = argv[optind], *data_path = argv[optind + 1];
+
+    som_map *map = NULL;
+    som_data *data = NULL;
+    size_t *units = NULL;
+    float *dist = NULL;
+    som_outfile *out = NULL;
+    som_error err;
+    som_error_clear(&err);
+    int rc = cli_load_map(model_path, &map);
+    if (rc == CLI_OK) rc = cli_read_aligned(map, data_path, &csv, &data);
+    if (rc != CLI_OK) goto done;
+
+    size_t n = som_data_n_samples(data);
+    units = malloc(n * sizeof *units);
+    dist = malloc(n * sizeof *dist);
+    if (!units || !dist) {
+        cli_error("out of memory");
+        rc = CLI_FAIL;
+        goto done;
+    }
+    if (som_map_bmus(map, data, units, dist, NULL, threads, &err) != SOM_OK ||
+        som_outfile_open(out_path, &out, &err) != SOM_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (write_rows(som_outfile_stream(out), map, data, units, dist) != 0) {
+        som_outfile_abort(out);
+        out = NULL;
+        cli_error("%s: cannot write", out_path);
+        rc = CLI_FAIL;
+        goto done;
+    }
+    rc = som_outfile_commit(out, &err) == SOM_OK ? CLI_OK : cli_fail(&err);
+    out = NULL;
+done:
+    som_outfile_abort(out);
+    free(dist);
+    free(units);
+    som_data_free(data);
+    som_map_free(map);
+    return rc;
+}
