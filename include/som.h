@@ -454,7 +454,8 @@ typedef struct som_train_opts {
     som_init init;                  /* default SOM_INIT_PCA */
     double radius0, radius1;        /* sigma start/end in grid units; a
                                        negative radius0 means max(rows,cols)/2,
-                                       a negative radius1 means 1 (MQL: 0) */
+                                       a negative radius1 means 1 (MQL ends
+                                       at 1 by construction and ignores it) */
     double rate0, rate1;            /* alpha start/end (online); default 0.5
                                        and 0.01; MQL uses rate0 (0.1 default
                                        when rate0 < 0) */

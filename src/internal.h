@@ -151,6 +151,11 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim,
  * mask may be NULL. Returns n_units when no field is present. */
 size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim,
                        const float *x, const uint8_t *mask, double *dist2);
+/* som_map_bmus with exact squared distances in double (dist2 may be NULL). */
+int som__map_bmus_d2(const som_map *map, const som_data *data, size_t *units,
+                     double *dist2, size_t *second, int threads, som_error *err);
+/* SOM_EINVAL naming the first row that has no present value. */
+int som__check_rows_present(const som_data *data, som_error *err);
 /* Number of OpenMP threads to use for a request (0 = all). */
 int som__threads(int requested);
 
@@ -178,10 +183,16 @@ struct som_trainer {
     size_t perm_pos;      /* online: next index into perm */
     double sigma, alpha;
     double *h;            /* n_units scratch: neighbourhood weights */
+    size_t *bmu;          /* n: BMUs of the last sweep */
+    size_t *second;       /* n: second-best units of the last sweep */
+    double *dist2;        /* n: squared distances of the last sweep */
+    bool bmu_valid;       /* bmu matches the current codebook */
+    bool finished;        /* the map has been marked trained */
     /* batch scratch */
-    size_t *bmu;          /* n */
     double *sum;          /* n_units*dim */
     double *cnt;          /* n_units (complete data) or n_units*dim (mask) */
+    double *htab;         /* neighbourhood weights by offset (dist layout) */
+    size_t *hit;          /* units with samples this pass */
 };
 
 int som__online_steps(som_trainer *t, size_t n_steps, som_error *err);

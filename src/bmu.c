@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/* bmu.c — best-matching-unit search.
+ *
+ * For many rows the search is a matrix product (DESIGN.md):
+ *     |x - w|^2 = |x|^2 - 2 x.w + |w|^2,
+ * and |x|^2 does not change the arg-min, so each block of rows computes
+ * S = -2 X W^T with cblas_sgemm, adds |w|^2 per unit and scans each row for
+ * the smallest and second-smallest. Rows with missing values use
+ *     sum_j m_j (x_j - w_j)^2 = sum m x^2 - 2 x.w + m.(w*w)
+ * (x is 0 where missing), i.e. a second GEMM of the block's 0/1 mask against
+ * the squared codebook, done only for blocks that have missing values.
+ * The float GEMM loses digits to cancellation, so the two best candidates
+ * are then re-measured exactly in double and re-ranked; the reported
+ * distance is the exact one.
+ *
+ * Blocks are independent and each is computed by one thread with a
+ * single-threaded GEMM, so results do not depend on the thread count. */
+#include "internal.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+int som__threads(int requested)
+{
+    if (requested > 0) return requested;
+    int n = omp_get_max_threads();
+    return n > 0 ? n : 1;
+}
+
+static double exact_dist2(const float *w, const float *x, const uint8_t *mask, size_t dim)
+{
+    double s = 0.0;
+    if (mask) {
+        for (size_t j = 0; j < dim; j++)
+            if (mask[j]) {
+                double d = (double)x[j] - (double)w[j];
+                s += d * d;
+            }
+    } else {
+        for (size_t j = 0; j < dim; j++) {
+            double d = (double)x[j] - (double)w[j];
+            s += d * d;
+        }
+    }
+    return s;
+}
+
+size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim, const float *x,
+                       const uint8_t *mask, double *dist2)
+{
+    if (mask) {
+        size_t present = 0;
+        for (size_t j = 0; j < dim; j++) present += mask[j] != 0;
+        if (present == 0) {
+            if (dist2) *dist2 = NAN;
+            return n_units;
+        }
+    }
+    size_t best = 0;
+    double best_d = INFINITY;
+    for (size_t i = 0; i < n_units; i++) {
+        double d = exact_dist2(codebook + i * dim, x, mask, dim);
+        if (d < best_d) { /* strict: ties go to the lowest index */
+            best_d = d;
+            best = i;
+        }
+    }
+    if (dist2) *dist2 = best_d;
+    return best;
+}
+
+/* Rows per block: the block x n_units score matrix stays around 1 MB, so it
+ * lives in L2 while the arg-min scans it. */
+static size_t block_rows(size_t n_units)
+{
+    size_t b = (size_t)262144 / (n_units ? n_units : 1);
+    if (b < 16) b = 16;
+    if (b > 1024) b = 1024;
+    return b;
+}
+
+int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const float *x,
+                     const uint8_t *mask, size_t n, size_t *units, double *dist2,
+                     size_t *second, int threads, som_error *err)
+{
+    if (n == 0) return SOM_OK;
+    if (n_units > (size_t)INT32_MAX || dim > (size_t)INT32_MAX)
+        return som__error(err, SOM_EINVAL, "map too large for the BLAS interface");
+    const size_t B = block_rows(n_units);
+    const size_t n_blocks = (n + B - 1) / B;
+    int n_threads = som__threads(threads);
+    if ((size_t)n_threads > n_blocks) n_threads = (int)n_blocks;
+
+    float *wnorm = som__aligned_calloc(n_units, sizeof(float));
+    float *wsq = mask ? som__aligned_calloc(n_units * dim, sizeof(float)) : NULL;
+    if (!wnorm || (mask && !wsq)) {
+        som__aligned_free(wnorm);
+        som__aligned_free(wsq);
+        return som__error_oom(err);
+    }
+    for (size_t i = 0; i < n_units; i++) {
+        double s = 0.0;
+        for (size_t j = 0; j < dim; j++) {
+            float w = codebook[i * dim + j];
+            s += (double)w * (double)w;
+            if (wsq) wsq[i * dim + j] = w * w;
+        }
+        wnorm[i] = (float)s;
+    }
+
+    /* Our blocks are the parallelism; OpenBLAS's own threads would only
+     * oversubscribe the cores. */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    int rc = SOM_OK;
+
+#pragma omp parallel num_threads(n_threads)
+    {
+        float *scores = som__aligned_calloc(B * n_units, sizeof(float));
+        float *mblock = mask ? som__aligned_calloc(B * dim, sizeof(float)) : NULL;
+        int ok = scores && (!mask || mblock);
+        if (!ok) {
+#pragma omp atomic write
+            rc = SOM_ENOMEM;
+        }
+#pragma omp for schedule(static)
+        for (size_t blk = 0; blk < n_blocks; blk++) {
+            if (!ok) continue;
+            size_t r0 = blk * B;
+            size_t rows = n - r0 < B ? n - r0 : B;
+            const float *xb = x + r0 * dim;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n_units,
+                        (int)dim, -2.0f, xb, (int)dim, codebook, (int)dim, 0.0f, scores,
+                        (int)n_units);
+            bool block_missing = false;
+            if (mask) {
+                const uint8_t *mb = mask + r0 * dim;
+                for (size_t k = 0; k < rows * dim; k++) {
+                    mblock[k] = mb[k] ? 1.0f : 0.0f;
+                    block_missing |= !mb[k];
+                }
+            }
+            if (block_missing) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
+                            (int)n_units, (int)dim, 1.0f, mblock, (int)dim, wsq, (int)dim,
+                            1.0f, scores, (int)n_units);
+            } else {
+                for (size_t r = 0; r < rows; r++) {
+                    float *s = scores + r * n_units;
+                    for (size_t i = 0; i < n_units; i++) s[i] += wnorm[i];
+                }
+            }
+            for (size_t r = 0; r < rows; r++) {
+                const float *s = scores + r * n_units;
+                size_t b1 = 0, b2 = n_units;
+                float s1 = s[0], s2 = INFINITY;
+                for (size_t i = 1; i < n_units; i++) {
+                    float v = s[i];
+                    if (v < s1) {
+                        s2 = s1;
+                        b2 = b1;
+                        s1 = v;
+                        b1 = i;
+                    } else if (v < s2) {
+                        s2 = v;
+                        b2 = i;
+                    }
+                }
+                const float *xr = xb + r * dim;
+                const uint8_t *mr = block_missing ? mask + (r0 + r) * dim : NULL;
+                double d1 = exact_dist2(codebook + b1 * dim, xr, mr, dim);
+                if (b2 < n_units) {
+                    double d2 = exact_dist2(codebook + b2 * dim, xr, mr, dim);
+                    if (d2 < d1 || (d2 == d1 && b2 < b1)) {
+                        size_t tb = b1;
+                        b1 = b2;
+                        b2 = tb;
+                        d1 = d2;
+                    }
+                }
+                units[r0 + r] = b1;
+                if (dist2) dist2[r0 + r] = d1;
+                if (second) second[r0 + r] = b2;
+            }
+        }
+        som__aligned_free(scores);
+        som__aligned_free(mblock);
+    }
+    openblas_set_num_threads(blas_threads);
+    som__aligned_free(wnorm);
+    som__aligned_free(wsq);
+    if (rc) return som__error_oom(err);
+    return SOM_OK;
+}
+
+/* ---- public recognition API -------------------------------------------- */
+
+/* Scales x into buf and builds the effective mask (given mask and NaNs). */
+static int prepare_row(const som_map *m, const float *x, const uint8_t *mask, float *buf,
+                       uint8_t *mbuf, bool *any_missing)
+{
+    som_map_scale_row(m, x, buf);
+    size_t present = 0;
+    *any_missing = false;
+    for (size_t j = 0; j < m->dim; j++) {
+        uint8_t p = (!mask || mask[j]) && !isnan(x[j]);
+        mbuf[j] = p;
+        if (!p) {
+            buf[j] = 0.0f;
+            *any_missing = true;
+        }
+        present += p;
+    }
+    return present ? SOM_OK : SOM_EINVAL;
+}
+
+int som_map_bmu(const som_map *m, const float *x, const uint8_t *mask, size_t *unit,
+                double *dist)
+{
+    if (!m || !x || !unit) return SOM_EINVAL;
+    float *buf = som__malloc(m->dim * sizeof(float));
+    uint8_t *mbuf = som__malloc(m->dim);
+    if (!buf || !mbuf) {
+        som__free(buf);
+        som__free(mbuf);
+        return SOM_ENOMEM;
+    }
+    bool any_missing;
+    int rc = prepare_row(m, x, mask, buf, mbuf, &any_missing);
+    if (rc == SOM_OK) {
+        double d2;
+        *unit = som__bmu_scalar(m->codebook, m->n_units, m->dim, buf,
+                                any_missing ? mbuf : NULL, &d2);
+        if (dist) *dist = sqrt(d2);
+    }
+    som__free(buf);
+    som__free(mbuf);
+    return rc;
+}
+
+int som_map_bmu_first(const som_map *m, const float *x, size_t n_fields, size_t *unit,
+                      double *dist)
+{
+    if (!m || n_fields == 0) return SOM_EINVAL;
+    if (n_fields >= m->dim) return som_map_bmu(m, x, NULL, unit, dist);
+    uint8_t *mask = som__calloc(m->dim, 1);
+    if (!mask) return SOM_ENOMEM;
+    memset(mask, 1, n_fields);
+    int rc = som_map_bmu(m, x, mask, unit, dist);
+    som__free(mask);
+    return rc;
+}
+
+int som__check_rows_present(const som_data *d, som_error *err)
+{
+    const uint8_t *mask = som_data_mask(d);
+    if (!mask) return SOM_OK;
+    size_t n = som_data_n_samples(d), dim = som_data_dim(d);
+    for (size_t i = 0; i < n; i++) {
+        size_t present = 0;
+        for (size_t j = 0; j < dim; j++) present += mask[i * dim + j] != 0;
+        if (!present)
+            return som__error(err, SOM_EINVAL,
+                              "row %zu (line %zu) has no value in any of the map's fields", i + 1,
+                              som_data_line(d, i));
+    }
+    return SOM_OK;
+}
+
+int som__map_bmus_d2(const som_map *m, const som_data *d, size_t *units, double *dist2,
+                     size_t *second, int threads, som_error *err)
+{
+    int rc = som__check_rows_present(d, err);
+    if (rc) return rc;
+    som_scaled sx;
+    if ((rc = som__scaled_init(&sx, m, d, err))) return rc;
+    rc = som__bmus_scaled(m->codebook, m->n_units, m->dim, sx.x, sx.mask, sx.n, units, dist2,
+                          second, threads, err);
+    som__scaled_free(&sx);
+    return rc;
+}
+
+int som_map_bmus(const som_map *m, const som_data *d, size_t *units, float *dist,
+                 size_t *second, int threads, som_error *err)
+{
+    size_t n = som_data_n_samples(d);
+    double *d2 = NULL;
+    if (dist && !(d2 = som__calloc(n, sizeof *d2))) return som__error_oom(err);
+    int rc = som__map_bmus_d2(m, d, units, d2, second, threads, err);
+    if (rc == SOM_OK && dist)
+        for (size_t i = 0; i < n; i++) dist[i] = (float)sqrt(d2[i]);
+    som__free(d2);
+    return rc;
+}
+
+int som_map_predict(const som_map *m, som_data *d, const uint8_t *unknown, size_t *units,
+                    int threads, som_error *err)
+{
+    size_t n = d->n, dim = d->dim;
+    if (dim != m->dim)
+        return som__error(err, SOM_EDIM, "the data has %zu fields, the map %zu", dim, m->dim);
+    /* The search mask: present and not flagged unknown. */
+    uint8_t *search = NULL;
+    bool any_unknown = false;
+    for (size_t j = 0; unknown && j < dim; j++) any_unknown |= unknown[j] != 0;
+    if (d->mask || any_unknown) {
+        search = som__calloc(n * dim, 1);
+        if (!search) return som__error_oom(err);
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < dim; j++)
+                search[i * dim + j] = (!d->mask || d->mask[i * dim + j]) && !(unknown && unknown[j]);
+    }
+    int rc = SOM_OK;
+    size_t *bmu = units ? units : som__calloc(n, sizeof *bmu);
+    som_scaled sx = {0};
+    if (!bmu) rc = som__error_oom(err);
+    for (size_t i = 0; rc == SOM_OK && search && i < n; i++) {
+        size_t present = 0;
+        for (size_t j = 0; j < dim; j++) present += search[i * dim + j];
+        if (!present)
+            rc = som__error(err, SOM_EINVAL,
+                            "row %zu (line %zu) has no known field to search with", i + 1,
+                            som_data_line(d, i));
+    }
+    if (rc == SOM_OK) rc = som__scaled_init(&sx, m, d, err);
+    if (rc == SOM_OK && search && sx.owned) {
+        for (size_t k = 0; k < n * dim; k++)
+            if (!search[k]) sx.owned[k] = 0.0f;
+    } else if (rc == SOM_OK && search && !sx.owned) {
+        /* Unscaled view of the caller's data: copy so the unknown fields can
+         * be zeroed without touching the data. */
+        sx.owned = som__aligned_calloc(n * dim, sizeof(float));
+        if (!sx.owned) rc = som__error_oom(err);
+        else {
+            for (size_t k = 0; k < n * dim; k++) sx.owned[k] = search[k] ? sx.x[k] : 0.0f;
+            sx.x = sx.owned;
+        }
+    }
+    if (rc == SOM_OK)
+        rc = som__bmus_scaled(m->codebook, m->n_units, dim, sx.x, search, n, bmu, NULL, NULL,
+                              threads, err);
+    if (rc == SOM_OK) {
+        float *w = som__malloc(dim * sizeof(float));
+        if (!w) rc = som__error_oom(err);
+        for (size_t i = 0; w && i < n; i++) {
+            som_map_unit_weights(m, bmu[i], w);
+            for (size_t j = 0; j < dim; j++) {
+                if (search && !search[i * dim + j]) {
+                    d->x[i * dim + j] = w[j];
+                    if (d->mask && !d->mask[i * dim + j]) {
+                        d->mask[i * dim + j] = 1;
+                        d->n_missing--;
+                    }
+                }
+            }
+        }
+        som__free(w);
+        if (w && d->mask && d->n_missing == 0) {
+            som__free(d->mask);
+            d->mask = NULL;
+        }
+    }
+    som__scaled_free(&sx);
+    som__free(search);
+    if (bmu != units) som__free(bmu);
+    return rc;
+}

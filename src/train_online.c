@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* train_online.c — the seeds' rule, one sample at a time. Every pass takes
+ * the samples in a fresh random permutation, so each one is presented
+ * exactly once per pass (the guarantee of the MQL5 article's C_PRNG_UD).
+ * For sample x with winner b, every unit i with h > 0 moves
+ *     w_i += alpha * beta_i * h(d(i,b), sigma) * (x - w_i)
+ * on the present components only (beta_i = 1 for the winner). */
+#include "internal.h"
+
+int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
+{
+    (void)err;
+    som_map *m = t->map;
+    const size_t dim = m->dim, n_units = m->n_units, cols = m->grid.cols;
+    const size_t n = t->sx.n;
+    const bool mql = t->opts.schedule == SOM_SCHEDULE_MQL;
+    const som_neighborhood kind = mql ? SOM_NEIGHBORHOOD_CUTGAUSS : t->opts.neighborhood;
+    const double beta = t->opts.neighbor_rate;
+    float *cb = m->codebook;
+
+    for (size_t s = 0; s < n_steps; s++) {
+        if (t->perm_pos == n) {
+            som__rng_shuffle(&t->rng, t->perm, n);
+            t->perm_pos = 0;
+        }
+        size_t i = t->perm[t->perm_pos++];
+        som__schedule(&t->opts, t->step, t->n_steps, &t->sigma, &t->alpha);
+        const float *x = t->sx.x + i * dim;
+        const uint8_t *mk = t->sx.mask ? t->sx.mask + i * dim : NULL;
+        size_t b = som__bmu_scalar(cb, n_units, dim, x, mk, NULL);
+        size_t br = b / cols, bc = b % cols;
+        for (size_t u = 0; u < n_units; u++) {
+            double h;
+            if (u == b) {
+                h = 1.0;
+            } else {
+                double d2 = som__dist_table_get(&t->dist, br, bc, u / cols, u % cols);
+                h = beta * som__neighborhood(kind, mql, d2, t->sigma);
+            }
+            if (h <= 0.0) continue;
+            float a = (float)(t->alpha * h);
+            float *w = cb + u * dim;
+            if (mk) {
+                for (size_t j = 0; j < dim; j++)
+                    if (mk[j]) w[j] += a * (x[j] - w[j]);
+            } else {
+                for (size_t j = 0; j < dim; j++) w[j] += a * (x[j] - w[j]);
+            }
+        }
+        t->step++;
+    }
+    t->bmu_valid = false;
+    return SOM_OK;
+}
