@@ -1,0 +1,669 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# CLI tests for the `som` program.
+#
+#   tests/cli/run.sh SOM ROOT [--regen]
+#
+# SOM is the program to test, ROOT the source tree (for data/, doc/ and the
+# expected outputs in tests/cli/cases/). Each case runs one command and checks
+# its exit status, and its stdout and stderr: against an expected file where
+# the output is deterministic and ours (help texts, usage errors), by key
+# phrases where it depends on numbers or on the library's wording. --regen
+# (or SOM_CLI_REGEN=1) rewrites the expected files from the actual outputs;
+# review the diff before committing it.
+#
+# Runs under ASan builds too: a sanitizer report changes the exit status or
+# stderr, which the cases check.
+set -u
+
+if [ $# -lt 2 ]; then
+    echo "usage: $0 SOM ROOT [--regen]" >&2
+    exit 2
+fi
+SOM=$1
+ROOT=$2
+REGEN=${SOM_CLI_REGEN:-0}
+[ "${3:-}" = "--regen" ] && REGEN=1
+case $SOM in /*) ;; *) SOM=$(pwd)/$SOM ;; esac
+case $ROOT in /*) ;; *) ROOT=$(pwd)/$ROOT ;; esac
+CASES=$ROOT/tests/cli/cases
+DATA=$ROOT/data
+MAN=$ROOT/doc/som.1.md
+IRIS=$DATA/iris.csv
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/som-cli.XXXXXX") || exit 1
+# SOM_CLI_KEEP=1 keeps the work directory, to look at what a case left.
+if [ "${SOM_CLI_KEEP:-0}" = 1 ]; then
+    echo "work directory: $WORK"
+else
+    trap 'rm -rf "$WORK"' EXIT INT TERM
+fi
+# Relative names in messages ("som: ragged.csv:3:2: ...") keep the expected
+# phrases independent of where the tree lives.
+cd "$WORK" || exit 1
+
+passed=0
+failed=0
+name=
+bad=
+
+# ---- the harness -----------------------------------------------------------
+
+# begin NAME: starts a case.
+begin() {
+    name=$1
+    bad=
+}
+
+# note MESSAGE: records a failed check of the current case.
+note() {
+    bad="$bad
+    $1"
+}
+
+# run ARGS...: runs som with ARGS, stdout and stderr into NAME.out/.err.
+run() {
+    "$SOM" "$@" >"$name.out" 2>"$name.err"
+    rc=$?
+}
+
+# run_sh COMMAND: the same for a shell command line (pipes, stdin).
+run_sh() {
+    sh -c "$1" >"$name.out" 2>"$name.err"
+    rc=$?
+}
+
+expect_rc() {
+    [ "$rc" -eq "$1" ] || note "exit status $rc, expected $1"
+}
+
+# expect_file_same STREAM: NAME.STREAM equals cases/NAME.STREAM.
+expect_same() {
+    if [ "$REGEN" = 1 ]; then
+        cp "$name.$1" "$CASES/$name.$1"
+    elif [ ! -f "$CASES/$name.$1" ]; then
+        note "no expected file cases/$name.$1 (run with --regen)"
+    elif ! cmp -s "$name.$1" "$CASES/$name.$1"; then
+        note "$1 differs from cases/$name.$1:
+$(diff "$CASES/$name.$1" "$name.$1" | head -20)"
+    fi
+}
+
+# expect_grep STREAM ERE: a line of NAME.STREAM matches ERE.
+expect_grep() {
+    grep -Eq -- "$2" "$name.$1" || note "$1 has no line matching /$2/"
+}
+
+expect_no_grep() {
+    if grep -Eq -- "$2" "$name.$1"; then note "$1 has a line matching /$2/"; fi
+}
+
+expect_empty() {
+    [ -s "$name.$1" ] && note "$1 is not empty"
+}
+
+expect_no_file() {
+    [ -e "$1" ] && note "$1 exists"
+    # Nor the temporary an atomic writer would have left behind.
+    for t in "$1".tmp.*; do
+        [ -e "$t" ] && note "temporary $t left behind"
+    done
+}
+
+expect_cmp() {
+    cmp -s "$1" "$2" || note "$1 and $2 differ"
+}
+
+end() {
+    if [ -z "$bad" ]; then
+        passed=$((passed + 1))
+        echo "ok      $name"
+    else
+        failed=$((failed + 1))
+        echo "FAILED  $name$bad"
+        for s in out err; do
+            if [ -s "$name.$s" ]; then
+                echo "    --- std$s:"
+                head -15 "$name.$s" | sed 's/^/    | /'
+            fi
+        done
+    fi
+}
+
+# usage_error NAME ARGS...: a bad command line: exit 2, nothing on stdout,
+# a hint on stderr.
+usage_error() {
+    begin "$1"
+    shift
+    cmd=$1
+    run "$@"
+    expect_rc 2
+    expect_empty out
+    expect_grep err "^Try 'som $cmd --help'\.$"
+}
+
+# ---- data for the cases ---------------------------------------------------
+
+if [ ! -f "$IRIS" ]; then
+    echo "missing $IRIS" >&2
+    exit 1
+fi
+IRIS_TITLES=$(head -n 1 "$IRIS" | tr -d '\r')
+IRIS_ROWS=$(($(grep -c . "$IRIS") - 1))
+# Which column holds the labels (the species) and which is the first
+# numeric one, judged from the first data row, so that the cases do not
+# depend on the file's column order.
+LABEL_COL=$(sed -n 2p "$IRIS" | tr -d '\r' |
+    awk -F, '{ for (i = 1; i <= NF; i++) if ($i !~ /^[-+.0-9eE]+$/) { print i; exit } }')
+NUM_COL=$(sed -n 2p "$IRIS" | tr -d '\r' |
+    awk -F, '{ for (i = 1; i <= NF; i++) if ($i ~ /^[-+.0-9eE]+$/) { print i; exit } }')
+FIELD1=$(echo "$IRIS_TITLES" | cut -d, -f"$NUM_COL")
+
+# fields_sorted LINE: the line's fields, sorted, to compare rows whatever
+# the order of their columns.
+fields_sorted() {
+    echo "$1" | tr -d '\r' | tr , '\n' | sort | tr '\n' ,
+}
+
+printf '' >empty.csv
+printf 'a,b,c\n' >header.csv
+printf 'a,b,c\n1,2,3\n4,5\n7,8,9\n' >ragged.csv
+printf 'a,b,c\n1,2,3\n4,x,6\n7,8,9\n' >text.csv
+printf 'a,b,c\n1,2,3\n4,inf,6\n7,8,9\n' >inf.csv
+printf 'a,b,c\n1,2,3\n,,\n7,8,9\n' >norow.csv
+printf 'x,y\n1,2\n3,4\n' >two.csv
+# Iris with the first numeric field blank in rows 1 and 3; and without its
+# label column.
+awk -F, -v c="$NUM_COL" 'BEGIN { OFS = "," } NR == 2 || NR == 4 { $c = "" } { print }' \
+    "$IRIS" >blank.csv
+awk -F, -v c="${LABEL_COL:-0}" '{ sub(/\r$/, ""); s = ""
+    for (i = 1; i <= NF; i++) if (i != c) s = s (s == "" ? "" : ",") $i
+    print s }' "$IRIS" >nolabel.csv
+
+# ---- help and version ------------------------------------------------------
+
+begin help
+run help
+expect_rc 0
+expect_same out
+expect_empty err
+end
+
+begin help-option
+run --help
+expect_rc 0
+expect_cmp help-option.out help.out
+end
+
+begin no-arguments
+run
+expect_rc 2
+expect_empty out
+expect_grep err '^Usage: som COMMAND'
+end
+
+begin unknown-command
+run frobnicate
+expect_rc 2
+expect_same err
+end
+
+begin help-unknown-command
+run help frobnicate
+expect_rc 2
+expect_grep err "^som: unknown command 'frobnicate'"
+end
+
+begin version
+run --version
+expect_rc 0
+expect_grep out '^som [0-9]+\.[0-9]+\.[0-9]+ \(libsom [0-9]+\.[0-9]+\.[0-9]+\)$'
+expect_empty err
+end
+
+COMMANDS="train map predict eval info"
+for c in $COMMANDS; do
+    begin "help-$c"
+    run "$c" --help
+    expect_rc 0
+    expect_same out
+    expect_empty err
+    expect_grep out "^Usage: som $c "
+    end
+
+    begin "help-via-help-$c"
+    run help "$c"
+    expect_rc 0
+    expect_cmp "help-via-help-$c.out" "help-$c.out"
+    end
+
+    # Every option that --help shows is documented in the man page.
+    begin "man-page-$c"
+    rc=0
+    if [ -f "$MAN" ]; then
+        # shellcheck disable=SC2013 # words are wanted: one option each
+        for opt in $(grep -Eo -- '--[a-z][a-z-]*' "help-$c.out" | sort -u); do
+            grep -Fq -- "$opt" "$MAN" || note "$opt is not in doc/som.1.md"
+        done
+        grep -Eq "^#+ .*som $c" "$MAN" || note "no section for 'som $c'"
+    else
+        note "doc/som.1.md is missing"
+    fi
+    end
+done
+
+# ---- training -----------------------------------------------------------------
+
+begin train-rect-batch
+run train "$IRIS" -o rect.som --seed 7
+expect_rc 0
+expect_empty out
+expect_grep err '^wrote +rect\.som$'
+expect_grep err 'qe [0-9.]+'
+[ -s rect.som ] || note "rect.som not written"
+end
+
+begin train-quiet
+run train "$IRIS" -o quiet.som --seed 7 -q
+expect_rc 0
+expect_empty out
+expect_empty err
+expect_cmp quiet.som rect.som
+end
+
+begin train-hex-batch
+run train "$IRIS" -o hex.som --grid 6x8 --topology hex --algorithm batch \
+    --epochs 12 --scale zscore -q
+expect_rc 0
+expect_empty err
+end
+
+begin train-hex-online
+run train "$IRIS" -o hex-online.som --grid 8x6 --topology hex \
+    --algorithm online --epochs 5 --radius 3:0.5 --rate 0.3:0.02 --seed 3 -q
+expect_rc 0
+expect_empty err
+end
+
+begin train-toroid
+run train "$IRIS" -o toroid.som --grid 6x6 --topology hex --toroid -q
+expect_rc 0
+expect_empty err
+end
+
+begin train-rect-toroid-online
+run train "$IRIS" -o rtoroid.som --grid 5x7 --toroid --algorithm online \
+    --epochs 3 --neighborhood bubble --schedule linear --neighbor-rate 0.5 -q
+expect_rc 0
+expect_empty err
+end
+
+begin train-iterations-mql
+run train "$IRIS" -o mql.som --grid 9x9 --iterations 2000 --schedule mql \
+    --rate 0.1 --init random --scale minmax -q
+expect_rc 0
+expect_empty err
+end
+
+begin train-inverse
+run train "$IRIS" -o inverse.som --algorithm online --epochs 2 \
+    --inverse 5:100 --neighborhood epanechnikov --init sample --scale none -q
+expect_rc 0
+expect_empty err
+end
+
+begin train-cutgauss-threads
+run train "$IRIS" -o cut.som --neighborhood cutgauss --threads 1 \
+    --quality-every 0 --no-progress -q
+expect_rc 0
+expect_empty err
+end
+
+begin train-init-codebook
+run train "$IRIS" -o cont.som --init-codebook rect.som --epochs 3 --seed 7 -q
+expect_rc 0
+expect_empty err
+end
+
+begin train-init-codebook-wrong-grid
+run train "$IRIS" -o wrong.som --init-codebook hex.som -q
+expect_rc 1
+expect_grep err '^som: hex\.som: .*grid'
+expect_no_file wrong.som
+end
+
+begin train-stdin
+run_sh "'$SOM' train - -o stdin.som --seed 7 -q <'$IRIS'"
+expect_rc 0
+expect_empty err
+expect_cmp stdin.som rect.som
+end
+
+# ---- determinism ---------------------------------------------------------------
+
+begin same-seed-same-bytes-batch
+run train "$IRIS" -o again.som --seed 7 -q
+expect_rc 0
+expect_cmp again.som rect.som
+end
+
+begin same-seed-same-bytes-online
+run train "$IRIS" -o online1.som --algorithm online --epochs 4 --seed 11 -q
+run train "$IRIS" -o online2.som --algorithm online --epochs 4 --seed 11 -q
+expect_rc 0
+expect_cmp online1.som online2.som
+end
+
+begin batch-threads-1-vs-2
+run train "$IRIS" -o t1.som --topology hex --epochs 8 --threads 1 --seed 5 -q
+run train "$IRIS" -o t2.som --topology hex --epochs 8 --threads 2 --seed 5 -q
+expect_rc 0
+expect_cmp t1.som t2.som
+end
+
+# ---- map, predict, eval, info ----------------------------------------------
+
+for model in rect hex hex-online toroid mql; do
+    begin "map-$model"
+    run map "$model.som" "$IRIS"
+    expect_rc 0
+    expect_empty err
+    [ "$(head -n 1 "$name.out")" = "label,unit,row,col,distance" ] ||
+        note "header is '$(head -n 1 "$name.out")'"
+    lines=$(($(wc -l <"$name.out") - 1))
+    [ "$lines" -eq "$IRIS_ROWS" ] || note "$lines rows, expected $IRIS_ROWS"
+    # unit = row*cols + col, and every distance a number >= 0.
+    cols=$("$SOM" info --json "$model.som" | sed -n 's/.*"cols": \([0-9]*\).*/\1/p')
+    awk -F, -v cols="$cols" 'NR > 1 && !($2 == $3 * cols + $4 && $5 ~ /^[0-9.e+-]+$/ && $5 >= 0) { bad = 1 } END { exit bad }' \
+        "$name.out" || note "a line with unit != row*cols+col or a bad distance"
+    end
+done
+
+begin map-output-file
+run map rect.som "$IRIS" -o map.csv --threads 2
+expect_rc 0
+expect_empty out
+"$SOM" map rect.som "$IRIS" >map-stdout.csv
+expect_cmp map.csv map-stdout.csv
+end
+
+begin map-line-numbers
+# Without a label column, the label is the row's line number.
+run map rect.som nolabel.csv
+expect_rc 0
+[ "$(sed -n 2p "$name.out" | cut -d, -f1)" = 2 ] || note "first label is not 2"
+[ "$(sed -n 3p "$name.out" | cut -d, -f1)" = 3 ] || note "second label is not 3"
+end
+
+begin predict-fills-blank
+run predict rect.som blank.csv -o filled.csv
+expect_rc 0
+expect_empty out
+expect_empty err
+# The label column, then the model's fields.
+[ "$(fields_sorted "$(head -n 1 filled.csv)")" = "$(fields_sorted "$IRIS_TITLES")" ] ||
+    note "header is '$(head -n 1 filled.csv)', expected the columns of '$IRIS_TITLES'"
+lines=$(($(wc -l <filled.csv) - 1))
+[ "$lines" -eq "$IRIS_ROWS" ] || note "$lines rows, expected $IRIS_ROWS"
+grep -Eq '(^|,)(,|$)' filled.csv && note "an empty cell is left"
+# Rows that had every field keep their values.
+[ "$(fields_sorted "$(sed -n 3p filled.csv)")" = "$(fields_sorted "$(sed -n 3p "$IRIS")")" ] ||
+    note "a complete row changed: '$(sed -n 3p filled.csv)'"
+end
+
+begin predict-stdout
+run predict rect.som blank.csv
+expect_rc 0
+expect_cmp predict-stdout.out filled.csv
+end
+
+begin predict-fill-option
+run predict rect.som "$IRIS" --fill "$FIELD1"
+expect_rc 0
+grep -Eq '(^|,)(,|$)' "$name.out" && note "an empty cell is left"
+end
+
+usage_error predict-fill-unknown predict rect.som "$IRIS" --fill nosuchfield
+expect_grep err "no field 'nosuchfield'"
+end
+
+begin eval-text
+run eval rect.som "$IRIS"
+expect_rc 0
+expect_empty err
+expect_grep out '^qe +[0-9.e+-]+$'
+expect_grep out '^te +[0-9.e+-]+$'
+expect_grep out "^samples +$IRIS_ROWS\$"
+expect_grep out '^units +100$'
+expect_grep out '^units hit +[0-9]+$'
+expect_grep out '^max hits +[0-9]+$'
+end
+
+begin eval-json
+run eval hex.som "$IRIS" --json --threads 1
+expect_rc 0
+expect_empty err
+for k in qe te samples units units_hit max_hits; do
+    expect_grep out "\"$k\": "
+done
+expect_grep out '"units": 48'
+if command -v python3 >/dev/null 2>&1; then
+    python3 -m json.tool "$name.out" >/dev/null 2>&1 || note "not valid JSON"
+fi
+end
+
+begin info-text
+run info hex.som
+expect_rc 0
+expect_empty err
+expect_grep out '^grid +6x8 hex, sheet$'
+expect_grep out '^dim +4$'
+expect_grep out '^scaling +zscore$'
+expect_grep out '^training +batch, 12 epochs'
+expect_grep out '^history +'
+end
+
+begin info-json
+run info --json toroid.som
+expect_rc 0
+expect_empty err
+expect_grep out '"rows": 6'
+expect_grep out '"cols": 6'
+expect_grep out '"topology": "hex"'
+expect_grep out '"toroid": true'
+expect_grep out '"dim": 4'
+expect_grep out "\"titles\": \\[\"$FIELD1\""
+if command -v python3 >/dev/null 2>&1; then
+    python3 -m json.tool "$name.out" >/dev/null 2>&1 || note "not valid JSON"
+fi
+end
+
+# ---- bad command lines (exit 2) ---------------------------------------------------
+
+usage_error unknown-option train "$IRIS" -o x.som --bogus
+expect_same err
+expect_no_file x.som
+end
+usage_error grid-zero train "$IRIS" -o x.som --grid 0x0
+expect_no_file x.som
+end
+usage_error grid-malformed train "$IRIS" -o x.som --grid ten
+expect_same err
+end
+usage_error hex-toroid-odd-rows train "$IRIS" -o x.som --grid 5x5 --topology hex --toroid
+end
+usage_error epochs-zero train "$IRIS" -o x.som --epochs 0
+expect_same err
+expect_no_file x.som
+end
+usage_error topology-triangle train "$IRIS" -o x.som --topology triangle
+expect_same err
+end
+usage_error iterations-batch train "$IRIS" -o x.som --iterations 100 --algorithm batch
+end
+usage_error epochs-and-iterations train "$IRIS" -o x.som --iterations 100 --epochs 3
+end
+usage_error inverse-schedule train "$IRIS" -o x.som --inverse 1:2 --schedule exp
+end
+usage_error radius-bad train "$IRIS" -o x.som --radius 3:x
+end
+usage_error rate-negative train "$IRIS" -o x.som --rate -1
+end
+usage_error seed-negative train "$IRIS" -o x.som --seed -1
+end
+usage_error threads-bad train "$IRIS" -o x.som --threads many
+end
+usage_error delimiter-bad train "$IRIS" -o x.som --delimiter x
+end
+usage_error no-output train "$IRIS"
+expect_same err
+end
+usage_error no-data train -o x.som
+end
+usage_error missing-value train "$IRIS" -o
+expect_same err
+end
+usage_error init-both train "$IRIS" -o x.som --init pca --init-codebook rect.som
+end
+usage_error map-one-argument map rect.som
+end
+usage_error map-unknown-option map rect.som "$IRIS" -x
+end
+usage_error predict-bad-threads predict rect.som "$IRIS" --threads -2
+end
+usage_error eval-extra-argument eval rect.som "$IRIS" more.csv
+end
+usage_error info-unknown-option info rect.som --jsn
+end
+usage_error info-no-model info
+end
+
+# ---- bad data and files (exit 1) -----------------------------------------------
+
+# bad_data NAME FILE ERE: training on FILE fails, naming the place.
+bad_data() {
+    begin "$1"
+    run train "$2" -o x.som -q
+    expect_rc 1
+    expect_empty out
+    expect_grep err "^som: $3"
+    expect_no_file x.som
+    end
+}
+bad_data data-empty empty.csv 'empty\.csv(:[0-9]+)*: '
+bad_data data-header-only header.csv 'header\.csv(:[0-9]+)*: '
+bad_data data-ragged ragged.csv 'ragged\.csv:3:[0-9]+: '
+bad_data data-text text.csv 'text\.csv:3:2: '
+bad_data data-inf inf.csv 'inf\.csv:3:2: '
+bad_data data-row-missing norow.csv 'norow\.csv:3(:[0-9]+)?: '
+bad_data data-no-such-file nosuch.csv 'nosuch\.csv: '
+
+begin map-bad-data
+run map rect.som ragged.csv -o x.csv
+expect_rc 1
+expect_grep err '^som: ragged\.csv:3:[0-9]+: '
+expect_no_file x.csv
+end
+
+begin dim-mismatch
+run map rect.som two.csv -o x.csv
+expect_rc 1
+expect_grep err '^som: .*two\.csv'
+expect_grep err '2'
+expect_no_file x.csv
+end
+
+begin dim-mismatch-eval
+run eval rect.som two.csv
+expect_rc 1
+expect_empty out
+expect_grep err '^som: '
+end
+
+size=$(wc -c <rect.som)
+head -c $((size / 2)) rect.som >trunc.som
+cp rect.som flip.som
+off=$((size / 2))
+byte=$(od -An -tu1 -j "$off" -N1 rect.som | tr -d ' ')
+# shellcheck disable=SC2059
+printf "$(printf '\\%03o' $((byte ^ 255)))" |
+    dd of=flip.som bs=1 seek="$off" conv=notrunc 2>/dev/null
+
+for m in trunc flip; do
+    begin "model-$m-info"
+    run info "$m.som"
+    expect_rc 1
+    expect_empty out
+    expect_grep err "^som: $m\\.som"
+    end
+
+    begin "model-$m-map"
+    run map "$m.som" "$IRIS" -o x.csv
+    expect_rc 1
+    expect_grep err "^som: $m\\.som"
+    expect_no_file x.csv
+    end
+done
+
+begin model-not-a-model
+run info "$IRIS"
+expect_rc 1
+expect_grep err '^som: .*iris\.csv'
+end
+
+begin model-missing
+run eval nosuch.som "$IRIS"
+expect_rc 1
+expect_grep err '^som: nosuch\.som'
+end
+
+begin train-output-missing-dir
+run train "$IRIS" -o nodir/x.som -q
+expect_rc 1
+expect_grep err '^som: nodir/x\.som'
+expect_no_file nodir/x.som
+[ -e nodir ] && note "nodir created"
+end
+
+begin map-output-missing-dir
+run map rect.som "$IRIS" -o nodir/x.csv
+expect_rc 1
+expect_grep err '^som: nodir/x\.csv'
+expect_no_file nodir/x.csv
+end
+
+begin predict-output-missing-dir
+run predict rect.som blank.csv -o nodir/x.csv
+expect_rc 1
+expect_grep err '^som: nodir/x\.csv'
+expect_no_file nodir/x.csv
+end
+
+begin failed-train-keeps-old-model
+cp rect.som keep.som
+run train ragged.csv -o keep.som -q
+expect_rc 1
+expect_cmp keep.som rect.som
+for t in keep.som.tmp.*; do [ -e "$t" ] && note "temporary $t left behind"; done
+end
+
+begin failed-train-keeps-old-model-late
+# Fails after reading the data: the starting codebook does not fit.
+cp rect.som keep2.som
+run train "$IRIS" -o keep2.som --init-codebook hex.som -q
+expect_rc 1
+expect_cmp keep2.som rect.som
+end
+
+begin failed-predict-keeps-old-output
+printf 'old\n' >old.csv
+cp old.csv keep.csv
+run predict rect.som ragged.csv -o keep.csv
+expect_rc 1
+expect_cmp keep.csv old.csv
+end
+
+# ---------------------------------------------------------------------------
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
