@@ -1,0 +1,912 @@
+/* SPDX-License-Identifier: MIT */
+/* csv.c — reading and writing data sets as CSV.
+ *
+ * libcsv splits the text into fields; this file decides what they mean. The
+ * input is fed to libcsv one physical line at a time so that every message
+ * can name the line, and the field number within the record is the column.
+ *
+ * Reading goes through three phases. The first record is buffered until we
+ * know whether it holds titles; the first data record is buffered until we
+ * know which column, if any, holds labels; after that every field is parsed
+ * straight into the growing sample array, with no allocation per cell.
+ *
+ * Numbers are parsed in the C locale whatever setlocale says: a fast exact
+ * path for short decimals and strtof_l with a "C" locale_t for the rest, so
+ * every value is the correctly rounded float, as strtof would give. */
+#include "internal.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <float.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void som_csv_opts_init(som_csv_opts *opts)
+{
+    if (!opts) return;
+    opts->delimiter = 0;
+    opts->header = SOM_AUTO;
+    opts->label_column = NULL;
+}
+
+/* ---- cells ----------------------------------------------------------------- */
+
+typedef enum cell_kind {
+    CELL_NUMBER,  /* a finite number */
+    CELL_MISSING, /* empty, NA, NaN or ? */
+    CELL_INF,     /* a number that is infinite or overflows a float */
+    CELL_TEXT     /* anything else */
+} cell_kind;
+
+static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+static void trim(const char **s, size_t *len)
+{
+    const char *p = *s;
+    size_t n = *len;
+    while (n > 0 && is_blank(*p)) p++, n--;
+    while (n > 0 && is_blank(p[n - 1])) n--;
+    *s = p;
+    *len = n;
+}
+
+static bool is_missing_marker(const char *s, size_t len)
+{
+    switch (len) {
+    case 0: return true;
+    case 1: return s[0] == '?';
+    case 2: return strncasecmp(s, "na", 2) == 0;
+    case 3: return strncasecmp(s, "nan", 3) == 0;
+    default: return false;
+    }
+}
+
+/* Powers of ten that a float holds exactly (5^10 < 2^24). */
+static const float exact_pow10f[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
+                                     1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+
+/* The common case, [+-]digits[.digits][e[+-]digits], without strtof: when
+ * the digits form an integer m < 2^24 and the decimal exponent e has
+ * |e| <= 10, both m and 10^|e| are exact floats, so one IEEE multiply or
+ * divide rounds m * 10^e correctly — the same float strtof returns. It must
+ * be done in float: the same in double and then narrowing could round twice.
+ * Returns false when the text is outside that case (strtof_l decides). */
+static bool parse_fast(const char *s, size_t len, float *out)
+{
+    size_t i = 0;
+    bool neg = false;
+    if (i < len && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    uint32_t m = 0;
+    size_t digits = 0;
+    long exp10 = 0;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+        m = m * 10 + (uint32_t)(s[i] - '0');
+        if (m >= (1u << 24)) return false;
+    }
+    if (i < len && s[i] == '.') {
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+            m = m * 10 + (uint32_t)(s[i] - '0');
+            if (m >= (1u << 24)) return false;
+            exp10--;
+        }
+    }
+    if (digits == 0) return false;
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        bool eneg = false;
+        if (i < len && (s[i] == '-' || s[i] == '+')) eneg = s[i++] == '-';
+        if (i == len || s[i] < '0' || s[i] > '9') return false;
+        long e = 0;
+        for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+            e = e * 10 + (s[i] - '0');
+            if (e > 1000) return false;
+        }
+        exp10 += eneg ? -e : e;
+    }
+    if (i != len) return false;
+    float v = (float)m;
+    if (m != 0) {
+        if (exp10 < -10 || exp10 > 10) return false;
+        if (exp10 < 0)
+            v = v / exact_pow10f[-exp10];
+        else
+            v = v * exact_pow10f[exp10];
+    }
+    *out = neg ? -v : v;
+    return true;
+}
+
+/* What a cell holds; *v gets the number for CELL_NUMBER. `s` must have a
+ * NUL at s[len] (libcsv appends one; so does the record buffer). */
+static cell_kind parse_cell(locale_t loc, const char *s, size_t len, float *v)
+{
+    trim(&s, &len);
+    if (is_missing_marker(s, len)) return CELL_MISSING;
+    if (parse_fast(s, len, v)) return CELL_NUMBER;
+    char *end;
+    errno = 0;
+    float f = strtof_l(s, &end, loc);
+    if (end != s + len || end == s) return CELL_TEXT;
+    /* "nan(...)" spellings are not among the missing markers. */
+    if (isnan(f)) return CELL_TEXT;
+    if (isinf(f)) return CELL_INF;
+    *v = f;
+    return CELL_NUMBER;
+}
+
+/* A cell for a message: quoted, cut short, control characters escaped. */
+static void show_cell(char *out, size_t size, const char *s, size_t len)
+{
+    size_t k = 0;
+    const size_t max_shown = 40;
+    if (size < 8) {
+        if (size) out[0] = '\0';
+        return;
+    }
+    out[k++] = '\'';
+    for (size_t i = 0; i < len && i < max_shown && k + 6 < size; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n') out[k++] = '\\', out[k++] = 'n';
+        else if (c == '\r') out[k++] = '\\', out[k++] = 'r';
+        else if (c == '\t') out[k++] = '\\', out[k++] = 't';
+        else if (c < 0x20) out[k++] = '?';
+        else out[k++] = (char)c;
+    }
+    if (len > max_shown && k + 4 < size) out[k++] = '.', out[k++] = '.', out[k++] = '.';
+    out[k++] = '\'';
+    out[k] = '\0';
+}
+
+/* ---- reader state -------------------------------------------------------- */
+
+#define NO_COLUMN SIZE_MAX
+
+typedef struct reader {
+    const char *name;
+    som_error *err;
+    int rc;             /* first error; once set, callbacks do nothing */
+    locale_t loc;       /* the "C" locale for strtof_l */
+    int header_opt;
+    const char *label_opt;
+    const uint8_t *first_quoted; /* per field of the first record */
+    size_t n_first_quoted;
+
+    size_t line;        /* physical line being fed, 1-based */
+    size_t rec_line;    /* line where the current record began */
+    size_t title_line;  /* line of the titles, 0 when there are none */
+    size_t last_line;   /* the last line of the input */
+    int phase;          /* 0: first record, 1: first data record, 2: rows */
+
+    /* Record buffer for phases 0 and 1: fields NUL-terminated one after the
+     * other; off[k] is where field k starts. */
+    char *rb;
+    size_t rb_len, rb_cap;
+    size_t *off;
+    size_t n_off, cap_off;
+
+    /* The layout, fixed once the first data record is seen. */
+    size_t ncols;       /* fields per record, label column included */
+    size_t dim;         /* numeric columns */
+    size_t label_col;   /* NO_COLUMN when none */
+    char **titles;      /* ncols titles, as they will be reported */
+
+    /* The current record. */
+    size_t nf;          /* fields seen so far */
+    size_t row_missing; /* missing numeric values so far */
+
+    /* The samples, growing by doubling. */
+    float *x;           /* cap*dim, aligned */
+    uint8_t *mask;      /* cap*dim, created at the first missing value */
+    char **labels;      /* cap, when there is a label column */
+    size_t *lines;      /* cap */
+    size_t n, cap, n_missing;
+} reader;
+
+static int fail_at(reader *r, int code, size_t line, size_t column,
+                   const char *fmt, ...) SOM_PRINTF(5, 6);
+
+/* Records the first error with its place; later ones are ignored. */
+static int fail_at(reader *r, int code, size_t line, size_t column, const char *fmt, ...)
+{
+    if (r->rc != SOM_OK) return r->rc;
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->rc = som__error_at(r->err, code, r->name, line, column, "%s", msg);
+    return r->rc;
+}
+
+static void fail_oom(reader *r)
+{
+    if (r->rc == SOM_OK) r->rc = som__error_oom(r->err);
+}
+
+static bool rb_push(reader *r, const char *s, size_t len)
+{
+    if (r->n_off == r->cap_off) {
+        size_t cap = r->cap_off ? r->cap_off * 2 : 16;
+        size_t *off = som__realloc(r->off, cap * sizeof *off);
+        if (!off) return false;
+        r->off = off;
+        r->cap_off = cap;
+    }
+    if (len + 1 > r->rb_cap - r->rb_len) {
+        size_t cap = r->rb_cap ? r->rb_cap : 256;
+        while (len + 1 > cap - r->rb_len) {
+            if (cap > SIZE_MAX / 2) return false;
+            cap *= 2;
+        }
+        char *rb = som__realloc(r->rb, cap);
+        if (!rb) return false;
+        r->rb = rb;
+        r->rb_cap = cap;
+    }
+    r->off[r->n_off++] = r->rb_len;
+    memcpy(r->rb + r->rb_len, s, len);
+    r->rb[r->rb_len + len] = '\0';
+    r->rb_len += len + 1;
+    return true;
+}
+
+static const char *rb_field(const reader *r, size_t k, size_t *len)
+{
+    size_t end = k + 1 < r->n_off ? r->off[k + 1] - 1 : r->rb_len - 1;
+    *len = end - r->off[k];
+    return r->rb + r->off[k];
+}
+
+static void rb_clear(reader *r)
+{
+    r->rb_len = 0;
+    r->n_off = 0;
+}
+
+/* ---- growth ---------------------------------------------------------------- */
+
+static bool grow_rows(reader *r)
+{
+    size_t cap = r->cap ? r->cap * 2 : 256;
+    if (cap < r->cap) return false;
+    size_t cells;
+    if (!som__mul_ok(cap, r->dim, &cells) || cells > SIZE_MAX / sizeof(float)) return false;
+    float *x = som__aligned_calloc(cells, sizeof(float));
+    if (!x) return false;
+    if (r->x) memcpy(x, r->x, r->n * r->dim * sizeof(float));
+    if (r->mask) {
+        uint8_t *mask = som__realloc(r->mask, cells);
+        if (!mask) {
+            som__aligned_free(x);
+            return false;
+        }
+        memset(mask + r->cap * r->dim, 1, (cap - r->cap) * r->dim);
+        r->mask = mask;
+    }
+    size_t *lines = som__realloc(r->lines, cap * sizeof *lines);
+    if (!lines) {
+        som__aligned_free(x);
+        return false;
+    }
+    r->lines = lines;
+    if (r->label_col != NO_COLUMN) {
+        char **labels = som__realloc(r->labels, cap * sizeof *labels);
+        if (!labels) {
+            som__aligned_free(x);
+            return false;
+        }
+        memset(labels + r->cap, 0, (cap - r->cap) * sizeof *labels);
+        r->labels = labels;
+    }
+    som__aligned_free(r->x);
+    r->x = x;
+    r->cap = cap;
+    return true;
+}
+
+/* The mask appears with the first missing value: complete data sets never
+ * carry one. Every cell starts present; missing ones are cleared. */
+static bool ensure_mask(reader *r)
+{
+    if (r->mask) return true;
+    r->mask = som__malloc(r->cap * r->dim);
+    if (!r->mask) return false;
+    memset(r->mask, 1, r->cap * r->dim);
+    return true;
+}
+
+/* ---- rows ------------------------------------------------------------------ */
+
+static const char *title_of(const reader *r, size_t col)
+{
+    return r->titles && col < r->ncols ? r->titles[col] : "?";
+}
+
+static void text_in_number_column(reader *r, size_t col, const char *s, size_t len)
+{
+    char shown[64];
+    trim(&s, &len);
+    show_cell(shown, sizeof shown, s, len);
+    if (r->label_col != NO_COLUMN)
+        fail_at(r, SOM_EFORMAT, r->rec_line, col + 1,
+                "expected a number in column '%s', got %s (only one column may hold text: the labels "
+                "are read from column '%s'; choose the label column with --label-column)",
+                title_of(r, col), shown, title_of(r, r->label_col));
+    else
+        fail_at(r, SOM_EFORMAT, r->rec_line, col + 1,
+                "expected a number in column '%s', got %s (if this column holds row labels, "
+                "name it with --label-column)",
+                title_of(r, col), shown);
+}
+
+/* One field of a data record, straight into the samples. */
+static void take_field(reader *r, const char *s, size_t len)
+{
+    size_t col = r->nf++;
+    if (col >= r->ncols) return; /* counted; end_record reports it */
+    if (col == 0 && r->n == r->cap && !grow_rows(r)) {
+        fail_oom(r);
+        return;
+    }
+    if (col == r->label_col) {
+        const char *t = s;
+        size_t tl = len;
+        trim(&t, &tl);
+        char *label = som__malloc(tl + 1);
+        if (!label) {
+            fail_oom(r);
+            return;
+        }
+        memcpy(label, t, tl);
+        label[tl] = '\0';
+        r->labels[r->n] = label;
+        return;
+    }
+    /* The numeric index skips the label column (NO_COLUMN is SIZE_MAX, so
+     * without one k is col). */
+    size_t k = col > r->label_col ? col - 1 : col;
+    float v = 0.0f;
+    switch (parse_cell(r->loc, s, len, &v)) {
+    case CELL_NUMBER:
+        r->x[r->n * r->dim + k] = v;
+        break;
+    case CELL_MISSING:
+        if (!ensure_mask(r)) {
+            fail_oom(r);
+            return;
+        }
+        r->x[r->n * r->dim + k] = 0.0f;
+        r->mask[r->n * r->dim + k] = 0;
+        r->row_missing++;
+        break;
+    case CELL_INF: {
+        char shown[64];
+        trim(&s, &len);
+        show_cell(shown, sizeof shown, s, len);
+        fail_at(r, SOM_EFORMAT, r->rec_line, col + 1,
+                "expected a finite number in column '%s', got %s (infinite, or too large for a float)",
+                title_of(r, col), shown);
+        break;
+    }
+    case CELL_TEXT:
+        text_in_number_column(r, col, s, len);
+        break;
+    }
+}
+
+static void end_record(reader *r)
+{
+    if (r->nf != r->ncols) {
+        size_t col = (r->nf < r->ncols ? r->nf : r->ncols) + 1;
+        fail_at(r, SOM_EFORMAT, r->rec_line, col, "expected %zu fields, got %zu", r->ncols, r->nf);
+        return;
+    }
+    if (r->row_missing == r->dim) {
+        size_t first = r->label_col == 0 ? 2 : 1;
+        fail_at(r, SOM_EFORMAT, r->rec_line, first,
+                "expected at least one value in the row, got none (every field is missing)");
+        return;
+    }
+    r->lines[r->n] = r->rec_line;
+    r->n_missing += r->row_missing;
+    r->n++;
+    r->nf = 0;
+    r->row_missing = 0;
+}
+
+/* ---- the first records ---------------------------------------------------- */
+
+static bool quoted_in_first(const reader *r, size_t k)
+{
+    return k < r->n_first_quoted && r->first_quoted[k];
+}
+
+/* With header = SOM_AUTO the first record is data when every cell is a
+ * number or missing (and at least one is a number). A quoted cell counts as
+ * text: that is how som_data_write_csv keeps titles such as "1" titles. */
+static bool first_record_is_data(reader *r)
+{
+    if (r->header_opt == 0) return true;
+    if (r->header_opt == 1) return false;
+    bool any_number = false;
+    for (size_t k = 0; k < r->n_off; k++) {
+        size_t len;
+        const char *s = rb_field(r, k, &len);
+        float v;
+        if (quoted_in_first(r, k)) return false;
+        cell_kind kind = parse_cell(r->loc, s, len, &v);
+        if (kind == CELL_TEXT) return false;
+        if (kind != CELL_MISSING) any_number = true;
+    }
+    return any_number;
+}
+
+/* Titles from the first record: an empty title becomes the column number, a
+ * repeated one gets ".N" (N the column number) so that titles name columns. */
+static bool set_titles(reader *r, bool from_record)
+{
+    r->titles = som__calloc(r->ncols, sizeof *r->titles);
+    if (!r->titles) return false;
+    for (size_t k = 0; k < r->ncols; k++) {
+        const char *s = "";
+        size_t len = 0;
+        if (from_record) {
+            s = rb_field(r, k, &len);
+            trim(&s, &len);
+        }
+        char num[32];
+        if (len == 0) {
+            snprintf(num, sizeof num, "%zu", k + 1);
+            s = num;
+            len = strlen(num);
+        }
+        bool dup = false;
+        for (size_t p = 0; p < k && !dup; p++)
+            dup = strlen(r->titles[p]) == len && memcmp(r->titles[p], s, len) == 0;
+        size_t size = len + (dup ? 24 : 1);
+        char *t = som__malloc(size);
+        if (!t) return false;
+        memcpy(t, s, len);
+        t[len] = '\0';
+        if (dup) snprintf(t + len, size - len, ".%zu", k + 1);
+        r->titles[k] = t;
+    }
+    return true;
+}
+
+static void unknown_label_column(reader *r)
+{
+    char list[400];
+    size_t k = 0;
+    list[0] = '\0';
+    for (size_t c = 0; c < r->ncols && k + 8 < sizeof list; c++) {
+        int w = snprintf(list + k, sizeof list - k, "%s'%s'", c ? ", " : "", r->titles[c]);
+        if (w < 0) break;
+        k += (size_t)w;
+    }
+    if (k >= sizeof list) memcpy(list + sizeof list - 5, "...", 4);
+    size_t line = r->title_line ? r->title_line : r->rec_line;
+    fail_at(r, SOM_EFORMAT, line, 1,
+            "expected a column titled '%s' for the labels, got none; the columns are %s",
+            r->label_opt, list);
+}
+
+/* Chooses the label column, from its title or from the first data record
+ * (buffered in rb), then replays that record as the first row. */
+static void start_rows(reader *r)
+{
+    r->label_col = NO_COLUMN;
+    if (r->label_opt && *r->label_opt) {
+        for (size_t c = 0; c < r->ncols; c++)
+            if (strcmp(r->titles[c], r->label_opt) == 0) {
+                r->label_col = c;
+                break;
+            }
+        if (r->label_col == NO_COLUMN) {
+            unknown_label_column(r);
+            return;
+        }
+    } else {
+        size_t upto = r->n_off < r->ncols ? r->n_off : r->ncols;
+        for (size_t c = 0; c < upto; c++) {
+            size_t len;
+            const char *s = rb_field(r, c, &len);
+            float v;
+            if (parse_cell(r->loc, s, len, &v) == CELL_TEXT) {
+                r->label_col = c;
+                break;
+            }
+        }
+    }
+    r->dim = r->ncols - (r->label_col != NO_COLUMN);
+    if (r->dim == 0) {
+        fail_at(r, SOM_EFORMAT, r->rec_line, 1,
+                "expected at least one numeric column, got none (the only column, '%s', holds labels)",
+                r->titles[0]);
+        return;
+    }
+    r->phase = 2;
+    r->nf = 0;
+    r->row_missing = 0;
+    for (size_t k = 0; k < r->n_off && r->rc == SOM_OK; k++) {
+        size_t len;
+        const char *s = rb_field(r, k, &len);
+        take_field(r, s, len);
+    }
+    if (r->rc == SOM_OK) end_record(r);
+    rb_clear(r);
+}
+
+/* ---- libcsv callbacks ------------------------------------------------------ */
+
+static void on_field(void *s, size_t len, void *ctx)
+{
+    reader *r = ctx;
+    if (r->rc != SOM_OK) return;
+    const char *text = s ? s : "";
+    if (!s) len = 0;
+    if (r->phase == 2) {
+        take_field(r, text, len);
+    } else if (!rb_push(r, text, len)) {
+        fail_oom(r);
+    }
+}
+
+static void on_record(int c, void *ctx)
+{
+    (void)c;
+    reader *r = ctx;
+    if (r->rc != SOM_OK) return;
+    if (r->phase == 2) {
+        end_record(r);
+    } else if (r->phase == 0) {
+        r->ncols = r->n_off;
+        bool data = first_record_is_data(r);
+        if (!set_titles(r, !data)) {
+            fail_oom(r);
+            return;
+        }
+        if (data) {
+            start_rows(r);
+        } else {
+            r->title_line = r->rec_line;
+            r->phase = 1;
+            rb_clear(r);
+        }
+    } else {
+        start_rows(r);
+    }
+}
+
+/* ---- the first line: delimiter and quoting --------------------------------- */
+
+/* The delimiter is the most frequent of ',' ';' and tab outside quotes on
+ * the first non-blank line (',' wins ties; ',' when none occurs). */
+static char detect_delimiter(const char *p, size_t len)
+{
+    size_t counts[3] = {0, 0, 0};
+    bool quoted = false, content = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (c == '"') quoted = !quoted;
+        if (quoted) continue;
+        if (c == '\n' || c == '\r') {
+            if (content) break;
+            continue; /* still in leading blank lines */
+        }
+        if (c != ' ') content = true;
+        if (c == ',') counts[0]++;
+        else if (c == ';') counts[1]++;
+        else if (c == '\t') counts[2]++;
+    }
+    if (counts[1] > counts[0] && counts[1] >= counts[2]) return ';';
+    if (counts[2] > counts[0] && counts[2] > counts[1]) return '\t';
+    return ',';
+}
+
+/* Which fields of the first record start with a quote (libcsv does not say).
+ * *flags is allocated; *n is the number of fields scanned. */
+static bool scan_first_quoted(const char *p, size_t len, char delim, uint8_t **flags, size_t *n)
+{
+    size_t i = 0, cap = 16, k = 0;
+    uint8_t *f = som__calloc(cap, 1);
+    if (!f) return false;
+    /* Skip blank lines, as libcsv does. */
+    while (i < len && (p[i] == '\n' || p[i] == '\r' || p[i] == ' ' || (p[i] == '\t' && delim != '\t')))
+        i++;
+    bool at_start = true;
+    while (i < len) {
+        char c = p[i];
+        if (at_start && (c == ' ' || (c == '\t' && delim != '\t'))) {
+            i++;
+            continue;
+        }
+        if (at_start && c == '"') {
+            if (k >= cap) {
+                uint8_t *g = som__realloc(f, cap * 2);
+                if (!g) {
+                    som__free(f);
+                    return false;
+                }
+                memset(g + cap, 0, cap);
+                f = g;
+                cap *= 2;
+            }
+            f[k] = 1;
+            /* Skip to the closing quote; "" is an escaped quote. */
+            for (i++; i < len; i++) {
+                if (p[i] == '"') {
+                    if (i + 1 < len && p[i + 1] == '"') i++;
+                    else break;
+                }
+            }
+            i++;
+            at_start = false;
+            continue;
+        }
+        at_start = false;
+        if (c == delim) {
+            k++;
+            at_start = true;
+        } else if (c == '\n' || c == '\r') {
+            break;
+        }
+        i++;
+    }
+    *flags = f;
+    *n = k + 1 < cap ? k + 1 : cap;
+    return true;
+}
+
+/* ---- reading ----------------------------------------------------------------- */
+
+static int csv_space(unsigned char c) { return c == ' '; }
+static int csv_space_tab(unsigned char c) { return c == ' ' || c == '\t'; }
+static int csv_term(unsigned char c) { return c == '\r' || c == '\n'; }
+
+static void reader_free(reader *r)
+{
+    som__free(r->rb);
+    som__free(r->off);
+    if (r->titles)
+        for (size_t k = 0; k < r->ncols; k++) som__free(r->titles[k]);
+    som__free(r->titles);
+    if (r->labels)
+        for (size_t i = 0; i <= r->n && i < r->cap; i++) som__free(r->labels[i]);
+    som__free(r->labels);
+    som__free(r->lines);
+    som__aligned_free(r->x);
+    som__free(r->mask);
+}
+
+/* Moves the rows into a new som_data, trimming the spare capacity when it
+ * is large. */
+static int finish(reader *r, som_data **out)
+{
+    som_data *d = som__calloc(1, sizeof *d);
+    if (!d) return som__error_oom(r->err);
+    d->n = r->n;
+    d->dim = r->dim;
+    d->titles = som__calloc(r->dim, sizeof *d->titles);
+    if (!d->titles) goto oom;
+    for (size_t c = 0, j = 0; c < r->ncols; c++) {
+        if (c == r->label_col) continue;
+        d->titles[j++] = r->titles[c];
+        r->titles[c] = NULL;
+    }
+    if (r->label_col != NO_COLUMN) {
+        d->label_title = r->titles[r->label_col];
+        r->titles[r->label_col] = NULL;
+    }
+    if (r->cap - r->n > r->n / 8) {
+        float *x = som__aligned_calloc(r->n * r->dim, sizeof(float));
+        if (!x) goto oom;
+        memcpy(x, r->x, r->n * r->dim * sizeof(float));
+        som__aligned_free(r->x);
+        r->x = x;
+        size_t *lines = som__realloc(r->lines, r->n * sizeof *lines);
+        if (lines) r->lines = lines;
+        if (r->labels) {
+            char **labels = som__realloc(r->labels, r->n * sizeof *labels);
+            if (labels) r->labels = labels;
+        }
+        r->cap = r->n;
+    }
+    d->x = r->x;
+    r->x = NULL;
+    d->lines = r->lines;
+    r->lines = NULL;
+    d->labels = r->labels;
+    r->labels = NULL;
+    d->n_missing = r->n_missing;
+    if (r->n_missing > 0) {
+        uint8_t *mask = som__realloc(r->mask, r->n * r->dim);
+        d->mask = mask ? mask : r->mask;
+        r->mask = NULL;
+    }
+    *out = d;
+    return SOM_OK;
+oom:
+    som_data_free(d);
+    return som__error_oom(r->err);
+}
+
+int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
+                          const som_csv_opts *opts, som_data **out, som_error *err)
+{
+    if (!out) return som__error(err, SOM_EINVAL, "som_data_read_csv_mem: out is NULL");
+    *out = NULL;
+    if (!buf && len > 0) return som__error(err, SOM_EINVAL, "som_data_read_csv_mem: buffer is NULL");
+    if (!name) name = "<memory>";
+    som_csv_opts defaults;
+    som_csv_opts_init(&defaults);
+    if (!opts) opts = &defaults;
+    if (opts->header != 0 && opts->header != 1 && opts->header != SOM_AUTO)
+        return som__error(err, SOM_EINVAL, "header must be 0, 1 or SOM_AUTO (got %d)", opts->header);
+    char delim = opts->delimiter;
+    if (delim == '"' || delim == '\n' || delim == '\r')
+        return som__error(err, SOM_EINVAL, "a quote or a line end cannot be the delimiter");
+
+    /* A UTF-8 byte-order mark is not part of the first title. */
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) buf += 3, len -= 3;
+    if (!delim) delim = detect_delimiter(buf, len);
+
+    reader r;
+    memset(&r, 0, sizeof r);
+    r.name = name;
+    r.err = err;
+    r.header_opt = opts->header;
+    r.label_opt = opts->label_column;
+    r.label_col = NO_COLUMN;
+    r.loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (r.loc == (locale_t)0) return som__error_oom(err);
+
+    uint8_t *quoted = NULL;
+    if (!scan_first_quoted(buf, len, delim, &quoted, &r.n_first_quoted)) {
+        freelocale(r.loc);
+        return som__error_oom(err);
+    }
+    r.first_quoted = quoted;
+
+    struct csv_parser parser;
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        som__free(quoted);
+        freelocale(r.loc);
+        return som__error_oom(err);
+    }
+    csv_set_realloc_func(&parser, som__realloc);
+    csv_set_free_func(&parser, som__free);
+    csv_set_delim(&parser, (unsigned char)delim);
+    /* libcsv trims spaces and tabs around unquoted fields by default; a tab
+     * that delimits must not be trimmed away. */
+    csv_set_space_func(&parser, delim == '\t' ? csv_space : csv_space_tab);
+    csv_set_term_func(&parser, csv_term);
+
+    const char *p = buf, *end = buf + len;
+    size_t line = 0;
+    while (p < end && r.rc == SOM_OK) {
+        line++;
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        /* A record begins on this line unless libcsv is inside one (a
+         * quoted field running over several lines); pstate 0 is libcsv's
+         * "row not begun". */
+        if (r.nf == 0 && r.n_off == 0 && parser.pstate == 0) r.rec_line = line;
+        r.line = line;
+        size_t done = csv_parse(&parser, p, n, on_field, on_record, &r);
+        if (r.rc == SOM_OK && done != n) {
+            if (csv_error(&parser) == CSV_EPARSE) {
+                size_t col = (r.phase == 2 ? r.nf : r.n_off) + 1;
+                fail_at(&r, SOM_EFORMAT, line, col,
+                        "expected a field quoted as a whole, with quotes inside doubled (\"\"), "
+                        "got a stray quote");
+            } else {
+                fail_oom(&r);
+            }
+        }
+        p += n;
+    }
+    r.last_line = line;
+    if (r.rc == SOM_OK && csv_fini(&parser, on_field, on_record, &r) != 0 && r.rc == SOM_OK) {
+        if (csv_error(&parser) == CSV_EPARSE)
+            fail_at(&r, SOM_EFORMAT, r.rec_line, (r.phase == 2 ? r.nf : r.n_off) + 1,
+                    "expected a closing quote, got the end of the file");
+        else
+            fail_oom(&r);
+    }
+    csv_free(&parser);
+    som__free(quoted);
+    r.first_quoted = NULL;
+
+    if (r.rc == SOM_OK && r.phase == 0)
+        fail_at(&r, SOM_EEMPTY, 1, 1, "expected column titles and data rows, got an empty file");
+    if (r.rc == SOM_OK && r.phase == 1)
+        fail_at(&r, SOM_EEMPTY, r.last_line + 1, 1,
+                "expected a data row after the titles on line %zu, got the end of the file",
+                r.title_line);
+    int rc = r.rc;
+    if (rc == SOM_OK) rc = finish(&r, out);
+    reader_free(&r);
+    freelocale(r.loc);
+    return rc;
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+/* A field is quoted when it holds a delimiter, quote or line end, has outer
+ * spaces, or — for titles — would read back as a number or a missing value
+ * (a quoted first-row cell is always a title). */
+static void write_field(FILE *f, const char *s, bool as_title, locale_t loc)
+{
+    size_t len = strlen(s);
+    bool quote = len > 0 && (is_blank(s[0]) || is_blank(s[len - 1]));
+    for (size_t i = 0; i < len && !quote; i++) {
+        char c = s[i];
+        quote = c == ',' || c == ';' || c == '\t' || c == '"' || c == '\n' || c == '\r';
+    }
+    if (!quote && as_title) {
+        float v;
+        quote = parse_cell(loc, s, len, &v) != CELL_TEXT;
+    }
+    if (!quote) {
+        fputs(s, f);
+        return;
+    }
+    putc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"') putc('"', f);
+        putc(s[i], f);
+    }
+    putc('"', f);
+}
+
+int som_data_write_csv(const som_data *data, const char *path, som_error *err)
+{
+    if (!data || !path) return som__error(err, SOM_EINVAL, "som_data_write_csv: NULL argument");
+    locale_t loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (loc == (locale_t)0) return som__error_oom(err);
+    som_outfile *of;
+    int rc = som_outfile_open(path, &of, err);
+    if (rc != SOM_OK) {
+        freelocale(loc);
+        return rc;
+    }
+    FILE *f = som_outfile_stream(of);
+    /* printf follows LC_NUMERIC; switch this thread to "C" so a decimal
+     * comma never reaches the file. */
+    locale_t old = uselocale(loc);
+    const char *label_title = som_data_label_title(data);
+    if (label_title) {
+        write_field(f, label_title, true, loc);
+        putc(',', f);
+    }
+    for (size_t j = 0; j < data->dim; j++) {
+        if (j) putc(',', f);
+        write_field(f, data->titles[j], true, loc);
+    }
+    putc('\n', f);
+    for (size_t i = 0; i < data->n; i++) {
+        if (label_title) {
+            write_field(f, som_data_label(data, i), false, loc);
+            putc(',', f);
+        }
+        const float *x = data->x + i * data->dim;
+        const uint8_t *m = data->mask ? data->mask + i * data->dim : NULL;
+        for (size_t j = 0; j < data->dim; j++) {
+            if (j) putc(',', f);
+            if (!m || m[j]) fprintf(f, "%.9g", (double)x[j]);
+        }
+        putc('\n', f);
+    }
+    uselocale(old);
+    freelocale(loc);
+    if (ferror(f)) {
+        som_outfile_abort(of);
+        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+    }
+    return som_outfile_commit(of, err);
+}
