@@ -54,12 +54,12 @@ static void print_text(const char *path, const som_map *map)
     }
     const double *offset = som_map_scale_offset(map);
     const double *factor = som_map_scale_factor(map);
-    printf("fields      %-*s  %-15s %-15s %-15s %s\n", width, "title", "offset",
+    printf("fields      %-*s  %-11s %-11s %-11s %s\n", width, "title", "offset",
            "factor", "min", "max");
     for (size_t j = 0; j < dim; j++) {
         double lo, hi;
         som_map_field_range(map, j, &lo, &hi);
-        printf("            %-*s  %-15.9g %-15.9g %-15.9g %.9g\n", width,
+        printf("            %-*s  %-11.6g %-11.6g %-11.6g %.6g\n", width,
                som_map_title(map, j), offset[j], factor[j], lo, hi);
     }
 

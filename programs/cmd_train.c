@@ -247,19 +247,13 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->data_path = argv[optind];
     if (!a->model_path) return cli_usage(cmd, "no output given: -o MODEL");
 
-    /* The grid is checked here, before any data is read, so that a bad one
-     * is a usage error (exit 2) rather than a failure. */
+    /* The grid is checked here (som_grid_parse also checks it against the
+     * topology), before any data is read, so that a bad one is a usage
+     * error (exit 2) rather than a failure. */
     som_error err;
     som_error_clear(&err);
-    som_topology topology = a->grid.topology;
-    int toroid = a->grid.toroid;
     if (som_grid_parse(grid_text, &a->grid, &err) != SOM_OK)
-        return cli_bad_value(cmd, "--grid", grid_text,
-                             "ROWSxCOLS, e.g. 10x12");
-    a->grid.topology = topology;
-    a->grid.toroid = toroid;
-    if (som_grid_check(&a->grid, &err) != SOM_OK)
-        return cli_usage(cmd, "--grid %s: %s", grid_text,
+        return cli_usage(cmd, "--grid: %s",
                          err.message[0] ? err.message : "not a usable grid");
 
     if (a->opts.iterations) {

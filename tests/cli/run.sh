@@ -159,10 +159,13 @@ NUM_COL=$(sed -n 2p "$IRIS" | tr -d '\r' |
     awk -F, '{ for (i = 1; i <= NF; i++) if ($i ~ /^[-+.0-9eE]+$/) { print i; exit } }')
 FIELD1=$(echo "$IRIS_TITLES" | cut -d, -f"$NUM_COL")
 
-# fields_sorted LINE: the line's fields, sorted, to compare rows whatever
-# the order of their columns.
+# fields_sorted LINE: the line's fields, sorted, numbers to 6 digits, to
+# compare rows whatever the order of their columns, and whether a float went
+# through a float32 (%.9g writes 4.6 back as 4.5999999).
 fields_sorted() {
-    echo "$1" | tr -d '\r' | tr , '\n' | sort | tr '\n' ,
+    echo "$1" | tr -d '\r' | tr , '\n' |
+        awk '/^[-+.0-9eE]+$/ { printf "%.6g\n", $0; next } { print }' |
+        sort | tr '\n' ,
 }
 
 printf '' >empty.csv
