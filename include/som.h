@@ -598,15 +598,17 @@ SOM_API int som_map_unit_labels(const som_map *map, const som_data *data,
 /* Saves the map in libsom's native format (doc/FORMAT.md): little-endian,
  * magic and version, every setting, titles, scaling, history and the float32
  * codebook, CRC-32 at the end. Atomic: the file appears complete or not at
- * all, and an existing file survives a failed save. Errors: SOM_EIO. */
+ * all, and an existing file survives a failed save. Errors: SOM_EIO,
+ * SOM_EINVAL (NULL arguments, a title longer than 4 GiB), SOM_ENOMEM. */
 SOM_API int som_map_save(const som_map *map, const char *path, som_error *err);
 /* The same bytes into a buffer allocated with the libsom allocator; free it
  * with som_free. */
 SOM_API int som_map_save_mem(const som_map *map, void **buf, size_t *len,
                              som_error *err);
-/* Loads a native map, checking every size against the file length before
- * allocating and the CRC-32; every defect is named. Errors: SOM_EIO,
- * SOM_EFORMAT, SOM_ECORRUPT, SOM_EVERSION, SOM_ENOMEM. */
+/* Loads a native map ("-" reads standard input), checking every size
+ * against the file length before allocating and the CRC-32; every defect is
+ * named. Errors: SOM_EIO, SOM_EFORMAT, SOM_ECORRUPT, SOM_EVERSION,
+ * SOM_ENOTSUP (an unknown critical chunk: a newer writer), SOM_ENOMEM. */
 SOM_API int som_map_load(const char *path, som_map **out, som_error *err);
 SOM_API int som_map_load_mem(const void *buf, size_t len, const char *name,
                              som_map **out, som_error *err);

@@ -241,7 +241,7 @@ int som_map_save_mem(const som_map *map, void **buf, size_t *len, som_error *err
     if (buf) *buf = NULL;
     if (len) *len = 0;
     if (!map || !buf || !len) return som__error(err, SOM_EINVAL, "som_map_save_mem: NULL argument");
-    size_t total;
+    size_t total = 0;
     int rc = image_size(map, &total, err);
     if (rc != SOM_OK) return rc;
     unsigned char *p = som__malloc(total);
@@ -715,7 +715,7 @@ int som_map_load_mem(const void *buf, size_t len, const char *name, som_map **ou
     rc = index_chunks(&rd, ch);
     if (rc != SOM_OK) return rc;
     som_grid grid;
-    size_t dim, max_title;
+    size_t dim = 0, max_title = 0;
     rc = parse_head(&rd, &ch[CH_HEAD], &grid, &dim);
     if (rc == SOM_OK) rc = check_sizes(&rd, ch, &grid, dim, &max_title);
     if (rc != SOM_OK) return rc;
