@@ -17,7 +17,7 @@ static const cli_command commands[] = {
     {"info", "describe a model file", cmd_info},
 #ifdef SOM_HAVE_RENDER
     /* {"render", "draw a map: planes, U-matrix, hits ...", cmd_render}, */
-    /* {"art", "SOFM art and avatars", cmd_art}, */
+    {"art", "SOFM art and avatars", cmd_art},
 #endif
 };
 
