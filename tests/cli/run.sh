@@ -188,14 +188,19 @@ awk -F, -v c="${LABEL_COL:-0}" '{ sub(/\r$/, ""); s = ""
 begin help
 run help
 expect_rc 0
-expect_same out
 expect_empty err
+# The commands that need Cairo (render, art) are listed only in builds that
+# have it: compare the rest.
+grep -Ev '^  (render|art) ' help.out >help.core
+cp help.core help.out
+expect_same out
 end
 
 begin help-option
 run --help
 expect_rc 0
-expect_cmp help-option.out help.out
+grep -Ev '^  (render|art) ' help-option.out >help-option.core
+expect_cmp help-option.core help.core
 end
 
 begin no-arguments
@@ -224,12 +229,21 @@ expect_grep out '^som [0-9]+\.[0-9]+\.[0-9]+ \(libsom [0-9]+\.[0-9]+\.[0-9]+\)$'
 expect_empty err
 end
 
-COMMANDS="train map predict eval info"
+# Every command `som help` lists; the core ones' help texts are compared
+# whole, the optional ones' (owned by the picture layer) only checked.
+COMMANDS=$("$SOM" help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 && $1 != "help" { print $1 }')
+for c in train map predict eval info; do
+    if ! echo "$COMMANDS" | grep -qx "$c"; then
+        begin "listed-$c"
+        note "som help does not list $c"
+        end
+    fi
+done
 for c in $COMMANDS; do
     begin "help-$c"
     run "$c" --help
     expect_rc 0
-    expect_same out
+    case $c in train | map | predict | eval | info) expect_same out ;; esac
     expect_empty err
     expect_grep out "^Usage: som $c "
     end
@@ -386,7 +400,7 @@ begin map-output-file
 run map rect.som "$IRIS" -o map.csv --threads 2
 expect_rc 0
 expect_empty out
-"$SOM" map rect.som "$IRIS" >map-stdout.csv
+"$SOM" map rect.som "$IRIS" >map-stdout.csv 2>&1
 expect_cmp map.csv map-stdout.csv
 end
 
