@@ -16,7 +16,7 @@ static const cli_command commands[] = {
     {"eval", "quantization and topographic error of a map on data", cmd_eval},
     {"info", "describe a model file", cmd_info},
 #ifdef SOM_HAVE_RENDER
-    /* {"render", "draw a map: planes, U-matrix, hits ...", cmd_render}, */
+    {"render", "draw a map: planes, U-matrix, hits, labels, errors", cmd_render},
     {"art", "SOFM art and avatars", cmd_art},
 #endif
 };

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * som_render.h — pictures of self-organizing maps (libsom_render, on Cairo).
+ *
+ * This header is the manual for the picture layer. What is not in this file
+ * is not API. It builds on som.h only: everything it draws comes from the
+ * public map and data calls, so a picture shows exactly what the library
+ * computes.
+ *
+ * ---------------------------------------------------------------------------
+ * What it draws
+ * ---------------------------------------------------------------------------
+ *   planes     one component plane per field (or the fields chosen by
+ *              title): every unit coloured by its weight in that field, in
+ *              the data's ORIGINAL units, with the field's title above and a
+ *              colour legend below showing the field's min and max
+ *              (som_map_field_range). The MQL5 library's main picture; the
+ *              planes wrap into rows of `per_row` (its MaxPictures).
+ *   umatrix    the U-matrix: each unit's mean distance to its grid
+ *              neighbours (som_map_umatrix, scaled space). SOM_UMATRIX_FULL
+ *              draws it as SOM_PAK's umat does, with an interstitial cell
+ *              between every pair of neighbours holding their distance.
+ *   hits       how many rows of `data` have each unit as their BMU, as
+ *              colours or as markers whose area grows with the count.
+ *   labels     the majority label of each unit's rows, or every row's title
+ *              at its BMU (the MQL5 ShowTitles), over a light U-matrix.
+ *   error      quantization and topographic error per pass from the map's
+ *              training history (som_map_history).
+ *   dashboard  U-matrix, hits (when data is given) and every plane on one
+ *              page.
+ *
+ * Cells follow the grid: hexagonal grids get pointy-top hexagons centred at
+ * som_grid_coords (odd rows shifted right by half a unit), which tile
+ * without gaps; rectangular grids get squares. A toroid is drawn flat; its
+ * U-matrix still uses the wrapped neighbours.
+ *
+ * Colours: viridis (default), magma, cividis (matplotlib's perceptually
+ * uniform maps, sampled at 33 points and interpolated linearly), grey,
+ * coolwarm (Moreland's diverging blue-white-red) and mql (the MQL5 library's
+ * blue-cyan-green-yellow-red palette with its 98 floor).
+ *
+ * A worked example — every component plane of a trained model, 3 per row:
+ *
+ *     som_error err; som_map *map = NULL;
+ *     if (som_map_load("iris.som", &map, &err) != SOM_OK) goto fail;
+ *     som_render_opts ro; som_render_opts_init(&ro);
+ *     ro.plot = SOM_PLOT_PLANES; ro.per_row = 3; ro.colors = SOM_COLORS_MQL;
+ *     if (som_render_file(map, NULL, &ro, "planes.png", &err) != SOM_OK)
+ *         goto fail;
+ *   fail:
+ *     if (err.code) fprintf(stderr, "%s\n", err.message);
+ *     som_map_free(map);
+ *
+ * Output. The format comes from the file name: .png (8-bit RGBA), .svg or
+ * .pdf. Files are written atomically (som_outfile): a failed picture leaves
+ * no file, and an existing file survives. The same map and options give the
+ * same PNG bytes. Text uses DejaVu Sans (Debian's fonts-dejavu-core).
+ *
+ * Conventions, ownership and thread safety are those of som.h: calls return
+ * SOM_OK or a negative code and fill an optional som_error; the map and
+ * data are only read, so several pictures of one map may be drawn from
+ * different threads at once.
+ */
+#ifndef SOM_RENDER_H
+#define SOM_RENDER_H
+
+#include "som.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What to draw. */
+typedef enum som_plot {
+    SOM_PLOT_PLANES = 0,
+    SOM_PLOT_UMATRIX = 1,
+    SOM_PLOT_HITS = 2,
+    SOM_PLOT_LABELS = 3,
+    SOM_PLOT_ERROR = 4,
+    SOM_PLOT_DASHBOARD = 5
+} som_plot;
+#define SOM_PLOT_COUNT 6
+
+/* Colour schemes; each maps t in [0,1] to a colour (som_colormap). */
+typedef enum som_colors {
+    SOM_COLORS_VIRIDIS = 0,
+    SOM_COLORS_MAGMA = 1,
+    SOM_COLORS_CIVIDIS = 2,
+    SOM_COLORS_GREY = 3,     /* black to white */
+    SOM_COLORS_COOLWARM = 4, /* diverging: blue, light grey at 0.5, red */
+    SOM_COLORS_MQL = 5       /* MQL5 blue-cyan-green-yellow-red, 256 steps */
+} som_colors;
+#define SOM_COLORS_COUNT 6
+
+/* The shape of each unit's cell. */
+typedef enum som_cells {
+    SOM_CELLS_AUTO = 0,  /* hexagons for SOM_HEX grids, squares for SOM_RECT */
+    SOM_CELLS_HEX = 1,   /* hexagons; only for SOM_HEX grids */
+    SOM_CELLS_SQUARE = 2 /* squares; on a hex grid the odd rows are shifted
+                            half a cell right (the MQL5 rectangular mode) */
+} som_cells;
+
+typedef enum som_hits_style {
+    SOM_HITS_COLOR = 0,  /* cell colour by count, legend 0..max */
+    SOM_HITS_MARKERS = 1 /* a dark marker per unit, area proportional to count */
+} som_hits_style;
+
+typedef enum som_labels_style {
+    SOM_LABELS_MAJORITY = 0, /* the most frequent label of a unit's rows */
+    SOM_LABELS_ALL = 1       /* every row's label (or line number) at its BMU */
+} som_labels_style;
+
+typedef enum som_umatrix_style {
+    SOM_UMATRIX_UNITS = 0, /* one cell per unit */
+    SOM_UMATRIX_FULL = 1   /* units plus interstitial cells (SOM_PAK umat) */
+} som_umatrix_style;
+
+/* Rendering options. Initialise with som_render_opts_init, then change what
+ * you need. Every field has a usable default. */
+typedef struct som_render_opts {
+    som_plot plot;               /* default SOM_PLOT_PLANES */
+    som_colors colors;           /* default SOM_COLORS_VIRIDIS */
+    som_cells cells;             /* default SOM_CELLS_AUTO */
+    int width, height;           /* whole picture in pixels (points for PDF);
+                                    0 = chosen from the map and plot (about
+                                    240 px per panel) */
+    size_t per_row;              /* panels per row (MQL5 MaxPictures);
+                                    0 = automatic */
+    int borders;                 /* 1 outline every cell (default 1) */
+    int titles;                  /* 1 panel titles and legends (default 1);
+                                    0 draws the cells alone */
+    const char *const *fields;   /* planes: titles of the fields to draw, in
+                                    that order; NULL = every field */
+    size_t n_fields;
+    som_hits_style hits_style;   /* default SOM_HITS_COLOR */
+    som_labels_style labels_style; /* default SOM_LABELS_MAJORITY */
+    som_umatrix_style umatrix;   /* default SOM_UMATRIX_UNITS */
+    int threads;                 /* BMU search for hits/labels; 0 = all */
+} som_render_opts;
+
+SOM_API void som_render_opts_init(som_render_opts *opts);
+
+/* Names <-> enums, for command lines and JSON. The parse functions accept
+ * the names below (any case; "gray" for grey, "color"/"colour" for the
+ * colour hits style) and return the enum value, or -1 when unknown. The
+ * name functions return static strings, or "?" when out of range. */
+SOM_API int som_plot_parse(const char *name);       /* planes umatrix hits
+                                                       labels error dashboard */
+SOM_API const char *som_plot_name(som_plot plot);
+SOM_API int som_colors_parse(const char *name);     /* viridis magma cividis
+                                                       grey coolwarm mql */
+SOM_API const char *som_colors_name(som_colors colors);
+SOM_API int som_cells_parse(const char *name);      /* auto hex square */
+SOM_API int som_hits_style_parse(const char *name); /* colour markers */
+SOM_API int som_labels_style_parse(const char *name); /* majority all */
+SOM_API int som_umatrix_style_parse(const char *name); /* units full */
+
+/* The colour of t in [0,1] under a scheme, as 8-bit sRGB in rgb[0..2].
+ * t outside [0,1] is clamped; NaN gives mid grey (128,128,128). For
+ * SOM_COLORS_MQL the palette index is round(255 t), and each of the four
+ * 64-entry segments blends linearly with rounding between the MQL5 stops
+ * (98,98,255) (98,255,255) (98,255,98) (255,255,98) (255,98,98). The other
+ * schemes interpolate linearly between their control points and round.
+ * Pictures use exactly these colours: a cell of value v in a legend
+ * min..max has colour som_colormap(scheme, (v-min)/(max-min)) (t = 0.5 when
+ * max == min). */
+SOM_API void som_colormap(som_colors scheme, double t, unsigned char rgb[3]);
+
+/* Draws `opts->plot` of `map` into the file at `path`; the format follows
+ * the extension (.png .svg .pdf, any case). `data` (may be NULL) supplies
+ * the rows for hits and labels (required there) and adds the hits panel to
+ * the dashboard; its columns are matched to the map's fields as
+ * som_map_align_data does. `opts` NULL means the defaults.
+ * Errors: SOM_EINVAL (unknown extension, bad option, a field title the map
+ * lacks, hexagonal cells on a rectangular grid, hits/labels without data,
+ * labels majority on data without labels), SOM_EEMPTY (error plot of a map
+ * with no training history), SOM_EDIM (data that does not fit the map),
+ * SOM_EIO (cannot write), SOM_ENOMEM. The file is complete or absent. */
+SOM_API int som_render_file(const som_map *map, const som_data *data,
+                            const som_render_opts *opts, const char *path,
+                            som_error *err);
+
+/* The same into memory, for servers: `format` is "png", "svg" or "pdf".
+ * On success *buf (free it with som_render_free) holds *len bytes. */
+SOM_API int som_render_mem(const som_map *map, const som_data *data,
+                           const som_render_opts *opts, const char *format,
+                           unsigned char **buf, size_t *len, som_error *err);
+/* Frees a buffer from som_render_mem. NULL is a no-op. */
+SOM_API void som_render_free(void *buf);
+
+/* Where a unit is drawn, without drawing: the centre (*x, *y) of `unit`'s
+ * cell in panel `panel` (0-based, in the order the plot lays them out:
+ * planes in field order; the dashboard's U-matrix, hits, then planes), in
+ * pixels from the picture's top-left corner, and the cell's half width
+ * (half_width may be NULL). Pictures are drawn from exactly this layout,
+ * so clients can map a pointer position back to a unit. Same arguments and
+ * errors as som_render_file; SOM_EINVAL for the error plot, which has no
+ * units. */
+SOM_API int som_render_unit_center(const som_map *map, const som_data *data,
+                                   const som_render_opts *opts, size_t panel,
+                                   size_t unit, double *x, double *y,
+                                   double *half_width, som_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SOM_RENDER_H */
