@@ -277,6 +277,8 @@ expect_rc 0
 expect_empty out
 expect_grep err '^wrote +rect\.som$'
 expect_grep err 'qe [0-9.]+'
+# stderr is a file here, not a terminal: no progress bar.
+expect_no_grep err '\[[#.]+\]'
 [ -s rect.som ] || note "rect.som not written"
 end
 
@@ -671,6 +673,28 @@ run train "$IRIS" -o keep2.som --init-codebook hex.som -q
 expect_rc 1
 expect_cmp keep2.som rect.som
 end
+
+# An interrupted run (Ctrl-C, or SIGTERM) stops at the next progress report,
+# writes nothing and leaves the old model as it was. The run is made far too
+# long to finish before the signal comes.
+for sig in INT TERM; do
+    begin "interrupt-$sig-keeps-old-model"
+    cp rect.som "keep-$sig.som"
+    "$SOM" train "$IRIS" -o "keep-$sig.som" --algorithm online \
+        --epochs 100000000 -q >"$name.out" 2>"$name.err" &
+    pid=$!
+    sleep 1
+    kill -"$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    expect_rc 1
+    expect_grep err '^som: interrupted; keep-.*\.som not written$'
+    expect_cmp "keep-$sig.som" rect.som
+    for t in "keep-$sig.som".tmp.*; do
+        [ -e "$t" ] && note "temporary $t left behind"
+    done
+    end
+done
 
 begin failed-predict-keeps-old-output
 printf 'old\n' >old.csv
