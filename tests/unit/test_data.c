@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/* test_data.c — the som_data object and the bundled data sets. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "som.h"
+
+static void test_new_and_accessors(void **state)
+{
+    (void)state;
+    som_error err;
+    som_data *d = NULL;
+    assert_int_equal(som_data_new(0, 3, &d, &err), SOM_EINVAL);
+    assert_null(d);
+    assert_int_equal(som_data_new(3, 0, &d, &err), SOM_EINVAL);
+    assert_int_equal(som_data_new(4, 3, &d, &err), SOM_OK);
+    assert_int_equal(som_data_n_samples(d), 4);
+    assert_int_equal(som_data_dim(d), 3);
+    assert_true(((uintptr_t)som_data_values(d) % 64) == 0);
+    for (size_t k = 0; k < 12; k++) assert_true(som_data_values(d)[k] == 0.0f);
+    assert_null(som_data_mask(d));
+    assert_null(som_data_row_mask(d, 0));
+    assert_int_equal(som_data_n_missing(d), 0);
+    assert_string_equal(som_data_title(d, 0), "1");
+    assert_string_equal(som_data_title(d, 2), "3");
+    assert_string_equal(som_data_title(d, 99), "");
+    assert_null(som_data_label(d, 0));
+    assert_null(som_data_label_title(d));
+    assert_int_equal(som_data_line(d, 3), 4);
+    assert_int_equal(som_data_find_title(d, "2"), 1);
+    assert_int_equal(som_data_find_title(d, "x"), -1);
+    assert_int_equal(som_data_set_title(d, 1, "speed", &err), SOM_OK);
+    assert_int_equal(som_data_find_title(d, "speed"), 1);
+    assert_int_equal(som_data_set_title(d, 3, "x", &err), SOM_EINVAL);
+    som_data_free(d);
+    som_data_free(NULL);
+}
+
+static void test_set_row_and_mask(void **state)
+{
+    (void)state;
+    som_error err;
+    som_data *d = NULL;
+    assert_int_equal(som_data_new(2, 3, &d, &err), SOM_OK);
+    assert_int_equal(som_data_set_row(d, 0, (float[]){1, NAN, 3}, NULL, &err), SOM_OK);
+    assert_non_null(som_data_mask(d));
+    assert_int_equal(som_data_n_missing(d), 1);
+    assert_true(som_data_row(d, 0)[1] == 0.0f);
+    assert_int_equal(som_data_row_mask(d, 0)[1], 0);
+    assert_int_equal(som_data_row_mask(d, 1)[1], 1);
+
+    const uint8_t m[3] = {0, 1, 0};
+    assert_int_equal(som_data_set_row(d, 1, (float[]){7, 8, 9}, m, &err), SOM_OK);
+    assert_int_equal(som_data_n_missing(d), 3);
+    assert_true(som_data_row(d, 1)[0] == 0.0f);
+    assert_true(som_data_row(d, 1)[1] == 8.0f);
+
+    /* An infinite value is refused and changes nothing. */
+    assert_int_equal(som_data_set_row(d, 1, (float[]){1, INFINITY, 1}, NULL, &err), SOM_EINVAL);
+    assert_int_equal(som_data_n_missing(d), 3);
+    assert_true(som_data_row(d, 1)[1] == 8.0f);
+    assert_int_equal(som_data_set_row(d, 2, (float[]){1, 1, 1}, NULL, &err), SOM_EINVAL);
+
+    /* Filling every gap drops the mask. */
+    assert_int_equal(som_data_set_row(d, 0, (float[]){1, 2, 3}, NULL, &err), SOM_OK);
+    assert_int_equal(som_data_n_missing(d), 2);
+    assert_int_equal(som_data_set_row(d, 1, (float[]){4, 5, 6}, NULL, &err), SOM_OK);
+    assert_int_equal(som_data_n_missing(d), 0);
+    assert_null(som_data_mask(d));
+    som_data_free(d);
+}
+
+static void test_labels(void **state)
+{
+    (void)state;
+    som_error err;
+    som_data *d = NULL;
+    assert_int_equal(som_data_new(3, 1, &d, &err), SOM_OK);
+    assert_int_equal(som_data_set_label(d, 1, "middle", &err), SOM_OK);
+    assert_string_equal(som_data_label_title(d), "label");
+    assert_string_equal(som_data_label(d, 0), "1");
+    assert_string_equal(som_data_label(d, 1), "middle");
+    assert_string_equal(som_data_label(d, 2), "3");
+    assert_int_equal(som_data_set_label(d, 3, "x", &err), SOM_EINVAL);
+    som_data_free(d);
+}
+
+static char *data_path(const char *name)
+{
+    static char path[1024];
+    snprintf(path, sizeof path, "%s/%s", SOM_TEST_DATA_DIR, name);
+    return path;
+}
+
+static void test_bundled_iris(void **state)
+{
+    (void)state;
+    som_error err;
+    som_data *d = NULL;
+    int rc = som_data_read(data_path("iris.csv"), NULL, &d, &err);
+    if (rc) print_error("%s\n", err.message);
+    assert_int_equal(rc, SOM_OK);
+    assert_int_equal(som_data_n_samples(d), 150);
+    assert_int_equal(som_data_dim(d), 4);
+    assert_string_equal(som_data_label_title(d), "species");
+    assert_string_equal(som_data_title(d, 0), "sepal_length");
+    assert_string_equal(som_data_title(d, 3), "petal_width");
+    assert_string_equal(som_data_label(d, 0), "setosa");
+    assert_string_equal(som_data_label(d, 50), "versicolor");
+    assert_string_equal(som_data_label(d, 149), "virginica");
+    assert_null(som_data_mask(d));
+    /* Fisher's column sums (R's datasets::iris). */
+    const double want[4] = {876.5, 458.6, 563.7, 179.9};
+    for (size_t j = 0; j < 4; j++) {
+        double s = 0;
+        for (size_t i = 0; i < 150; i++) s += (double)som_data_row(d, i)[j];
+        assert_true(fabs(s - want[j]) < 1e-3);
+    }
+    assert_int_equal(som_data_line(d, 0), 2);
+    som_data_free(d);
+}
+
+static void test_bundled_colours(void **state)
+{
+    (void)state;
+    som_error err;
+    som_data *d = NULL;
+    int rc = som_data_read(data_path("colours.csv"), NULL, &d, &err);
+    if (rc) print_error("%s\n", err.message);
+    assert_int_equal(rc, SOM_OK);
+    assert_true(som_data_n_samples(d) >= 40);
+    assert_int_equal(som_data_dim(d), 3);
+    assert_string_equal(som_data_label_title(d), "name");
+    assert_string_equal(som_data_title(d, 0), "red");
+    assert_string_equal(som_data_title(d, 2), "blue");
+    for (size_t i = 0; i < som_data_n_samples(d); i++)
+        for (size_t j = 0; j < 3; j++) {
+            float v = som_data_row(d, i)[j];
+            assert_true(v >= 0.0f && v <= 255.0f && v == floorf(v));
+        }
+    som_data_free(d);
+}
+
+static void test_bundled_optim(void **state)
+{
+    (void)state;
+    som_error err;
+    som_data *d = NULL;
+    int rc = som_data_read(data_path("optim.csv"), NULL, &d, &err);
+    if (rc) print_error("%s\n", err.message);
+    assert_int_equal(rc, SOM_OK);
+    assert_int_equal(som_data_n_samples(d), 3000);
+    assert_int_equal(som_data_dim(d), 13);
+    assert_null(som_data_label_title(d));
+    assert_null(som_data_label(d, 0));
+    assert_int_equal(som_data_line(d, 0), 2);
+    assert_int_equal(som_data_line(d, 2999), 3001);
+    assert_string_equal(som_data_title(d, 0), "Profit");
+    assert_true(som_data_find_title(d, "RiskPercent") == 12);
+    assert_null(som_data_mask(d));
+    som_data_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_and_accessors),
+        cmocka_unit_test(test_set_row_and_mask),
+        cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_bundled_iris),
+        cmocka_unit_test(test_bundled_colours),
+        cmocka_unit_test(test_bundled_optim),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
