@@ -79,11 +79,16 @@ static void print_text(const char *path, const som_map *map)
         printf("            ");
         print_setting("radius", s->radius0);
         print_setting(" ->", s->radius1);
-        print_setting(", rate", s->rate0);
-        print_setting(" ->", s->rate1);
-        if (s->schedule == SOM_SCHEDULE_INVERSE)
-            printf(", inverse %.9g:%.9g", s->inverse_a, s->inverse_b);
-        printf(", neighbor rate %.9g\n", s->neighbor_rate);
+        /* Batch training has no learning rate: each pass sets the units to
+         * weighted means outright. */
+        if (s->algorithm == SOM_ONLINE) {
+            print_setting(", rate", s->rate0);
+            print_setting(" ->", s->rate1);
+            if (s->schedule == SOM_SCHEDULE_INVERSE)
+                printf(", inverse %.9g:%.9g", s->inverse_a, s->inverse_b);
+            printf(", neighbor rate %.9g", s->neighbor_rate);
+        }
+        putchar('\n');
         printf("            seed %" PRIu64 ", threads %d, quality every %zu\n",
                s->seed, s->threads, s->quality_every);
     }
