@@ -61,7 +61,8 @@ static const char usage_text[] =
     "      --classic           the article's published 16-pattern gallery\n"
     "                          (numpy's MT19937 seeded with 33)\n"
     "      --avatar NAME       the picture NAME picks: the same name always\n"
-    "                          gives the same image (recipe in som_art.h)\n"
+    "                          gives the same image (recipe in som_art.h);\n"
+    "                          repeat it for a page of avatars, --size PX each\n"
     "\n"
     "The game:\n"
     "      --guess             writes a random pattern (to OUT, default\n"
@@ -139,7 +140,9 @@ typedef struct args {
     bool random, has_seed, classic, guess, show_points;
     uint32_t seed;
     size_t gallery;      /* 0: not a gallery */
-    const char *avatar;  /* NULL: not an avatar */
+    const char *avatar;  /* NULL: not an avatar; else the first name */
+    const char **names;  /* every --avatar, n_names of them */
+    size_t n_names;
     size_t size;         /* 0: the default of the mode */
     bool has_background, transparent, has_color;
     uint32_t background, color;
@@ -173,6 +176,12 @@ static int parse_args(int argc, char **argv, args *a)
 {
     memset(a, 0, sizeof *a);
     som_art_opts_init(&a->opts);
+    /* No more names than words on the command line. */
+    a->names = calloc((size_t)argc + 1, sizeof *a->names);
+    if (!a->names) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
     int c;
     size_t v;
     uint64_t u;
@@ -229,7 +238,10 @@ static int parse_args(int argc, char **argv, args *a)
             a->gallery = v;
             break;
         case OPT_CLASSIC: a->classic = true; break;
-        case OPT_AVATAR: a->avatar = optarg; break;
+        case OPT_AVATAR:
+            if (!a->avatar) a->avatar = optarg;
+            a->names[a->n_names++] = optarg;
+            break;
         case OPT_SIZE:
             if (!cli_parse_size(optarg, 1, &v))
                 return cli_bad_value(cmd, "--size", optarg, "a width in pixels");
@@ -272,6 +284,8 @@ static int check_args(args *a, out_kind *kind)
     int modes = (a->gallery > 0) + (a->avatar != NULL) + a->guess;
     if (modes > 1)
         return cli_usage(cmd, "choose one of --gallery/--classic, --avatar and --guess");
+    if (a->n_names > 1024)
+        return cli_usage(cmd, "a page holds at most 1024 avatars, got %zu", a->n_names);
     if (a->avatar && (knobs || a->random))
         return cli_usage(cmd, "an avatar's name picks its knobs; drop --step, "
                               "--radius, --std and --random");
@@ -309,6 +323,13 @@ static int check_args(args *a, out_kind *kind)
                          a->avatar ? "an avatar" : a->gallery ? "a gallery" : "a pattern",
                          a->size);
     if (a->size == 0) a->size = def;
+    if (a->n_names > 1) {
+        size_t cols = 1;
+        while (cols * cols < a->n_names) cols++;
+        if (cols * a->size * 104 / 100 > 16384)
+            return cli_usage(cmd, "a page of %zu avatars of %zu pixels is wider than "
+                                  "16384 pixels; use a smaller --size", a->n_names, a->size);
+    }
 
     /* The knobs the user gave are checked now, whatever is drawn later. */
     som_error err;
@@ -433,10 +454,50 @@ static int do_gallery(args *a, out_kind kind)
     return rc == SOM_OK ? CLI_OK : cli_fail(&err);
 }
 
+/* Several names: their avatars side by side, each about --size pixels. */
+static int do_avatar_page(const args *a, out_kind kind)
+{
+    som_error err;
+    som_error_clear(&err);
+    size_t n = a->n_names;
+    som_art **arts = calloc(n, sizeof *arts);
+    som_art_style *styles = calloc(n, sizeof *styles);
+    int rc = arts && styles ? SOM_OK : SOM_ENOMEM;
+    if (rc != SOM_OK) snprintf(err.message, sizeof err.message, "out of memory");
+    for (size_t i = 0; i < n && rc == SOM_OK; i++) {
+        som_art_opts o;
+        som_avatar_design(a->names[i], &o, &styles[i]);
+        if (a->has_background) {
+            styles[i].transparent = a->transparent;
+            styles[i].background = a->background;
+        }
+        rc = som_art_run(&o, &arts[i], &err);
+    }
+    if (rc == SOM_OK) {
+        const som_art *const *list = (const som_art *const *)arts;
+        if (kind == OUT_CSV) {
+            rc = som_art_write_gallery_csv(list, n, a->output, &err);
+        } else {
+            /* The gallery's layout: ceil(sqrt(n)) columns, gaps of 4%. */
+            size_t cols = 1;
+            while (cols * cols < n) cols++;
+            size_t gap = (a->size * 4 + 99) / 100;
+            size_t width = cols * a->size + (cols + 1) * gap;
+            rc = som_art_render_gallery_styled(list, styles, n, (int)width,
+                                               SOM_ART_GALLERY_FACE, 0, a->output, &err);
+        }
+    }
+    for (size_t i = 0; arts && i < n; i++) som_art_free(arts[i]);
+    free(arts);
+    free(styles);
+    return rc == SOM_OK ? CLI_OK : cli_fail(&err);
+}
+
 static int do_avatar(const args *a, out_kind kind)
 {
     som_error err;
     int rc;
+    if (a->n_names > 1) return do_avatar_page(a, kind);
     if (kind == OUT_CSV) {
         som_art_opts o;
         som_art_style st;
@@ -542,13 +603,14 @@ int cmd_art(int argc, char **argv)
 {
     args a;
     int rc = parse_args(argc, argv, &a);
-    if (rc < 0) return CLI_OK; /* --help */
-    if (rc != CLI_OK) return rc;
     out_kind kind = OUT_PICTURE;
-    rc = check_args(&a, &kind);
-    if (rc != CLI_OK) return rc;
-    if (a.guess) return do_guess(&a);
-    if (a.avatar) return do_avatar(&a, kind);
-    if (a.gallery) return do_gallery(&a, kind);
-    return do_single(&a, kind);
+    if (rc < 0)
+        rc = CLI_OK; /* --help */
+    else if (rc == CLI_OK && (rc = check_args(&a, &kind)) == CLI_OK)
+        rc = a.guess ? do_guess(&a)
+           : a.avatar ? do_avatar(&a, kind)
+           : a.gallery ? do_gallery(&a, kind)
+           : do_single(&a, kind);
+    free(a.names);
+    return rc;
 }
