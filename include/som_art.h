@@ -257,6 +257,10 @@ SOM_API void som_avatar_palette(unsigned i, uint32_t *background,
 /* Drawing (in libsom_render)                                                 */
 /* ------------------------------------------------------------------------- */
 
+/* The functions that draw (som_art_render*, som_avatar_render*) live in
+ * libsom_render and need Cairo. The style struct, som_art_style_init and
+ * som_art_gallery_color are plain data and live in libsom. */
+
 /* What part of the plane a picture shows. All are squares centred on the
  * grid's centre c, so the picture is never stretched. */
 typedef enum som_art_view {

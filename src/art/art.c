@@ -107,7 +107,7 @@ static void learn_point(som_art *a, double px, double py, double eta,
      * first (lowest index) of equal distances wins; compare the same
      * rounded sqrt values it does. */
     size_t best = 0;
-    double best_d = INFINITY;
+    double best_d = HUGE_VAL;
     for (size_t n = 0; n < m; n++) {
         double dx = px - xy[2 * n], dy = py - xy[2 * n + 1];
         double d = sqrt(dx * dx + dy * dy);

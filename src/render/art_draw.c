@@ -36,7 +36,7 @@ static double view_half(const som_art *art, som_art_view view)
     size_t m = som_art_n_neurons(art);
     double c = som_art_centre(art);
     if (view == SOM_ART_VIEW_POINTS) return o->distance + 2.0;
-    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    double xmin = HUGE_VAL, xmax = -HUGE_VAL, ymin = HUGE_VAL, ymax = -HUGE_VAL;
     for (size_t n = 0; n < m; n++) {
         xmin = fmin(xmin, xy[2 * n]);
         xmax = fmax(xmax, xy[2 * n]);
@@ -288,6 +288,7 @@ static int gallery(const som_art *const *arts, const som_art_style *styles,
                    const char *path, som_error *err)
 {
     layout l;
+    memset(&l, 0, sizeof l); /* gcc -O2 cannot see that plan() fills it */
     int rc = plan(n, size, &l, err);
     if (rc != SOM_OK) return rc;
     if (!arts) return som__render_error(err, SOM_EINVAL, "art: nothing to draw");
