@@ -704,6 +704,33 @@ expect_rc 1
 expect_cmp keep.csv old.csv
 end
 
+# ---- the man page's examples run -------------------------------------------
+
+# Each command of the EXAMPLES section of doc/som.1.md (indented lines,
+# with backslash continuations) runs in a directory that has the bundled
+# data as data/ and an incomplete.csv, and must succeed.
+mkdir -p examples
+ln -s "$DATA" examples/data
+cp blank.csv examples/incomplete.csv
+sed -n '/^EXAMPLES/,/^SEE ALSO/p' "$MAN" | grep '^    ' | sed 's/^    //' |
+    awk '/\\$/ { sub(/\\$/, ""); line = line $0; next } { print line $0; line = "" }' \
+        >examples.list
+i=0
+while IFS= read -r example; do
+    i=$((i + 1))
+    begin "man-example-$i"
+    case $example in
+    "som "*) ;;
+    *) note "not a som command: $example" ;;
+    esac
+    (cd examples && eval "\"\$SOM\" ${example#som }") </dev/null >"$name.out" 2>"$name.err"
+    rc=$?
+    expect_rc 0
+    [ -n "$bad" ] && note "command: $example"
+    end
+done <examples.list
+[ "$i" -gt 0 ] || { begin man-examples; note "no examples found"; end; }
+
 # ---------------------------------------------------------------------------
 
 echo "$passed passed, $failed failed"
