@@ -54,15 +54,15 @@ static void trim(const char **s, size_t *len)
     *len = n;
 }
 
+/* Called for every cell, so it tests the first letter before anything
+ * else. */
 static bool is_missing_marker(const char *s, size_t len)
 {
-    switch (len) {
-    case 0: return true;
-    case 1: return s[0] == '?';
-    case 2: return strncasecmp(s, "na", 2) == 0;
-    case 3: return strncasecmp(s, "nan", 3) == 0;
-    default: return false;
-    }
+    if (len == 0) return true;
+    if (len > 3) return false;
+    if (len == 1) return s[0] == '?';
+    if ((s[0] | 0x20) != 'n' || (s[1] | 0x20) != 'a') return false;
+    return len == 2 || (s[2] | 0x20) == 'n';
 }
 
 /* Powers of ten that a float holds exactly (5^10 < 2^24). */
@@ -204,6 +204,7 @@ typedef struct reader {
     char **labels;      /* cap, when there is a label column */
     size_t *lines;      /* cap */
     size_t n, cap, n_missing;
+    size_t est_rows;    /* lines in the input: at least the rows */
 } reader;
 
 static int fail_at(reader *r, int code, size_t line, size_t column,
@@ -271,7 +272,9 @@ static void rb_clear(reader *r)
 
 static bool grow_rows(reader *r)
 {
-    size_t cap = r->cap ? r->cap * 2 : 256;
+    /* The first allocation takes the number of lines in the input, which
+     * bounds the number of rows, so a well-formed file never grows. */
+    size_t cap = r->cap ? r->cap * 2 : r->est_rows;
     if (cap < r->cap) return false;
     size_t cells;
     if (!som__mul_ok(cap, r->dim, &cells) || cells > SIZE_MAX / sizeof(float)) return false;
@@ -665,8 +668,6 @@ static bool scan_first_quoted(const char *p, size_t len, char delim, uint8_t **f
 /* ---- reading ----------------------------------------------------------------- */
 
 static int csv_space(unsigned char c) { return c == ' '; }
-static int csv_space_tab(unsigned char c) { return c == ' ' || c == '\t'; }
-static int csv_term(unsigned char c) { return c == '\r' || c == '\n'; }
 
 static void reader_free(reader *r)
 {
@@ -781,12 +782,15 @@ int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
     csv_set_realloc_func(&parser, som__realloc);
     csv_set_free_func(&parser, som__free);
     csv_set_delim(&parser, (unsigned char)delim);
-    /* libcsv trims spaces and tabs around unquoted fields by default; a tab
-     * that delimits must not be trimmed away. */
-    csv_set_space_func(&parser, delim == '\t' ? csv_space : csv_space_tab);
-    csv_set_term_func(&parser, csv_term);
+    /* libcsv's built-in tests (spaces and tabs trimmed around unquoted
+     * fields, CR and LF end records) are what we want and avoid a call per
+     * byte; only a tab that delimits must not be trimmed away. */
+    if (delim == '\t') csv_set_space_func(&parser, csv_space);
 
     const char *p = buf, *end = buf + len;
+    r.est_rows = 1;
+    for (const char *q = p; q < end && (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+        r.est_rows++;
     size_t line = 0;
     while (p < end && r.rc == SOM_OK) {
         line++;
