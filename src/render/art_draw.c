@@ -213,6 +213,7 @@ int som_art_render_mem(const som_art *art, const som_art_style *style,
 typedef struct layout {
     size_t cols, rows;
     int panel, gap, width, height;
+    int extra; /* leftover pixels, split between opposite margins */
 } layout;
 
 /* ceil(sqrt(n)) columns of square panels with gaps of about 4% of a panel
@@ -243,7 +244,10 @@ static int plan(size_t n, int size, layout *l, som_error *err)
     l->panel = panel;
     l->gap = gap;
     l->width = size;
-    l->height = (int)rows * panel + (int)(rows + 1) * gap;
+    /* The width's leftover pixels become margins on all four sides, so a
+     * square gallery is a square picture. */
+    l->extra = size - ((int)cols * panel + (int)(cols + 1) * gap);
+    l->height = (int)rows * panel + (int)(rows + 1) * gap + l->extra;
     return SOM_OK;
 }
 
@@ -256,12 +260,11 @@ static int render_gallery(const som_art *const *arts, const som_art_style *style
         set_rgb(cr, face);
         cairo_paint(cr);
     }
-    /* Any leftover pixels of the width go to the outer margins equally. */
-    int extra = l->width - ((int)l->cols * l->panel + (int)(l->cols + 1) * l->gap);
+    int extra = l->extra;
     for (size_t i = 0; i < n; i++) {
         size_t r = i / l->cols, c = i % l->cols;
         double x = (double)(extra / 2 + l->gap + (int)c * (l->panel + l->gap));
-        double y = (double)(l->gap + (int)r * (l->panel + l->gap));
+        double y = (double)(extra / 2 + l->gap + (int)r * (l->panel + l->gap));
         som_art_style st;
         if (styles) {
             st = styles[i];
