@@ -358,6 +358,46 @@ expect_empty err
 expect_cmp stdin.som rect.som
 end
 
+begin train-tab-delimiter
+tr , '\t' <"$IRIS" >iris.tsv
+run train iris.tsv -o tsv.som --delimiter tab --seed 7 -q
+expect_rc 0
+expect_cmp tsv.som rect.som
+run train iris.tsv -o tsv2.som --delimiter '\t' --seed 7 -q
+expect_rc 0
+expect_cmp tsv2.som rect.som
+end
+
+begin train-missing-values
+run train blank.csv -o blank.som -q
+expect_rc 0
+expect_empty err
+end
+
+begin train-label-column
+run train "$DATA/colours.csv" -o colours.som --label-column name --grid 4x4 -q
+expect_rc 0
+expect_empty err
+end
+
+begin train-no-header
+# The titles row read as data: text in a numeric column, on line 1.
+run train nolabel.csv -o x.som --no-header -q
+expect_rc 1
+expect_grep err '^som: nolabel\.csv:1:[0-9]+: '
+expect_no_file x.som
+end
+
+begin train-header-numeric
+# A first row of numbers forced to be titles.
+tail -n +2 nolabel.csv >numbers.csv
+run train numbers.csv -o numbers.som --header --grid 3x3 -q
+expect_rc 0
+"$SOM" info --json numbers.som >numbers.json 2>&1
+grep -q '"dim": 4' numbers.json || note "dim is not 4"
+[ "$(grep -c . numbers.csv)" -eq "$IRIS_ROWS" ] || note "bad numbers.csv"
+end
+
 # ---- determinism ---------------------------------------------------------------
 
 begin same-seed-same-bytes-batch
