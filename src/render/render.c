@@ -374,9 +374,15 @@ static void job_layout(job *j)
         dw = 720;
         dh = 360;
     } else {
-        double mw = PANEL_MAP_PX, mh = mw * eh / ew;
-        if (mh > 300) {
-            mh = 300;
+        /* Labels need room for text in every cell; a lone panel may be
+         * larger than one of many. */
+        double mw = n == 1 ? 1.5 * PANEL_MAP_PX : PANEL_MAP_PX;
+        if (n == 1 && j->panels[0].kind == PANEL_LABELS)
+            mw = clampd(ew * (j->o.labels_style == SOM_LABELS_ALL ? 64 : 48), mw, 1400);
+        double mh = mw * eh / ew;
+        double mh_max = n == 1 ? fmax(450, mw * 0.9) : 300;
+        if (mh > mh_max) {
+            mh = mh_max;
             mw = mh * ew / eh;
         }
         double fs = clampd((mw + 2 * pad_of(j)) / 16, 9, 14);
