@@ -71,6 +71,7 @@ static const char usage_text[] =
     "                          (0..100) and shows the truth\n"
     "\n"
     "  -o, --output FILE       where to write; the format follows the name\n"
+    "                          ('-': the CSV on standard output)\n"
     "  -h, --help              show this help\n"
     "\n"
     "Score: 100 x the mean over the three knobs of max(0, 1 - |guess - truth|\n"
@@ -304,6 +305,7 @@ static int check_args(args *a, out_kind *kind)
         a->output = "som-art-guess.png";
     }
     const char *ext = extension(a->output);
+    if (strcmp(a->output, "-") == 0) ext = "csv"; /* CSV on standard output */
     if (strcasecmp(ext, "csv") == 0) {
         if (a->guess)
             return cli_usage(cmd, "--guess draws a picture; give -o FILE.png or .svg");

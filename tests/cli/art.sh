@@ -119,6 +119,12 @@ awk -F, 'NR > 1 { s += $3 * $3 + $4 * $4 } END {
     note "sum of squares is not 4446.222988672"
 end
 
+begin art-csv-stdout
+run art --step 1 --radius 0 --std 0.4 -o -
+expect_rc 0
+cmp -s art-csv-stdout.out star.csv || note "-o - differs from the CSV file"
+end
+
 begin art-blob-csv
 run art --step 1 --radius 3 --std 0.4 -o blob.csv
 expect_rc 0
