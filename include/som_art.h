@@ -137,7 +137,8 @@ SOM_API void som_art_opts_init(som_art_opts *opts);
 /* SOM_OK when the knobs make sense, else SOM_EINVAL naming the knob and its
  * allowed range: step must be finite and > 0; radius, std and distance
  * finite and >= 0; angle and phase finite; grid, points and passes within
- * the ranges above. */
+ * the ranges above; and, to bound time and memory, passes x points at most
+ * 10^6 and grid^2 x points x passes at most 10^9. */
 SOM_API int som_art_opts_check(const som_art_opts *opts, som_error *err);
 
 /* Draws step, radius and std as the article does, in this order:
