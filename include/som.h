@@ -453,7 +453,10 @@ typedef struct som_train_opts {
                                        non-zero it overrides epochs (MQL5) */
     som_init init;                  /* default SOM_INIT_PCA */
     double radius0, radius1;        /* sigma start/end in grid units; a
-                                       negative radius0 means max(rows,cols)/2,
+                                       negative radius0 means max(rows,cols)/4
+                                       after PCA or a kept codebook (already
+                                       ordered), /2 after random or sample
+                                       initialisation, and at least 1;
                                        a negative radius1 means 1 (MQL ends
                                        at 1 by construction and ignores it) */
     double rate0, rate1;            /* alpha start/end (online); default 0.5

@@ -27,7 +27,16 @@ void som_train_opts_init(som_train_opts *o)
 
 void som__train_opts_resolve(som_train_opts *o, const som_grid *g)
 {
-    if (o->radius0 < 0.0) o->radius0 = (double)(g->rows > g->cols ? g->rows : g->cols) / 2.0;
+    if (o->radius0 < 0.0) {
+        /* A PCA (or given) codebook is already ordered, so the rough
+         * ordering phase of a wide radius only undoes it: start at a quarter
+         * of the longer side, as the SOM Toolbox does after linear
+         * initialisation, and at half of it after a random start. */
+        double side = (double)(g->rows > g->cols ? g->rows : g->cols);
+        bool ordered = o->init == SOM_INIT_PCA || o->init == SOM_INIT_KEEP;
+        o->radius0 = ordered ? side / 4.0 : side / 2.0;
+        if (o->radius0 < 1.0) o->radius0 = 1.0;
+    }
     if (o->radius1 < 0.0) o->radius1 = 1.0;
     if (o->rate0 < 0.0) o->rate0 = o->schedule == SOM_SCHEDULE_MQL ? 0.1 : 0.5;
     if (o->rate1 < 0.0) o->rate1 = 0.01;
