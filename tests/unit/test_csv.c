@@ -528,6 +528,65 @@ static void test_read_missing_file(void **state)
     assert_null(d);
 }
 
+/* ---- out of memory ---------------------------------------------------------- */
+
+static long oom_countdown; /* allocations left before failing; < 0: never */
+static long oom_live;      /* blocks handed out and not yet freed */
+
+static void *oom_malloc(size_t n)
+{
+    if (oom_countdown == 0) return NULL;
+    if (oom_countdown > 0) oom_countdown--;
+    void *p = malloc(n);
+    if (p) oom_live++;
+    return p;
+}
+
+static void *oom_realloc(void *p, size_t n)
+{
+    if (oom_countdown == 0) return NULL;
+    if (oom_countdown > 0) oom_countdown--;
+    void *q = realloc(p, n);
+    if (q && !p) oom_live++;
+    return q;
+}
+
+static void oom_free(void *p)
+{
+    if (p) oom_live--;
+    free(p);
+}
+
+/* Fails the 1st, 2nd, ... allocation of a read until one succeeds: each
+ * failure must be SOM_ENOMEM and leave nothing allocated. */
+static void test_oom(void **state)
+{
+    (void)state;
+    const char *text = "name,a,b\n\"x\",1,NA\ny,2,3\nz,,4\n";
+    int done = 0;
+    for (long k = 0; k < 200 && !done; k++) {
+        assert_int_equal(som_set_allocator(oom_malloc, oom_realloc, oom_free), SOM_OK);
+        oom_countdown = k;
+        oom_live = 0;
+        som_error err;
+        som_data *d = NULL;
+        int rc = som_data_read_csv_mem(text, strlen(text), "t.csv", NULL, &d, &err);
+        if (rc == SOM_OK) {
+            assert_int_equal(som_data_n_samples(d), 3);
+            assert_int_equal(som_data_n_missing(d), 2);
+            som_data_free(d);
+            done = 1;
+            assert_true(k > 10); /* the loop did fail real allocations */
+        } else {
+            assert_int_equal(rc, SOM_ENOMEM);
+            assert_null(d);
+        }
+        assert_int_equal(oom_live, 0);
+        som_set_allocator(NULL, NULL, NULL);
+    }
+    assert_true(done);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -561,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_write_round_trip),
         cmocka_unit_test(test_write_bad_dir),
         cmocka_unit_test(test_read_missing_file),
+        cmocka_unit_test(test_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
