@@ -175,7 +175,6 @@ typedef struct reader {
     const uint8_t *first_quoted; /* per field of the first record */
     size_t n_first_quoted;
 
-    size_t line;        /* physical line being fed, 1-based */
     size_t rec_line;    /* line where the current record began */
     size_t title_line;  /* line of the titles, 0 when there are none */
     size_t last_line;   /* the last line of the input */
@@ -800,7 +799,6 @@ int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
          * quoted field running over several lines); pstate 0 is libcsv's
          * "row not begun". */
         if (r.nf == 0 && r.n_off == 0 && parser.pstate == 0) r.rec_line = line;
-        r.line = line;
         size_t done = csv_parse(&parser, p, n, on_field, on_record, &r);
         if (r.rc == SOM_OK && done != n) {
             if (csv_error(&parser) == CSV_EPARSE) {
