@@ -363,7 +363,7 @@ int cli_progress_cb(const som_progress *pr, void *ctx)
     size_t filled = (size_t)(done * 20);
     for (size_t i = 0; i < 20; i++) bar[i] = i < filled ? '#' : '.';
     bar[20] = '\0';
-    char eta[16] = "?";
+    char eta[32] = "?";
     if (pr->step > 0)
         format_duration(eta, sizeof eta,
                         (now - p->start) * (1 - done) / done);

@@ -307,9 +307,16 @@ int som_map_align_data(const som_map *m, const som_data *d, som_data **out, som_
         som__free(a->titles[j]);
         a->titles[j] = copy;
     }
-    if (som_data_label_title(d) && !(a->label_title = som__strdup(som_data_label_title(d)))) goto oom;
     for (size_t i = 0; i < n; i++) {
         if (som_data_label(d, i) && (rc = som_data_set_label(a, i, som_data_label(d, i), err))) goto fail;
+    }
+    /* After the labels: setting the first label gives the column a default
+     * title, which the source's title replaces. */
+    if (som_data_label_title(d)) {
+        char *t = som__strdup(som_data_label_title(d));
+        if (!t) goto oom;
+        som__free(a->label_title);
+        a->label_title = t;
     }
     a->lines = som__calloc(n, sizeof *a->lines);
     if (!a->lines) goto oom;

@@ -174,6 +174,9 @@ static int end_pass(som_trainer *t, som_error *err)
         t->map->settings = t->opts;
         t->map->settings.progress = NULL;
         t->map->settings.progress_ctx = NULL;
+        /* The thread count belongs to the run, not to the model: results do
+         * not depend on it, and neither may the saved bytes. */
+        t->map->settings.threads = 0;
     }
     if (report(t, 1, qe, te))
         return last ? SOM_OK : som__error(err, SOM_ESTOPPED, "training stopped after pass %zu of %zu",
