@@ -2,10 +2,15 @@
 /* cmd_train.c — `som train`: read data, fit scaling, train, save atomically.
  * The training itself is som_map_train; this file maps options onto
  * som_train_opts and reports progress. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#ifdef SOM_HAVE_RENDER
+#include "som_render.h"
+#endif
 
 static const char usage_text[] =
     "Usage: som train DATA -o MODEL [OPTIONS]\n"
@@ -18,6 +23,11 @@ static const char usage_text[] =
     "  -o, --output MODEL      the model file to write (required)\n"
     "  -q, --quiet             no summary at the end\n"
     "      --no-progress       no progress bar (shown only on a terminal)\n"
+    "      --snapshot-every N  draw the map's planes every N steps (passes for\n"
+    "                          batch, samples for online) and at the end,\n"
+    "                          as DIR/frame-000001.png, ... (as the MQL5\n"
+    "                          library redraws every 100 iterations)\n"
+    "      --snapshot-dir DIR  where the frames go (default: snapshots)\n"
     "\n"
     "Map:\n"
     "      --grid ROWSxCOLS    grid size (default 10x10)\n"
@@ -71,7 +81,9 @@ enum {
     OPT_SCALE,
     OPT_QUALITY_EVERY,
     OPT_SEED,
-    OPT_NO_PROGRESS
+    OPT_NO_PROGRESS,
+    OPT_SNAPSHOT_EVERY,
+    OPT_SNAPSHOT_DIR
 };
 
 static const struct option long_options[] = {
@@ -79,6 +91,8 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"snapshot-every", required_argument, NULL, OPT_SNAPSHOT_EVERY},
+    {"snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR},
     {"grid", required_argument, NULL, OPT_GRID},
     {"topology", required_argument, NULL, OPT_TOPOLOGY},
     {"toroid", no_argument, NULL, OPT_TOROID},
@@ -108,6 +122,8 @@ typedef struct train_args {
     som_scaling scaling;
     som_train_opts opts;
     bool quiet, progress;
+    size_t snapshot_every;    /* 0 = no snapshots */
+    const char *snapshot_dir;
 } train_args;
 
 /* Options whose value is one of a list of names. */
@@ -135,6 +151,12 @@ static int parse_args(int argc, char **argv, train_args *a)
         case 'q': a->quiet = true; break;
         case 'h': fputs(usage_text, stdout); return -1;
         case OPT_NO_PROGRESS: a->progress = false; break;
+        case OPT_SNAPSHOT_EVERY:
+            if (!cli_parse_size(optarg, 1, &a->snapshot_every))
+                return cli_bad_value(cmd, "--snapshot-every", optarg,
+                                     "a whole number >= 1");
+            break;
+        case OPT_SNAPSHOT_DIR: a->snapshot_dir = optarg; break;
         case OPT_GRID: grid_text = optarg; break;
         case OPT_TOPOLOGY:
             if (parse_choice("--topology", optarg, cli_topology_names, &v))
@@ -271,6 +293,12 @@ static int parse_args(int argc, char **argv, train_args *a)
             return cli_usage(cmd, "--inverse goes with --schedule inverse");
         a->opts.schedule = SOM_SCHEDULE_INVERSE;
     }
+#ifndef SOM_HAVE_RENDER
+    if (a->snapshot_every || a->snapshot_dir)
+        return cli_usage(cmd, "snapshots need som built with Cairo");
+#endif
+    if (a->snapshot_dir && !a->snapshot_every)
+        return cli_usage(cmd, "--snapshot-dir goes with --snapshot-every N");
     if (a->init_codebook) {
         if (init_set)
             return cli_usage(cmd, "give --init or --init-codebook, not both");
@@ -318,6 +346,67 @@ done:
     free(codebook);
     som_map_free(src);
     return rc;
+}
+
+/* ---- snapshots (--snapshot-every) ----------------------------------------
+ * Frames are drawn from inside the progress callback, the one hook training
+ * has; the progress bar is called first so it keeps working. A frame that
+ * cannot be written stops training with the picture layer's message. */
+typedef struct snapshots {
+    cli_progress *bar;
+    size_t every, next;   /* draw at the first report with step >= next */
+    const char *dir;
+    size_t frames;        /* written so far */
+    size_t last_step;     /* step of the last frame, or SIZE_MAX */
+    size_t n_steps;       /* planned, from the reports */
+    bool failed;
+    som_error err;
+} snapshots;
+
+#ifdef SOM_HAVE_RENDER
+static int snapshot_write(snapshots *s, const som_map *map, size_t step)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/frame-%06zu.png", s->dir, s->frames + 1);
+    som_render_opts ro;
+    som_render_opts_init(&ro);
+    ro.plot = SOM_PLOT_PLANES;
+    if (som_render_file(map, NULL, &ro, path, &s->err) != SOM_OK) {
+        s->failed = true;
+        return 1;
+    }
+    s->frames++;
+    s->last_step = step;
+    return 0;
+}
+#endif
+
+static int snapshot_cb(const som_progress *pr, void *ctx)
+{
+    snapshots *s = ctx;
+    int stop = cli_progress_cb(pr, s->bar);
+    if (stop) return stop;
+    s->n_steps = pr->n_steps;
+#ifdef SOM_HAVE_RENDER
+    if (pr->step >= s->next && pr->step != s->last_step) {
+        while (s->next <= pr->step) s->next += s->every;
+        return snapshot_write(s, pr->map, pr->step);
+    }
+#endif
+    return 0;
+}
+
+static int snapshot_dir_ready(const char *dir)
+{
+    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return CLI_OK;
+        cli_error("%s: not a directory", dir);
+        return CLI_FAIL;
+    }
+    cli_error("%s: cannot create the snapshot directory: %s", dir,
+              strerror(errno));
+    return CLI_FAIL;
 }
 
 static void print_summary(const train_args *a, const som_map *map,
@@ -390,10 +479,35 @@ int cmd_train(int argc, char **argv)
     /* Online passes can be long: report within them too, so that the bar
      * moves and Ctrl-C is heard. Reports do not change the result. */
     if (a.opts.algorithm == SOM_ONLINE) a.opts.progress_every = 4096;
+    snapshots snap;
+    memset(&snap, 0, sizeof snap);
+    if (a.snapshot_every) {
+        snap.bar = &progress;
+        snap.every = snap.next = a.snapshot_every;
+        snap.dir = a.snapshot_dir ? a.snapshot_dir : "snapshots";
+        snap.last_step = (size_t)-1;
+        rc = snapshot_dir_ready(snap.dir);
+        if (rc != CLI_OK) goto done;
+        a.opts.progress = snapshot_cb;
+        a.opts.progress_ctx = &snap;
+        if (a.opts.algorithm == SOM_ONLINE && a.snapshot_every < 4096)
+            a.opts.progress_every = a.snapshot_every;
+    }
     cli_interrupt_catch();
     status = som_map_train(map, data, &a.opts, &err);
     cli_progress_end(&progress);
     cli_interrupt_release();
+#ifdef SOM_HAVE_RENDER
+    /* One more frame of the trained map unless the last one already shows
+     * it, as the MQL5 library draws once more at the end. */
+    if (status == SOM_OK && a.snapshot_every && !snap.failed &&
+        snap.last_step != snap.n_steps)
+        snapshot_write(&snap, map, snap.n_steps);
+    if (snap.failed) {
+        rc = cli_fail(&snap.err);
+        goto done;
+    }
+#endif
     if (status == SOM_ESTOPPED || cli_interrupted()) {
         cli_error("interrupted; %s not written", a.model_path);
         rc = CLI_FAIL;

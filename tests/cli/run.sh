@@ -744,6 +744,129 @@ expect_rc 1
 expect_cmp keep.csv old.csv
 end
 
+# ---- pictures: som render and training snapshots (Cairo builds) ------------
+
+if echo "$COMMANDS" | grep -qx render; then
+
+# is_png FILE / is_pdf FILE: the file starts with the format's signature.
+is_png() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' \n')" = '211PNG' ]; }
+is_pdf() { [ "$(head -c 4 "$1")" = '%PDF' ]; }
+
+for plot in planes umatrix error dashboard; do
+    begin "render-$plot"
+    run render hex.som -o "$plot.png" --plot "$plot"
+    expect_rc 0
+    expect_empty out
+    expect_empty err
+    is_png "$plot.png" || note "$plot.png is not a PNG"
+    end
+done
+
+for plot in hits labels; do
+    begin "render-$plot"
+    run render hex.som -o "$plot.png" --plot "$plot" --data "$IRIS"
+    expect_rc 0
+    expect_empty err
+    is_png "$plot.png" || note "$plot.png is not a PNG"
+    end
+done
+
+begin render-svg-pdf
+run render rect.som -o u.svg --plot umatrix --umatrix full --colors mql \
+    --no-borders
+expect_rc 0
+grep -q '<svg' u.svg || note "u.svg has no <svg> element"
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' u.svg ||
+        note "u.svg is not well-formed XML"
+fi
+run render rect.som -o d.pdf --plot dashboard --data "$IRIS" --per-row 2 \
+    --hits-style markers --colors coolwarm
+expect_rc 0
+is_pdf d.pdf || note "d.pdf does not start with %PDF"
+end
+
+begin render-options
+run render hex.som -o opts.png --fields "$FIELD1" --size 300x200 \
+    --no-titles --cells square --colors grey
+expect_rc 0
+expect_empty err
+run render hex.som -o all.png --plot labels --labels all --data "$IRIS"
+expect_rc 0
+end
+
+begin render-same-bytes
+run render hex.som -o same1.png --plot dashboard --data "$IRIS"
+run render hex.som -o same2.png --plot dashboard --data "$IRIS"
+expect_rc 0
+expect_cmp same1.png same2.png
+end
+
+usage_error render-unknown-plot render hex.som -o bad.png --plot pie
+expect_grep err "--plot"
+expect_no_file bad.png
+end
+
+usage_error render-unknown-colors render hex.som -o bad.png --colors jet
+expect_grep err "--colors"
+expect_no_file bad.png
+end
+
+usage_error render-bad-extension render hex.som -o bad.bmp
+expect_no_file bad.bmp
+end
+
+usage_error render-hits-without-data render hex.som -o bad.png --plot hits
+expect_no_file bad.png
+end
+
+begin render-unknown-field
+run render hex.som -o bad.png --fields "$FIELD1,no_such_field"
+expect_rc 1
+expect_grep err "^som: .*'no_such_field'"
+expect_no_file bad.png
+end
+
+begin render-unwritable
+run render hex.som -o no/such/dir/x.png
+expect_rc 1
+expect_grep err '^som: no/such/dir/x\.png: '
+expect_no_file no/such/dir/x.png
+end
+
+begin render-keeps-old-picture
+cp same1.png keep.png
+run render toroid.som -o keep.png --plot hits --data two.csv
+expect_rc 1
+expect_cmp keep.png same1.png
+end
+
+# Frames at every N steps and once more at the end: 10 passes every 3 is
+# frames at 3, 6, 9 and 10; 600 online steps every 100 is 6 frames.
+begin train-snapshots-batch
+run train "$IRIS" -o snap.som --grid 5x5 --epochs 10 --snapshot-every 3 \
+    --snapshot-dir frames -q
+expect_rc 0
+expect_empty err
+[ "$(ls frames | wc -l)" -eq 4 ] || note "$(ls frames | wc -l) frames, expected 4"
+for f in 1 2 3 4; do
+    is_png "frames/frame-00000$f.png" || note "frame-00000$f.png missing or not a PNG"
+done
+end
+
+begin train-snapshots-online
+run train "$IRIS" -o snap2.som --grid 5x5 --iterations 600 \
+    --snapshot-every 100 --snapshot-dir frames2 -q
+expect_rc 0
+[ "$(ls frames2 | wc -l)" -eq 6 ] || note "$(ls frames2 | wc -l) frames, expected 6"
+end
+
+usage_error train-snapshot-dir-alone train "$IRIS" -o x.som --snapshot-dir f
+expect_no_file x.som
+end
+
+fi
+
 # ---- the man page's examples run -------------------------------------------
 
 # Each command of the EXAMPLES section of doc/som.1.md (indented lines,
