@@ -98,6 +98,34 @@ demo optim data/optim.csv "optim: 10x10 hexagonal map of optimisation results" \
     --grid 10x10 --topology hex --algorithm batch --scale zscore \
     --epochs 30 --seed 1
 
+# (d) pictures of the maps (som render; only in builds with Cairo): the
+# iris map's planes, U-matrix, hits, labels, training error and dashboard,
+# the colours map in the MQL5 palette, and the optimisation table's planes
+# five to a row (the MQL5 MaxPictures).
+if "$SOM" help | grep -q '^  render '; then
+    rule "pictures"
+    picture() {
+        out=$1
+        shift
+        "$SOM" render "$@" -o "$OUT/$out"
+        echo "  $OUT/$out"
+    }
+    echo "\$ som render $OUT/iris.som -o $OUT/iris-dashboard.png --plot dashboard --data data/iris.csv"
+    picture iris-planes.png "$OUT/iris.som" --plot planes
+    picture iris-umatrix.png "$OUT/iris.som" --plot umatrix
+    picture iris-umatrix-full.png "$OUT/iris.som" --plot umatrix --umatrix full
+    picture iris-hits.png "$OUT/iris.som" --plot hits --data data/iris.csv
+    picture iris-labels.png "$OUT/iris.som" --plot labels --data data/iris.csv
+    picture iris-error.png "$OUT/iris.som" --plot error
+    picture iris-dashboard.png "$OUT/iris.som" --plot dashboard --data data/iris.csv
+    picture iris-dashboard.svg "$OUT/iris.som" --plot dashboard --data data/iris.csv
+    picture colours-planes.png "$OUT/colours.som" --plot planes --colors mql
+    picture colours-labels.png "$OUT/colours.som" --plot labels --labels all \
+        --data data/colours.csv
+    picture optim-planes.png "$OUT/optim.som" --plot planes --per-row 5
+    picture optim-planes.pdf "$OUT/optim.som" --plot planes --per-row 5
+fi
+
 rule "files"
 ls -l "$OUT"
 echo

@@ -21,7 +21,9 @@
 void som__format_value(char *buf, size_t len, double v)
 {
     if (v == 0.0) v = 0.0; /* no "-0" */
-    snprintf(buf, len, "%.4g", v);
+    /* Whole numbers up to a billion read better than 9.817e+04. */
+    if (fabs(v) >= 1e4 && fabs(v) < 1e9) snprintf(buf, len, "%.0f", v);
+    else snprintf(buf, len, "%.4g", v);
     if (strcmp(buf, "-0") == 0) snprintf(buf, len, "0");
 }
 
@@ -505,12 +507,43 @@ static void text_colour_for(cairo_t *cr, const unsigned char rgb[3])
     else cairo_set_source_rgb(cr, 1, 1, 1);
 }
 
+/* One font size for every label of a panel reads better than each label
+ * shrunk on its own: the size at which the widest label fits, but not
+ * below 70% of `base` (labels still too wide then shrink alone). */
+static double common_size(cairo_t *cr, const job *j, const panel *p,
+                          double base, double width)
+{
+    som__font_select(cr, base, 0);
+    double widest = 0;
+    size_t units = som_map_n_units(j->map);
+    if (j->o.labels_style == SOM_LABELS_MAJORITY) {
+        for (size_t i = 0; i < units; i++) {
+            if (!j->majority[i]) continue;
+            cairo_text_extents_t te;
+            cairo_text_extents(cr, j->majority[i], &te);
+            if (te.x_advance > widest) widest = te.x_advance;
+        }
+    } else {
+        size_t n = som_data_n_samples(j->aligned);
+        for (size_t r = 0; r < n; r++) {
+            const char *t = som_data_label(j->aligned, r);
+            if (!t) break; /* line numbers: short */
+            cairo_text_extents_t te;
+            cairo_text_extents(cr, t, &te);
+            if (te.x_advance > widest) widest = te.x_advance;
+        }
+    }
+    (void)p;
+    if (widest <= width) return base;
+    return fmax(base * width / widest, 0.7 * base);
+}
+
 static void draw_labels(cairo_t *cr, const job *j, const panel *p)
 {
     size_t units = som_map_n_units(j->map);
     double cw = p->s * 0.86; /* text width that stays inside a cell */
     if (j->o.labels_style == SOM_LABELS_MAJORITY) {
-        double fs = clampd(p->s * 0.28, 5, 16);
+        double fs = common_size(cr, j, p, clampd(p->s * 0.28, 5, 16), cw);
         for (size_t i = 0; i < units; i++) {
             if (!j->majority[i]) continue;
             unsigned char rgb[3];
@@ -524,7 +557,7 @@ static void draw_labels(cairo_t *cr, const job *j, const panel *p)
     }
     /* every row's title at its BMU: as many lines as fit, then "+N" */
     size_t n = som_data_n_samples(j->aligned);
-    double fs = clampd(p->s * 0.2, 5, 12), line = fs * 1.15;
+    double fs = common_size(cr, j, p, clampd(p->s * 0.2, 5, 12), cw), line = fs * 1.15;
     size_t max_lines = (size_t)fmax(1, floor(p->s * 0.8 / line));
     for (size_t i = 0; i < units; i++) {
         size_t cnt = j->hits[i];
