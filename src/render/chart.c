@@ -40,7 +40,8 @@ static void draw_one(cairo_t *cr, const som_history *h, size_t n, int which,
     if (ymax <= 0) ymax = 1;
     if (xmax <= 0) xmax = 1;
     double ystep = nice_step(ymax, 5), xstep = nice_step(xmax, 6);
-    ymax = ceil(ymax / ystep - 1e-9) * ystep;
+    /* a little headroom so the highest point is not drawn on the frame */
+    ymax = ceil(ymax * 1.04 / ystep - 1e-9) * ystep;
     if (xstep < 1) xstep = 1;
 
     /* plot area: room for tick labels left and below, title above */
