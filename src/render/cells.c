@@ -25,8 +25,8 @@ static const double SQRT3 = 1.7320508075688772;
 static void extent(som__cells *c)
 {
     double hx = c->size / 2, hy = c->hex ? c->size / SQRT3 : c->size / 2;
-    c->x0 = c->y0 = INFINITY;
-    c->x1 = c->y1 = -INFINITY;
+    c->x0 = c->y0 = (double)INFINITY;
+    c->x1 = c->y1 = -(double)INFINITY;
     for (size_t i = 0; i < c->n; i++) {
         if (c->x[i] - hx < c->x0) c->x0 = c->x[i] - hx;
         if (c->x[i] + hx > c->x1) c->x1 = c->x[i] + hx;
@@ -99,7 +99,7 @@ int som__cells_umatrix_full(som__cells *c, const som_map *map, int hex,
             size_t i = (size_t)(r * uc + k);
             c->x[i] = (double)k / 2.0 + (shift && (r & 1) ? 0.25 : 0.0);
             c->y[i] = (double)r / 2.0 * row_step;
-            c->v[i] = NAN;
+            c->v[i] = (double)NAN;
         }
 
     const float *cb = som_map_codebook(map);

@@ -149,8 +149,8 @@ static double *new_values(size_t n, som_error *err)
 
 static void range_of(const double *v, size_t n, double *lo, double *hi)
 {
-    *lo = INFINITY;
-    *hi = -INFINITY;
+    *lo = (double)INFINITY;
+    *hi = -(double)INFINITY;
     for (size_t i = 0; i < n; i++) {
         if (isnan(v[i])) continue;
         if (v[i] < *lo) *lo = v[i];

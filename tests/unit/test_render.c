@@ -202,7 +202,7 @@ static void colormap_known_values(void **state)
     /* clamping and NaN */
     som_colormap(SOM_COLORS_GREY, -3, c), assert_rgb(c, 0, 0, 0);
     som_colormap(SOM_COLORS_GREY, 7, c), assert_rgb(c, 255, 255, 255);
-    som_colormap(SOM_COLORS_VIRIDIS, NAN, c), assert_rgb(c, 128, 128, 128);
+    som_colormap(SOM_COLORS_VIRIDIS, (double)NAN, c), assert_rgb(c, 128, 128, 128);
 }
 
 static void names_round_trip(void **state)
@@ -375,7 +375,7 @@ static void borders_change_only_edges(void **state)
                 differ++;
                 /* a changed pixel is close to the edge of the nearest cell:
                  * farther from its centre than 80% of the inradius */
-                double best = INFINITY;
+                double best = (double)INFINITY;
                 for (size_t u = 0; u < 6; u++) {
                     double d = hypot(x + 0.5 - cx[u], y + 0.5 - cy[u]);
                     if (d < best) best = d;
