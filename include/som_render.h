@@ -54,7 +54,10 @@
  * Output. The format comes from the file name: .png (8-bit RGBA), .svg or
  * .pdf. Files are written atomically (som_outfile): a failed picture leaves
  * no file, and an existing file survives. The same map and options give the
- * same PNG bytes. Text uses DejaVu Sans (Debian's fonts-dejavu-core).
+ * same PNG and SVG bytes; a PDF carries its creation date unless the
+ * environment sets SOURCE_DATE_EPOCH. Text uses DejaVu Sans (Debian's
+ * fonts-dejavu-core); without it fontconfig picks another sans face.
+ * Memory comes from malloc, not the som_set_allocator hook.
  *
  * Conventions, ownership and thread safety are those of som.h: calls return
  * SOM_OK or a negative code and fill an optional som_error; the map and
