@@ -234,7 +234,8 @@ SOM_API int som_data_read(const char *path, const som_csv_opts *opts,
                           som_data **out, som_error *err);
 
 /* Writes a data set as CSV (titles row; label column first when the data has
- * labels; missing values as empty cells; floats with %.9g), atomically. */
+ * labels; missing values as empty cells; each float in the shortest form
+ * that reads back to the same float, at most 9 digits), atomically. */
 SOM_API int som_data_write_csv(const som_data *data, const char *path,
                                som_error *err);
 
@@ -248,7 +249,7 @@ SOM_API size_t som_data_n_samples(const som_data *data);
 SOM_API size_t som_data_dim(const som_data *data);
 /* All values, row-major n_samples x dim; missing values read as 0. */
 SOM_API const float *som_data_values(const som_data *data);
-/* Row i (dim floats). */
+/* Row i (dim floats); NULL when i is out of range. */
 SOM_API const float *som_data_row(const som_data *data, size_t i);
 /* The presence mask, n_samples x dim bytes (1 = present), or NULL when no
  * value is missing. */
@@ -263,13 +264,15 @@ SOM_API size_t som_data_n_missing(const som_data *data);
 SOM_API int som_data_set_row(som_data *data, size_t i, const float *x,
                              const uint8_t *mask, som_error *err);
 
-/* Column title j; never NULL. */
+/* Column title j; never NULL ("" when j is out of range). */
 SOM_API const char *som_data_title(const som_data *data, size_t j);
 SOM_API int som_data_set_title(som_data *data, size_t j, const char *title,
                                som_error *err);
 /* Index of the column titled `title`, or -1. */
 SOM_API long som_data_find_title(const som_data *data, const char *title);
-/* Label of row i, or NULL when the data set has no label column. */
+/* Label of row i, or NULL when the data set has no label column. Setting a
+ * label on a data set without labels creates the column, titled "label",
+ * and gives every other row its line number as its label. */
 SOM_API const char *som_data_label(const som_data *data, size_t i);
 SOM_API int som_data_set_label(som_data *data, size_t i, const char *label,
                                som_error *err);

@@ -866,6 +866,22 @@ static void write_field(FILE *f, const char *s, bool as_title, locale_t loc)
     putc('"', f);
 }
 
+/* The shortest %g form that reads back as the same float: 5.1 rather than
+ * %.9g's 5.0999999, which also round-trips but reads worse. Nine digits
+ * always suffice for a float. Runs under the C locale set by the caller. */
+static void write_float(FILE *f, float v)
+{
+    char buf[32];
+    for (int prec = 6; prec < 9; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, (double)v);
+        if (strtof(buf, NULL) == v) {
+            fputs(buf, f);
+            return;
+        }
+    }
+    fprintf(f, "%.9g", (double)v);
+}
+
 int som_data_write_csv(const som_data *data, const char *path, som_error *err)
 {
     if (!data || !path) return som__error(err, SOM_EINVAL, "som_data_write_csv: NULL argument");
@@ -900,7 +916,7 @@ int som_data_write_csv(const som_data *data, const char *path, som_error *err)
         const uint8_t *m = data->mask ? data->mask + i * data->dim : NULL;
         for (size_t j = 0; j < data->dim; j++) {
             if (j) putc(',', f);
-            if (!m || m[j]) fprintf(f, "%.9g", (double)x[j]);
+            if (!m || m[j]) write_float(f, x[j]);
         }
         putc('\n', f);
     }
