@@ -1,5 +1,6 @@
 # The two set-up commands: `make run` and `make test`. Both install missing
 # Debian packages first (scripts/setup-deps.sh), then configure and build.
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
