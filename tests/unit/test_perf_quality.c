@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* "No loss of quality" (issue 6): small versions of the benchmark cases,
+ * trained with fixed seeds, must reach the quantization error recorded from
+ * the code as it was BEFORE the speed work (commit ebb5ca2), to 1e-5
+ * relative. Speed changes that alter results by more than rounding (a
+ * different winner, a truncated neighbourhood) fail here. Nothing is timed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "som.h"
+#include "../../bench/blobs.h"
+
+/* Blobs of n x dim; every `hole`-th value missing when hole > 0. */
+static som_data *blobs(size_t n, size_t dim, size_t k, uint64_t seed, size_t hole)
+{
+    float *x = malloc(n * dim * sizeof *x);
+    double *c = malloc(k * dim * sizeof *c);
+    uint8_t *mk = malloc(dim);
+    assert_non_null(x);
+    assert_non_null(c);
+    assert_non_null(mk);
+    blobs_fill(x, n, dim, k, c, seed);
+    som_data *d;
+    assert_int_equal(som_data_new(n, dim, &d, NULL), SOM_OK);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < dim; j++) mk[j] = !(hole && (i * dim + j) % hole == hole - 1);
+        assert_int_equal(som_data_set_row(d, i, x + i * dim, mk, NULL), SOM_OK);
+    }
+    free(x);
+    free(c);
+    free(mk);
+    return d;
+}
+
+typedef struct qcase {
+    const char *name;
+    size_t n, dim, k, hole;
+    som_grid grid;
+    som_algorithm alg;
+    som_neighborhood nb;
+    size_t epochs;
+    uint64_t seed;
+    double qe; /* recorded before the optimisations */
+} qcase;
+
+static const qcase cases[] = {
+    /* A in small: batch, rect sheet, gaussian */
+    {"A-small batch", 6000, 64, 12, 0, {15, 15, SOM_RECT, 0}, SOM_BATCH,
+     SOM_NEIGHBORHOOD_GAUSSIAN, 5, 11, 1.494660322664086},
+    /* B in small: online, 20x20 x 64 */
+    {"B-small online", 500, 64, 8, 0, {20, 20, SOM_RECT, 0}, SOM_ONLINE,
+     SOM_NEIGHBORHOOD_GAUSSIAN, 3, 12, 1.5143614235793632},
+    /* batch with missing values, hex toroid, bubble: the masked paths */
+    {"batch masked hex toroid", 3000, 16, 6, 7, {10, 12, SOM_HEX, 1}, SOM_BATCH,
+     SOM_NEIGHBORHOOD_BUBBLE, 6, 13, 0.59988408749491529},
+    /* online with missing values */
+    {"online masked hex", 800, 16, 6, 5, {8, 8, SOM_HEX, 0}, SOM_ONLINE,
+     SOM_NEIGHBORHOOD_CUTGAUSS, 4, 14, 0.60327707850056556},
+};
+
+static void same_quality_as_before(void **state)
+{
+    (void)state;
+    int failed = 0;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const qcase *q = &cases[c];
+        som_data *d = blobs(q->n, q->dim, q->k, q->seed, q->hole);
+        som_map *m;
+        som_grid g = q->grid;
+        assert_int_equal(som_map_new(&g, q->dim, &m, NULL), SOM_OK);
+        assert_int_equal(som_map_fit_scaling(m, d, SOM_SCALE_ZSCORE, NULL), SOM_OK);
+        som_train_opts o;
+        som_train_opts_init(&o);
+        o.algorithm = q->alg;
+        o.neighborhood = q->nb;
+        o.epochs = q->epochs;
+        o.seed = q->seed;
+        som_error err;
+        int rc = som_map_train(m, d, &o, &err);
+        if (rc) fprintf(stderr, "%s\n", err.message);
+        assert_int_equal(rc, SOM_OK);
+        som_quality qq;
+        assert_int_equal(som_map_quality(m, d, &qq, NULL, 0, NULL), SOM_OK);
+        double rel = fabs(qq.qe - q->qe) / q->qe;
+        fprintf(stderr, "%-26s QE %.17g (recorded %.17g, rel %.2g)\n", q->name, qq.qe, q->qe,
+                rel);
+        if (!(rel <= 1e-5)) failed = 1;
+        som_map_free(m);
+        som_data_free(d);
+    }
+    assert_false(failed);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(same_quality_as_before),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
