@@ -165,6 +165,17 @@ typedef struct som_error {
 /* Resets an error to SOM_OK with empty strings. NULL is a no-op. */
 SOM_API void som_error_clear(som_error *err);
 
+#if defined(__GNUC__)
+#define SOM_FORMAT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define SOM_FORMAT_PRINTF(fmt, args)
+#endif
+/* Fills err (when not NULL) with `code` and a printf-style message, no file
+ * or position; returns `code`. For layers built on libsom (pictures, art,
+ * programs) that report errors the same way the core does. */
+SOM_API int som_error_set(som_error *err, int code, const char *fmt, ...)
+    SOM_FORMAT_PRINTF(3, 4);
+
 /* ------------------------------------------------------------------------- */
 /* Allocator                                                                   */
 /* ------------------------------------------------------------------------- */

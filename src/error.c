@@ -85,6 +85,15 @@ int som__error_at(som_error *err, int code, const char *file, size_t line,
     return code;
 }
 
+int som_error_set(som_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fill(err, code, NULL, 0, 0, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
 int som__error_oom(som_error *err)
 {
     return som__error(err, SOM_ENOMEM, "out of memory");

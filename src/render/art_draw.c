@@ -145,9 +145,9 @@ static int check_single(const som_art *art, const som_art_style *st, int size,
                         som_error *err)
 {
     if (!art || !st)
-        return som__render_error(err, SOM_EINVAL, "art: nothing to draw");
+        return som_error_set(err, SOM_EINVAL, "art: nothing to draw");
     if (size < ART_MIN_SIZE || size > ART_MAX_SIZE)
-        return som__render_error(err, SOM_EINVAL,
+        return som_error_set(err, SOM_EINVAL,
                                  "art: picture size must be %d..%d pixels, got %d",
                                  ART_MIN_SIZE, ART_MAX_SIZE, size);
     return SOM_OK;
@@ -162,7 +162,7 @@ static int render_single(const som_art *art, const som_art_style *st, int size,
         int code = cairo_status(cr) == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO;
         const char *why = cairo_status_to_string(cairo_status(cr));
         som__surface_abort(s, cr);
-        return som__render_error(err, code, "art: drawing failed: %s", why);
+        return som_error_set(err, code, "art: drawing failed: %s", why);
     }
     cairo_destroy(cr);
     return SOM_OK;
@@ -186,7 +186,7 @@ static int open_mem(som__surface *s, const char *format, int w, int h,
 {
     int f = som__surface_format_parse(format);
     if (f < 0)
-        return som__render_error(err, SOM_EINVAL,
+        return som_error_set(err, SOM_EINVAL,
                                  "art: unknown picture format '%s' (png, svg, pdf)",
                                  format ? format : "(null)");
     return som__surface_open_format(s, (som__surface_format)f, NULL, w, h, err);
@@ -222,11 +222,11 @@ typedef struct layout {
 static int plan(size_t n, int size, layout *l, som_error *err)
 {
     if (n == 0 || n > GALLERY_MAX_PANELS)
-        return som__render_error(err, SOM_EINVAL,
+        return som_error_set(err, SOM_EINVAL,
                                  "art: a gallery holds 1..%u patterns, got %zu",
                                  GALLERY_MAX_PANELS, n);
     if (size < GALLERY_MIN_SIZE || size > GALLERY_MAX_SIZE)
-        return som__render_error(err, SOM_EINVAL,
+        return som_error_set(err, SOM_EINVAL,
                                  "art: gallery width must be %d..%d pixels, got %d",
                                  GALLERY_MIN_SIZE, GALLERY_MAX_SIZE, size);
     size_t cols = (size_t)ceil(sqrt((double)n));
@@ -236,7 +236,7 @@ static int plan(size_t n, int size, layout *l, som_error *err)
     int panel = (int)floor((double)size / ((double)cols + g * (double)(cols + 1)));
     int gap = (size - (int)cols * panel) / (int)(cols + 1);
     if (panel < 8 || gap < 0)
-        return som__render_error(err, SOM_EINVAL,
+        return som_error_set(err, SOM_EINVAL,
                                  "art: %d pixels are too narrow for %zu panels per row",
                                  size, cols);
     l->cols = cols;
@@ -280,7 +280,7 @@ static int render_gallery(const som_art *const *arts, const som_art_style *style
         int code = cairo_status(cr) == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO;
         const char *why = cairo_status_to_string(cairo_status(cr));
         som__surface_abort(s, cr);
-        return som__render_error(err, code, "art: drawing failed: %s", why);
+        return som_error_set(err, code, "art: drawing failed: %s", why);
     }
     cairo_destroy(cr);
     return SOM_OK;
@@ -294,10 +294,10 @@ static int gallery(const som_art *const *arts, const som_art_style *styles,
     memset(&l, 0, sizeof l); /* gcc -O2 cannot see that plan() fills it */
     int rc = plan(n, size, &l, err);
     if (rc != SOM_OK) return rc;
-    if (!arts) return som__render_error(err, SOM_EINVAL, "art: nothing to draw");
+    if (!arts) return som_error_set(err, SOM_EINVAL, "art: nothing to draw");
     for (size_t i = 0; i < n; i++)
         if (!arts[i])
-            return som__render_error(err, SOM_EINVAL, "art: pattern %zu is missing", i + 1);
+            return som_error_set(err, SOM_EINVAL, "art: pattern %zu is missing", i + 1);
     som__surface s;
     rc = som__surface_open(&s, path, l.width, l.height, err);
     if (rc != SOM_OK) return rc;
@@ -317,7 +317,7 @@ int som_art_render_gallery_styled(const som_art *const *arts,
                                   int size, uint32_t face, int face_transparent,
                                   const char *path, som_error *err)
 {
-    if (!styles) return som__render_error(err, SOM_EINVAL, "art: no styles given");
+    if (!styles) return som_error_set(err, SOM_EINVAL, "art: no styles given");
     return gallery(arts, styles, n, size, face, face_transparent, path, err);
 }
 

@@ -44,7 +44,7 @@ static int alloc_cells(som__cells *c, size_t n, int with_values, som_error *err)
     c->v = with_values ? calloc(n, sizeof *c->v) : NULL;
     if (!c->x || !c->y || (with_values && !c->v)) {
         som__cells_free(c);
-        return som__render_error(err, SOM_ENOMEM, "out of memory");
+        return som_error_set(err, SOM_ENOMEM, "out of memory");
     }
     return SOM_OK;
 }

@@ -114,7 +114,7 @@ int som__draw_error_chart(cairo_t *cr, const som_map *map,
     size_t n = som_map_history_len(map);
     const som_history *hist = som_map_history(map);
     if (n == 0 || !hist)
-        return som__render_error(err, SOM_EEMPTY,
+        return som_error_set(err, SOM_EEMPTY,
                                  "the model has no training history to plot");
     double fs = fmin(w, h) / 26;
     if (fs < 9) fs = 9;

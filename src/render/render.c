@@ -126,7 +126,7 @@ static panel *add_panel(job *j, panel_kind kind, const char *title, som_error *e
         size_t cap = j->cap_panels ? 2 * j->cap_panels : 8;
         panel *p = realloc(j->panels, cap * sizeof *p);
         if (!p) {
-            som__render_error(err, SOM_ENOMEM, "out of memory");
+            som_error_set(err, SOM_ENOMEM, "out of memory");
             return NULL;
         }
         j->panels = p;
@@ -143,7 +143,7 @@ static panel *add_panel(job *j, panel_kind kind, const char *title, som_error *e
 static double *new_values(size_t n, som_error *err)
 {
     double *v = calloc(n ? n : 1, sizeof *v);
-    if (!v) som__render_error(err, SOM_ENOMEM, "out of memory");
+    if (!v) som_error_set(err, SOM_ENOMEM, "out of memory");
     return v;
 }
 
@@ -162,25 +162,25 @@ static void range_of(const double *v, size_t n, double *lo, double *hi)
 static int check_opts(const som_map *map, const som_render_opts *o, som_error *err)
 {
     if ((unsigned)o->plot >= SOM_PLOT_COUNT)
-        return som__render_error(err, SOM_EINVAL, "unknown plot kind %d", (int)o->plot);
+        return som_error_set(err, SOM_EINVAL, "unknown plot kind %d", (int)o->plot);
     if ((unsigned)o->colors >= SOM_COLORS_COUNT)
-        return som__render_error(err, SOM_EINVAL, "unknown colour scheme %d", (int)o->colors);
+        return som_error_set(err, SOM_EINVAL, "unknown colour scheme %d", (int)o->colors);
     if ((unsigned)o->cells > SOM_CELLS_SQUARE)
-        return som__render_error(err, SOM_EINVAL, "unknown cell shape %d", (int)o->cells);
+        return som_error_set(err, SOM_EINVAL, "unknown cell shape %d", (int)o->cells);
     if ((unsigned)o->hits_style > SOM_HITS_MARKERS)
-        return som__render_error(err, SOM_EINVAL, "unknown hits style %d", (int)o->hits_style);
+        return som_error_set(err, SOM_EINVAL, "unknown hits style %d", (int)o->hits_style);
     if ((unsigned)o->labels_style > SOM_LABELS_ALL)
-        return som__render_error(err, SOM_EINVAL, "unknown labels style %d", (int)o->labels_style);
+        return som_error_set(err, SOM_EINVAL, "unknown labels style %d", (int)o->labels_style);
     if ((unsigned)o->umatrix > SOM_UMATRIX_FULL)
-        return som__render_error(err, SOM_EINVAL, "unknown U-matrix style %d", (int)o->umatrix);
+        return som_error_set(err, SOM_EINVAL, "unknown U-matrix style %d", (int)o->umatrix);
     if (o->width < 0 || o->height < 0 || o->width > 32767 || o->height > 32767)
-        return som__render_error(err, SOM_EINVAL, "picture size %dx%d is out of range (1..32767)",
+        return som_error_set(err, SOM_EINVAL, "picture size %dx%d is out of range (1..32767)",
                                  o->width, o->height);
     if (o->cells == SOM_CELLS_HEX && som_map_grid(map)->topology != SOM_HEX)
-        return som__render_error(err, SOM_EINVAL,
+        return som_error_set(err, SOM_EINVAL,
                                  "hexagonal cells need a hexagonal grid (this map is rectangular)");
     if (o->n_fields && !o->fields)
-        return som__render_error(err, SOM_EINVAL, "n_fields is %zu but fields is NULL", o->n_fields);
+        return som_error_set(err, SOM_EINVAL, "n_fields is %zu but fields is NULL", o->n_fields);
     for (size_t k = 0; k < o->n_fields; k++) {
         if (o->fields[k] && som_map_find_title(map, o->fields[k]) >= 0) continue;
         char list[400] = "";
@@ -192,7 +192,7 @@ static int check_opts(const som_map *map, const som_render_opts *o, som_error *e
             used += (size_t)w;
         }
         if (used >= sizeof list) snprintf(list + sizeof list - 5, 5, "...");
-        return som__render_error(err, SOM_EINVAL, "the map has no field titled '%s' (fields: %s)",
+        return som_error_set(err, SOM_EINVAL, "the map has no field titled '%s' (fields: %s)",
                                  o->fields[k] ? o->fields[k] : "(null)", list);
     }
     return SOM_OK;
@@ -206,7 +206,7 @@ static int prepare_data(job *j, const som_data *data, int want_majority, som_err
     size_t n = som_data_n_samples(j->aligned), units = som_map_n_units(j->map);
     j->bmu = calloc(n ? n : 1, sizeof *j->bmu);
     j->hits = calloc(units, sizeof *j->hits);
-    if (!j->bmu || !j->hits) return som__render_error(err, SOM_ENOMEM, "out of memory");
+    if (!j->bmu || !j->hits) return som_error_set(err, SOM_ENOMEM, "out of memory");
     rc = som_map_bmus(j->map, j->aligned, j->bmu, NULL, NULL, j->o.threads, err);
     if (rc != SOM_OK) return rc;
     j->max_hits = 0;
@@ -214,11 +214,11 @@ static int prepare_data(job *j, const som_data *data, int want_majority, som_err
         if (j->bmu[i] < units && ++j->hits[j->bmu[i]] > j->max_hits) j->max_hits = j->hits[j->bmu[i]];
     if (want_majority) {
         if (!som_data_label(j->aligned, 0))
-            return som__render_error(err, SOM_EINVAL,
+            return som_error_set(err, SOM_EINVAL,
                                      "the data has no label column, so units have no majority label "
                                      "(use the 'all' labels style to show row numbers)");
         j->majority = calloc(units, sizeof *j->majority);
-        if (!j->majority) return som__render_error(err, SOM_ENOMEM, "out of memory");
+        if (!j->majority) return som_error_set(err, SOM_ENOMEM, "out of memory");
         rc = som_map_unit_labels(j->map, j->aligned, j->bmu, j->majority, err);
         if (rc != SOM_OK) return rc;
     }
@@ -230,7 +230,7 @@ static int add_planes(job *j, som_error *err)
     size_t dim = som_map_dim(j->map), units = som_map_n_units(j->map);
     size_t nf = j->o.n_fields ? j->o.n_fields : dim;
     float *w = malloc(units * dim * sizeof *w);
-    if (!w) return som__render_error(err, SOM_ENOMEM, "out of memory");
+    if (!w) return som_error_set(err, SOM_ENOMEM, "out of memory");
     for (size_t i = 0; i < units; i++) som_map_unit_weights(j->map, i, w + i * dim);
     for (size_t k = 0; k < nf; k++) {
         size_t f = j->o.n_fields ? (size_t)som_map_find_title(j->map, j->o.fields[k]) : k;
@@ -308,7 +308,7 @@ static int job_build(job *j, const som_map *map, const som_data *data,
     j->map = map;
     if (opts) j->o = *opts;
     else som_render_opts_init(&j->o);
-    if (!map) return som__render_error(err, SOM_EINVAL, "no map to draw");
+    if (!map) return som_error_set(err, SOM_EINVAL, "no map to draw");
     int rc = check_opts(map, &j->o, err);
     if (rc != SOM_OK) return rc;
     const som_grid *g = som_map_grid(map);
@@ -317,12 +317,12 @@ static int job_build(job *j, const som_map *map, const som_data *data,
     if (rc != SOM_OK) return rc;
     size_t units = som_map_n_units(map);
     j->umat = calloc(units, sizeof *j->umat);
-    if (!j->umat) return som__render_error(err, SOM_ENOMEM, "out of memory");
+    if (!j->umat) return som_error_set(err, SOM_ENOMEM, "out of memory");
     som_map_umatrix(map, j->umat);
 
     som_plot plot = j->o.plot;
     if ((plot == SOM_PLOT_HITS || plot == SOM_PLOT_LABELS) && !data)
-        return som__render_error(err, SOM_EINVAL, "the %s plot needs data (rows to find BMUs for)",
+        return som_error_set(err, SOM_EINVAL, "the %s plot needs data (rows to find BMUs for)",
                                  som_plot_name(plot));
     if (data && (plot == SOM_PLOT_HITS || plot == SOM_PLOT_LABELS || plot == SOM_PLOT_DASHBOARD)) {
         rc = prepare_data(j, data,
@@ -336,7 +336,7 @@ static int job_build(job *j, const som_map *map, const som_data *data,
     case SOM_PLOT_LABELS: rc = add_labels(j, err); break;
     case SOM_PLOT_ERROR:
         if (som_map_history_len(map) == 0)
-            return som__render_error(err, SOM_EEMPTY,
+            return som_error_set(err, SOM_EEMPTY,
                                      "the model has no training history to plot");
         rc = add_panel(j, PANEL_ERROR, "Training error", err) ? SOM_OK : SOM_ENOMEM;
         break;
@@ -689,12 +689,12 @@ int som_render_mem(const som_map *map, const som_data *data,
                    const som_render_opts *opts, const char *format,
                    unsigned char **buf, size_t *len, som_error *err)
 {
-    if (!buf || !len) return som__render_error(err, SOM_EINVAL, "NULL output buffer");
+    if (!buf || !len) return som_error_set(err, SOM_EINVAL, "NULL output buffer");
     *buf = NULL;
     *len = 0;
     int f = som__surface_format_parse(format);
     if (f < 0)
-        return som__render_error(err, SOM_EINVAL, "unknown picture format '%s' (png, svg or pdf)",
+        return som_error_set(err, SOM_EINVAL, "unknown picture format '%s' (png, svg or pdf)",
                                  format ? format : "(null)");
     job j;
     int rc = job_build(&j, map, data, opts, err);
@@ -723,9 +723,9 @@ int som_render_unit_center(const som_map *map, const som_data *data,
     if (rc == SOM_OK) {
         job_layout(&j);
         if (panel_index >= j.n_panels || j.panels[panel_index].kind == PANEL_ERROR) {
-            rc = som__render_error(err, SOM_EINVAL, "the picture has no map panel %zu", panel_index);
+            rc = som_error_set(err, SOM_EINVAL, "the picture has no map panel %zu", panel_index);
         } else if (unit >= som_map_n_units(map)) {
-            rc = som__render_error(err, SOM_EINVAL, "unit %zu is out of range", unit);
+            rc = som_error_set(err, SOM_EINVAL, "unit %zu is out of range", unit);
         } else {
             const panel *p = &j.panels[panel_index];
             /* unit centres are the same in the lattice's coordinates */

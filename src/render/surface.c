@@ -17,19 +17,6 @@
 #include <strings.h>
 #include <time.h>
 
-int som__render_error(som_error *err, int code, const char *fmt, ...)
-{
-    if (!err) return code;
-    err->code = code;
-    err->line = err->column = 0;
-    err->file[0] = '\0';
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 int som__surface_format_parse(const char *name)
 {
     if (!name) return -1;
@@ -46,7 +33,7 @@ int som__surface_format_from_path(const char *path, som__surface_format *fmt,
     const char *slash = path ? strrchr(path, '/') : NULL;
     int f = (dot && (!slash || dot > slash)) ? som__surface_format_parse(dot + 1) : -1;
     if (f < 0)
-        return som__render_error(err, SOM_EINVAL,
+        return som_error_set(err, SOM_EINVAL,
                                  "%s: cannot tell the picture format from the "
                                  "name (use .png, .svg or .pdf)",
                                  path ? path : "(null)");
@@ -108,7 +95,7 @@ int som__surface_open_format(som__surface *s, som__surface_format fmt,
 {
     memset(s, 0, sizeof *s);
     if (width < 1 || height < 1 || width > 32767 || height > 32767)
-        return som__render_error(err, SOM_EINVAL,
+        return som_error_set(err, SOM_EINVAL,
                                  "picture size %dx%d is out of range (1..32767)",
                                  width, height);
     s->format = fmt;
@@ -140,7 +127,7 @@ int som__surface_open_format(som__surface *s, som__surface_format fmt,
     cairo_status_t st = s->surface ? cairo_surface_status(s->surface) : CAIRO_STATUS_NO_MEMORY;
     if (st != CAIRO_STATUS_SUCCESS) {
         som__surface_abort(s, NULL);
-        return som__render_error(err, st == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO,
+        return som_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO,
                                  "%s: cannot create the picture: %s",
                                  path ? path : "(memory)", cairo_status_to_string(st));
     }
@@ -183,7 +170,7 @@ static int flush_surface(som__surface *s, cairo_t *cr, som_error *err)
         cairo_destroy(cr);
         if (st != CAIRO_STATUS_SUCCESS) {
             som__surface_abort(s, NULL);
-            return som__render_error(err, st == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO,
+            return som_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO,
                                      "%s: drawing failed: %s", name,
                                      cairo_status_to_string(st));
         }
@@ -199,7 +186,7 @@ static int flush_surface(som__surface *s, cairo_t *cr, som_error *err)
     if (st == CAIRO_STATUS_SUCCESS && s->write_failed) st = CAIRO_STATUS_WRITE_ERROR;
     if (st != CAIRO_STATUS_SUCCESS) {
         som__surface_abort(s, NULL);
-        return som__render_error(err, st == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO,
+        return som_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO,
                                  "%s: cannot write the picture: %s", name,
                                  cairo_status_to_string(st));
     }
@@ -230,7 +217,7 @@ int som__surface_finish_mem(som__surface *s, cairo_t *cr, unsigned char **buf,
     *len = 0;
     if (s->out) {
         som__surface_abort(s, cr);
-        return som__render_error(err, SOM_EINVAL, "surface was opened on a file, not memory");
+        return som_error_set(err, SOM_EINVAL, "surface was opened on a file, not memory");
     }
     int rc = flush_surface(s, cr, err);
     if (rc != SOM_OK) return rc;

@@ -25,11 +25,6 @@
 #include <cairo.h>
 #include <stddef.h>
 
-#if defined(__GNUC__)
-#define SOM__RENDER_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define SOM__RENDER_PRINTF(fmt, args)
-#endif
 
 typedef enum som__surface_format {
     SOM__SURFACE_PNG = 0, /* ARGB32 image surface, one pixel per unit of size */
@@ -86,11 +81,5 @@ void som__surface_abort(som__surface *s, cairo_t *cr);
  * depend on the desktop's fontconfig settings. Debian's fonts-dejavu-core
  * provides the face; without it fontconfig substitutes a sans face. */
 void som__font_select(cairo_t *cr, double size, int bold);
-
-/* Fills err (when not NULL) with code and a printf-style message; returns
- * code. The render layer's twin of the core's internal helper, since it
- * builds only on the public API. */
-int som__render_error(som_error *err, int code, const char *fmt, ...)
-    SOM__RENDER_PRINTF(3, 4);
 
 #endif /* SOM_RENDER_SURFACE_H */
