@@ -645,6 +645,41 @@ SOM_API FILE *som_outfile_stream(som_outfile *f);
 SOM_API int som_outfile_commit(som_outfile *f, som_error *err);
 SOM_API void som_outfile_abort(som_outfile *f);
 
+/* ------------------------------------------------------------------------- */
+/* Interchange formats                                                        */
+/* ------------------------------------------------------------------------- */
+/* Files of other SOM tools, read and written beside libsom's own (the
+ * layouts and what libsom chose where a format leaves room are specified in
+ * doc/FORMAT.md, "Interchange formats"):
+ *   .somnet          the MQL5 article's network (flat little-endian doubles)
+ *   .dat, .cod       SOM_PAK data and codebook files (also .dat.gz, .cod.gz)
+ *   .lrn .wts .umx   Databionic ESOM / Somoclu data, weights, U-matrix,
+ *   .bm  .cls        best matches and classes
+ *   .json            an export of a whole map, for scripts and the web app
+ * Every reader names the file, line and column of the first defect it finds
+ * (SOM_EFORMAT); every writer is atomic (som_outfile_*) and prints floats
+ * with %.9g in the C locale, so that they read back as the same floats. */
+
+/* Per-sample training weights (SOM_PAK's `weight=W`): online training
+ * multiplies the learning rate by the sample's weight, batch training the
+ * sample's share of each unit's sums. NULL when every weight is 1. */
+SOM_API const double *som_data_weights(const som_data *data);
+/* Sets sample i's weight (finite, >= 0). Errors: SOM_EINVAL, SOM_ENOMEM. */
+SOM_API int som_data_set_weight(som_data *data, size_t i, double weight,
+                                som_error *err);
+/* Fixed points (SOM_PAK's `fixed=X,Y`): during training, sample i's
+ * best-matching unit is forced to grid row `row`, column `col` (SOM_PAK's
+ * x is our column, its y our row). som_data_fixed returns 1 and fills row
+ * and col (either may be NULL) when sample i is fixed, else 0. Training
+ * fails with SOM_ERANGE, naming the sample, when a fixed point lies outside
+ * the map's grid. */
+SOM_API int som_data_fixed(const som_data *data, size_t i, size_t *row,
+                           size_t *col);
+/* Fixes sample i to (row, col); row = SIZE_MAX unfixes it. Errors:
+ * SOM_EINVAL (i out of range), SOM_ENOMEM. */
+SOM_API int som_data_set_fixed(som_data *data, size_t i, size_t row,
+                               size_t col, som_error *err);
+
 #ifdef __cplusplus
 }
 #endif

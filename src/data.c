@@ -70,6 +70,8 @@ void som_data_free(som_data *data)
     som__free(data->labels);
     som__free(data->label_title);
     som__free(data->lines);
+    som__free(data->weight);
+    som__free(data->fixed);
     som__aligned_free(data->x);
     som__free(data->mask);
     som__free(data);
@@ -227,6 +229,67 @@ int som_data_set_label(som_data *data, size_t i, const char *label, som_error *e
     som__free(data->labels[i]);
     data->labels[i] = copy;
     return SOM_OK;
+}
+
+/* ---- per-sample weights and fixed points (SOM_PAK weight= and fixed=) ------ */
+
+const double *som_data_weights(const som_data *data) { return data ? data->weight : NULL; }
+
+int som_data_set_weight(som_data *data, size_t i, double weight, som_error *err)
+{
+    if (!data) return som__error(err, SOM_EINVAL, "som_data_set_weight: NULL data");
+    if (i >= data->n)
+        return som__error(err, SOM_EINVAL, "row %zu is out of range (the data set has %zu rows)",
+                          i, data->n);
+    if (!(weight >= 0.0) || !isfinite(weight))
+        return som__error(err, SOM_EINVAL, "row %zu: a weight must be finite and >= 0 (got %g)",
+                          i + 1, weight);
+    if (!data->weight) {
+        if (weight == 1.0) return SOM_OK; /* NULL already means 1 */
+        data->weight = som__calloc(data->n, sizeof *data->weight);
+        if (!data->weight) return som__error_oom(err);
+        for (size_t k = 0; k < data->n; k++) data->weight[k] = 1.0;
+    }
+    data->weight[i] = weight;
+    return SOM_OK;
+}
+
+int som_data_fixed(const som_data *data, size_t i, size_t *row, size_t *col)
+{
+    if (!data || !data->fixed || i >= data->n || data->fixed[2 * i] == SIZE_MAX) return 0;
+    if (row) *row = data->fixed[2 * i];
+    if (col) *col = data->fixed[2 * i + 1];
+    return 1;
+}
+
+int som_data_set_fixed(som_data *data, size_t i, size_t row, size_t col, som_error *err)
+{
+    if (!data) return som__error(err, SOM_EINVAL, "som_data_set_fixed: NULL data");
+    if (i >= data->n)
+        return som__error(err, SOM_EINVAL, "row %zu is out of range (the data set has %zu rows)",
+                          i, data->n);
+    if (!data->fixed) {
+        if (row == SIZE_MAX) return SOM_OK;
+        data->fixed = som__calloc(data->n, 2 * sizeof *data->fixed);
+        if (!data->fixed) return som__error_oom(err);
+        for (size_t k = 0; k < data->n; k++) data->fixed[2 * k] = data->fixed[2 * k + 1] = SIZE_MAX;
+    }
+    data->fixed[2 * i] = row;
+    data->fixed[2 * i + 1] = row == SIZE_MAX ? SIZE_MAX : col;
+    return SOM_OK;
+}
+
+size_t som__data_fixed_unit(const som_data *d, const som_grid *grid, size_t i, som_error *err)
+{
+    if (!d->fixed || d->fixed[2 * i] == SIZE_MAX) return SIZE_MAX;
+    size_t r = d->fixed[2 * i], c = d->fixed[2 * i + 1];
+    if (r >= grid->rows || c >= grid->cols) {
+        som__error(err, SOM_ERANGE,
+                   "sample %zu (line %zu) is fixed to x=%zu, y=%zu, outside the %zux%zu grid",
+                   i + 1, som_data_line(d, i), c, r, grid->rows, grid->cols);
+        return SOM__FIXED_BAD;
+    }
+    return r * grid->cols + c;
 }
 
 /* ---- files ------------------------------------------------------------------ */

@@ -97,11 +97,22 @@ struct som_data {
     char **labels;     /* n strings, or NULL */
     char *label_title; /* or NULL */
     size_t *lines;     /* n source lines, or NULL (then line = i + 1) */
+    double *weight;    /* n training weights (SOM_PAK weight=), or NULL: all 1 */
+    size_t *fixed;     /* 2n: (row, col) a sample's BMU is forced to during
+                          training (SOM_PAK fixed=), row SIZE_MAX = not fixed;
+                          NULL when no sample is fixed */
 };
 
 /* An empty data set of n x dim (n may be 0 while it is being filled by a
  * reader); titles "1".."dim". */
 int som__data_alloc(size_t n, size_t dim, som_data **out, som_error *err);
+/* The unit sample i is fixed to on `grid`: SIZE_MAX when it is not fixed;
+ * SOM_ERANGE (through err, returning SIZE_MAX - 1) when its fixed point lies
+ * outside the grid. Training calls it per sample, so that a bad point is
+ * reported by the step that meets it. */
+size_t som__data_fixed_unit(const som_data *d, const som_grid *grid, size_t i,
+                            som_error *err);
+#define SOM__FIXED_BAD (SIZE_MAX - 1)
 
 /* ---- maps (map.c) ------------------------------------------------------- */
 struct som_map {

@@ -5,7 +5,9 @@
  *     w_k = sum_j h(d(k,j)) S_j / sum_j h(d(k,j)) n_j
  * over the units j that hold samples; a unit with zero weight keeps its
  * vector. The sums run in sample order and each unit's smoothing in a fixed
- * order, so the result does not depend on the number of threads. */
+ * order, so the result does not depend on the number of threads.
+ * Per-sample weights (SOM_PAK weight=W) multiply a sample's share of S and
+ * n; a fixed sample (SOM_PAK fixed=X,Y) counts for its fixed unit. */
 #include "internal.h"
 
 #include <omp.h>
@@ -25,6 +27,14 @@ int som__batch_pass(som_trainer *t, som_error *err)
         if (rc) return rc;
     }
     t->bmu_valid = false; /* the codebook changes below */
+    if (t->data->fixed) {
+        for (size_t i = 0; i < n; i++) {
+            size_t f = som__data_fixed_unit(t->data, &m->grid, i, err);
+            if (f == SOM__FIXED_BAD) return SOM_ERANGE;
+            if (f != SIZE_MAX) t->bmu[i] = f;
+        }
+    }
+    const double *weight = t->data->weight;
     som__schedule(&t->opts, t->step, t->n_steps, &t->sigma, &t->alpha);
     const bool mql = t->opts.schedule == SOM_SCHEDULE_MQL;
     const som_neighborhood kind = mql ? SOM_NEIGHBORHOOD_CUTGAUSS : t->opts.neighborhood;
@@ -37,17 +47,18 @@ int som__batch_pass(som_trainer *t, som_error *err)
         size_t b = t->bmu[i];
         double *s = t->sum + b * dim;
         const float *xi = x + i * dim;
+        const double wi = weight ? weight[i] : 1.0;
         if (mask) {
             const uint8_t *mk = mask + i * dim;
             double *c = t->cnt + b * dim;
             for (size_t j = 0; j < dim; j++)
                 if (mk[j]) {
-                    s[j] += (double)xi[j];
-                    c[j] += 1.0;
+                    s[j] += wi * (double)xi[j];
+                    c[j] += wi;
                 }
         } else {
-            for (size_t j = 0; j < dim; j++) s[j] += (double)xi[j];
-            t->cnt[b] += 1.0;
+            for (size_t j = 0; j < dim; j++) s[j] += wi * (double)xi[j];
+            t->cnt[b] += wi;
         }
     }
     size_t n_hit = 0;

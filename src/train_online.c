@@ -4,12 +4,14 @@
  * exactly once per pass (the guarantee of the MQL5 article's C_PRNG_UD).
  * For sample x with winner b, every unit i with h > 0 moves
  *     w_i += alpha * beta_i * h(d(i,b), sigma) * (x - w_i)
- * on the present components only (beta_i = 1 for the winner). */
+ * on the present components only (beta_i = 1 for the winner). A sample's
+ * weight (SOM_PAK weight=W) multiplies alpha for that sample, and a fixed
+ * sample (SOM_PAK fixed=X,Y) takes its fixed unit as winner, as SOM_PAK's
+ * vsom does. */
 #include "internal.h"
 
 int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
 {
-    (void)err;
     som_map *m = t->map;
     const size_t dim = m->dim, n_units = m->n_units, cols = m->grid.cols;
     const size_t n = t->sx.n;
@@ -17,6 +19,7 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
     const som_neighborhood kind = mql ? SOM_NEIGHBORHOOD_CUTGAUSS : t->opts.neighborhood;
     const double beta = t->opts.neighbor_rate;
     float *cb = m->codebook;
+    const double *weight = t->data->weight;
 
     for (size_t s = 0; s < n_steps; s++) {
         if (t->perm_pos == n) {
@@ -27,7 +30,13 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
         som__schedule(&t->opts, t->step, t->n_steps, &t->sigma, &t->alpha);
         const float *x = t->sx.x + i * dim;
         const uint8_t *mk = t->sx.mask ? t->sx.mask + i * dim : NULL;
-        size_t b = som__bmu_scalar(cb, n_units, dim, x, mk, NULL);
+        size_t b = som__data_fixed_unit(t->data, &m->grid, i, err);
+        if (b == SOM__FIXED_BAD) {
+            t->bmu_valid = false; /* earlier steps moved the codebook */
+            return SOM_ERANGE;
+        }
+        if (b == SIZE_MAX) b = som__bmu_scalar(cb, n_units, dim, x, mk, NULL);
+        const double alpha = weight ? t->alpha * weight[i] : t->alpha;
         size_t br = b / cols, bc = b % cols;
         for (size_t u = 0; u < n_units; u++) {
             double h;
@@ -38,7 +47,7 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
                 h = beta * som__neighborhood(kind, mql, d2, t->sigma);
             }
             if (h <= 0.0) continue;
-            float a = (float)(t->alpha * h);
+            float a = (float)(alpha * h);
             float *w = cb + u * dim;
             if (mk) {
                 for (size_t j = 0; j < dim; j++)
