@@ -89,8 +89,8 @@ static void print_text(const char *path, const som_map *map)
             printf(", neighbor rate %.9g", s->neighbor_rate);
         }
         putchar('\n');
-        printf("            seed %" PRIu64 ", threads %d, quality every %zu\n",
-               s->seed, s->threads, s->quality_every);
+        printf("            seed %" PRIu64 ", quality every %zu\n", s->seed,
+               s->quality_every);
     }
 
     size_t n = som_map_history_len(map);
@@ -194,8 +194,8 @@ static void print_json(const som_map *map)
             printf(", \"%s\": ", nums[k].key);
             cli_json_double(stdout, nums[k].v);
         }
-        printf(", \"seed\": %" PRIu64 ", \"threads\": %d, \"quality_every\": %zu}",
-               s->seed, s->threads, s->quality_every);
+        printf(", \"seed\": %" PRIu64 ", \"quality_every\": %zu}", s->seed,
+               s->quality_every);
     }
 
     size_t n = som_map_history_len(map);
