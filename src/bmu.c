@@ -71,6 +71,118 @@ size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim, const 
     return best;
 }
 
+
+/* ---- the arg-min scan ----------------------------------------------------
+ * Each row of scores (plus |w|^2) is scanned for its smallest and second
+ * smallest value; ties go to the lower unit index, exactly as a plain loop
+ * with strict comparisons would give (lexicographic order on (value, unit)).
+ * The scan reads n_units floats per row and would cost as much as the GEMM
+ * if done one branchy compare at a time, so on CPUs with AVX-512 it keeps a
+ * best and second best per lane and merges the 16 lanes at the end. The
+ * lanes see increasing unit indices, so each lane's pair is already in
+ * lexicographic order and the global pair is among the lanes' pairs. */
+
+static void top2_scalar(const float *s, const float *add, size_t n_units, size_t *b1_out,
+                        size_t *b2_out)
+{
+    size_t b1 = 0, b2 = n_units;
+    float s1 = s[0] + add[0], s2 = INFINITY;
+    for (size_t i = 1; i < n_units; i++) {
+        float v = s[i] + add[i];
+        if (v < s1) {
+            s2 = s1;
+            b2 = b1;
+            s1 = v;
+            b1 = i;
+        } else if (v < s2) {
+            s2 = v;
+            b2 = i;
+        }
+    }
+    *b1_out = b1;
+    *b2_out = b2;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang_analyzer__)
+#include <immintrin.h>
+#define SOM_HAVE_AVX512_SCAN 1
+
+__attribute__((target("avx512f"))) static void top2_avx512(const float *s, const float *add,
+                                                          size_t n_units, size_t *b1_out,
+                                                          size_t *b2_out)
+{
+    const __m512 inf = _mm512_set1_ps(INFINITY);
+    __m512 v1 = inf, v2 = inf;
+    __m512i i1 = _mm512_setzero_si512(), i2 = _mm512_set1_epi32(-1);
+    __m512i idx = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i step = _mm512_set1_epi32(16);
+    size_t i = 0;
+    for (; i < n_units; i += 16) {
+        __m512 x;
+        if (n_units - i >= 16) {
+            x = _mm512_add_ps(_mm512_loadu_ps(s + i), _mm512_loadu_ps(add + i));
+        } else {
+            __mmask16 tail = (__mmask16)((1u << (n_units - i)) - 1u);
+            x = _mm512_add_ps(_mm512_mask_loadu_ps(inf, tail, s + i),
+                              _mm512_maskz_loadu_ps(tail, add + i));
+        }
+        __mmask16 lt1 = _mm512_cmp_ps_mask(x, v1, _CMP_LT_OQ);
+        __mmask16 lt2 = _mm512_cmp_ps_mask(x, v2, _CMP_LT_OQ);
+        /* x below the second: it becomes the second, unless it is below the
+         * best too, in which case the old best moves down to second. */
+        __m512 nv2 = _mm512_mask_blend_ps(lt2, v2, x);
+        __m512i ni2 = _mm512_mask_blend_epi32(lt2, i2, idx);
+        v2 = _mm512_mask_blend_ps(lt1, nv2, v1);
+        i2 = _mm512_mask_blend_epi32(lt1, ni2, i1);
+        v1 = _mm512_mask_blend_ps(lt1, v1, x);
+        i1 = _mm512_mask_blend_epi32(lt1, i1, idx);
+        idx = _mm512_add_epi32(idx, step);
+    }
+    float fv[32];
+    int32_t fi[32];
+    _mm512_storeu_ps(fv, v1);
+    _mm512_storeu_ps(fv + 16, v2);
+    _mm512_storeu_si512((void *)fi, i1);
+    _mm512_storeu_si512((void *)(fi + 16), i2);
+    /* Best: lexicographic minimum; a lane that never saw a value below
+     * infinity offers (inf, 0), which is what the plain loop returns when
+     * every score is infinite. */
+    int k1 = 0;
+    for (int k = 1; k < 16; k++)
+        if (fv[k] < fv[k1] || (fv[k] == fv[k1] && fi[k] < fi[k1])) k1 = k;
+    size_t b1 = (size_t)fi[k1], b2 = n_units;
+    float s2 = INFINITY;
+    for (int k = 0; k < 32; k++) {
+        if (fi[k] < 0 || (size_t)fi[k] == b1 || !(fv[k] < INFINITY)) continue;
+        if (fv[k] < s2 || (fv[k] == s2 && (size_t)fi[k] < b2)) {
+            s2 = fv[k];
+            b2 = (size_t)fi[k];
+        }
+    }
+    *b1_out = b1;
+    *b2_out = b2;
+}
+#endif
+
+static void top2(const float *s, const float *add, size_t n_units, size_t *b1, size_t *b2)
+{
+#ifdef SOM_HAVE_AVX512_SCAN
+    /* n_units fits in int32 (checked by the caller); the lane indices do. */
+    static int have = -1;
+    int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
+    if (h < 0) {
+        __builtin_cpu_init();
+        h = __builtin_cpu_supports("avx512f") ? 1 : 0;
+        __atomic_store_n(&have, h, __ATOMIC_RELAXED);
+    }
+    if (h && n_units >= 16) {
+        top2_avx512(s, add, n_units, b1, b2);
+        return;
+    }
+#endif
+    top2_scalar(s, add, n_units, b1, b2);
+}
+
 /* Rows per block: the block x n_units score matrix stays around 1 MB, so it
  * lives in L2 while the arg-min scans it. */
 static size_t block_rows(size_t n_units)
@@ -95,9 +207,11 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
 
     float *wnorm = som__aligned_calloc(n_units, sizeof(float));
     float *wsq = mask ? som__aligned_calloc(n_units * dim, sizeof(float)) : NULL;
-    if (!wnorm || (mask && !wsq)) {
+    float *zeros = mask ? som__aligned_calloc(n_units, sizeof(float)) : NULL;
+    if (!wnorm || (mask && (!wsq || !zeros))) {
         som__aligned_free(wnorm);
         som__aligned_free(wsq);
+        som__aligned_free(zeros);
         return som__error_oom(err);
     }
     for (size_t i = 0; i < n_units; i++) {
@@ -142,32 +256,16 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
                     block_missing |= !mb[k];
                 }
             }
-            if (block_missing) {
+            if (block_missing)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
                             (int)n_units, (int)dim, 1.0f, mblock, (int)dim, wsq, (int)dim,
                             1.0f, scores, (int)n_units);
-            } else {
-                for (size_t r = 0; r < rows; r++) {
-                    float *s = scores + r * n_units;
-                    for (size_t i = 0; i < n_units; i++) s[i] += wnorm[i];
-                }
-            }
+            /* |w|^2 is added inside the scan (zeros when the mask GEMM has
+             * already added m.(w*w)), so the scores are read once. */
+            const float *add = block_missing ? zeros : wnorm;
             for (size_t r = 0; r < rows; r++) {
-                const float *s = scores + r * n_units;
-                size_t b1 = 0, b2 = n_units;
-                float s1 = s[0], s2 = INFINITY;
-                for (size_t i = 1; i < n_units; i++) {
-                    float v = s[i];
-                    if (v < s1) {
-                        s2 = s1;
-                        b2 = b1;
-                        s1 = v;
-                        b1 = i;
-                    } else if (v < s2) {
-                        s2 = v;
-                        b2 = i;
-                    }
-                }
+                size_t b1, b2;
+                top2(scores + r * n_units, add, n_units, &b1, &b2);
                 const float *xr = xb + r * dim;
                 const uint8_t *mr = block_missing ? mask + (r0 + r) * dim : NULL;
                 double d1 = exact_dist2(codebook + b1 * dim, xr, mr, dim);
@@ -191,6 +289,7 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
     openblas_set_num_threads(blas_threads);
     som__aligned_free(wnorm);
     som__aligned_free(wsq);
+    som__aligned_free(zeros);
     if (rc) return som__error_oom(err);
     return SOM_OK;
 }
