@@ -240,6 +240,7 @@ SOM_API int som_data_read_npy_mem(const void *buf, size_t len,
                                   som_error *err);
 
 /* Reads a data file, choosing the format by its name: ".npy" is NumPy,
+ * ".dat" and ".dat.gz" SOM_PAK, ".lrn" ESOM (see "Interchange formats"),
  * anything else CSV (opts may be NULL for defaults). */
 SOM_API int som_data_read(const char *path, const som_csv_opts *opts,
                           som_data **out, som_error *err);
@@ -679,6 +680,104 @@ SOM_API int som_data_fixed(const som_data *data, size_t i, size_t *row,
  * SOM_EINVAL (i out of range), SOM_ENOMEM. */
 SOM_API int som_data_set_fixed(som_data *data, size_t i, size_t row,
                                size_t col, som_error *err);
+
+/* .somnet, the MQL5 article's network. A map of rows x cols is a net of
+ * xcells = cols by ycells = rows nodes; node i*ycells + j is our unit
+ * j*cols + i. Weights are stored in original units; a loaded net is a
+ * rectangular sheet without scaling (the format has neither topology nor
+ * scaling: a hex map's cells are hexagonal only in MQL5's drawing). As the
+ * MQL5 DownloadNet, a name without extension gets ".somnet". Errors:
+ * SOM_EIO, SOM_EFORMAT and SOM_ECORRUPT naming the byte offset, SOM_ENOMEM. */
+#define SOM_SOMNET_SIZE 500 /* default picture width and height, pixels */
+SOM_API int som_map_load_somnet(const char *path, som_map **out,
+                                som_error *err);
+SOM_API int som_map_load_somnet_mem(const void *buf, size_t len,
+                                    const char *name, som_map **out,
+                                    som_error *err);
+/* Writes the node rectangles for a picture of width x height pixels (0:
+ * SOM_SOMNET_SIZE), cell = size / cells (integer division), centre = cell
+ * start + half a cell. Titles must not hold a tab (the separator):
+ * SOM_EINVAL. */
+SOM_API int som_map_save_somnet(const som_map *map, const char *path,
+                                size_t width, size_t height, som_error *err);
+
+/* SOM_PAK data files (".dat"; ".gz" compressed ones too). `x` marks a
+ * missing component; labels after the components become the row's label
+ * (several joined with one space; rows without get ""); `weight=W` and
+ * `fixed=X,Y` set som_data_set_weight and som_data_set_fixed (X column, Y
+ * row); `#n NAME...` gives the titles. Errors: SOM_EIO, SOM_EFORMAT and
+ * SOM_EEMPTY with file:line:column, SOM_ENOMEM. */
+SOM_API int som_data_read_sompak(const char *path, som_data **out,
+                                 som_error *err);
+SOM_API int som_data_read_sompak_mem(const char *buf, size_t len,
+                                     const char *name, som_data **out,
+                                     som_error *err);
+/* Writes data as SOM_PAK: blanks in titles become '_'; labels keep their
+ * words (read back joined with single spaces). */
+SOM_API int som_data_write_sompak(const som_data *data, const char *path,
+                                  som_error *err);
+/* SOM_PAK codebooks (".cod"): header "dim rect|hexa xdim ydim
+ * bubble|gaussian", then unit (x, y) on line y*xdim + x — our unit order
+ * with x the column. A loaded codebook is a sheet without scaling; unit
+ * labels are ignored. Saving writes the weights in original units (%.9g:
+ * a .cod read back gives the same floats), a `#n` titles line, and loses a
+ * toroid's wrap (SOM_PAK has none). */
+SOM_API int som_map_load_sompak(const char *path, som_map **out,
+                                som_error *err);
+SOM_API int som_map_load_sompak_mem(const char *buf, size_t len,
+                                    const char *name, som_map **out,
+                                    som_error *err);
+SOM_API int som_map_save_sompak(const som_map *map, const char *path,
+                                som_error *err);
+
+/* ESOM / Somoclu. .lrn data: the key column (type 9) gives the labels,
+ * data columns (type 1) the values ("NaN", "NA", "?" or empty: missing),
+ * the rest is ignored. .cls classes replace the labels of `data`, matched
+ * by key (the labels when they are all whole numbers, else row number
+ * i + 1); a row without a class gets "0". .wts weights load into a
+ * rectangular sheet without scaling. Errors as for SOM_PAK. */
+SOM_API int som_data_read_lrn(const char *path, som_data **out,
+                              som_error *err);
+SOM_API int som_data_read_lrn_mem(const char *buf, size_t len,
+                                  const char *name, som_data **out,
+                                  som_error *err);
+SOM_API int som_data_write_lrn(const som_data *data, const char *path,
+                               som_error *err);
+SOM_API int som_data_read_cls(som_data *data, const char *path,
+                              som_error *err);
+SOM_API int som_data_read_cls_mem(som_data *data, const char *buf, size_t len,
+                                  const char *name, som_error *err);
+SOM_API int som_map_load_wts(const char *path, som_map **out, som_error *err);
+SOM_API int som_map_load_wts_mem(const char *buf, size_t len,
+                                 const char *name, som_map **out,
+                                 som_error *err);
+SOM_API int som_map_save_wts(const som_map *map, const char *path,
+                             som_error *err);
+/* The U-matrix of som_map_umatrix, one grid row per line (%.17g: the same
+ * doubles read back). */
+SOM_API int som_map_write_umx(const som_map *map, const char *path,
+                              som_error *err);
+/* Every row's best-matching unit: "key<tab>row<tab>col", 0-based grid
+ * positions. Errors as som_map_bmus, and SOM_EIO. */
+SOM_API int som_map_write_bm(const som_map *map, const som_data *data,
+                             const char *path, int threads, som_error *err);
+
+/* JSON export: grid, titles, scaling, unit coordinates, the codebook in
+ * original units and scaled, the U-matrix, the training settings and
+ * history (doc/FORMAT.md). Export only: libsom does not read it back. */
+SOM_API int som_map_write_json(const som_map *map, const char *path,
+                               som_error *err);
+
+/* Loads a model in any format libsom reads, chosen by the name: ".som",
+ * ".somnet", ".cod" (".cod.gz"), ".wts"; a name without extension that
+ * does not exist is tried with ".somnet" (MQL5's DownloadNet); any other
+ * name by the content (the .som magic, an ESOM '%' header, a SOM_PAK
+ * codebook header, else a .somnet). ".json" is SOM_ENOTSUP. */
+SOM_API int som_map_load_any(const char *path, som_map **out, som_error *err);
+/* Saves by the name: ".som", ".somnet" (500x500), ".cod", ".wts", ".umx"
+ * (the U-matrix only), ".json"; another name is SOM_EINVAL. */
+SOM_API int som_map_save_any(const som_map *map, const char *path,
+                             som_error *err);
 
 #ifdef __cplusplus
 }

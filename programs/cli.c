@@ -214,7 +214,8 @@ int cli_load_map(const char *path, som_map **out)
 {
     som_error err;
     som_error_clear(&err);
-    if (som_map_load(path, out, &err) != SOM_OK) return cli_fail(&err);
+    /* Any format libsom reads: .som, .somnet, SOM_PAK .cod, ESOM .wts. */
+    if (som_map_load_any(path, out, &err) != SOM_OK) return cli_fail(&err);
     return CLI_OK;
 }
 

@@ -33,6 +33,7 @@ int cmd_map(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 #ifdef SOM_HAVE_RENDER
 int cmd_render(int argc, char **argv);
 int cmd_art(int argc, char **argv);
@@ -107,7 +108,8 @@ enum {
     {"label-column", required_argument, NULL, CLI_OPT_LABEL_COLUMN}
 
 #define CLI_DATA_HELP                                                          \
-    "Reading DATA (CSV, or NumPy .npy by the name; '-' is standard input):\n" \
+    "Reading DATA (CSV; NumPy .npy, SOM_PAK .dat, ESOM .lrn by the name;\n" \
+    "'-' is standard input):\n" \
     "      --delimiter C     ',' ';' 'tab' (or '\\t'); detected by default\n"  \
     "      --header          the first row is titles\n"                        \
     "      --no-header       the first row is data (default: titles unless\n"  \

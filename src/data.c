@@ -422,5 +422,10 @@ int som_data_read(const char *path, const som_csv_opts *opts, som_data **out,
     size_t len = strlen(path);
     if (len >= 4 && strcasecmp(path + len - 4, ".npy") == 0)
         return som_data_read_npy(path, out, err);
+    if ((len >= 4 && strcasecmp(path + len - 4, ".dat") == 0) ||
+        (len >= 7 && strcasecmp(path + len - 7, ".dat.gz") == 0))
+        return som_data_read_sompak(path, out, err);
+    if (len >= 4 && strcasecmp(path + len - 4, ".lrn") == 0)
+        return som_data_read_lrn(path, out, err);
     return som_data_read_csv(path, opts, out, err);
 }

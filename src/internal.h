@@ -162,6 +162,22 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim,
  * mask may be NULL. Returns n_units when no field is present. */
 size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim,
                        const float *x, const uint8_t *mask, double *dist2);
+/* The same unit and distance as som__bmu_scalar, found with vectorised float
+ * distances and an exact re-check of every unit within rounding of the
+ * float minimum (bmu.c explains the bound). For one row at a time (online
+ * training); many rows go through som__bmus_scaled. */
+size_t som__bmu_fast(const float *codebook, size_t n_units, size_t dim,
+                     const float *x, const uint8_t *mask, double *dist2);
+/* One online update of one unit: w += a * (x - w) on the present fields
+ * (mask may be NULL), vectorised, the same bits as the plain loop. */
+void som__online_move(float *w, const float *x, const uint8_t *mask, float a,
+                      size_t dim);
+/* h[u] for every unit u around winner b (n_units doubles): 1 for b, beta *
+ * som__neighborhood(kind, strict, d2(u, b), sigma) for the others, the same
+ * bits as one call per unit with fewer calls to exp(). */
+void som__online_weights(const som_dist_table *dist, size_t b,
+                         som_neighborhood kind, bool strict, double sigma,
+                         double beta, double *h);
 /* som_map_bmus with exact squared distances in double (dist2 may be NULL). */
 int som__map_bmus_d2(const som_map *map, const som_data *data, size_t *units,
                      double *dist2, size_t *second, int threads, som_error *err);

@@ -867,6 +867,91 @@ end
 
 fi
 
+# ---- som convert ---------------------------------------------------------------
+
+begin convert-setup
+run train "$IRIS" -o conv.som --grid 4x5 --topology hex --epochs 3 -q
+expect_rc 0
+end
+
+for ext in somnet cod wts json umx; do
+    begin "convert-to-$ext"
+    run convert conv.som "conv.$ext"
+    expect_rc 0
+    expect_empty out
+    expect_empty err
+    [ -s "conv.$ext" ] || note "conv.$ext not written"
+    end
+done
+
+for ext in somnet cod wts; do
+    begin "convert-model-$ext-reads"
+    run info "conv.$ext"
+    expect_rc 0
+    expect_grep out '^grid +4x5 '
+    run eval "conv.$ext" "$IRIS"
+    expect_rc 0
+    expect_grep out '^samples +150$'
+    end
+done
+
+begin convert-cod-stable
+run convert conv.cod conv2.cod
+expect_rc 0
+expect_cmp conv.cod conv2.cod
+end
+
+begin convert-data
+run convert "$IRIS" iris.dat
+expect_rc 0
+run convert iris.dat iris.lrn
+expect_rc 0
+run convert iris.lrn iris2.csv
+expect_rc 0
+expect_empty out
+run train iris.dat -o dat.som --grid 3x3 --epochs 2 -q --init-codebook conv.cod
+expect_rc 1
+expect_grep err "conv.cod: the model's grid is 4x5"
+run train iris.lrn -o lrn.som --grid 4x5 --topology hex --epochs 2 -q --init-codebook conv.wts
+expect_rc 0
+end
+
+begin convert-bm
+run convert conv.som conv.bm --data iris.lrn
+expect_rc 0
+expect_empty out
+[ "$(sed -n 2p conv.bm)" = "% 150" ] || note "conv.bm: second line is not '% 150'"
+end
+
+usage_error convert-bm-no-data convert conv.som conv.bm
+end
+
+usage_error convert-one-name convert conv.som
+end
+
+begin convert-unknown-format
+run convert conv.som conv.xyz
+expect_rc 1
+expect_grep err 'cannot tell the format from the name'
+expect_no_file conv.xyz
+end
+
+begin convert-bad-cod
+printf '2 rect 1 1 gaussian\n1 x\n' >bad.cod
+run convert bad.cod out.som
+expect_rc 1
+expect_grep err '^som: bad\.cod:2:3: '
+expect_no_file out.som
+end
+
+begin convert-bad-dat
+printf '2\n1 2\n3 4 weight=oops\n' >bad.dat
+run convert bad.dat out.csv
+expect_rc 1
+expect_grep err '^som: bad\.dat:3:12: weight='
+expect_no_file out.csv
+end
+
 # ---- the man page's examples run -------------------------------------------
 
 # Each command of the EXAMPLES section of doc/som.1.md (indented lines,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "internal.h"
 
@@ -162,6 +163,215 @@ static void test_fixed_training(void **state)
     }
 }
 
+
+/* ---- data files ------------------------------------------------------------------ */
+
+static void check_golden_data(const som_data *d)
+{
+    assert_int_equal(som_data_n_samples(d), 4);
+    assert_int_equal(som_data_dim(d), 3);
+    assert_string_equal(som_data_title(d, 0), "height");
+    assert_string_equal(som_data_title(d, 2), "depth");
+    const float *x = som_data_values(d);
+    assert_true(x[0] == 1.5f && x[1] == 2.0f && x[2] == -3.0f);
+    assert_true(x[4] == 0.25f && x[5] == 400.0f);
+    assert_int_equal(som_data_n_missing(d), 3);
+    const uint8_t *mk = som_data_mask(d);
+    const uint8_t want[12] = {1, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1};
+    assert_memory_equal(mk, want, 12);
+    assert_string_equal(som_data_label(d, 0), "small");
+    assert_string_equal(som_data_label(d, 1), "big one");
+    assert_string_equal(som_data_label(d, 2), "");
+    const double *w = som_data_weights(d);
+    assert_non_null(w);
+    assert_true(w[0] == 1.0 && w[1] == 2.5 && w[2] == 1.0 && w[3] == 0.0);
+    size_t r, c;
+    assert_int_equal(som_data_fixed(d, 0, &r, &c), 0);
+    assert_int_equal(som_data_fixed(d, 2, &r, &c), 1);
+    assert_true(r == 1 && c == 2); /* fixed=X,Y: x is the column */
+    assert_int_equal(som_data_fixed(d, 3, &r, &c), 1);
+    assert_true(r == 0 && c == 0);
+}
+
+static void test_data_golden(void **state)
+{
+    (void)state;
+    som_data *d = NULL;
+    som_error err;
+    const char *path = SOM_TEST_GOLDEN_DIR "/sompak-data.dat";
+    assert_int_equal(som_data_read(path, NULL, &d, &err), SOM_OK);
+    check_golden_data(d);
+    assert_int_equal(som_data_line(d, 0), 6);
+    assert_int_equal(som_data_line(d, 3), 10);
+    /* Write it out and read it back, also gzip-compressed. */
+    char dir[] = "/tmp/som-sompak-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char out[256], gz[256];
+    snprintf(out, sizeof out, "%s/d.dat", dir);
+    snprintf(gz, sizeof gz, "%s/d.dat.gz", dir);
+    assert_int_equal(som_data_write_sompak(d, out, &err), SOM_OK);
+    som_data *back = NULL;
+    assert_int_equal(som_data_read_sompak(out, &back, &err), SOM_OK);
+    check_golden_data(back);
+    som_data_free(back);
+    FILE *f = fopen(out, "rb");
+    gzFile g = gzopen(gz, "wb");
+    assert_non_null(f);
+    assert_non_null(g);
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    assert_int_equal(gzwrite(g, buf, (unsigned)n), (int)n);
+    fclose(f);
+    gzclose(g);
+    assert_int_equal(som_data_read(gz, NULL, &back, &err), SOM_OK);
+    check_golden_data(back);
+    som_data_free(back);
+    unlink(out);
+    unlink(gz);
+    rmdir(dir);
+    som_data_free(d);
+}
+
+static void expect_data_error(const char *text, int code, size_t line, size_t column,
+                              const char *phrase)
+{
+    som_data *d = NULL;
+    som_error err;
+    assert_int_equal(som_data_read_sompak_mem(text, strlen(text), "t.dat", &d, &err), code);
+    assert_null(d);
+    assert_int_equal(err.line, line);
+    assert_int_equal(err.column, column);
+    if (!strstr(err.message, phrase)) fail_msg("'%s' lacks '%s'", err.message, phrase);
+    assert_non_null(strstr(err.message, "t.dat:"));
+}
+
+static void test_data_errors(void **state)
+{
+    (void)state;
+    expect_data_error("", SOM_EEMPTY, 0, 0, "no dimension line");
+    expect_data_error("two\n1 2\n", SOM_EFORMAT, 1, 1, "expected the dimension");
+    expect_data_error("2\n1 2\n1 2q\n", SOM_EFORMAT, 3, 3, "component 2: expected a number");
+    expect_data_error("3\n1 2\n", SOM_EFORMAT, 2, 4, "expected 3 components, got 2");
+    expect_data_error("2\nx x lab\n", SOM_EFORMAT, 2, 1, "every component is missing");
+    expect_data_error("2\n1 2 weight=-1\n", SOM_EFORMAT, 2, 12, "weight=");
+    expect_data_error("2\n1 2 fixed=3\n", SOM_EFORMAT, 2, 11, "fixed=: expected X,Y");
+    expect_data_error("2\n# only a comment\n", SOM_EEMPTY, 2, 0, "no data vector");
+    expect_data_error("2\n#n a b c\n1 2\n", SOM_EFORMAT, 2, 8, "more than the 2 components");
+}
+
+/* ---- codebooks ----------------------------------------------------------------- */
+
+/* SOM_PAK's unit order: x fastest, so the line of unit (x, y) is
+ * y*xdim + x — our unit y*cols + x. Its hexa lattice shifts odd rows right
+ * by half a unit, as ours does. */
+static void test_cod_order(void **state)
+{
+    (void)state;
+    som_map *m = NULL;
+    som_error err;
+    assert_int_equal(som_map_load_any(SOM_TEST_GOLDEN_DIR "/sompak-hexa-3x2.cod", &m, &err),
+                     SOM_OK);
+    const som_grid *g = som_map_grid(m);
+    assert_int_equal(g->rows, 2);
+    assert_int_equal(g->cols, 3);
+    assert_int_equal(g->topology, SOM_HEX);
+    assert_string_equal(som_map_title(m, 2), "code");
+    for (size_t r = 0; r < 2; r++)
+        for (size_t c = 0; c < 3; c++) {
+            float w[3];
+            som_map_unit_weights(m, r * 3 + c, w);
+            assert_true(w[0] == (float)c && w[1] == (float)r && w[2] == (float)(10 * r + c));
+        }
+    double x, y;
+    som_grid_coords(g, 1 * 3 + 0, &x, &y);
+    assert_true(x == 0.5);
+    som_grid_coords(g, 0 * 3 + 1, &x, &y);
+    assert_true(x == 1.0 && y == 0.0);
+    assert_int_equal(som_map_train_settings(m) == NULL, 1);
+    /* Written back: the same lines in the same order. */
+    char dir[] = "/tmp/som-cod-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char out[256];
+    snprintf(out, sizeof out, "%s/m.cod", dir);
+    assert_int_equal(som_map_save_any(m, out, &err), SOM_OK);
+    FILE *f = fopen(out, "r");
+    char text[512];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_string_equal(text, "3 hexa 3 2 bubble\n#n x y code\n0 0 0\n1 0 1\n2 0 2\n"
+                              "0 1 10\n1 1 11\n2 1 12\n");
+    unlink(out);
+    rmdir(dir);
+    som_map_free(m);
+}
+
+/* .som -> .cod -> .som keeps every weight exactly, for rect and hex. */
+static void test_cod_roundtrip(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/som-cod-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char p1[256], p2[256], p3[256];
+    snprintf(p1, sizeof p1, "%s/a.som", dir);
+    snprintf(p2, sizeof p2, "%s/a.cod", dir);
+    snprintf(p3, sizeof p3, "%s/b.som", dir);
+    som_data *d = line_data(30);
+    for (int topo = 0; topo < 2; topo++) {
+        som_grid g = {4, 5, (som_topology)topo, 0};
+        som_map *m = NULL, *a = NULL, *b = NULL, *c = NULL;
+        assert_int_equal(som_map_new(&g, 2, &m, NULL), SOM_OK);
+        assert_int_equal(som_map_fit_scaling(m, d, SOM_SCALE_ZSCORE, NULL), SOM_OK);
+        train(m, d, SOM_BATCH, SOM_OK);
+        som_error err;
+        assert_int_equal(som_map_save(m, p1, &err), SOM_OK);
+        assert_int_equal(som_map_load_any(p1, &a, &err), SOM_OK);
+        assert_int_equal(som_map_save_any(a, p2, &err), SOM_OK);
+        assert_int_equal(som_map_load_any(p2, &b, &err), SOM_OK);
+        assert_int_equal(som_map_save_any(b, p3, &err), SOM_OK);
+        assert_int_equal(som_map_load_any(p3, &c, &err), SOM_OK);
+        assert_int_equal(som_map_grid(c)->topology, (som_topology)topo);
+        for (size_t u = 0; u < 20; u++) {
+            float wa[2], wc[2];
+            som_map_unit_weights(a, u, wa);
+            som_map_unit_weights(c, u, wc);
+            assert_memory_equal(wa, wc, sizeof wa);
+        }
+        som_map_free(m);
+        som_map_free(a);
+        som_map_free(b);
+        som_map_free(c);
+    }
+    unlink(p1);
+    unlink(p2);
+    unlink(p3);
+    rmdir(dir);
+    som_data_free(d);
+}
+
+static void expect_cod_error(const char *text, size_t line, size_t column, const char *phrase)
+{
+    som_map *m = NULL;
+    som_error err;
+    assert_int_equal(som_map_load_sompak_mem(text, strlen(text), "t.cod", &m, &err), SOM_EFORMAT);
+    assert_null(m);
+    assert_int_equal(err.line, line);
+    assert_int_equal(err.column, column);
+    if (!strstr(err.message, phrase)) fail_msg("'%s' lacks '%s'", err.message, phrase);
+}
+
+static void test_cod_errors(void **state)
+{
+    (void)state;
+    expect_cod_error("2 hexx 1 1 bubble\n0 0\n", 1, 3, "the topology");
+    expect_cod_error("2 rect 0 1 bubble\n", 1, 8, "xdim");
+    expect_cod_error("2 rect 1 1\n", 1, 11, "neighbourhood");
+    expect_cod_error("2 rect 2 1 gaussian\n1 2\n", 3, 0, "ends after 1 of the 2 units");
+    expect_cod_error("2 rect 1 1 gaussian\n1 2\n3 4\n", 3, 1, "more unit lines");
+    expect_cod_error("2 rect 1 1 gaussian\n1 x\n", 2, 3, "component 2");
+    expect_cod_error("2 rect 1 1 gaussian\n1\n", 2, 2, "expected 2 components, got 1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +379,11 @@ int main(void)
         cmocka_unit_test(test_batch_weights),
         cmocka_unit_test(test_online_weights),
         cmocka_unit_test(test_fixed_training),
+        cmocka_unit_test(test_data_golden),
+        cmocka_unit_test(test_data_errors),
+        cmocka_unit_test(test_cod_order),
+        cmocka_unit_test(test_cod_roundtrip),
+        cmocka_unit_test(test_cod_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
