@@ -183,6 +183,242 @@ static void top2(const float *s, const float *add, size_t n_units, size_t *b1, s
     top2_scalar(s, add, n_units, b1, b2);
 }
 
+
+/* ---- one row against a contiguous codebook (online training) -------------
+ * The plain search above works in double, one unit at a time, and is half
+ * of an online step. som__bmu_fast finds the same unit with float
+ * arithmetic that vectorises: a first sweep measures every unit in float
+ * (16 independent lanes per row, so the compiler can use one vector
+ * register without reassociating a sum), and a second sweep re-measures in
+ * double, with the plain search's own function, every unit whose float
+ * distance could be within rounding of the float minimum. The plain search's
+ * winner is always among those, so the result is the same unit and the
+ * same double distance.
+ *
+ * Bound: a float sum of dim squares of float differences is within
+ * (dim + 2) * 2^-24 of the true value, relatively, plus 2^-126 per term for
+ * squares that underflow. We allow twice that (and the double search's own
+ * rounding is far smaller). */
+
+#define FAST_LANES 16
+
+#define DEFINE_FLOAT_DIST2(name, attr)                                                   \
+    attr static float name(const float *w, const float *x, const uint8_t *mask,         \
+                           size_t dim)                                                   \
+    {                                                                                    \
+        float acc[FAST_LANES] = {0};                                                     \
+        size_t j = 0;                                                                    \
+        if (mask) {                                                                      \
+            for (; j + FAST_LANES <= dim; j += FAST_LANES)                               \
+                for (size_t l = 0; l < FAST_LANES; l++) {                                \
+                    float d = mask[j + l] ? x[j + l] - w[j + l] : 0.0f;                  \
+                    acc[l] += d * d;                                                     \
+                }                                                                        \
+            for (size_t l = 0; j < dim; j++, l++) {                                      \
+                float d = mask[j] ? x[j] - w[j] : 0.0f;                                  \
+                acc[l] += d * d;                                                         \
+            }                                                                            \
+        } else {                                                                         \
+            for (; j + FAST_LANES <= dim; j += FAST_LANES)                               \
+                for (size_t l = 0; l < FAST_LANES; l++) {                                \
+                    float d = x[j + l] - w[j + l];                                       \
+                    acc[l] += d * d;                                                     \
+                }                                                                        \
+            for (size_t l = 0; j < dim; j++, l++) {                                      \
+                float d = x[j] - w[j];                                                   \
+                acc[l] += d * d;                                                         \
+            }                                                                            \
+        }                                                                                \
+        float s = 0.0f;                                                                  \
+        for (size_t l = 0; l < FAST_LANES; l++) s += acc[l];                             \
+        return s;                                                                        \
+    }
+
+/* Units are measured in chunks whose float distances stay on the stack; a
+ * map of at most FAST_CHUNK units (the usual online map) is measured once,
+ * a larger one has its float distances recomputed in the second sweep. */
+#define FAST_CHUNK 1024
+
+#define DEFINE_BMU_FAST(name, dist_fn, attr)                                             \
+    attr static size_t name(const float *codebook, size_t n_units, size_t dim,           \
+                            const float *x, const uint8_t *mask, double *dist2)          \
+    {                                                                                    \
+        float fd[FAST_CHUNK];                                                            \
+        const int kept = n_units <= FAST_CHUNK;                                          \
+        float fmin = INFINITY;                                                           \
+        for (size_t i = 0; i < n_units; i++) {                                           \
+            float d = dist_fn(codebook + i * dim, x, mask, dim);                         \
+            if (kept) fd[i] = d;                                                         \
+            if (d < fmin) fmin = d;                                                      \
+        }                                                                                \
+        const double tol = 2.0 * (double)(dim + 2) * 0x1p-24;                            \
+        const double tiny = 2.0 * (double)dim * 0x1p-126;                                \
+        const double upper = (double)fmin * (1.0 + tol) + tiny;                          \
+        size_t best = n_units;                                                           \
+        double best_d = INFINITY;                                                        \
+        for (size_t i = 0; i < n_units; i++) {                                           \
+            const float *w = codebook + i * dim;                                         \
+            float f = kept ? fd[i] : dist_fn(w, x, mask, dim);                           \
+            if ((double)f * (1.0 - tol) - tiny > upper) continue;                        \
+            double d = exact_dist2(w, x, mask, dim);                                     \
+            if (d < best_d) {                                                            \
+                best_d = d;                                                              \
+                best = i;                                                                \
+            }                                                                            \
+        }                                                                                \
+        if (best == n_units) return n_units; /* NaN or infinite distances */             \
+        if (dist2) *dist2 = best_d;                                                      \
+        return best;                                                                     \
+    }
+
+DEFINE_FLOAT_DIST2(float_dist2, )
+DEFINE_BMU_FAST(bmu_fast_generic, float_dist2, )
+#ifdef SOM_HAVE_AVX512_SCAN
+/* Compilers do not turn the lane loop above into one AVX-512 register
+ * without -ffast-math, so this version says it outright: 16 lanes, fused
+ * multiply-add (only more accurate; the bound holds), masked tail. */
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static inline float
+float_dist2_avx512(const float *w, const float *x, const uint8_t *mask, size_t dim)
+{
+    __m512 acc = _mm512_setzero_ps();
+    const __m128i zero = _mm_setzero_si128();
+    for (size_t j = 0; j < dim; j += 16) {
+        __mmask16 live = (__mmask16)(dim - j >= 16 ? 0xffffu : (1u << (dim - j)) - 1u);
+        if (mask) {
+            __m128i mb = _mm_maskz_loadu_epi8(live, mask + j);
+            live = (__mmask16)(live & _mm_cmpneq_epi8_mask(mb, zero));
+        }
+        __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, x + j),
+                                 _mm512_maskz_loadu_ps(live, w + j));
+        acc = _mm512_fmadd_ps(d, d, acc);
+    }
+    return _mm512_reduce_add_ps(acc);
+}
+DEFINE_BMU_FAST(bmu_fast_avx512, float_dist2_avx512,
+                __attribute__((target("avx512f,avx512bw,avx512vl"))))
+#endif
+
+static int have_avx512(void)
+{
+#ifdef SOM_HAVE_AVX512_SCAN
+    static int have = -1;
+    int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
+    if (h < 0) {
+        __builtin_cpu_init();
+        h = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512vl");
+        __atomic_store_n(&have, h, __ATOMIC_RELAXED);
+    }
+    return h;
+#else
+    return 0;
+#endif
+}
+
+size_t som__bmu_fast(const float *codebook, size_t n_units, size_t dim, const float *x,
+                     const uint8_t *mask, double *dist2)
+{
+    size_t b, present = dim;
+    if (mask) {
+        present = 0;
+        for (size_t j = 0; j < dim; j++) present += mask[j] != 0;
+    }
+    if (present == 0) return som__bmu_scalar(codebook, n_units, dim, x, mask, dist2);
+#ifdef SOM_HAVE_AVX512_SCAN
+    if (have_avx512())
+        b = bmu_fast_avx512(codebook, n_units, dim, x, mask, dist2);
+    else
+#endif
+        b = bmu_fast_generic(codebook, n_units, dim, x, mask, dist2);
+    /* Distances that are not finite: the plain search decides, so that even
+     * this case gives its answer. */
+    if (b == n_units) return som__bmu_scalar(codebook, n_units, dim, x, mask, dist2);
+    return b;
+}
+
+
+/* ---- the online update of one unit ---------------------------------------
+ * w += a * (x - w) on the present fields: a subtraction, a multiplication
+ * and an addition per field in float, never fused, so that every CPU and
+ * every path (vector or not) gives the same bits. */
+
+static void move_generic(float *w, const float *x, const uint8_t *mask, float a, size_t dim)
+{
+    if (mask) {
+        for (size_t j = 0; j < dim; j++)
+            if (mask[j]) w[j] += a * (x[j] - w[j]);
+    } else {
+        for (size_t j = 0; j < dim; j++) w[j] += a * (x[j] - w[j]);
+    }
+}
+
+#ifdef SOM_HAVE_AVX512_SCAN
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void
+move_avx512(float *w, const float *x, const uint8_t *mask, float a, size_t dim)
+{
+    const __m512 va = _mm512_set1_ps(a);
+    const __m128i zero = _mm_setzero_si128();
+    for (size_t j = 0; j < dim; j += 16) {
+        __mmask16 live = (__mmask16)(dim - j >= 16 ? 0xffffu : (1u << (dim - j)) - 1u);
+        if (mask)
+            live = (__mmask16)(live & _mm_cmpneq_epi8_mask(_mm_maskz_loadu_epi8(live, mask + j), zero));
+        __m512 vw = _mm512_maskz_loadu_ps(live, w + j);
+        __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, x + j), vw);
+        _mm512_mask_storeu_ps(w + j, live, _mm512_add_ps(vw, _mm512_mul_ps(va, d)));
+    }
+}
+#endif
+
+void som__online_move(float *w, const float *x, const uint8_t *mask, float a, size_t dim)
+{
+#ifdef SOM_HAVE_AVX512_SCAN
+    if (have_avx512()) {
+        move_avx512(w, x, mask, a, dim);
+        return;
+    }
+#endif
+    move_generic(w, x, mask, a, dim);
+}
+
+
+/* ---- the online neighbourhood weights --------------------------------------
+ * h for every unit around winner b: 1 for the winner, beta * h(d2, sigma)
+ * otherwise. The exp() behind h was a quarter of an online step, so values
+ * are reused where the distance is provably the same: a row of the offset
+ * table that equals the row mirrored through the winner's row (true on rect
+ * and hex grids, sheets and toroids, but checked, not assumed) copies that
+ * row's weights, and within a row a unit at the same squared distance as
+ * its mirror through the winner's column reuses its weight. Equal inputs to
+ * the same function: the weights are bit for bit those of one call per
+ * unit. */
+void som__online_weights(const som_dist_table *dt, size_t b, som_neighborhood kind,
+                         bool strict, double sigma, double beta, double *h)
+{
+    const size_t rows = dt->rows, cols = dt->cols;
+    const size_t br = b / cols, bc = b % cols;
+    const double *base = dt->d2 + (br & 1) * dt->span_r * dt->span_c;
+    for (size_t r = 0; r < rows; r++) {
+        const double *d2row = base + (r + rows - 1 - br) * dt->span_c + (cols - 1 - bc);
+        double *hr = h + r * cols;
+        size_t m = 2 * br - r; /* the mirror row; wraps to a huge value when r > 2 br */
+        if (r != br && m < r) {
+            const double *d2m = base + (m + rows - 1 - br) * dt->span_c + (cols - 1 - bc);
+            if (memcmp(d2row, d2m, cols * sizeof *d2row) == 0) {
+                memcpy(hr, h + m * cols, cols * sizeof *hr);
+                continue;
+            }
+        }
+        for (size_t c = 0; c < cols; c++) {
+            size_t mc = 2 * bc - c;
+            if (mc < c && d2row[mc] == d2row[c] && !(r == br && mc == bc))
+                hr[c] = hr[mc];
+            else
+                hr[c] = beta * som__neighborhood(kind, strict, d2row[c], sigma);
+        }
+    }
+    h[b] = 1.0;
+}
+
 /* Rows per block: the block x n_units score matrix stays around 1 MB, so it
  * lives in L2 while the arg-min scans it. */
 static size_t block_rows(size_t n_units)

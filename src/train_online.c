@@ -13,7 +13,7 @@
 int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
 {
     som_map *m = t->map;
-    const size_t dim = m->dim, n_units = m->n_units, cols = m->grid.cols;
+    const size_t dim = m->dim, n_units = m->n_units;
     const size_t n = t->sx.n;
     const bool mql = t->opts.schedule == SOM_SCHEDULE_MQL;
     const som_neighborhood kind = mql ? SOM_NEIGHBORHOOD_CUTGAUSS : t->opts.neighborhood;
@@ -35,27 +35,12 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
             t->bmu_valid = false; /* earlier steps moved the codebook */
             return SOM_ERANGE;
         }
-        if (b == SIZE_MAX) b = som__bmu_scalar(cb, n_units, dim, x, mk, NULL);
+        if (b == SIZE_MAX) b = som__bmu_fast(cb, n_units, dim, x, mk, NULL);
         const double alpha = weight ? t->alpha * weight[i] : t->alpha;
-        size_t br = b / cols, bc = b % cols;
-        for (size_t u = 0; u < n_units; u++) {
-            double h;
-            if (u == b) {
-                h = 1.0;
-            } else {
-                double d2 = som__dist_table_get(&t->dist, br, bc, u / cols, u % cols);
-                h = beta * som__neighborhood(kind, mql, d2, t->sigma);
-            }
-            if (h <= 0.0) continue;
-            float a = (float)(alpha * h);
-            float *w = cb + u * dim;
-            if (mk) {
-                for (size_t j = 0; j < dim; j++)
-                    if (mk[j]) w[j] += a * (x[j] - w[j]);
-            } else {
-                for (size_t j = 0; j < dim; j++) w[j] += a * (x[j] - w[j]);
-            }
-        }
+        som__online_weights(&t->dist, b, kind, mql, t->sigma, beta, t->h);
+        for (size_t u = 0; u < n_units; u++)
+            if (t->h[u] > 0.0)
+                som__online_move(cb + u * dim, x, mk, (float)(alpha * t->h[u]), dim);
         t->step++;
     }
     t->bmu_valid = false;
