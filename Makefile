@@ -10,8 +10,12 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DSOM_WERROR=ON
 endif
 SOM = $(BUILD)/som
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_PARALLEL ?= 1
+FUZZ_TARGETS = csv npy model_load somnet sompak sompak_cod esom roundtrip
 
-.PHONY: all deps test-deps build build-asan run test test-unit test-asan bench clean
+.PHONY: all deps test-deps build build-asan run test test-unit test-asan bench fuzz clean
 
 all: build
 
@@ -45,8 +49,17 @@ test-asan: build-asan
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer (clang, ASan + UBSan) over every parser, FUZZ_SECONDS each
+# (FUZZ_PARALLEL at once). Crashes land in $(FUZZ_BUILD)/crashes; see fuzz/.
+fuzz:
+	@scripts/setup-deps.sh --fuzz
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOM_FUZZ=ON \
+		-DSOM_ASAN=ON -DSOM_UBSAN=ON -DSOM_BUILD_TESTS=OFF -DSOM_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS)) >/dev/null
+	@FUZZ_PARALLEL=$(FUZZ_PARALLEL) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 bench: build
 	@$(BUILD)/bench/som_bench
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) out
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) out

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages that building and testing som needs, when they
 # are missing. Fast and silent when everything is there already.
-# Usage: scripts/setup-deps.sh [--test]   (--test adds what the tests need)
+# Usage: scripts/setup-deps.sh [--test|--fuzz]
+#   --test adds what the tests need; --fuzz what `make fuzz` needs (clang
+#   and its libFuzzer/sanitizer runtimes), which plain builds never use.
 set -eu
 
 packages="build-essential cmake pkg-config libopenblas-dev liblapacke-dev
@@ -9,6 +11,9 @@ zlib1g-dev libcsv-dev libcairo2-dev fonts-dejavu-core libjansson-dev
 libmicrohttpd-dev"
 if [ "${1:-}" = "--test" ]; then
     packages="$packages libcmocka-dev python3 libxml2-utils"
+fi
+if [ "${1:-}" = "--fuzz" ]; then
+    packages="$packages clang libclang-rt-14-dev"
 fi
 
 missing=""

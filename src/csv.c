@@ -628,7 +628,9 @@ static bool scan_first_quoted(const char *p, size_t len, char delim, uint8_t **f
             continue;
         }
         if (at_start && c == '"') {
-            if (k >= cap) {
+            /* k can pass cap by more than one doubling: fields before this
+             * one were unquoted and grew nothing. */
+            while (k >= cap) {
                 uint8_t *g = som__realloc(f, cap * 2);
                 if (!g) {
                     som__free(f);

@@ -526,6 +526,18 @@ int som_map_load_wts_mem(const char *buf, size_t len, const char *name, som_map 
                            size[0], size[1], dim);
         goto done;
     }
+    /* Every weight takes at least one byte: a header that announces more
+     * than the rest of the file can hold is refused before the codebook is
+     * allocated, so that a few bytes never make the reader ask for
+     * gigabytes. (A file that is merely cut short gets the more precise
+     * "ends after" message below.) */
+    size_t n_weights, left = have ? (size_t)(t.end - t.p) + slen + 1 : 0;
+    if (!som__mul_ok(grid.rows * grid.cols, dim, &n_weights) || n_weights > left) {
+        rc = som__error_at(err, SOM_EFORMAT, name, 1, 0, "header: %zu x %zu units of dimension "
+                           "%zu, more weights than the %zu bytes left in the file can hold",
+                           size[0], size[1], dim, left);
+        goto done;
+    }
     if ((rc = som_map_new(&grid, dim, &m, err))) goto done;
     for (; have; have = next_line(&t, &s, &slen)) {
         if (is_header(s, slen)) continue;

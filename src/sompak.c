@@ -404,6 +404,18 @@ int som_map_load_sompak_mem(const char *buf, size_t len, const char *name, som_m
                            gerr.message);
         goto done;
     }
+    /* Every weight takes at least one byte: a header that announces more
+     * than the rest of the file can hold is refused before the codebook is
+     * allocated, so that a few bytes never make the reader ask for
+     * gigabytes. (A file that is merely cut short gets the more precise
+     * "ends after" message below.) */
+    size_t n_weights, left = (size_t)(t.end - t.p);
+    if (!som__mul_ok(xdim * ydim, dim, &n_weights) || n_weights > left) {
+        rc = som__error_at(err, SOM_EFORMAT, name, t.line, 0, "codebook header: %zu x %zu units "
+                           "of dimension %zu, more weights than the %zu bytes left in the file "
+                           "can hold", xdim, ydim, dim, left);
+        goto done;
+    }
     if ((rc = som_map_new(&grid, dim, &m, err))) goto done;
     m->settings.neighborhood = hood;
     size_t units = xdim * ydim, u = 0;

@@ -180,6 +180,9 @@ static void test_errors(void **state)
     expect_error(0, "% 1 2\n% 2\n1 2\n3 z\n", 4, 3, "unit 1, weight 2");
     expect_error(0, "% 1 2\n% 2\n1 2\n", 4, 0, "ends after 1 of the 2 units");
     expect_error(0, "% 1 1\n% 2\n1 2 3\n", 3, 5, "more than 2 weights");
+    /* Found by fuzz_esom: a header must not make the reader allocate more
+     * than the file can hold. */
+    expect_error(0, "% 30000 30000\n% 1000\n1 2\n", 1, 0, "more weights than the 4 bytes");
 }
 
 int main(void)

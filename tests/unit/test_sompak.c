@@ -370,6 +370,9 @@ static void test_cod_errors(void **state)
     expect_cod_error("2 rect 1 1 gaussian\n1 2\n3 4\n", 3, 1, "more unit lines");
     expect_cod_error("2 rect 1 1 gaussian\n1 x\n", 2, 3, "component 2");
     expect_cod_error("2 rect 1 1 gaussian\n1\n", 2, 2, "expected 2 components, got 1");
+    /* Found by fuzzing: a header must not make the reader allocate more
+     * than the file can hold. */
+    expect_cod_error("1000 rect 1000 1000 bubble\n1 2\n", 1, 0, "more weights than the 4 bytes");
 }
 
 int main(void)
