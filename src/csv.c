@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void som_csv_opts_init(som_csv_opts *opts)
 {
@@ -65,32 +67,51 @@ static bool is_missing_marker(const char *s, size_t len)
     return len == 2 || (s[2] | 0x20) == 'n';
 }
 
-/* Powers of ten that a float holds exactly (5^10 < 2^24). */
-static const float exact_pow10f[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
-                                     1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+/* Powers of ten that a double holds exactly (5^22 < 2^53). */
+static const double exact_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* The common case, [+-]digits[.digits][e[+-]digits], without strtof: when
- * the digits form an integer m < 2^24 and the decimal exponent e has
- * |e| <= 10, both m and 10^|e| are exact floats, so one IEEE multiply or
- * divide rounds m * 10^e correctly — the same float strtof returns. It must
- * be done in float: the same in double and then narrowing could round twice.
- * Returns false when the text is outside that case (strtof_l decides). */
+/* The common case, [+-]digits[.digits][e[+-]digits], without strtof, and
+ * the same float strtof returns.
+ *
+ * When the digits form an integer m < 2^53 and the decimal exponent e has
+ * |e| <= 22, m and 10^|e| are exact doubles, so one IEEE multiply or divide
+ * gives d, the correctly rounded double of the true value v (Clinger's fast
+ * path). Narrowing d to float rounds a second time, which can differ from
+ * rounding v once — but only across a rounding boundary of float: the
+ * midpoints between adjacent floats (and the overflow threshold). Those are
+ * themselves doubles (25 significant bits), and rounding to double is
+ * monotonic, so v and d lie on the same side of every boundary unless d IS
+ * one. So: when d is a float midpoint (its 29 bits below float precision
+ * are 1000...0) or lies outside the normal float range, strtof_l decides;
+ * otherwise (float)d is the correctly rounded float of v. This covers the
+ * shortest round-trip form of every float between about 1e-13 and 1e22
+ * (at most 9 significant digits). Returns false when the text is outside
+ * that case. */
 static bool parse_fast(const char *s, size_t len, float *out)
 {
+#if FLT_EVAL_METHOD != 0
+    /* Extended intermediate precision (x87) would round three times. */
+    (void)s, (void)len, (void)out;
+    return false;
+#else
     size_t i = 0;
     bool neg = false;
     if (i < len && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
-    uint32_t m = 0;
+    /* m stays below 2^53: 900719925474099 * 10 + 9 < 2^53. */
+    const uint64_t m_limit = 900719925474099u;
+    uint64_t m = 0;
     size_t digits = 0;
     long exp10 = 0;
     for (; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
-        m = m * 10 + (uint32_t)(s[i] - '0');
-        if (m >= (1u << 24)) return false;
+        if (m >= m_limit) return false;
+        m = m * 10 + (uint64_t)(s[i] - '0');
     }
     if (i < len && s[i] == '.') {
         for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
-            m = m * 10 + (uint32_t)(s[i] - '0');
-            if (m >= (1u << 24)) return false;
+            if (m >= m_limit) return false;
+            m = m * 10 + (uint64_t)(s[i] - '0');
             exp10--;
         }
     }
@@ -108,16 +129,23 @@ static bool parse_fast(const char *s, size_t len, float *out)
         exp10 += eneg ? -e : e;
     }
     if (i != len) return false;
-    float v = (float)m;
+    float v = 0.0f;
     if (m != 0) {
-        if (exp10 < -10 || exp10 > 10) return false;
+        if (exp10 < -22 || exp10 > 22) return false;
+        double d = (double)m;
         if (exp10 < 0)
-            v = v / exact_pow10f[-exp10];
+            d = d / exact_pow10[-exp10];
         else
-            v = v * exact_pow10f[exp10];
+            d = d * exact_pow10[exp10];
+        if (!(d >= (double)FLT_MIN && d <= (double)FLT_MAX)) return false;
+        uint64_t bits;
+        memcpy(&bits, &d, sizeof bits);
+        if ((bits & 0x1fffffffu) == 0x10000000u) return false;
+        v = (float)d;
     }
     *out = neg ? -v : v;
     return true;
+#endif
 }
 
 /* What a cell holds; *v gets the number for CELL_NUMBER. `s` must have a
@@ -543,6 +571,40 @@ static void start_rows(reader *r)
     rb_clear(r);
 }
 
+/* ---- plain lines ------------------------------------------------------------
+ * Once the layout is known, a line without quotes and without a stray CR
+ * cannot mean anything to libcsv but "split at the delimiter": its fields
+ * are the text between delimiters, which take_field trims exactly as
+ * libcsv trims unquoted fields (spaces and tabs; a tab that delimits never
+ * reaches a field). Such lines skip libcsv's per-byte state machine and
+ * callbacks and go straight to take_field and end_record, so values, masks,
+ * labels and messages are the same. Anything else — quotes, a CR inside the
+ * line, a blank line (libcsv skips it), the last line without a newline, a
+ * delimiter other than , ; or tab — is libcsv's. The delimiters allowed
+ * here also guarantee that strtof_l, which reads until a character cannot
+ * continue a number, stops at the field's end although the field is not
+ * NUL-terminated in the input. */
+static bool plain_line(reader *r, const char *p, size_t n, char delim)
+{
+    if (n == 0 || p[n - 1] != '\n') return false;
+    n--;
+    if (n > 0 && p[n - 1] == '\r') n--;
+    if (memchr(p, '"', n) || memchr(p, '\r', n)) return false;
+    size_t k = 0;
+    while (k < n && (p[k] == ' ' || (p[k] == '\t' && delim != '\t'))) k++;
+    if (k == n) return false;
+    const char *f = p, *end = p + n;
+    for (;;) {
+        const char *e = memchr(f, delim, (size_t)(end - f));
+        if (!e) e = end;
+        take_field(r, f, (size_t)(e - f));
+        if (e == end || r->rc != SOM_OK) break;
+        f = e + 1;
+    }
+    if (r->rc == SOM_OK) end_record(r);
+    return true;
+}
+
 /* ---- libcsv callbacks ------------------------------------------------------ */
 
 static void on_field(void *s, size_t len, void *ctx)
@@ -737,8 +799,31 @@ oom:
     return som__error_oom(r->err);
 }
 
-int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
-                          const som_csv_opts *opts, som_data **out, som_error *err)
+/* Pages of a read-only private file mapping that the reader has passed
+ * are dropped from memory as it goes (they would otherwise count in the
+ * process's RSS next to the samples, as large as the file); touching them
+ * again reads them back from the page cache. */
+typedef struct releaser {
+    const char *base; /* page-aligned start of the mapping, or NULL: keep all */
+    size_t done;      /* bytes from base already released */
+} releaser;
+
+#define RELEASE_STEP ((size_t)8 << 20)
+
+static void release_upto(releaser *rel, const char *p)
+{
+    if (!rel->base) return;
+    size_t upto = (size_t)(p - rel->base);
+    if (upto - rel->done < RELEASE_STEP) return;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) return;
+    upto -= upto % (size_t)page;
+    madvise((void *)(uintptr_t)(rel->base + rel->done), upto - rel->done, MADV_DONTNEED);
+    rel->done = upto;
+}
+
+static int read_csv(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                    bool mapped, som_data **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_data_read_csv_mem: out is NULL");
     *out = NULL;
@@ -753,6 +838,7 @@ int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
     if (delim == '"' || delim == '\n' || delim == '\r')
         return som__error(err, SOM_EINVAL, "a quote or a line end cannot be the delimiter");
 
+    releaser rel = {mapped ? buf : NULL, 0};
     /* A UTF-8 byte-order mark is not part of the first title. */
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) buf += 3, len -= 3;
     if (!delim) delim = detect_delimiter(buf, len);
@@ -790,8 +876,12 @@ int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
 
     const char *p = buf, *end = buf + len;
     r.est_rows = 1;
-    for (const char *q = p; q < end && (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+    for (const char *q = p; q < end && (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) {
         r.est_rows++;
+        release_upto(&rel, q);
+    }
+    rel.done = 0;
+    const bool plain_ok = delim == ',' || delim == ';' || delim == '\t';
     size_t line = 0;
     while (p < end && r.rc == SOM_OK) {
         line++;
@@ -800,8 +890,16 @@ int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
         /* A record begins on this line unless libcsv is inside one (a
          * quoted field running over several lines); pstate 0 is libcsv's
          * "row not begun". */
-        if (r.nf == 0 && r.n_off == 0 && parser.pstate == 0) r.rec_line = line;
+        if (r.nf == 0 && r.n_off == 0 && parser.pstate == 0) {
+            r.rec_line = line;
+            if (r.phase == 2 && plain_ok && plain_line(&r, p, n, delim)) {
+                p += n;
+                release_upto(&rel, p);
+                continue;
+            }
+        }
         size_t done = csv_parse(&parser, p, n, on_field, on_record, &r);
+        release_upto(&rel, p + done); /* libcsv keeps copies of what it needs */
         if (r.rc == SOM_OK && done != n) {
             if (csv_error(&parser) == CSV_EPARSE) {
                 size_t col = (r.phase == 2 ? r.nf : r.n_off) + 1;
@@ -837,6 +935,18 @@ int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
     reader_free(&r);
     freelocale(r.loc);
     return rc;
+}
+
+int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
+                          const som_csv_opts *opts, som_data **out, som_error *err)
+{
+    return read_csv(buf, len, name, opts, false, out, err);
+}
+
+int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
+                              const som_csv_opts *opts, som_data **out, som_error *err)
+{
+    return read_csv(buf, len, name, opts, true, out, err);
 }
 
 /* ---- writing ---------------------------------------------------------------- */

@@ -394,7 +394,8 @@ int som_data_read_csv(const char *path, const som_csv_opts *opts, som_data **out
     int rc = whole_file_read(path, &f, err);
     if (rc != SOM_OK) return rc;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    rc = som_data_read_csv_mem(f.bytes ? f.bytes : "", f.len, name, opts, out, err);
+    rc = f.mapped ? som__data_read_csv_mapped(f.bytes, f.len, name, opts, out, err)
+                  : som_data_read_csv_mem(f.bytes ? f.bytes : "", f.len, name, opts, out, err);
     whole_file_release(&f);
     return rc;
 }

@@ -113,6 +113,11 @@ int som__data_alloc(size_t n, size_t dim, som_data **out, som_error *err);
 size_t som__data_fixed_unit(const som_data *d, const som_grid *grid, size_t i,
                             som_error *err);
 #define SOM__FIXED_BAD (SIZE_MAX - 1)
+/* som_data_read_csv_mem on a read-only private mapping of a whole file
+ * (buf page-aligned): pages already read are released as it goes, so the
+ * file does not sit in memory beside the samples. */
+int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
+                              const som_csv_opts *opts, som_data **out, som_error *err);
 
 /* ---- maps (map.c) ------------------------------------------------------- */
 struct som_map {
