@@ -529,6 +529,17 @@ SOM_API void som_trainer_free(som_trainer *trainer);
 SOM_API int som_map_train(som_map *map, const som_data *data,
                           const som_train_opts *opts, som_error *err);
 
+/* som_map_train for a caller that is done with the data's values, as
+ * `som train` is. The trainer works on scaled samples; som_map_train makes
+ * a scaled copy of the data (as large as the data itself) whenever the map
+ * has a scaling, while this function scales `data`'s values in place.
+ * The trained map is the same. Afterwards — also after an error — the
+ * values may be in the map's scaled space, so give the data to nothing
+ * that expects original units; its titles, labels, masks, weights and
+ * fixed points are unchanged. */
+SOM_API int som_map_train_inplace(som_map *map, som_data *data,
+                                  const som_train_opts *opts, som_error *err);
+
 /* The settings of the map's last training (its callback fields are NULL),
  * or NULL for a map never trained. */
 SOM_API const som_train_opts *som_map_train_settings(const som_map *map);

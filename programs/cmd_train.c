@@ -495,7 +495,9 @@ int cmd_train(int argc, char **argv)
             a.opts.progress_every = a.snapshot_every;
     }
     cli_interrupt_catch();
-    status = som_map_train(map, data, &a.opts, &err);
+    /* The data is not needed in original units after this: training scales
+     * it in place rather than beside a scaled copy (peak memory). */
+    status = som_map_train_inplace(map, data, &a.opts, &err);
     cli_progress_end(&progress);
     cli_interrupt_release();
 #ifdef SOM_HAVE_RENDER

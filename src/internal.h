@@ -151,6 +151,10 @@ typedef struct som_scaled {
 
 int som__scaled_init(som_scaled *s, const som_map *map, const som_data *data,
                      som_error *err);
+/* The same view without a copy: the data's own values are scaled in place
+ * (som_map_train_inplace). */
+int som__scaled_init_inplace(som_scaled *s, const som_map *map, som_data *data,
+                             som_error *err);
 void som__scaled_free(som_scaled *s);
 
 /* ---- BMU search (bmu.c) ------------------------------------------------- */

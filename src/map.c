@@ -389,6 +389,27 @@ int som__scaled_init(som_scaled *s, const som_map *m, const som_data *d, som_err
     return SOM_OK;
 }
 
+int som__scaled_init_inplace(som_scaled *s, const som_map *m, som_data *d, som_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->n = d->n;
+    s->dim = d->dim;
+    s->mask = d->mask;
+    if (s->dim != m->dim)
+        return som__error(err, SOM_EDIM, "the data has %zu fields, the map %zu", s->dim, m->dim);
+    /* som_map_scale_row reads each value before writing it: in place is
+     * the same arithmetic as into a copy. */
+    for (size_t i = 0; i < s->n; i++) {
+        float *row = d->x + i * s->dim;
+        som_map_scale_row(m, row, row);
+        if (s->mask)
+            for (size_t j = 0; j < s->dim; j++)
+                if (!s->mask[i * s->dim + j]) row[j] = 0.0f;
+    }
+    s->x = d->x;
+    return SOM_OK;
+}
+
 void som__scaled_free(som_scaled *s)
 {
     som__aligned_free(s->owned);

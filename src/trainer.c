@@ -59,8 +59,10 @@ int som__trainer_quality(som_trainer *t, double *qe, double *te, som_error *err)
     return SOM_OK;
 }
 
-int som_trainer_new(som_map *m, const som_data *d, const som_train_opts *opts,
-                    som_trainer **out, som_error *err)
+/* inplace: the data whose values may be scaled in place (the same object
+ * as d), or NULL for a scaled copy. */
+static int trainer_new(som_map *m, const som_data *d, som_data *inplace,
+                       const som_train_opts *opts, som_trainer **out, som_error *err)
 {
     *out = NULL;
     if (!m || !d || !opts) return som__error(err, SOM_EINVAL, "missing map, data or options");
@@ -88,7 +90,9 @@ int som_trainer_new(som_map *m, const som_data *d, const som_train_opts *opts,
     som__rng_seed(&t->rng, o.seed);
     t->sigma = t->alpha = NAN;
 
-    if ((rc = som__scaled_init(&t->sx, m, d, err))) goto fail;
+    rc = inplace ? som__scaled_init_inplace(&t->sx, m, inplace, err)
+                 : som__scaled_init(&t->sx, m, d, err);
+    if (rc) goto fail;
     if ((rc = som__dist_table_init(&t->dist, &m->grid, err))) goto fail;
     t->bmu = som__calloc(n, sizeof *t->bmu);
     t->second = som__calloc(n, sizeof *t->second);
@@ -121,6 +125,12 @@ oom:
 fail:
     som_trainer_free(t);
     return rc;
+}
+
+int som_trainer_new(som_map *m, const som_data *d, const som_train_opts *opts,
+                    som_trainer **out, som_error *err)
+{
+    return trainer_new(m, d, NULL, opts, out, err);
 }
 
 void som_trainer_free(som_trainer *t)
@@ -220,6 +230,16 @@ int som_map_train(som_map *m, const som_data *d, const som_train_opts *opts, som
 {
     som_trainer *t;
     int rc = som_trainer_new(m, d, opts, &t, err);
+    if (rc) return rc;
+    rc = som_trainer_run(t, 0, err);
+    som_trainer_free(t);
+    return rc;
+}
+
+int som_map_train_inplace(som_map *m, som_data *d, const som_train_opts *opts, som_error *err)
+{
+    som_trainer *t;
+    int rc = trainer_new(m, d, d, opts, &t, err);
     if (rc) return rc;
     rc = som_trainer_run(t, 0, err);
     som_trainer_free(t);

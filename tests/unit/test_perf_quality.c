@@ -98,10 +98,58 @@ static void same_quality_as_before(void **state)
     assert_false(failed);
 }
 
+/* som_map_train_inplace (no scaled copy of the data) trains the same map,
+ * to the byte, as som_map_train, for every case above; the data's values
+ * end in the scaled space, its mask untouched. */
+static void inplace_same_as_copy(void **state)
+{
+    (void)state;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const qcase *q = &cases[c];
+        som_data *d1 = blobs(q->n / 4, q->dim, q->k, q->seed, q->hole);
+        som_data *d2 = blobs(q->n / 4, q->dim, q->k, q->seed, q->hole);
+        som_map *m1, *m2;
+        som_grid g = q->grid;
+        assert_int_equal(som_map_new(&g, q->dim, &m1, NULL), SOM_OK);
+        assert_int_equal(som_map_new(&g, q->dim, &m2, NULL), SOM_OK);
+        assert_int_equal(som_map_fit_scaling(m1, d1, SOM_SCALE_ZSCORE, NULL), SOM_OK);
+        assert_int_equal(som_map_fit_scaling(m2, d2, SOM_SCALE_ZSCORE, NULL), SOM_OK);
+        som_train_opts o;
+        som_train_opts_init(&o);
+        o.algorithm = q->alg;
+        o.neighborhood = q->nb;
+        o.epochs = 2;
+        o.seed = q->seed;
+        assert_int_equal(som_map_train(m1, d1, &o, NULL), SOM_OK);
+        assert_int_equal(som_map_train_inplace(m2, d2, &o, NULL), SOM_OK);
+        size_t cells = som_map_n_units(m1) * q->dim;
+        assert_memory_equal(som_map_codebook(m1), som_map_codebook(m2), cells * sizeof(float));
+        size_t n = som_data_n_samples(d1);
+        float *row = malloc(q->dim * sizeof *row);
+        assert_non_null(row);
+        for (size_t i = 0; i < n; i++) {
+            som_map_scale_row(m1, som_data_row(d1, i), row);
+            const uint8_t *mk = som_data_row_mask(d1, i);
+            for (size_t j = 0; j < q->dim; j++)
+                if (mk && !mk[j]) row[j] = 0.0f;
+            assert_memory_equal(row, som_data_row(d2, i), q->dim * sizeof *row);
+        }
+        assert_int_equal(som_data_n_missing(d1), som_data_n_missing(d2));
+        if (som_data_mask(d1))
+            assert_memory_equal(som_data_mask(d1), som_data_mask(d2), n * q->dim);
+        free(row);
+        som_map_free(m1);
+        som_map_free(m2);
+        som_data_free(d1);
+        som_data_free(d2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_quality_as_before),
+        cmocka_unit_test(inplace_same_as_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
