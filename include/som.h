@@ -438,12 +438,21 @@ typedef enum som_schedule {
  *   CUTGAUSS      the gaussian where d <= sigma, else 0
  *   BUBBLE        1 where d <= sigma, else 0
  *   EPANECHNIKOV  max(0, 1 - d^2 / sigma^2)
+ *   MEXICAN_HAT   (1 - d^2 / sigma^2) exp(-d^2 / (2 sigma^2)), MiniSom's
+ *                 mexican_hat: 1 at the winner, 0 at d = sigma, negative
+ *                 beyond (least, -2 exp(-3/2) = -0.446, at d = sqrt(3)
+ *                 sigma), so units there are pushed away from the sample.
+ *                 Online training only: a batch map's weighted mean
+ *                 sum h S / sum h n has no meaning when h < 0 (the sum can
+ *                 vanish or turn negative), so batch training refuses it
+ *                 with SOM_EINVAL.
  * With sigma = 0 only the winner (d = 0) has h = 1. */
 typedef enum som_neighborhood {
     SOM_NEIGHBORHOOD_GAUSSIAN = 0,
     SOM_NEIGHBORHOOD_CUTGAUSS = 1,
     SOM_NEIGHBORHOOD_BUBBLE = 2,
-    SOM_NEIGHBORHOOD_EPANECHNIKOV = 3
+    SOM_NEIGHBORHOOD_EPANECHNIKOV = 3,
+    SOM_NEIGHBORHOOD_MEXICAN_HAT = 4
 } som_neighborhood;
 
 /* What the progress callback receives. */
@@ -619,6 +628,197 @@ SOM_API void som_map_umatrix(const som_map *map, double *out);
 SOM_API int som_map_unit_labels(const som_map *map, const som_data *data,
                                 const size_t *units, const char **out,
                                 som_error *err);
+
+/* ------------------------------------------------------------------------- */
+/* Analysis                                                                   */
+/* ------------------------------------------------------------------------- */
+/* What a trained map found: clusters of units, a map size chosen from the
+ * data, per-feature weights in the distance, supervised maps that predict a
+ * target column, and the distortion measure. */
+
+/* ---- automatic map size ------------------------------------------------ */
+
+/* Chooses a grid for `data` by the SOM Toolbox rule (som_topol_struct):
+ * about 5 sqrt(n_samples) units, and sides in the ratio
+ * sqrt(lambda1 / lambda2) of the two largest eigenvalues of the data's
+ * covariance, computed in the space `scaling` gives (pairwise-complete
+ * over missing values). The longer side is the columns, so that the map is
+ * as wide, relative to its height, as the data's spread along its first
+ * principal component is to its spread along the second; hexagonal rows
+ * are sqrt(3)/2 apart and count for that much height. Data with one field
+ * or a second eigenvalue of 0 gets a single row. A hexagonal toroid gets an
+ * even row count. *ratio (may be NULL) receives sqrt(lambda1 / lambda2) (or
+ * infinity). Errors: SOM_EEMPTY (no samples, a column with no value),
+ * SOM_EINVAL, SOM_ENOMEM. */
+SOM_API int som_grid_auto(const som_data *data, som_scaling scaling,
+                          som_topology topology, int toroid, som_grid *grid,
+                          double *ratio, som_error *err);
+
+/* ---- per-feature weights ------------------------------------------------- */
+
+/* Per-feature weights w_j >= 0 make the distance sum_j w_j (x_j - m_j)^2
+ * in the scaled space, in training (the winner search) and in recognition
+ * (som_map_bmu, som_map_bmus, som_map_predict, som_map_quality and its QE,
+ * clustering). A weight of 0 keeps the field in the map, trained like any
+ * other, without letting it steer the winner: that is how a supervised map
+ * carries its targets. Weights are stored in the model.
+ *
+ * Exactness. The search multiplies both sides by s_j = (float)sqrt(w_j):
+ * it ranks units by sum_j (fl(s_j x_j) - fl(s_j m_j))^2, which equals the
+ * weighted distance up to float rounding of the two products (a relative
+ * 2^-24 each); the ranking and the reported distances are therefore those
+ * of the weighted distance except for near-ties closer than that. Weights
+ * of 0 and 1 (and powers of 4) are exact: a field of weight 0 never changes
+ * any winner, whatever its values; all-1 weights give the unweighted
+ * results bit for bit. The U-matrix is not weighted. */
+/* Sets dim weights (finite, >= 0, at least one > 0); NULL (or all 1)
+ * removes them. Errors: SOM_EINVAL naming the field, SOM_ENOMEM. */
+SOM_API int som_map_set_feature_weights(som_map *map, const double *weights,
+                                        som_error *err);
+/* The dim weights, or NULL when every weight is 1. */
+SOM_API const double *som_map_feature_weights(const som_map *map);
+
+/* ---- supervised maps ------------------------------------------------------ */
+
+/* A supervised map is trained on features plus targets, the targets
+ * weighted 0 (or lightly) so that the features alone choose the winner;
+ * afterwards the winner's target fields are the prediction (the SOM
+ * Toolbox's som_supervised and kohonen's supersom work the same way).
+ * A numeric target is a field like any other. A class target (text, the
+ * data's label column) is one-hot encoded: one field per class, titled
+ * "TARGET=CLASS" (e.g. "species=setosa"), 1 for the rows of that class and
+ * 0 for the others; a row without a class (empty label) has those fields
+ * missing, so it trains on its features only. The predicted class of a
+ * unit is the class whose field is largest in the unit's weights (original
+ * units): the class that holds the largest share of the rows the unit and
+ * its neighbourhood represent. */
+
+/* Appends the one-hot fields of `data`'s labels: one per distinct non-empty
+ * label, in strcmp order, titled "<title>=<label>" where title is the
+ * label column's title (som_data_label_title, or "label"). Rows, labels and
+ * the other columns are kept. n_classes (may be NULL) receives the number
+ * of classes. Errors: SOM_EINVAL (no label column, a title already taken),
+ * SOM_ENOMEM. *out is a new data set. */
+SOM_API int som_data_one_hot_labels(const som_data *data, som_data **out,
+                                    size_t *n_classes, som_error *err);
+
+/* The fields of target `name` in the map: a field titled `name` (numeric
+ * target, returns 1) or the fields titled "name=CLASS" (class target,
+ * returns their count, and *is_class = 1). fields (may be NULL) receives up
+ * to max_fields field indices. Returns 0 when the map has no such target. */
+SOM_API size_t som_map_target_fields(const som_map *map, const char *name,
+                                     size_t *fields, size_t max_fields,
+                                     int *is_class);
+
+/* Predicts target `name` for every row of `data` (columns matched to the
+ * map as som_map_align_data does): the BMU is found over the fields that
+ * are not the target's (and present), and its target value is taken.
+ * values (may be NULL; numeric targets) receives n_samples values in
+ * original units; classes (may be NULL; class targets) receives n_samples
+ * borrowed pointers to the class names (valid while the map lives); units
+ * (may be NULL) the BMUs. Errors: SOM_EINVAL (no such target, a row with no
+ * feature to search with), SOM_EDIM, SOM_ENOMEM. */
+SOM_API int som_map_predict_target(const som_map *map, const som_data *data,
+                                   const char *name, float *values,
+                                   const char **classes, size_t *units,
+                                   int threads, som_error *err);
+
+/* How well the map predicts target `name` on `data`, whose rows carry the
+ * true values (a numeric column titled `name`; for a class target the
+ * label column). Rows without a true value are not counted. */
+typedef struct som_target_eval {
+    int is_class;       /* 1: classes (accuracy), 0: numbers (rmse) */
+    size_t n_rows;      /* rows with a true value */
+    size_t n_correct;   /* classes: rows predicted right */
+    double accuracy;    /* classes: n_correct / n_rows (NaN when 0 rows) */
+    double rmse;        /* numbers: root mean squared error, original units */
+    double mae;         /* numbers: mean absolute error, original units */
+} som_target_eval;
+
+SOM_API int som_map_eval_target(const som_map *map, const som_data *data,
+                                const char *name, som_target_eval *out,
+                                int threads, som_error *err);
+
+/* ---- clusters of units ---------------------------------------------------- */
+
+typedef enum som_cluster_method {
+    SOM_CLUSTER_KMEANS = 0, /* k-means on the codebook, k-means++ seeding */
+    SOM_CLUSTER_WARD = 1    /* agglomerative Ward linkage between grid
+                               neighbours only: contiguous clusters */
+} som_cluster_method;
+
+typedef struct som_cluster_opts {
+    som_cluster_method method; /* default SOM_CLUSTER_KMEANS */
+    size_t k;                  /* clusters; 0 = choose by the Davies-Bouldin
+                                  index over k_min..k_max (default 0) */
+    size_t k_min, k_max;       /* default 2 and 10, capped at n_units - 1 */
+    uint64_t seed;             /* k-means++ seeding (default 1) */
+    size_t restarts;           /* k-means runs from different seedings; the
+                                  one with the least inertia wins
+                                  (default 10) */
+    size_t max_iter;           /* k-means iterations per run (default 100) */
+} som_cluster_opts;
+
+SOM_API void som_cluster_opts_init(som_cluster_opts *opts);
+
+/* Clusters the map's units by their weights (the scaled space, multiplied
+ * by the square roots of the feature weights) and stores the result in the
+ * map (som_map_clusters; saved in the model). Clusters are numbered
+ * 0..k-1 in the order of their first unit. With opts->k = 0 each k of
+ * k_min..k_max is tried and the k with the smallest Davies-Bouldin index
+ * is kept (ties: the smaller k); db (may be NULL) receives the index of
+ * each k tried, db[k - k_min], k_max - k_min + 1 values (NaN where k could
+ * not be tried). Deterministic for a given seed. Errors: SOM_EINVAL (bad
+ * options, k > n_units), SOM_ENOMEM. */
+SOM_API int som_map_cluster(som_map *map, const som_cluster_opts *opts,
+                            double *db, som_error *err);
+/* Number of clusters (0: the map has none) and each unit's cluster
+ * (n_units values below that number, or NULL). */
+SOM_API size_t som_map_n_clusters(const som_map *map);
+SOM_API const uint32_t *som_map_clusters(const som_map *map);
+/* Sets the clusters from n_units values (each < k); NULL removes them.
+ * Errors: SOM_EINVAL (a value >= k, k = 0), SOM_ENOMEM. */
+SOM_API int som_map_set_clusters(som_map *map, const uint32_t *clusters,
+                                 size_t k, som_error *err);
+
+/* The building blocks, on plain row-major n x dim float arrays (they take
+ * no map, so they work on any set of vectors).
+ * som_kmeans: Lloyd's k-means from k-means++ seeding (the library's
+ * random generator, seeded with `seed`), `restarts` runs (>= 1) of at most
+ * max_iter iterations; labels[n] receives clusters numbered in order of
+ * first appearance, *inertia (may be NULL) the sum of squared distances to
+ * the centroids. Errors: SOM_EINVAL (k = 0 or k > n), SOM_ENOMEM. */
+SOM_API int som_kmeans(const float *x, size_t n, size_t dim, size_t k,
+                       uint64_t seed, size_t restarts, size_t max_iter,
+                       uint32_t *labels, double *inertia, som_error *err);
+/* Ward's agglomerative clustering of the units of `grid` (x holds one row
+ * per unit) where only clusters that touch on the grid (som_grid_neighbors)
+ * may merge: every cluster is a connected set of units. The pair whose
+ * merge adds the least within-cluster sum of squares,
+ * n_a n_b / (n_a + n_b) |c_a - c_b|^2, merges first (ties: the pair with
+ * the smallest cluster numbers). */
+SOM_API int som_ward_grid(const float *x, const som_grid *grid, size_t dim,
+                          size_t k, uint32_t *labels, som_error *err);
+/* The Davies-Bouldin index of a partition: the mean over clusters of the
+ * largest (s_a + s_b) / |c_a - c_b| over the other clusters, with s the
+ * mean Euclidean distance of a cluster's members to its centroid. Lower is
+ * better. NaN when k < 2 or a cluster is empty. */
+SOM_API double som_davies_bouldin(const float *x, size_t n, size_t dim,
+                                  const uint32_t *labels, size_t k);
+
+/* ---- distortion ----------------------------------------------------------- */
+
+/* The distortion measure of the SOM Toolbox (som_distortion): the mean over
+ * the rows of sum_j h(b, j) |x - m_j|^2, b the row's BMU and h the map's
+ * neighbourhood function (its training setting; the MQL schedule's cut
+ * gaussian) at radius `radius`; a negative radius means the map's final
+ * training radius (radius1), or 1 for an untrained map. It is the energy
+ * that training lowers (approximately); with radius 0 it is the mean
+ * squared quantization error. Scaled space, present fields, feature
+ * weights applied. Errors as som_map_bmus. */
+SOM_API int som_map_distortion(const som_map *map, const som_data *data,
+                               double radius, double *distortion, int threads,
+                               som_error *err);
 
 /* ------------------------------------------------------------------------- */
 /* Files                                                                      */

@@ -566,8 +566,9 @@ int som_map_bmu(const som_map *m, const float *x, const uint8_t *mask, size_t *u
     int rc = prepare_row(m, x, mask, buf, mbuf, &any_missing);
     if (rc == SOM_OK) {
         double d2;
-        *unit = som__bmu_scalar(m->codebook, m->n_units, m->dim, buf,
-                                any_missing ? mbuf : NULL, &d2);
+        const uint8_t *mk = any_missing ? mbuf : NULL;
+        *unit = m->fsqrt ? som__bmu_scalar_w(m->codebook, m->n_units, m->dim, m->fsqrt, buf, mk, &d2)
+                         : som__bmu_scalar(m->codebook, m->n_units, m->dim, buf, mk, &d2);
         if (dist) *dist = sqrt(d2);
     }
     som__free(buf);
@@ -611,8 +612,7 @@ int som__map_bmus_d2(const som_map *m, const som_data *d, size_t *units, double 
     if (rc) return rc;
     som_scaled sx;
     if ((rc = som__scaled_init(&sx, m, d, err))) return rc;
-    rc = som__bmus_scaled(m->codebook, m->n_units, m->dim, sx.x, sx.mask, sx.n, units, dist2,
-                          second, threads, err);
+    rc = som__map_bmus_scaled(m, sx.x, sx.mask, sx.n, units, dist2, second, threads, err);
     som__scaled_free(&sx);
     return rc;
 }
@@ -674,8 +674,7 @@ int som_map_predict(const som_map *m, som_data *d, const uint8_t *unknown, size_
         }
     }
     if (rc == SOM_OK)
-        rc = som__bmus_scaled(m->codebook, m->n_units, dim, sx.x, search, n, bmu, NULL, NULL,
-                              threads, err);
+        rc = som__map_bmus_scaled(m, sx.x, search, n, bmu, NULL, NULL, threads, err);
     if (rc == SOM_OK) {
         float *w = som__malloc(dim * sizeof(float));
         if (!w) rc = som__error_oom(err);

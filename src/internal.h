@@ -134,7 +134,17 @@ struct som_map {
     som_train_opts settings; /* callbacks NULL */
     som_history *history;
     size_t n_history, cap_history;
+    /* analysis (analysis.c, cluster.c) */
+    double *fweight;     /* dim feature weights, or NULL: every weight 1 */
+    float *fsqrt;        /* dim: (float)sqrt(fweight[j]); NULL with fweight */
+    uint32_t *cluster;   /* n_units: each unit's cluster, or NULL */
+    size_t n_clusters;   /* 0 when cluster is NULL */
 };
+
+/* The analysis parts of a map: copied by som_map_clone, freed by
+ * som_map_free. */
+int som__map_copy_analysis(som_map *dst, const som_map *src, som_error *err);
+void som__map_free_analysis(som_map *m);
 
 int som__map_history_push(som_map *map, const som_history *h, som_error *err);
 void som__map_history_clear(som_map *map);
@@ -195,6 +205,20 @@ int som__check_rows_present(const som_data *data, som_error *err);
 /* Number of OpenMP threads to use for a request (0 = all). */
 int som__threads(int requested);
 
+/* ---- feature weights (analysis.c) ----------------------------------------
+ * Weighted searches multiply both sides by s = map->fsqrt (som.h,
+ * "per-feature weights", says why this is exact enough). */
+/* out[i*dim+j] = s[j] * x[i*dim+j] for n rows, in float. */
+void som__weight_rows(const float *s, const float *x, size_t n, size_t dim, float *out);
+/* som__bmus_scaled against the map's codebook, with its feature weights
+ * when it has them (weighted copies, a block of rows at a time). */
+int som__map_bmus_scaled(const som_map *map, const float *x, const uint8_t *mask, size_t n,
+                         size_t *units, double *dist2, size_t *second, int threads,
+                         som_error *err);
+/* som__bmu_scalar with weights s (the same arithmetic as the copies). */
+size_t som__bmu_scalar_w(const float *codebook, size_t n_units, size_t dim, const float *s,
+                         const float *x, const uint8_t *mask, double *dist2);
+
 /* ---- training (schedule.c, init.c, train_online.c, train_batch.c,
  *      trainer.c) ------------------------------------------------------- */
 /* Resolves defaults that depend on the grid (negative radii/rates). */
@@ -229,6 +253,10 @@ struct som_trainer {
     double *cnt;          /* n_units (complete data) or n_units*dim (mask) */
     double *htab;         /* neighbourhood weights by offset (dist layout) */
     size_t *hit;          /* units with samples this pass */
+    /* online with feature weights (train_online.c): the codebook and the
+     * current sample multiplied by map->fsqrt, for the winner search */
+    float *wcb;           /* n_units*dim, or NULL */
+    float *wrow;          /* dim, or NULL */
 };
 
 int som__online_steps(som_trainer *t, size_t n_steps, som_error *err);

@@ -50,7 +50,8 @@ static const char *const scaling_names[] = {"none", "zscore", "minmax"};
 static const char *const algorithm_names[] = {"online", "batch"};
 static const char *const init_names[] = {"random", "pca", "sample", "keep"};
 static const char *const schedule_names[] = {"linear", "exp", "inverse", "mql"};
-static const char *const hood_names[] = {"gaussian", "cutgauss", "bubble", "epanechnikov"};
+static const char *const hood_names[] = {"gaussian", "cutgauss", "bubble", "epanechnikov",
+                                         "mexican-hat"};
 
 int som_map_write_json(const som_map *map, const char *path, som_error *err)
 {

@@ -63,6 +63,7 @@ void som_map_free(som_map *m)
     som__free(m->fmin);
     som__free(m->fmax);
     som__free(m->history);
+    som__map_free_analysis(m);
     som__free(m);
 }
 
@@ -88,6 +89,7 @@ int som_map_clone(const som_map *src, som_map **out, som_error *err)
     m->settings = src->settings;
     for (size_t k = 0; k < src->n_history; k++)
         if ((rc = som__map_history_push(m, &src->history[k], err))) goto fail;
+    if ((rc = som__map_copy_analysis(m, src, err))) goto fail;
     *out = m;
     return SOM_OK;
 fail:

@@ -30,11 +30,14 @@ static const unsigned char MAGIC[8] = {0x89, 'S', 'O', 'M', '\r', '\n', 0x1a, '\
 #define TRAN_LEN 120u
 #define HIST_ENTRY_LEN 40u
 
-/* The chunks of version 1. All are critical (upper-case first letter) and
- * required exactly once. Writers emit them in this order. */
-enum { CH_HEAD, CH_TITL, CH_SCAL, CH_TRAN, CH_HIST, CH_CODE, N_CHUNKS };
-static const char CHUNK_TAGS[N_CHUNKS][5] = {"HEAD", "TITL", "SCAL",
-                                             "TRAN", "HIST", "CODE"};
+/* The chunks of version 1. The first N_REQUIRED are critical (upper-case
+ * first letter) and required exactly once; the optional ones (lower-case)
+ * are written only when the map has what they hold (feature weights,
+ * clusters). Writers emit them in this order. */
+enum { CH_HEAD, CH_TITL, CH_SCAL, CH_TRAN, CH_HIST, CH_CODE, N_REQUIRED,
+       CH_FWGT = N_REQUIRED, CH_CLUS, N_CHUNKS };
+static const char CHUNK_TAGS[N_CHUNKS][5] = {"HEAD", "TITL", "SCAL", "TRAN",
+                                             "HIST", "CODE", "fwgt", "clus"};
 
 /* ------------------------------------------------------------------------- */
 /* Little-endian encoding of floating point: the IEEE-754 bit pattern as an  */
@@ -139,7 +142,7 @@ static const char *title_of(const som_map *map, size_t j)
  * large its image cannot be addressed) or a title too long for its u32. */
 static int image_size(const som_map *map, size_t *total, som_error *err)
 {
-    size_t dim = map->dim, n = PREFIX_LEN + N_CHUNKS * CHUNK_HDR_LEN + CRC_LEN;
+    size_t dim = map->dim, n = PREFIX_LEN + N_REQUIRED * CHUNK_HDR_LEN + CRC_LEN;
     size_t part;
     bool ok = add_ok(n, HEAD_LEN + TRAN_LEN + 8 /* TITL count */ + 8 /* SCAL */, &n);
     for (size_t j = 0; ok && j < dim; j++) {
@@ -152,6 +155,10 @@ static int image_size(const som_map *map, size_t *total, som_error *err)
     ok = ok && som__mul_ok(map->n_history, HIST_ENTRY_LEN, &part) && add_ok(n, 8 + part, &n);
     ok = ok && som__mul_ok(map->n_units, dim, &part) && som__mul_ok(part, 4, &part) &&
          add_ok(n, part, &n);
+    if (map->fweight)
+        ok = ok && som__mul_ok(dim, 8, &part) && add_ok(n, CHUNK_HDR_LEN + part, &n);
+    if (map->cluster)
+        ok = ok && som__mul_ok(map->n_units, 4, &part) && add_ok(n, CHUNK_HDR_LEN + 8 + part, &n);
     if (!ok) return som__error(err, SOM_ENOMEM, "the map is too large to save");
     *total = n;
     return SOM_OK;
@@ -232,6 +239,18 @@ static void write_image(const som_map *map, writer *w)
     size_t n = map->n_units * dim;
     for (size_t i = 0; i < n; i++) w_u32(w, f32_bits(map->codebook[i]));
     w_chunk_end(w, at);
+
+    if (map->fweight) {
+        at = w_chunk_begin(w, CH_FWGT);
+        for (size_t j = 0; j < dim; j++) w_f64(w, map->fweight[j]);
+        w_chunk_end(w, at);
+    }
+    if (map->cluster) {
+        at = w_chunk_begin(w, CH_CLUS);
+        w_u64(w, map->n_clusters);
+        for (size_t u = 0; u < map->n_units; u++) w_u32(w, map->cluster[u]);
+        w_chunk_end(w, at);
+    }
 
     w_u32(w, crc_of(w->p, w->pos));
 }
@@ -424,7 +443,7 @@ static int index_chunks(const reader *rd, chunk ch[N_CHUNKS])
         /* else: an optional chunk from a later writer; skipped. */
         off += CHUNK_HDR_LEN + n;
     }
-    for (int k = 0; k < N_CHUNKS; k++)
+    for (int k = 0; k < N_REQUIRED; k++)
         if (!ch[k].off)
             return FAIL(rd, SOM_EFORMAT, "required chunk '%s' is missing", CHUNK_TAGS[k]);
     return SOM_OK;
@@ -504,6 +523,17 @@ static int check_sizes(const reader *rd, const chunk ch[N_CHUNKS], const som_gri
     }
 
     if (ch[CH_TRAN].len != TRAN_LEN) return bad_length(rd, CH_TRAN, &ch[CH_TRAN], "120");
+
+    /* The optional chunks, when present: fwgt dim f64, clus 8 + 4 x n_units. */
+    if (ch[CH_FWGT].off && (!som__mul_ok(dim, 8, &need) || ch[CH_FWGT].len != need)) {
+        snprintf(want, sizeof want, "8 x dim (dim %zu)", dim);
+        return bad_length(rd, CH_FWGT, &ch[CH_FWGT], want);
+    }
+    if (ch[CH_CLUS].off && (!som__mul_ok(grid->rows * grid->cols, 4, &need) ||
+                            !add_ok(need, 8, &need) || ch[CH_CLUS].len != need)) {
+        snprintf(want, sizeof want, "8 + 4 x %zu units", grid->rows * grid->cols);
+        return bad_length(rd, CH_CLUS, &ch[CH_CLUS], want);
+    }
 
     /* HIST: 8 + 40 x count. */
     const chunk *h = &ch[CH_HIST];
@@ -608,7 +638,7 @@ static int read_training(const reader *rd, const chunk *c, som_map *map)
     struct { uint32_t v, max; const char *what; } e[] = {
         {trained, 1, "trained flag"}, {algorithm, SOM_BATCH, "algorithm"},
         {init, SOM_INIT_KEEP, "init method"}, {schedule, SOM_SCHEDULE_MQL, "schedule"},
-        {neigh, SOM_NEIGHBORHOOD_EPANECHNIKOV, "neighborhood"},
+        {neigh, SOM_NEIGHBORHOOD_MEXICAN_HAT, "neighborhood"},
     };
     for (size_t k = 0; k < sizeof e / sizeof e[0]; k++)
         if (e[k].v > e[k].max)
@@ -671,6 +701,43 @@ static int read_history(const reader *rd, const chunk *c, som_map *map)
     return SOM_OK;
 }
 
+static int read_feature_weights(const reader *rd, const chunk *c, som_map *map)
+{
+    const unsigned char *p = payload(rd, c);
+    double *w = som__calloc(map->dim, sizeof *w);
+    if (!w) return som__error_oom(rd->err);
+    for (size_t j = 0; j < map->dim; j++) w[j] = bits_f64(som__get_u64(p + 8 * j));
+    som_error e;
+    som_error_clear(&e);
+    int rc = som_map_set_feature_weights(map, w, &e);
+    som__free(w);
+    if (rc == SOM_EINVAL)
+        return FAIL(rd, SOM_EFORMAT, "chunk 'fwgt' at byte %zu: %s", c->off, e.message);
+    if (rc) return som__error_oom(rd->err);
+    return SOM_OK;
+}
+
+static int read_clusters(const reader *rd, const chunk *c, som_map *map)
+{
+    const unsigned char *p = payload(rd, c);
+    uint64_t k = som__get_u64(p);
+    if (k == 0 || k > map->n_units)
+        return FAIL(rd, SOM_EFORMAT, "chunk 'clus' at byte %zu: %llu clusters, expected 1..%zu "
+                    "(the number of units)", c->off, (unsigned long long)k, map->n_units);
+    uint32_t *v = som__calloc(map->n_units, sizeof *v);
+    if (!v) return som__error_oom(rd->err);
+    int rc = SOM_OK;
+    for (size_t u = 0; u < map->n_units && rc == SOM_OK; u++) {
+        v[u] = som__get_u32(p + 8 + 4 * u);
+        if (v[u] >= k)
+            rc = FAIL(rd, SOM_EFORMAT, "chunk 'clus' at byte %zu: unit %zu is in cluster %lu, "
+                      "expected below %llu", c->off, u, (unsigned long)v[u], (unsigned long long)k);
+    }
+    if (rc == SOM_OK) rc = som_map_set_clusters(map, v, (size_t)k, rd->err);
+    som__free(v);
+    return rc;
+}
+
 static int read_codebook(const reader *rd, const chunk *c, som_map *map)
 {
     const unsigned char *p = payload(rd, c);
@@ -728,6 +795,8 @@ int som_map_load_mem(const void *buf, size_t len, const char *name, som_map **ou
     if (rc == SOM_OK) rc = read_training(&rd, &ch[CH_TRAN], map);
     if (rc == SOM_OK) rc = read_history(&rd, &ch[CH_HIST], map);
     if (rc == SOM_OK) rc = read_codebook(&rd, &ch[CH_CODE], map);
+    if (rc == SOM_OK && ch[CH_FWGT].off) rc = read_feature_weights(&rd, &ch[CH_FWGT], map);
+    if (rc == SOM_OK && ch[CH_CLUS].off) rc = read_clusters(&rd, &ch[CH_CLUS], map);
     if (rc != SOM_OK) {
         som_map_free(map);
         return rc;

@@ -97,6 +97,7 @@ double som__neighborhood(som_neighborhood kind, bool strict, double d2, double s
         double v = 1.0 - d2 / s2;
         return v > 0.0 ? v : 0.0;
     }
+    case SOM_NEIGHBORHOOD_MEXICAN_HAT: return (1.0 - d2 / s2) * exp(-d2 / (2.0 * s2));
     }
     return 0.0;
 }

@@ -22,8 +22,7 @@ int som__batch_pass(som_trainer *t, som_error *err)
     int rc;
 
     if (!t->bmu_valid) {
-        rc = som__bmus_scaled(m->codebook, n_units, dim, x, mask, n, t->bmu, NULL, NULL,
-                              t->opts.threads, err);
+        rc = som__map_bmus_scaled(m, x, mask, n, t->bmu, NULL, NULL, t->opts.threads, err);
         if (rc) return rc;
     }
     t->bmu_valid = false; /* the codebook changes below */

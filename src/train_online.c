@@ -2,7 +2,7 @@
 /* train_online.c — the seeds' rule, one sample at a time. Every pass takes
  * the samples in a fresh random permutation, so each one is presented
  * exactly once per pass (the guarantee of the MQL5 article's C_PRNG_UD).
- * For sample x with winner b, every unit i with h > 0 moves
+ * For sample x with winner b, every unit i with h != 0 moves
  *     w_i += alpha * beta_i * h(d(i,b), sigma) * (x - w_i)
  * on the present components only (beta_i = 1 for the winner). A sample's
  * weight (SOM_PAK weight=W) multiplies alpha for that sample, and a fixed
@@ -20,6 +20,15 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
     const double beta = t->opts.neighbor_rate;
     float *cb = m->codebook;
     const double *weight = t->data->weight;
+    /* Feature weights: the winner is searched among weighted copies (som.h,
+     * "per-feature weights"); the copy of a unit is renewed when it moves. */
+    const float *fs = m->fsqrt;
+    if (fs) {
+        if (!t->wcb) t->wcb = som__aligned_calloc(n_units * dim, sizeof *t->wcb);
+        if (!t->wrow) t->wrow = som__calloc(dim, sizeof *t->wrow);
+        if (!t->wcb || !t->wrow) return som__error_oom(err);
+        som__weight_rows(fs, cb, n_units, dim, t->wcb);
+    }
 
     for (size_t s = 0; s < n_steps; s++) {
         if (t->perm_pos == n) {
@@ -35,12 +44,20 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
             t->bmu_valid = false; /* earlier steps moved the codebook */
             return SOM_ERANGE;
         }
-        if (b == SIZE_MAX) b = som__bmu_fast(cb, n_units, dim, x, mk, NULL);
+        if (b == SIZE_MAX && fs) {
+            som__weight_rows(fs, x, 1, dim, t->wrow);
+            b = som__bmu_fast(t->wcb, n_units, dim, t->wrow, mk, NULL);
+        } else if (b == SIZE_MAX) {
+            b = som__bmu_fast(cb, n_units, dim, x, mk, NULL);
+        }
         const double alpha = weight ? t->alpha * weight[i] : t->alpha;
         som__online_weights(&t->dist, b, kind, mql, t->sigma, beta, t->h);
+        /* h < 0 (the Mexican hat beyond sigma) pushes a unit away. */
         for (size_t u = 0; u < n_units; u++)
-            if (t->h[u] > 0.0)
+            if (t->h[u] != 0.0) {
                 som__online_move(cb + u * dim, x, mk, (float)(alpha * t->h[u]), dim);
+                if (fs) som__weight_rows(fs, cb + u * dim, 1, dim, t->wcb + u * dim);
+            }
         t->step++;
     }
     t->bmu_valid = false;

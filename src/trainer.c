@@ -19,8 +19,12 @@ static int validate(const som_train_opts *o, const som_map *m, const som_data *d
         return som__error(err, SOM_EINVAL, "unknown initialisation %d", (int)o->init);
     if ((unsigned)o->schedule > SOM_SCHEDULE_MQL)
         return som__error(err, SOM_EINVAL, "unknown schedule %d", (int)o->schedule);
-    if ((unsigned)o->neighborhood > SOM_NEIGHBORHOOD_EPANECHNIKOV)
+    if ((unsigned)o->neighborhood > SOM_NEIGHBORHOOD_MEXICAN_HAT)
         return som__error(err, SOM_EINVAL, "unknown neighbourhood %d", (int)o->neighborhood);
+    if (o->neighborhood == SOM_NEIGHBORHOOD_MEXICAN_HAT && o->algorithm == SOM_BATCH)
+        return som__error(err, SOM_EINVAL,
+                          "the Mexican-hat neighbourhood is for online training: its negative "
+                          "weights leave the batch map's weighted mean undefined");
     if (o->algorithm == SOM_BATCH && o->iterations)
         return som__error(err, SOM_EINVAL,
                           "iterations count single-sample steps of online training; "
@@ -51,8 +55,8 @@ static int validate(const som_train_opts *o, const som_map *m, const som_data *d
 int som__trainer_quality(som_trainer *t, double *qe, double *te, som_error *err)
 {
     som_map *m = t->map;
-    int rc = som__bmus_scaled(m->codebook, m->n_units, m->dim, t->sx.x, t->sx.mask, t->sx.n,
-                              t->bmu, t->dist2, t->second, t->opts.threads, err);
+    int rc = som__map_bmus_scaled(m, t->sx.x, t->sx.mask, t->sx.n, t->bmu, t->dist2, t->second,
+                                  t->opts.threads, err);
     if (rc) return rc;
     t->bmu_valid = true;
     som__quality_from_bmus(&m->grid, t->dist2, t->bmu, t->second, t->sx.n, qe, te);
@@ -147,6 +151,8 @@ void som_trainer_free(som_trainer *t)
     som__free(t->cnt);
     som__free(t->htab);
     som__free(t->hit);
+    som__aligned_free(t->wcb);
+    som__free(t->wrow);
     som__free(t);
 }
 

@@ -611,7 +611,7 @@ static void test_bad_values(void **state)
     edit_and_expect(buf, len, "TRAN", 4, 4, 2, SOM_EFORMAT, "algorithm");
     edit_and_expect(buf, len, "TRAN", 24, 4, 4, SOM_EFORMAT, "init");
     edit_and_expect(buf, len, "TRAN", 28, 4, 4, SOM_EFORMAT, "schedule");
-    edit_and_expect(buf, len, "TRAN", 32, 4, 4, SOM_EFORMAT, "neighborhood");
+    edit_and_expect(buf, len, "TRAN", 32, 4, 5, SOM_EFORMAT, "neighborhood");
     edit_and_expect(buf, len, "TRAN", 56, 8, dbits((double)NAN), SOM_EFORMAT, "rate0");
     /* HIST: a count that does not match the length; bad values. */
     edit_and_expect(buf, len, "HIST", 0, 8, 4, SOM_EFORMAT, "'HIST'");
