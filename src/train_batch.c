@@ -13,6 +13,124 @@
 #include <omp.h>
 #include <string.h>
 
+/* ---- separable smoothing --------------------------------------------------
+ * On a rect grid (sheet or toroid) the squared distance is dr^2 + dc^2 with
+ * dr, dc the (shortest, on a toroid) row and column offsets, so the
+ * gaussian factors: h = g(dr) g(dc) with g(a) = exp(-a^2 / 2 sigma^2). Then
+ *     sum_j h(k, j) S_j = sum_r' g(dr) sum_c' g(dc) S_(r', c'),
+ * two 1-D passes (along each row, then along each column) of
+ * rows*cols*(rows+cols) multiply-adds instead of one of units * hit units:
+ * 0.5 G instead of 13 G for a 200 x 200 map with 10,000 hit units. The
+ * neighbour rate beta (h = 1 at the unit itself, beta * h elsewhere) is
+ * beta * the convolution + (1 - beta) * the unit's own S and n.
+ * Mathematically the same weights; numerically g(dr) g(dc) and this summation
+ * order round differently from exp(-d^2 / 2 sigma^2) summed over hit units,
+ * by a few units in the last place of double — the floats of the codebook
+ * are nearly always the same. Each output is summed in a fixed order by one
+ * thread, so the result does not depend on the thread count. */
+
+/* g by axis offset 0..len-1 (the shortest way round on a toroid); *support
+ * is one past the largest offset with g > 0. */
+static void axis_weights(size_t len, bool toroid, double sigma, double *g, size_t *support)
+{
+    *support = 0;
+    for (size_t a = 0; a < len; a++) {
+        size_t d = toroid && len - a < a ? len - a : a;
+        g[a] = som__neighborhood(SOM_NEIGHBORHOOD_GAUSSIAN, false, (double)(d * d), sigma);
+        if (g[a] > 0.0) *support = a + 1;
+    }
+    if (toroid) *support = len; /* wrapped offsets come back near len */
+}
+
+static int smooth_separable(som_trainer *t, size_t per_unit, som_error *err)
+{
+    som_map *m = t->map;
+    const size_t dim = m->dim, rows = m->grid.rows, cols = m->grid.cols;
+    const size_t L = dim + per_unit; /* per unit: S, then n */
+    const double beta = t->opts.neighbor_rate;
+    const bool toroid = m->grid.toroid != 0;
+    double *v = som__calloc(rows * cols * L, sizeof *v);
+    double *tmp = som__calloc(rows * cols * L, sizeof *tmp);
+    double *gr = som__calloc(rows, sizeof *gr), *gc = som__calloc(cols, sizeof *gc);
+    if (!v || !tmp || !gr || !gc) {
+        som__free(v);
+        som__free(tmp);
+        som__free(gr);
+        som__free(gc);
+        return som__error_oom(err);
+    }
+    size_t sr, sc;
+    axis_weights(rows, toroid, t->sigma, gr, &sr);
+    axis_weights(cols, toroid, t->sigma, gc, &sc);
+    for (size_t u = 0; u < rows * cols; u++) {
+        memcpy(v + u * L, t->sum + u * dim, dim * sizeof *v);
+        memcpy(v + u * L + dim, t->cnt + u * per_unit, per_unit * sizeof *v);
+    }
+    int n_threads = som__threads(t->opts.threads);
+    /* Along each row: tmp(r, c) = sum_c' g(|c - c'|) v(r, c'), c' ascending. */
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t c = 0; c < cols; c++) {
+            double *out = tmp + (r * cols + c) * L;
+            size_t lo = toroid || c < sc ? 0 : c - sc + 1;
+            size_t hi = toroid || cols - c <= sc ? cols : c + sc;
+            for (size_t c2 = lo; c2 < hi; c2++) {
+                double w = gc[c2 > c ? c2 - c : c - c2];
+                if (w == 0.0) continue;
+                const double *in = v + (r * cols + c2) * L;
+                for (size_t j = 0; j < L; j++) out[j] += w * in[j];
+            }
+        }
+    }
+    /* Along each column, whole rows at a time: out(r) = sum_r' g(|r - r'|)
+     * tmp(r'), r' ascending; then the new weights of row r. */
+    const size_t row_len = cols * L;
+    int oom = 0;
+#pragma omp parallel num_threads(n_threads)
+    {
+        double *acc = som__calloc(row_len, sizeof *acc);
+        if (!acc) {
+#pragma omp atomic write
+            oom = 1;
+        }
+#pragma omp for schedule(static)
+        for (size_t r = 0; r < rows; r++) {
+            if (!acc) continue;
+            memset(acc, 0, row_len * sizeof *acc);
+            size_t lo = toroid || r < sr ? 0 : r - sr + 1;
+            size_t hi = toroid || rows - r <= sr ? rows : r + sr;
+            for (size_t r2 = lo; r2 < hi; r2++) {
+                double w = gr[r2 > r ? r2 - r : r - r2];
+                if (w == 0.0) continue;
+                const double *in = tmp + r2 * row_len;
+                for (size_t j = 0; j < row_len; j++) acc[j] += w * in[j];
+            }
+            for (size_t c = 0; c < cols; c++) {
+                size_t k = r * cols + c;
+                const double *a = acc + c * L;
+                const double *own = v + k * L;
+                float *wk = m->codebook + k * dim;
+                for (size_t j = 0; j < dim; j++) {
+                    size_t jn = dim + (per_unit == 1 ? 0 : j);
+                    double num = a[j], den = a[jn];
+                    if (beta != 1.0) {
+                        num = beta * num + (1.0 - beta) * own[j];
+                        den = beta * den + (1.0 - beta) * own[jn];
+                    }
+                    if (den > 0.0) wk[j] = (float)(num / den);
+                }
+            }
+        }
+        som__free(acc);
+    }
+    som__free(v);
+    som__free(tmp);
+    som__free(gr);
+    som__free(gc);
+    if (oom) return som__error_oom(err);
+    return SOM_OK;
+}
+
 int som__batch_pass(som_trainer *t, som_error *err)
 {
     som_map *m = t->map;
@@ -66,6 +184,9 @@ int som__batch_pass(som_trainer *t, som_error *err)
         for (size_t k = 0; k < per_unit && !any; k++) any = t->cnt[u * per_unit + k] > 0.0;
         if (any) t->hit[n_hit++] = u;
     }
+
+    if (kind == SOM_NEIGHBORHOOD_GAUSSIAN && m->grid.topology == SOM_RECT)
+        return smooth_separable(t, per_unit, err);
 
     /* Neighbourhood weights by grid offset: a few thousand exp() per pass
      * instead of one per pair of units. */

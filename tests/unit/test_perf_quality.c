@@ -145,11 +145,83 @@ static void inplace_same_as_copy(void **state)
     }
 }
 
+/* One batch pass on rect grids (sheet and toroid; the separable smoothing
+ * of train_batch.c) against the definition computed here in the plainest
+ * way: w_k = sum_j h(d(k,j)) S_j / sum_j h(d(k,j)) n_j with h = 1 at the
+ * unit and beta * exp(-d^2 / 2 sigma^2) elsewhere, per component when
+ * values are missing. Rounding differs; 1e-6 relative on the floats. */
+static void batch_pass_matches_definition(void **state)
+{
+    (void)state;
+    const struct {
+        size_t rows, cols;
+        int toroid;
+        double sigma, beta;
+        size_t hole;
+    } runs[] = {{7, 9, 0, 1.5, 1.0, 0}, {8, 5, 1, 2.0, 1.0, 0}, {6, 6, 0, 0.7, 0.5, 0},
+                {9, 7, 1, 3.0, 0.25, 5}, {5, 11, 0, 40.0, 1.0, 3}, {4, 4, 1, 0.0, 1.0, 0}};
+    for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+        const size_t dim = 5, n = 300;
+        som_data *d = blobs(n, dim, 4, 100 + k, runs[k].hole);
+        som_grid g = {runs[k].rows, runs[k].cols, SOM_RECT, runs[k].toroid};
+        som_map *m;
+        assert_int_equal(som_map_new(&g, dim, &m, NULL), SOM_OK);
+        const size_t units = som_map_n_units(m);
+        float *cb = malloc(units * dim * sizeof *cb);
+        assert_non_null(cb);
+        for (size_t i = 0; i < units * dim; i++) cb[i] = (float)((i * 7919) % 101) * 0.2f - 10.0f;
+        som_map_set_codebook(m, cb);
+        size_t *bmu = malloc(n * sizeof *bmu);
+        assert_non_null(bmu);
+        assert_int_equal(som_map_bmus(m, d, bmu, NULL, NULL, 1, NULL), SOM_OK);
+        som_train_opts o;
+        som_train_opts_init(&o);
+        o.algorithm = SOM_BATCH;
+        o.init = SOM_INIT_KEEP;
+        o.epochs = 1;
+        o.schedule = SOM_SCHEDULE_LINEAR;
+        o.radius0 = o.radius1 = runs[k].sigma;
+        o.neighbor_rate = runs[k].beta;
+        o.threads = 2;
+        assert_int_equal(som_map_train(m, d, &o, NULL), SOM_OK);
+        const float *got = som_map_codebook(m);
+        size_t bad = 0;
+        for (size_t u = 0; u < units; u++) {
+            for (size_t j = 0; j < dim; j++) {
+                double num = 0.0, den = 0.0;
+                for (size_t i = 0; i < n; i++) {
+                    const uint8_t *mk = som_data_row_mask(d, i);
+                    if (mk && !mk[j]) continue;
+                    double d2 = som_grid_distance(&g, u, bmu[i]);
+                    d2 *= d2;
+                    double h = bmu[i] == u ? 1.0
+                               : runs[k].sigma > 0.0
+                                   ? runs[k].beta * exp(-d2 / (2.0 * runs[k].sigma * runs[k].sigma))
+                                   : 0.0;
+                    num += h * (double)som_data_row(d, i)[j];
+                    den += h;
+                }
+                double want = den > 0.0 ? num / den : (double)cb[u * dim + j];
+                double tol = 1e-6 * fmax(1.0, fabs(want));
+                if (!(fabs((double)got[u * dim + j] - want) <= tol) && bad++ < 5)
+                    fprintf(stderr, "run %zu unit %zu field %zu: got %.9g want %.9g\n", k, u, j,
+                            (double)got[u * dim + j], want);
+            }
+        }
+        assert_int_equal(bad, 0);
+        free(bmu);
+        free(cb);
+        som_map_free(m);
+        som_data_free(d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_quality_as_before),
         cmocka_unit_test(inplace_same_as_copy),
+        cmocka_unit_test(batch_pass_matches_definition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
