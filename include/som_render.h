@@ -28,6 +28,10 @@
  *              training history (som_map_history).
  *   dashboard  U-matrix, hits (when data is given) and every plane on one
  *              page.
+ *   clusters   the map's clusters of units (som_map_cluster): every unit in
+ *              its cluster's colour and number, with a line wherever two
+ *              neighbouring units are in different clusters. Any map panel
+ *              can carry those boundary lines too (opts.boundaries).
  *
  * Cells follow the grid: hexagonal grids get pointy-top hexagons centred at
  * som_grid_coords (odd rows shifted right by half a unit), which tile
@@ -80,9 +84,10 @@ typedef enum som_plot {
     SOM_PLOT_HITS = 2,
     SOM_PLOT_LABELS = 3,
     SOM_PLOT_ERROR = 4,
-    SOM_PLOT_DASHBOARD = 5
+    SOM_PLOT_DASHBOARD = 5,
+    SOM_PLOT_CLUSTERS = 6
 } som_plot;
-#define SOM_PLOT_COUNT 6
+#define SOM_PLOT_COUNT 7
 
 /* Colour schemes; each maps t in [0,1] to a colour (som_colormap). */
 typedef enum som_colors {
@@ -139,6 +144,9 @@ typedef struct som_render_opts {
     som_labels_style labels_style; /* default SOM_LABELS_MAJORITY */
     som_umatrix_style umatrix;   /* default SOM_UMATRIX_UNITS */
     int threads;                 /* BMU search for hits/labels; 0 = all */
+    int boundaries;              /* 1: lines between neighbouring units of
+                                    different clusters over every map panel
+                                    (default 0; the map needs clusters) */
 } som_render_opts;
 
 SOM_API void som_render_opts_init(som_render_opts *opts);
@@ -148,7 +156,8 @@ SOM_API void som_render_opts_init(som_render_opts *opts);
  * colour hits style) and return the enum value, or -1 when unknown. The
  * name functions return static strings, or "?" when out of range. */
 SOM_API int som_plot_parse(const char *name);       /* planes umatrix hits
-                                                       labels error dashboard */
+                                                       labels error dashboard
+                                                       clusters */
 SOM_API const char *som_plot_name(som_plot plot);
 SOM_API int som_colors_parse(const char *name);     /* viridis magma cividis
                                                        grey coolwarm mql */
@@ -176,7 +185,8 @@ SOM_API void som_colormap(som_colors scheme, double t, unsigned char rgb[3]);
  * som_map_align_data does. `opts` NULL means the defaults.
  * Errors: SOM_EINVAL (unknown extension, bad option, a field title the map
  * lacks, hexagonal cells on a rectangular grid, hits/labels without data,
- * labels majority on data without labels), SOM_EEMPTY (error plot of a map
+ * labels majority on data without labels, the clusters plot or boundaries
+ * on a map without clusters), SOM_EEMPTY (error plot of a map
  * with no training history), SOM_EDIM (data that does not fit the map),
  * SOM_EIO (cannot write), SOM_ENOMEM. The file is complete or absent. */
 SOM_API int som_render_file(const som_map *map, const som_data *data,

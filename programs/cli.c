@@ -145,7 +145,7 @@ const char *const cli_init_names[] = {"random", "pca", "sample", "keep", NULL};
 const char *const cli_schedule_names[] = {"linear", "exp", "inverse", "mql",
                                           NULL};
 const char *const cli_neighborhood_names[] = {"gaussian", "cutgauss", "bubble",
-                                              "epanechnikov", NULL};
+                                              "epanechnikov", "mexican-hat", NULL};
 const char *const cli_scaling_names[] = {"none", "zscore", "minmax", NULL};
 
 const char *cli_name(const char *const *names, int value)

@@ -34,6 +34,7 @@ int cmd_predict(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 #ifdef SOM_HAVE_RENDER
 int cmd_render(int argc, char **argv);
 int cmd_art(int argc, char **argv);

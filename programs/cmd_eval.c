@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_eval.c — `som eval`: a map's quality on a data file
  * (som_map_quality). */
+#include <math.h>
 #include <string.h>
 
 #include "cli.h"
@@ -18,17 +19,29 @@ static const char usage_text[] =
     "  one row), max hits (the most rows any one unit holds)\n"
     "\n"
     "      --json              print one JSON object with the keys qe, te,\n"
-    "                          samples, units, units_hit, max_hits\n"
+    "                          samples, units, units_hit, max_hits (and\n"
+    "                          those of the options below)\n"
+    "      --target COL        also how well the supervised map predicts COL\n"
+    "                          from the other fields: accuracy for a class\n"
+    "                          target (COL=CLASS fields; the true classes in\n"
+    "                          DATA's label column), rmse and mae for a\n"
+    "                          number (the true values in DATA's column COL);\n"
+    "                          rows without a true value are not counted\n"
+    "      --distortion        also the distortion measure (SOM Toolbox): the\n"
+    "                          mean over rows of sum_j h(bmu, j) |x - m_j|^2\n"
+    "                          at the training's final radius\n"
     "      --threads T         threads to use, 0 = all cores (default 0)\n"
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";
 
-enum { OPT_JSON = CLI_OPT_LOCAL };
+enum { OPT_JSON = CLI_OPT_LOCAL, OPT_TARGET, OPT_DISTORTION };
 
 static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
     {"json", no_argument, NULL, OPT_JSON},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"distortion", no_argument, NULL, OPT_DISTORTION},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
     CLI_DATA_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
@@ -43,15 +56,54 @@ static void print_text(const som_quality *q)
     printf("max hits   %zu\n", q->max_hits);
 }
 
-static void print_json(const som_quality *q)
+/* What --target and --distortion add; NULL / NaN when not asked. */
+typedef struct extras {
+    const char *target;
+    som_target_eval ev;
+    double distortion;
+} extras;
+
+static void print_extras_text(const extras *x)
+{
+    if (!isnan(x->distortion)) printf("distortion %.9g\n", x->distortion);
+    if (!x->target) return;
+    printf("target     %s (%zu rows with a true value)\n", x->target, x->ev.n_rows);
+    if (x->ev.is_class) {
+        printf("accuracy   %.9g (%zu right)\n", x->ev.accuracy, x->ev.n_correct);
+    } else {
+        printf("rmse       %.9g\n", x->ev.rmse);
+        printf("mae        %.9g\n", x->ev.mae);
+    }
+}
+
+static void print_json(const som_quality *q, const extras *x)
 {
     fputs("{\"qe\": ", stdout);
     cli_json_double(stdout, q->qe);
     fputs(", \"te\": ", stdout);
     cli_json_double(stdout, q->te);
     printf(", \"samples\": %zu, \"units\": %zu, \"units_hit\": %zu, "
-           "\"max_hits\": %zu}\n",
+           "\"max_hits\": %zu",
            q->n_samples, q->n_units, q->units_hit, q->max_hits);
+    if (!isnan(x->distortion)) {
+        fputs(", \"distortion\": ", stdout);
+        cli_json_double(stdout, x->distortion);
+    }
+    if (x->target) {
+        fputs(", \"target\": ", stdout);
+        cli_json_string(stdout, x->target);
+        printf(", \"target_rows\": %zu", x->ev.n_rows);
+        if (x->ev.is_class) {
+            printf(", \"correct\": %zu, \"accuracy\": ", x->ev.n_correct);
+            cli_json_double(stdout, x->ev.accuracy);
+        } else {
+            fputs(", \"rmse\": ", stdout);
+            cli_json_double(stdout, x->ev.rmse);
+            fputs(", \"mae\": ", stdout);
+            cli_json_double(stdout, x->ev.mae);
+        }
+    }
+    fputs("}\n", stdout);
 }
 
 int cmd_eval(int argc, char **argv)
@@ -60,12 +112,20 @@ int cmd_eval(int argc, char **argv)
     som_csv_opts csv;
     som_csv_opts_init(&csv);
     int threads = 0, c;
-    bool json = false;
+    bool json = false, distortion = false;
+    extras x;
+    memset(&x, 0, sizeof x);
+    x.distortion = NAN;
     optind = 0;
     while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         switch (c) {
         case 'h': fputs(usage_text, stdout); return CLI_OK;
         case OPT_JSON: json = true; break;
+        case OPT_DISTORTION: distortion = true; break;
+        case OPT_TARGET:
+            if (!*optarg) return cli_bad_value(cmd, "--target", optarg, "a column title");
+            x.target = optarg;
+            break;
         case CLI_OPT_THREADS:
             if (!cli_parse_threads(optarg, &threads))
                 return cli_bad_value(cmd, "--threads", optarg,
@@ -89,14 +149,29 @@ int cmd_eval(int argc, char **argv)
     memset(&q, 0, sizeof q);
     int rc = cli_load_map(argv[optind], &map);
     if (rc == CLI_OK) rc = cli_read_aligned(map, argv[optind + 1], &csv, &data);
+    if (rc == CLI_OK && x.target && !som_map_target_fields(map, x.target, NULL, 0, NULL)) {
+        fprintf(stderr, "som eval: --target: the model has no field '%s' and no fields "
+                        "'%s=CLASS'\nTry 'som eval --help'.\n", x.target, x.target);
+        rc = CLI_USAGE;
+    }
     if (rc == CLI_OK &&
         som_map_quality(map, data, &q, NULL, threads, &err) != SOM_OK)
         rc = cli_fail(&err);
+    if (rc == CLI_OK && distortion &&
+        som_map_distortion(map, data, -1.0, &x.distortion, threads, &err) != SOM_OK)
+        rc = cli_fail(&err);
+    /* The true classes are DATA's labels, which the aligned copy keeps; a
+     * numeric target's true values are its column, which it keeps too. */
+    if (rc == CLI_OK && x.target &&
+        som_map_eval_target(map, data, x.target, &x.ev, threads, &err) != SOM_OK)
+        rc = cli_fail(&err);
     if (rc == CLI_OK) {
-        if (json)
-            print_json(&q);
-        else
+        if (json) {
+            print_json(&q, &x);
+        } else {
             print_text(&q);
+            print_extras_text(&x);
+        }
     }
     som_data_free(data);
     som_map_free(map);

@@ -16,6 +16,8 @@ static const char usage_text[] =
     "Euclidean distance to the unit in the model's scaled space, over the\n"
     "fields present. DATA's columns are matched to the model's fields by\n"
     "title (or by position when no title matches and the counts agree).\n"
+    "A model with clusters ('som cluster') adds a last column, cluster: the\n"
+    "cluster of the row's unit (0-based).\n"
     "\n"
     "  -o, --output OUT.csv    write there instead of standard output\n"
     "      --threads T         threads to use, 0 = all cores (default 0)\n"
@@ -34,15 +36,18 @@ static int write_rows(FILE *fp, const som_map *map, const som_data *data,
                       const size_t *units, const float *dist)
 {
     size_t cols = som_map_grid(map)->cols;
-    fputs("label,unit,row,col,distance\n", fp);
+    const uint32_t *cluster = som_map_clusters(map);
+    fputs(cluster ? "label,unit,row,col,distance,cluster\n" : "label,unit,row,col,distance\n", fp);
     for (size_t i = 0; i < som_data_n_samples(data); i++) {
         const char *label = som_data_label(data, i);
         if (label)
             cli_csv_field(fp, label);
         else
             fprintf(fp, "%zu", som_data_line(data, i));
-        fprintf(fp, ",%zu,%zu,%zu,%.9g\n", units[i], units[i] / cols,
+        fprintf(fp, ",%zu,%zu,%zu,%.9g", units[i], units[i] / cols,
                 units[i] % cols, (double)dist[i]);
+        if (cluster) fprintf(fp, ",%lu", (unsigned long)cluster[units[i]]);
+        fputc('\n', fp);
     }
     return ferror(fp) ? -1 : 0;
 }

@@ -20,17 +20,27 @@ static const char usage_text[] =
     "  -o, --output OUT.csv    write there instead of standard output\n"
     "      --fill TITLES       also predict these fields (comma-separated\n"
     "                          titles) in every row, ignoring their values\n"
+    "      --target COL        the target of a supervised map ('som train\n"
+    "                          --target'): rows that lack it get it from\n"
+    "                          their best-matching unit, found over the\n"
+    "                          other fields. A class target (fields\n"
+    "                          COL=CLASS) is written as one column COL\n"
+    "                          holding the class whose field is largest in\n"
+    "                          the unit (the majority class), in place of\n"
+    "                          the COL=CLASS fields; rows keep a class they\n"
+    "                          have (DATA's label column, when titled COL)\n"
     "      --threads T         threads to use, 0 = all cores (default 0)\n"
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";
 
-enum { OPT_FILL = CLI_OPT_LOCAL };
+enum { OPT_FILL = CLI_OPT_LOCAL, OPT_TARGET };
 
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {"fill", required_argument, NULL, OPT_FILL},
+    {"target", required_argument, NULL, OPT_TARGET},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
     CLI_DATA_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
@@ -62,9 +72,101 @@ static int parse_fill(const som_map *map, const char *list, uint8_t *unknown)
     return rc;
 }
 
+/* The shortest %g form that reads back as the same float (5.1, not
+ * 5.0999999), as som_data_write_csv writes the plain table. */
+static void put_float(FILE *fp, float v)
+{
+    char buf[32];
+    for (int p = 1; p <= 9; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, (double)v);
+        if (strtof(buf, NULL) == v) break;
+    }
+    fputs(buf, fp);
+}
+
+/* A class target: the table with one column of classes in place of the
+ * target's one-hot fields. */
+static int write_classes(FILE *fp, const som_map *map, const som_data *data, const char *target,
+                         const char *const *classes, const uint8_t *is_target)
+{
+    const char *lt = som_data_label_title(data);
+    bool label_is_target = lt && strcmp(lt, target) == 0;
+    bool other_label = lt && !label_is_target;
+    size_t dim = som_map_dim(map), n = som_data_n_samples(data);
+    if (other_label) {
+        cli_csv_field(fp, lt);
+        fputc(',', fp);
+    }
+    cli_csv_field(fp, target);
+    for (size_t j = 0; j < dim; j++)
+        if (!is_target[j]) {
+            fputc(',', fp);
+            cli_csv_field(fp, som_map_title(map, j));
+        }
+    fputc('\n', fp);
+    for (size_t i = 0; i < n; i++) {
+        const char *lab = som_data_label(data, i);
+        if (other_label) {
+            cli_csv_field(fp, lab ? lab : "");
+            fputc(',', fp);
+        }
+        cli_csv_field(fp, label_is_target && lab && lab[0] ? lab : classes[i]);
+        const float *row = som_data_row(data, i);
+        for (size_t j = 0; j < dim; j++)
+            if (!is_target[j]) {
+                fputc(',', fp);
+                put_float(fp, row[j]);
+            }
+        fputc('\n', fp);
+    }
+    return ferror(fp) ? -1 : 0;
+}
+
+static int predict_classes(const som_map *map, som_data *data, const char *target,
+                           const char *out_path, int threads)
+{
+    size_t n = som_data_n_samples(data), dim = som_map_dim(map);
+    const char **classes = calloc(n ? n : 1, sizeof *classes);
+    uint8_t *is_target = calloc(dim, 1);
+    size_t *fields = calloc(dim, sizeof *fields);
+    som_outfile *out = NULL;
+    som_error err;
+    som_error_clear(&err);
+    int rc = CLI_OK;
+    if (!classes || !is_target || !fields) {
+        cli_error("out of memory");
+        rc = CLI_FAIL;
+        goto done;
+    }
+    size_t k = som_map_target_fields(map, target, fields, dim, NULL);
+    for (size_t c = 0; c < k; c++) is_target[fields[c]] = 1;
+    /* The classes, then the other fields' gaps filled the usual way. */
+    if (som_map_predict_target(map, data, target, NULL, classes, NULL, threads, &err) != SOM_OK ||
+        som_map_predict(map, data, is_target, NULL, threads, &err) != SOM_OK ||
+        som_outfile_open(out_path, &out, &err) != SOM_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
+    if (write_classes(som_outfile_stream(out), map, data, target, classes, is_target) != 0) {
+        som_outfile_abort(out);
+        out = NULL;
+        cli_error("%s: cannot write", out_path);
+        rc = CLI_FAIL;
+        goto done;
+    }
+    rc = som_outfile_commit(out, &err) == SOM_OK ? CLI_OK : cli_fail(&err);
+    out = NULL;
+done:
+    som_outfile_abort(out);
+    free(classes);
+    free(is_target);
+    free(fields);
+    return rc;
+}
+
 int cmd_predict(int argc, char **argv)
 {
-    const char *cmd = "predict", *out_path = "-", *fill = NULL;
+    const char *cmd = "predict", *out_path = "-", *fill = NULL, *target = NULL;
     som_csv_opts csv;
     som_csv_opts_init(&csv);
     int threads = 0, c;
@@ -78,6 +180,10 @@ int cmd_predict(int argc, char **argv)
                 return cli_bad_value(cmd, "--fill", optarg,
                                      "field titles separated by commas");
             fill = optarg;
+            break;
+        case OPT_TARGET:
+            if (!*optarg) return cli_bad_value(cmd, "--target", optarg, "a column title");
+            target = optarg;
             break;
         case CLI_OPT_THREADS:
             if (!cli_parse_threads(optarg, &threads))
@@ -100,8 +206,16 @@ int cmd_predict(int argc, char **argv)
     uint8_t *unknown = NULL;
     som_error err;
     som_error_clear(&err);
+    if (fill && target) return cli_usage(cmd, "give --fill or --target, not both");
     int rc = cli_load_map(model_path, &map);
     if (rc != CLI_OK) goto done;
+    int is_class = 0;
+    if (target && !som_map_target_fields(map, target, NULL, 0, &is_class)) {
+        fprintf(stderr, "som predict: --target: the model has no field '%s' and no fields "
+                        "'%s=CLASS'\nTry 'som predict --help'.\n", target, target);
+        rc = CLI_USAGE;
+        goto done;
+    }
     if (fill) {
         unknown = calloc(som_map_dim(map), 1);
         if (!unknown) {
@@ -114,6 +228,11 @@ int cmd_predict(int argc, char **argv)
     }
     rc = cli_read_aligned(map, data_path, &csv, &data);
     if (rc != CLI_OK) goto done;
+    if (is_class) {
+        rc = predict_classes(map, data, target, out_path, threads);
+        goto done;
+    }
+    /* A numeric target is a field like the others: its gaps are filled. */
     /* som_data_write_csv writes atomically (and "-" to standard output). */
     if (som_map_predict(map, data, unknown, NULL, threads, &err) != SOM_OK ||
         som_data_write_csv(data, out_path, &err) != SOM_OK)

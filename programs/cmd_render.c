@@ -21,7 +21,11 @@ static const char usage_text[] =
     "                          hits: rows of --data per unit;\n"
     "                          labels: labels of --data's rows on the map;\n"
     "                          error: QE and TE per pass of the training;\n"
-    "                          dashboard: U-matrix, hits and every plane\n"
+    "                          dashboard: U-matrix, hits and every plane;\n"
+    "                          clusters: the units' clusters ('som cluster')\n"
+    "                          with lines between them\n"
+    "      --boundaries        draw the cluster boundaries over the maps of\n"
+    "                          any plot (a model with clusters)\n"
     "      --fields T1,T2,...  planes of these fields only, in this order\n"
     "  -d, --data DATA         rows for hits and labels (and the dashboard)\n"
     "      --colors NAME       viridis (default), magma, cividis, grey,\n"
@@ -52,7 +56,8 @@ enum {
     OPT_NO_TITLES,
     OPT_HITS_STYLE,
     OPT_LABELS,
-    OPT_UMATRIX
+    OPT_UMATRIX,
+    OPT_BOUNDARIES
 };
 
 static const struct option long_options[] = {
@@ -71,6 +76,7 @@ static const struct option long_options[] = {
     {"hits-style", required_argument, NULL, OPT_HITS_STYLE},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"umatrix", required_argument, NULL, OPT_UMATRIX},
+    {"boundaries", no_argument, NULL, OPT_BOUNDARIES},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
     CLI_DATA_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
@@ -142,7 +148,8 @@ static int parse_args(int argc, char **argv, render_args *a)
         case 'p':
             if ((v = som_plot_parse(optarg)) < 0)
                 return cli_bad_value(cmd, "--plot", optarg,
-                                     "planes, umatrix, hits, labels, error or dashboard");
+                                     "planes, umatrix, hits, labels, error, dashboard "
+                                     "or clusters");
             a->opts.plot = (som_plot)v;
             break;
         case OPT_FIELDS:
@@ -170,6 +177,7 @@ static int parse_args(int argc, char **argv, render_args *a)
             break;
         case OPT_NO_BORDERS: a->opts.borders = 0; break;
         case OPT_NO_TITLES: a->opts.titles = 0; break;
+        case OPT_BOUNDARIES: a->opts.boundaries = 1; break;
         case OPT_HITS_STYLE:
             if ((v = som_hits_style_parse(optarg)) < 0)
                 return cli_bad_value(cmd, "--hits-style", optarg, "colour or markers");

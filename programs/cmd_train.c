@@ -30,7 +30,10 @@ static const char usage_text[] =
     "      --snapshot-dir DIR  where the frames go (default: snapshots)\n"
     "\n"
     "Map:\n"
-    "      --grid ROWSxCOLS    grid size (default 10x10)\n"
+    "      --grid ROWSxCOLS    grid size (default: automatic, about\n"
+    "                          5 sqrt(rows of DATA) units with sides in the\n"
+    "                          ratio of the data's two largest principal\n"
+    "                          spreads, the SOM Toolbox rule)\n"
     "      --topology T        rect or hex (default rect)\n"
     "      --toroid            wrap both axes (hex needs an even row count)\n"
     "      --scale S           per-column scaling stored in the model: none,\n"
@@ -52,14 +55,26 @@ static const char usage_text[] =
     "                          (default 0.5 : 0.01)\n"
     "      --schedule S        linear, exp, inverse or mql (default exp)\n"
     "      --inverse A:B       rate A/(step+B) for the inverse schedule\n"
-    "      --neighborhood H    gaussian, cutgauss, bubble or epanechnikov\n"
-    "                          (default gaussian)\n"
+    "      --neighborhood H    gaussian, cutgauss, bubble, epanechnikov or\n"
+    "                          mexican-hat (negative beyond the radius; online\n"
+    "                          training only) (default gaussian)\n"
     "      --neighbor-rate B   neighbours move by rate*B*h (default 1)\n"
     "      --quality-every N   record the errors every N passes (default 1;\n"
     "                          0 = only before and after training)\n"
     "      --seed S            seed of every random choice (default 1)\n"
     "      --threads T         threads to use, 0 = all cores (default 0);\n"
     "                          the model does not depend on it\n"
+    "\n"
+    "Supervised maps and feature weights:\n"
+    "      --target COL[,COL]  train on these columns as well, weighted 0 in\n"
+    "                          the winner search, so that 'som predict\n"
+    "                          --target COL' can fill them in from the other\n"
+    "                          fields; a text column (the label column) is\n"
+    "                          one-hot encoded as fields COL=CLASS\n"
+    "      --target-weight W   the targets' weight instead of 0\n"
+    "      --weights T=W,...   the weight of each named field's part of the\n"
+    "                          distance (default 1; 0 keeps the field in the\n"
+    "                          map without letting it choose the winner)\n"
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";
@@ -84,7 +99,10 @@ enum {
     OPT_SEED,
     OPT_NO_PROGRESS,
     OPT_SNAPSHOT_EVERY,
-    OPT_SNAPSHOT_DIR
+    OPT_SNAPSHOT_DIR,
+    OPT_TARGET,
+    OPT_TARGET_WEIGHT,
+    OPT_WEIGHTS
 };
 
 static const struct option long_options[] = {
@@ -112,6 +130,9 @@ static const struct option long_options[] = {
     {"quality-every", required_argument, NULL, OPT_QUALITY_EVERY},
     {"seed", required_argument, NULL, OPT_SEED},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"target-weight", required_argument, NULL, OPT_TARGET_WEIGHT},
+    {"weights", required_argument, NULL, OPT_WEIGHTS},
     CLI_DATA_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
 
@@ -125,6 +146,11 @@ typedef struct train_args {
     bool quiet, progress;
     size_t snapshot_every;    /* 0 = no snapshots */
     const char *snapshot_dir;
+    bool auto_grid;           /* no --grid: som_grid_auto */
+    double grid_ratio;        /* what som_grid_auto measured */
+    const char *targets;      /* --target, comma-separated */
+    double target_weight;
+    const char *weights;      /* --weights T=W,... */
 } train_args;
 
 /* Options whose value is one of a list of names. */
@@ -140,8 +166,8 @@ static int parse_args(int argc, char **argv, train_args *a)
 {
     const char *cmd = "train";
     bool algorithm_set = false, epochs_set = false, init_set = false;
-    bool schedule_set = false, inverse_set = false;
-    const char *grid_text = "10x10";
+    bool schedule_set = false, inverse_set = false, target_weight_set = false;
+    const char *grid_text = NULL;
     int c, v;
     double x, y;
     bool has_y;
@@ -255,6 +281,25 @@ static int parse_args(int argc, char **argv, train_args *a)
                 return cli_bad_value(cmd, "--threads", optarg,
                                      "a whole number from 0 to 4096");
             break;
+        case OPT_TARGET:
+            if (!*optarg || strspn(optarg, ",") == strlen(optarg))
+                return cli_bad_value(cmd, "--target", optarg,
+                                     "column titles separated by commas");
+            a->targets = optarg;
+            break;
+        case OPT_TARGET_WEIGHT:
+            if (!cli_parse_double(optarg, &x) || x < 0)
+                return cli_bad_value(cmd, "--target-weight", optarg,
+                                     "a number >= 0");
+            a->target_weight = x;
+            target_weight_set = true;
+            break;
+        case OPT_WEIGHTS:
+            if (!*optarg || !strchr(optarg, '='))
+                return cli_bad_value(cmd, "--weights", optarg,
+                                     "TITLE=W pairs separated by commas");
+            a->weights = optarg;
+            break;
         case '?':
         case ':': return cli_getopt_error(cmd, c, argv);
         default:
@@ -275,9 +320,22 @@ static int parse_args(int argc, char **argv, train_args *a)
      * error (exit 2) rather than a failure. */
     som_error err;
     som_error_clear(&err);
-    if (som_grid_parse(grid_text, &a->grid, &err) != SOM_OK)
+    if (!grid_text) {
+        /* Sized from the data once it is read (som_grid_auto). */
+        a->auto_grid = true;
+    } else if (som_grid_parse(grid_text, &a->grid, &err) != SOM_OK) {
         return cli_usage(cmd, "--grid: %s",
                          err.message[0] ? err.message : "not a usable grid");
+    }
+    if (target_weight_set && !a->targets)
+        return cli_usage(cmd, "--target-weight goes with --target COL");
+    if (a->opts.neighborhood == SOM_NEIGHBORHOOD_MEXICAN_HAT) {
+        /* Its negative weights have no batch form (som.h). */
+        if (algorithm_set && a->opts.algorithm == SOM_BATCH)
+            return cli_usage(cmd, "--neighborhood mexican-hat needs online "
+                                  "training, not --algorithm batch");
+        a->opts.algorithm = SOM_ONLINE;
+    }
 
     if (a->opts.iterations) {
         /* Steps of one sample exist only in online training (MQL5's
@@ -306,6 +364,82 @@ static int parse_args(int argc, char **argv, train_args *a)
         a->opts.init = SOM_INIT_KEEP;
     }
     return CLI_OK;
+}
+
+/* --target and --weights: class targets (the label column) become one-hot
+ * fields in *data, and *out receives every field's weight (NULL when all
+ * are 1). A title that DATA lacks is a usage error: the command line must
+ * change. */
+static int prepare_weights(const train_args *a, som_data **data, double **out)
+{
+    const char *cmd = "train";
+    *out = NULL;
+    if (!a->targets && !a->weights) return CLI_OK;
+    char *list = strdup(a->targets ? a->targets : ""), *save = NULL;
+    char *wlist = strdup(a->weights ? a->weights : "");
+    double *w = NULL;
+    int rc = CLI_OK;
+    if (!list || !wlist) goto oom;
+    const char *label = som_data_label_title(*data);
+    bool one_hot = false;
+    for (char *t = strtok_r(list, ",", &save); t && rc == CLI_OK; t = strtok_r(NULL, ",", &save)) {
+        if (label && strcmp(t, label) == 0) one_hot = true;
+        else if (som_data_find_title(*data, t) < 0)
+            rc = cli_usage(cmd, "--target: %s has no column '%s'", a->data_path, t);
+    }
+    if (rc == CLI_OK && one_hot) {
+        som_data *hot = NULL;
+        som_error err;
+        som_error_clear(&err);
+        if (som_data_one_hot_labels(*data, &hot, NULL, &err) != SOM_OK) {
+            rc = cli_fail(&err);
+        } else {
+            som_data_free(*data);
+            *data = hot;
+            label = som_data_label_title(hot); /* the old one went with *data */
+        }
+    }
+    size_t dim = som_data_dim(*data);
+    if (rc == CLI_OK && !(w = malloc(dim * sizeof *w))) goto oom;
+    for (size_t j = 0; rc == CLI_OK && j < dim; j++) w[j] = 1.0;
+    /* Again over a fresh copy: strtok_r has cut the first one. */
+    free(list);
+    if (!(list = strdup(a->targets ? a->targets : ""))) goto oom;
+    for (char *t = strtok_r(list, ",", &save); t && rc == CLI_OK; t = strtok_r(NULL, ",", &save)) {
+        size_t tl = strlen(t);
+        for (size_t j = 0; j < dim; j++) {
+            const char *title = som_data_title(*data, j);
+            bool is_class = one_hot && label && strcmp(t, label) == 0 &&
+                            strncmp(title, t, tl) == 0 && title[tl] == '=';
+            if (is_class || strcmp(title, t) == 0) w[j] = a->target_weight;
+        }
+    }
+    for (char *p = strtok_r(wlist, ",", &save); p && rc == CLI_OK; p = strtok_r(NULL, ",", &save)) {
+        char *eq = strrchr(p, '='); /* titles may hold '=' (COL=CLASS) */
+        double v;
+        if (!eq || eq == p || !cli_parse_double(eq + 1, &v) || v < 0) {
+            rc = cli_bad_value(cmd, "--weights", p, "TITLE=W with W >= 0");
+            break;
+        }
+        *eq = '\0';
+        long j = som_data_find_title(*data, p);
+        if (j < 0) rc = cli_usage(cmd, "--weights: %s has no column '%s'", a->data_path, p);
+        else w[j] = v;
+    }
+    free(list);
+    free(wlist);
+    if (rc != CLI_OK) {
+        free(w);
+        return rc;
+    }
+    *out = w;
+    return CLI_OK;
+oom:
+    free(list);
+    free(wlist);
+    free(w);
+    cli_error("out of memory");
+    return CLI_FAIL;
 }
 
 /* Puts the weights of the model in `path` into `map` as its starting
@@ -430,6 +564,17 @@ static void print_summary(const train_args *a, const som_map *map,
     if (n_hist > 0)
         fprintf(stderr, "quality  qe %.6g  te %.6g (after pass %zu)\n",
                 h[n_hist - 1].qe, h[n_hist - 1].te, h[n_hist - 1].pass);
+    if (a->auto_grid)
+        fprintf(stderr, "grid     %zux%zu, chosen from the data: about 5 sqrt(%zu) units, "
+                "sides in the ratio %.3g of its two largest principal spreads\n",
+                g->rows, g->cols, som_data_n_samples(data), a->grid_ratio);
+    const double *w = som_map_feature_weights(map);
+    if (w) {
+        fputs("weights ", stderr);
+        for (size_t j = 0; j < som_map_dim(map); j++)
+            if (w[j] != 1.0) fprintf(stderr, " %s=%g", som_map_title(map, j), w[j]);
+        fputs(" (the others 1)\n", stderr);
+    }
     fprintf(stderr, "wrote    %s\n", a->model_path);
 }
 
@@ -448,12 +593,20 @@ int cmd_train(int argc, char **argv)
 
     som_data *data = NULL;
     som_map *map = NULL;
+    double *weights = NULL;
     som_error err;
     som_error_clear(&err);
     double start = cli_now();
 
     rc = cli_read_data(a.data_path, &a.csv, &data);
     if (rc != CLI_OK) goto done;
+    rc = prepare_weights(&a, &data, &weights);
+    if (rc != CLI_OK) goto done;
+    if (a.auto_grid && som_grid_auto(data, a.scaling, a.grid.topology, a.grid.toroid, &a.grid,
+                                     &a.grid_ratio, &err) != SOM_OK) {
+        rc = cli_fail(&err);
+        goto done;
+    }
     if (som_map_new(&a.grid, som_data_dim(data), &map, &err) != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
@@ -464,7 +617,8 @@ int cmd_train(int argc, char **argv)
         rc = CLI_FAIL;
         goto done;
     }
-    if (som_map_fit_scaling(map, data, a.scaling, &err) != SOM_OK) {
+    if (som_map_fit_scaling(map, data, a.scaling, &err) != SOM_OK ||
+        som_map_set_feature_weights(map, weights, &err) != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
     }
@@ -527,6 +681,7 @@ int cmd_train(int argc, char **argv)
     if (!a.quiet) print_summary(&a, map, data, cli_now() - start);
     rc = CLI_OK;
 done:
+    free(weights);
     som_map_free(map);
     som_data_free(data);
     return rc;

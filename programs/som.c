@@ -16,6 +16,7 @@ static const cli_command commands[] = {
     {"eval", "quantization and topographic error of a map on data", cmd_eval},
     {"info", "describe a model file", cmd_info},
     {"convert", "convert models and data between file formats", cmd_convert},
+    {"cluster", "group a model's units into clusters", cmd_cluster},
 #ifdef SOM_HAVE_RENDER
     {"render", "draw a map: planes, U-matrix, hits, labels, errors", cmd_render},
     {"art", "SOFM art and avatars", cmd_art},

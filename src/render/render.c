@@ -72,7 +72,8 @@ typedef enum panel_kind {
     PANEL_VALUES,  /* cells coloured by values, gradient legend */
     PANEL_MARKERS, /* light cells with markers sized by values */
     PANEL_LABELS,  /* cells coloured by values, text on top */
-    PANEL_ERROR    /* the training-error chart */
+    PANEL_ERROR,   /* the training-error chart */
+    PANEL_CLUSTERS /* cells in their cluster's colour, cluster boundaries */
 } panel_kind;
 
 typedef struct panel {
@@ -301,6 +302,20 @@ static int add_labels(job *j, som_error *err)
     return SOM_OK;
 }
 
+static int add_clusters(job *j, som_error *err)
+{
+    size_t units = som_map_n_units(j->map), k = som_map_n_clusters(j->map);
+    char title[64];
+    snprintf(title, sizeof title, "Clusters (k = %zu)", k);
+    panel *p = add_panel(j, PANEL_CLUSTERS, title, err);
+    if (!p || !(p->values = new_values(units, err))) return SOM_ENOMEM;
+    const uint32_t *c = som_map_clusters(j->map);
+    for (size_t i = 0; i < units; i++) p->values[i] = (double)c[i];
+    p->lo = 0;
+    p->hi = (double)(k - 1);
+    return SOM_OK;
+}
+
 static int job_build(job *j, const som_map *map, const som_data *data,
                      const som_render_opts *opts, som_error *err)
 {
@@ -321,6 +336,9 @@ static int job_build(job *j, const som_map *map, const som_data *data,
     som_map_umatrix(map, j->umat);
 
     som_plot plot = j->o.plot;
+    if ((plot == SOM_PLOT_CLUSTERS || j->o.boundaries) && som_map_n_clusters(map) == 0)
+        return som_error_set(err, SOM_EINVAL, "the model has no clusters to draw%s (make them with "
+                             "'som cluster')", plot == SOM_PLOT_CLUSTERS ? "" : " boundaries of");
     if ((plot == SOM_PLOT_HITS || plot == SOM_PLOT_LABELS) && !data)
         return som_error_set(err, SOM_EINVAL, "the %s plot needs data (rows to find BMUs for)",
                                  som_plot_name(plot));
@@ -340,6 +358,7 @@ static int job_build(job *j, const som_map *map, const som_data *data,
                                      "the model has no training history to plot");
         rc = add_panel(j, PANEL_ERROR, "Training error", err) ? SOM_OK : SOM_ENOMEM;
         break;
+    case SOM_PLOT_CLUSTERS: rc = add_clusters(j, err); break;
     case SOM_PLOT_DASHBOARD:
         rc = add_umatrix(j, err);
         if (rc == SOM_OK && data) rc = add_hits(j, err);
@@ -626,6 +645,142 @@ static void draw_legend(cairo_t *cr, const job *j, const panel *p)
         som__text(cr, "U-matrix", p->lx + p->lw / 2, ty, 0.5, p->lw / 4, fs * 0.9, 0);
 }
 
+/* ---- clusters -------------------------------------------------------------- */
+
+/* Cluster c of k: hues a golden angle apart, so that neighbouring numbers
+ * (which tend to be neighbouring patches) differ most, at a lightness that
+ * dark text and dark boundary lines read on. */
+static void cluster_colour(size_t c, unsigned char rgb[3])
+{
+    double h = fmod(0.58 + 0.618033988749895 * (double)c, 1.0) * 6.0;
+    double s = 0.55, l = 0.64 - 0.08 * (double)((c / 7) % 2);
+    double ch = (1 - fabs(2 * l - 1)) * s, x = ch * (1 - fabs(fmod(h, 2.0) - 1)), m = l - ch / 2;
+    double r = 0, g = 0, b = 0;
+    switch ((int)h) {
+    case 0: r = ch, g = x; break;
+    case 1: r = x, g = ch; break;
+    case 2: g = ch, b = x; break;
+    case 3: g = x, b = ch; break;
+    case 4: r = x, b = ch; break;
+    default: r = ch, b = x; break;
+    }
+    rgb[0] = (unsigned char)lround(255 * (r + m));
+    rgb[1] = (unsigned char)lround(255 * (g + m));
+    rgb[2] = (unsigned char)lround(255 * (b + m));
+}
+
+static void fill_clusters(cairo_t *cr, const job *j, const panel *p)
+{
+    const som__cells *c = p->cells;
+    for (size_t i = 0; i < c->n; i++) {
+        unsigned char rgb[3];
+        cluster_colour((size_t)p->values[i], rgb);
+        double x, y;
+        cell_center(p, i, &x, &y);
+        som__cell_path(cr, x, y, p->s, c->size, c->hex);
+        set_rgb(cr, rgb);
+        cairo_fill_preserve(cr);
+        if (j->o.borders) cairo_set_source_rgba(cr, 0.13, 0.13, 0.13, 0.35);
+        cairo_set_line_width(cr, j->o.borders ? border_width(p) * 0.6 : 0.75);
+        cairo_stroke(cr);
+    }
+    /* The cluster's number in each cell, when cells are big enough. */
+    if (p->s < 16) return;
+    double fs = clampd(p->s * 0.3, 6, 14);
+    cairo_set_source_rgba(cr, 0.1, 0.1, 0.1, 0.75);
+    char buf[16];
+    for (size_t i = 0; i < c->n; i++) {
+        double x, y;
+        cell_center(p, i, &x, &y);
+        snprintf(buf, sizeof buf, "%zu", (size_t)p->values[i]);
+        som__text(cr, buf, x, y, 0.5, p->s * 0.8, fs, 0);
+    }
+}
+
+/* A line along the edge two neighbouring cells share, wherever their units
+ * are in different clusters. Edges come from the drawn cells: the
+ * perpendicular bisector of the centres, one hexagon side long, for
+ * hexagons; the overlap of the facing sides for squares (half a side
+ * between the shifted rows of a hex grid drawn square). Neighbours across
+ * a toroid's wrap are not side by side in the picture and get no line. */
+static void draw_boundaries(cairo_t *cr, const job *j, const panel *p)
+{
+    const som_grid *g = som_map_grid(j->map);
+    const uint32_t *cl = som_map_clusters(j->map);
+    size_t units = som_map_n_units(j->map);
+    const som__cells *u = &j->units;
+    /* Lines run a unit's length; the U-matrix lattice ends a quarter unit
+     * outside the units, so keep them inside the panel's cells. */
+    cairo_save(cr);
+    cairo_rectangle(cr, p->ox, p->oy, (p->cells->x1 - p->cells->x0) * p->s,
+                    (p->cells->y1 - p->cells->y0) * p->s);
+    cairo_clip(cr);
+    cairo_set_source_rgb(cr, 0.08, 0.08, 0.08);
+    cairo_set_line_width(cr, clampd(p->s / 9, 1.5, 5));
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    for (size_t a = 0; a < units; a++) {
+        size_t nb[6];
+        size_t m = som_grid_neighbors(g, a, nb);
+        for (size_t t = 0; t < m; t++) {
+            size_t b = nb[t];
+            if (b <= a || cl[a] == cl[b]) continue;
+            double dx = u->x[b] - u->x[a], dy = u->y[b] - u->y[a];
+            if (dx * dx + dy * dy > 1.44) continue; /* wrapped */
+            double mx = (u->x[a] + u->x[b]) / 2, my = (u->y[a] + u->y[b]) / 2;
+            double x0, y0, x1, y1;
+            if (u->hex) {
+                double len = sqrt(dx * dx + dy * dy), half = 0.5 / sqrt(3.0);
+                x0 = mx - dy / len * half;
+                y0 = my + dx / len * half;
+                x1 = mx + dy / len * half;
+                y1 = my - dx / len * half;
+            } else if (fabs(dx) >= fabs(dy)) {
+                x0 = x1 = mx;
+                y0 = fmax(u->y[a], u->y[b]) - 0.5;
+                y1 = fmin(u->y[a], u->y[b]) + 0.5;
+            } else {
+                y0 = y1 = my;
+                x0 = fmax(u->x[a], u->x[b]) - 0.5;
+                x1 = fmin(u->x[a], u->x[b]) + 0.5;
+            }
+            /* Grid units to the page, as for the unit centres. */
+            cairo_move_to(cr, p->ox + (x0 - p->cells->x0) * p->s, p->oy + (y0 - p->cells->y0) * p->s);
+            cairo_line_to(cr, p->ox + (x1 - p->cells->x0) * p->s, p->oy + (y1 - p->cells->y0) * p->s);
+        }
+    }
+    cairo_stroke(cr);
+    cairo_restore(cr);
+}
+
+static void draw_cluster_legend(cairo_t *cr, const panel *p)
+{
+    size_t k = (size_t)p->hi + 1;
+    double fs = p->fs * 0.85;
+    if (k > 24) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%zu clusters", k);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        som__text(cr, buf, p->px + p->pw / 2, p->ly + p->lh / 2, 0.5, p->pw - 8, fs, 0);
+        return;
+    }
+    double w = p->lw / (double)k;
+    for (size_t c = 0; c < k; c++) {
+        unsigned char rgb[3];
+        cluster_colour(c, rgb);
+        set_rgb(cr, rgb);
+        cairo_rectangle(cr, p->lx + w * (double)c, p->ly, w, p->lh);
+        cairo_fill(cr);
+        char buf[16];
+        snprintf(buf, sizeof buf, "%zu", c);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        som__text(cr, buf, p->lx + w * ((double)c + 0.5), p->ly + p->lh + fs * 0.9, 0.5, w, fs, 0);
+    }
+    cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+    cairo_set_line_width(cr, 0.6);
+    cairo_rectangle(cr, p->lx, p->ly, p->lw, p->lh);
+    cairo_stroke(cr);
+}
+
 static int job_draw(cairo_t *cr, const job *j, som_error *err)
 {
     cairo_set_source_rgb(cr, 1, 1, 1);
@@ -637,14 +792,17 @@ static int job_draw(cairo_t *cr, const job *j, som_error *err)
             if (rc != SOM_OK) return rc;
             continue;
         }
-        fill_cells(cr, j, p, p->kind == PANEL_MARKERS);
+        if (p->kind == PANEL_CLUSTERS) fill_clusters(cr, j, p);
+        else fill_cells(cr, j, p, p->kind == PANEL_MARKERS);
         if (p->kind == PANEL_MARKERS) draw_markers(cr, j, p);
+        if (p->kind == PANEL_CLUSTERS || j->o.boundaries) draw_boundaries(cr, j, p);
         if (p->kind == PANEL_LABELS) draw_labels(cr, j, p);
         if (j->o.titles) {
             cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
             som__text(cr, p->title, p->px + p->pw / 2, p->py + pad_of(j) + title_band(j, p->fs) / 2,
                       0.5, p->pw - 2 * pad_of(j), p->fs * 1.1, 1);
-            draw_legend(cr, j, p);
+            if (p->kind == PANEL_CLUSTERS) draw_cluster_legend(cr, p);
+            else draw_legend(cr, j, p);
         }
     }
     return SOM_OK;

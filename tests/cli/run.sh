@@ -493,7 +493,8 @@ expect_empty err
 expect_grep out '^qe +[0-9.e+-]+$'
 expect_grep out '^te +[0-9.e+-]+$'
 expect_grep out "^samples +$IRIS_ROWS\$"
-expect_grep out '^units +100$'
+# No --grid: about 5 sqrt(150) units in the ratio of iris's spreads.
+expect_grep out '^units +60$'
 expect_grep out '^units hit +[0-9]+$'
 expect_grep out '^max hits +[0-9]+$'
 end
@@ -535,6 +536,131 @@ expect_grep out "\"titles\": \\[\"$FIELD1\""
 if command -v python3 >/dev/null 2>&1; then
     python3 -m json.tool "$name.out" >/dev/null 2>&1 || note "not valid JSON"
 fi
+end
+
+# ---- analysis: automatic size, clusters, supervised maps, weights -----------
+
+begin train-auto-grid
+run train "$IRIS" -o auto.som --seed 7
+expect_rc 0
+expect_grep err '^grid +6x10, chosen from the data: about 5 sqrt\(150\) units'
+expect_cmp auto.som rect.som
+end
+
+begin cluster-choose-k
+run cluster rect.som -o clus.som
+expect_rc 0
+expect_empty out
+expect_grep err '^2 +[0-9.]+'
+expect_grep err '<- lowest$'
+expect_grep err '^clusters [0-9]+ \(k-means, chosen by the lowest Davies-Bouldin index\)$'
+expect_grep err '^wrote +clus\.som$'
+run map clus.som "$IRIS"
+expect_rc 0
+[ "$(head -n 1 "$name.out")" = "label,unit,row,col,distance,cluster" ] ||
+    note "header is '$(head -n 1 "$name.out")'"
+awk -F, 'NR > 1 && $6 !~ /^[0-9]+$/ { bad = 1 } END { exit bad }' "$name.out" ||
+    note "a cluster that is not a number"
+end
+
+begin cluster-ward
+run cluster hex.som -o ward.som --method ward -k 4 -q
+expect_rc 0
+expect_empty err
+run map ward.som "$IRIS"
+awk -F, 'NR > 1 && !($6 >= 0 && $6 <= 3) { bad = 1 } END { exit bad }' "$name.out" ||
+    note "a cluster outside 0..3"
+run cluster ward.som -o ward.som --method ward -k 4 -q
+expect_rc 0
+run map ward.som "$IRIS" -o ward2.csv
+"$SOM" map ward.som "$IRIS" >ward1.csv 2>&1
+expect_cmp ward1.csv ward2.csv
+end
+
+usage_error cluster-no-output cluster rect.som
+end
+usage_error cluster-k-and-range cluster rect.som -o x.som -k 3 --k-range 2:5
+expect_no_file x.som
+end
+usage_error cluster-bad-method cluster rect.som -o x.som --method dbscan
+end
+usage_error cluster-bad-range cluster rect.som -o x.som --k-range 5:2
+end
+
+begin cluster-too-many
+run cluster rect.som -o x.som -k 1000
+expect_rc 1
+expect_grep err '^som: .*units'
+expect_no_file x.som
+end
+
+# Every third flower held out (the file lists the species in blocks).
+awk 'NR == 1 || NR % 3 != 2' "$IRIS" >sup-train.csv
+awk 'NR == 1 || NR % 3 == 2' "$IRIS" >sup-test.csv
+awk -F, -v c="${LABEL_COL:-0}" 'BEGIN { OFS = "," } NR > 1 { $c = "" } { sub(/\r$/, ""); print }' \
+    sup-test.csv >unlabelled.csv
+
+begin supervised-species
+run train sup-train.csv -o species.som --target species --seed 1
+expect_rc 0
+expect_grep err '^weights +species=setosa=0 species=versicolor=0 species=virginica=0 \(the others 1\)$'
+run eval species.som sup-test.csv --target species --json
+expect_rc 0
+expect_grep out '"target_rows": 50'
+expect_grep out '"accuracy": (0\.9[0-9]*|1)[,}]'
+run predict species.som unlabelled.csv --target species -o predicted.csv
+expect_rc 0
+[ "$(head -n 1 predicted.csv | cut -d, -f1)" = species ] ||
+    note "predicted.csv starts '$(head -n 1 predicted.csv)'"
+grep -q '=' predicted.csv && note "one-hot fields in predicted.csv"
+awk -F, 'NR > 1 && $1 !~ /^(setosa|versicolor|virginica)$/ { bad = 1 } END { exit bad }' \
+    predicted.csv || note "a row without a predicted species"
+[ "$(($(wc -l <predicted.csv) - 1))" -eq 50 ] || note "not 50 rows"
+end
+
+begin supervised-numeric
+run train sup-train.csv -o width.som --target petal_width --target-weight 0.1 -q
+expect_rc 0
+run eval width.som sup-test.csv --target petal_width
+expect_rc 0
+expect_grep out '^rmse +0\.[0-9]+'
+expect_grep out '^target +petal_width \(50 rows with a true value\)$'
+run eval width.som sup-test.csv --distortion --json
+expect_rc 0
+expect_grep out '"distortion": [0-9]'
+end
+
+begin train-weights
+run train "$IRIS" -o weighted.som --weights "$FIELD1=0,petal_width=2" --grid 5x5
+expect_rc 0
+expect_grep err "^weights +$FIELD1=0 petal_width=2 \\(the others 1\\)\$"
+end
+
+begin train-mexican-hat
+run train "$IRIS" -o mex.som --neighborhood mexican-hat --radius 1.5:0.5 --rate 0.1 -q
+expect_rc 0
+run info mex.som
+expect_grep out 'online'
+expect_grep out 'mexican-hat'
+end
+
+usage_error train-mexican-batch train "$IRIS" -o x.som --neighborhood mexican-hat --algorithm batch
+expect_no_file x.som
+end
+usage_error train-target-unknown train "$IRIS" -o x.som --target nosuch
+expect_grep err "no column 'nosuch'"
+expect_no_file x.som
+end
+usage_error train-weights-unknown train "$IRIS" -o x.som --weights nosuch=2
+expect_no_file x.som
+end
+usage_error train-weights-bad train "$IRIS" -o x.som --weights "$FIELD1=-1"
+end
+usage_error train-target-weight-alone train "$IRIS" -o x.som --target-weight 0.5
+end
+usage_error predict-target-unknown predict species.som sup-test.csv --target colour
+end
+usage_error eval-target-unknown eval species.som sup-test.csv --target colour
 end
 
 # ---- bad command lines (exit 2) ---------------------------------------------------
@@ -818,6 +944,28 @@ end
 
 usage_error render-hits-without-data render hex.som -o bad.png --plot hits
 expect_no_file bad.png
+end
+
+begin render-clusters
+run render ward.som -o clusters.png --plot clusters
+expect_rc 0
+expect_empty err
+is_png clusters.png || note "clusters.png is not a PNG"
+run render ward.som -o bounds.svg --plot dashboard --boundaries --data "$IRIS"
+expect_rc 0
+grep -q '<svg' bounds.svg || note "bounds.svg has no <svg> element"
+run render ward.som -o bounds.png --plot umatrix --umatrix full --boundaries
+expect_rc 0
+end
+
+begin render-clusters-none
+run render hex.som -o none.png --plot clusters
+expect_rc 1
+expect_grep err "^som: .*no clusters"
+expect_no_file none.png
+run render hex.som -o none.png --boundaries
+expect_rc 1
+expect_no_file none.png
 end
 
 begin render-unknown-field
