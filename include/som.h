@@ -549,6 +549,38 @@ SOM_API int som_map_train(som_map *map, const som_data *data,
 SOM_API int som_map_train_inplace(som_map *map, som_data *data,
                                   const som_train_opts *opts, som_error *err);
 
+/* Checkpoints: a run saved between two steps and continued later to the
+ * same bytes as a run that never stopped.
+ *
+ * som_trainer_save_state writes the trainer's map (codebook, scaling,
+ * titles, history) as a .som model with one more, optional chunk 'trst'
+ * (doc/FORMAT.md) holding the rest of the run: the resolved settings, step
+ * and pass, the random generator's state, the online sample order and the
+ * position in it, and a fingerprint of the data (sample count, dim and a
+ * 64-bit hash of the values, mask, weights and fixed points). The file is a
+ * model that som_map_load and `som info` read (they skip the chunk), and it
+ * is written atomically (som_outfile): a crash mid-save leaves the previous
+ * checkpoint intact. Call it between som_trainer_run calls, or from the
+ * progress callback when progress->end_of_pass is 1 (the trainer is then
+ * between two passes). Errors: SOM_EIO, SOM_EINVAL, SOM_ENOMEM. */
+SOM_API int som_trainer_save_state(const som_trainer *trainer,
+                                   const char *path, som_error *err);
+/* Continues the run saved in `path`. Set up `map`, `data` and `opts` as for
+ * the interrupted run's som_trainer_new (same grid, dim, scaling kind,
+ * feature weights, data and settings); the map's codebook, scaling values and history are then
+ * replaced by the checkpoint's, and *out is a trainer at the checkpoint's
+ * step: running it to the end gives a map that saves to the same bytes as
+ * the uninterrupted run. opts->threads and the progress fields may differ
+ * from the first run's. Nothing is changed when the checkpoint does not
+ * match: SOM_EDIM (grid, dim, sample count), SOM_EINVAL naming the setting
+ * that differs, or "other data" when the values' hash differs; SOM_EFORMAT
+ * for a model without training state, SOM_EIO, SOM_ECORRUPT, SOM_EVERSION
+ * as for som_map_load. On SOM_ENOMEM the map's scaling may already be the
+ * checkpoint's. */
+SOM_API int som_trainer_resume(som_map *map, const som_data *data,
+                               const som_train_opts *opts, const char *path,
+                               som_trainer **out, som_error *err);
+
 /* The settings of the map's last training (its callback fields are NULL),
  * or NULL for a map never trained. */
 SOM_API const som_train_opts *som_map_train_settings(const som_map *map);

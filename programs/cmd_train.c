@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #ifdef SOM_HAVE_RENDER
@@ -28,6 +29,12 @@ static const char usage_text[] =
     "                          as DIR/frame-000001.png, ... (as the MQL5\n"
     "                          library redraws every 100 iterations)\n"
     "      --snapshot-dir DIR  where the frames go (default: snapshots)\n"
+    "      --checkpoint-every N  save the whole training state every N passes\n"
+    "                          to MODEL.ckpt (atomically; removed once MODEL\n"
+    "                          is written)\n"
+    "      --resume            continue from MODEL.ckpt to the same MODEL as\n"
+    "                          an uninterrupted run (same DATA and options;\n"
+    "                          without MODEL.ckpt, start from the beginning)\n"
     "\n"
     "Map:\n"
     "      --grid ROWSxCOLS    grid size (default: automatic, about\n"
@@ -102,7 +109,9 @@ enum {
     OPT_SNAPSHOT_DIR,
     OPT_TARGET,
     OPT_TARGET_WEIGHT,
-    OPT_WEIGHTS
+    OPT_WEIGHTS,
+    OPT_CHECKPOINT_EVERY,
+    OPT_RESUME
 };
 
 static const struct option long_options[] = {
@@ -112,6 +121,8 @@ static const struct option long_options[] = {
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"snapshot-every", required_argument, NULL, OPT_SNAPSHOT_EVERY},
     {"snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR},
+    {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY},
+    {"resume", no_argument, NULL, OPT_RESUME},
     {"grid", required_argument, NULL, OPT_GRID},
     {"topology", required_argument, NULL, OPT_TOPOLOGY},
     {"toroid", no_argument, NULL, OPT_TOROID},
@@ -146,6 +157,8 @@ typedef struct train_args {
     bool quiet, progress;
     size_t snapshot_every;    /* 0 = no snapshots */
     const char *snapshot_dir;
+    size_t checkpoint_every;  /* passes; 0 = no checkpoints */
+    bool resume;
     bool auto_grid;           /* no --grid: som_grid_auto */
     double grid_ratio;        /* what som_grid_auto measured */
     const char *targets;      /* --target, comma-separated */
@@ -184,6 +197,12 @@ static int parse_args(int argc, char **argv, train_args *a)
                                      "a whole number >= 1");
             break;
         case OPT_SNAPSHOT_DIR: a->snapshot_dir = optarg; break;
+        case OPT_CHECKPOINT_EVERY:
+            if (!cli_parse_size(optarg, 1, &a->checkpoint_every))
+                return cli_bad_value(cmd, "--checkpoint-every", optarg,
+                                     "a whole number of passes >= 1");
+            break;
+        case OPT_RESUME: a->resume = true; break;
         case OPT_GRID: grid_text = optarg; break;
         case OPT_TOPOLOGY:
             if (parse_choice("--topology", optarg, cli_topology_names, &v))
@@ -356,6 +375,9 @@ static int parse_args(int argc, char **argv, train_args *a)
     if (a->snapshot_every || a->snapshot_dir)
         return cli_usage(cmd, "snapshots need som built with Cairo");
 #endif
+    if ((a->checkpoint_every || a->resume) && strcmp(a->model_path, "-") == 0)
+        return cli_usage(cmd, "checkpoints go beside the model file: give "
+                              "-o MODEL, not standard output");
     if (a->snapshot_dir && !a->snapshot_every)
         return cli_usage(cmd, "--snapshot-dir goes with --snapshot-every N");
     if (a->init_codebook) {
@@ -544,6 +566,53 @@ static int snapshot_dir_ready(const char *dir)
     return CLI_FAIL;
 }
 
+/* ---- checkpoints (--checkpoint-every, --resume) ----------------------------
+ * Saved from the progress callback at the end of every N-th pass (not the
+ * last: the model itself follows), after the progress bar and snapshots. A
+ * checkpoint that cannot be written stops training with its message. */
+typedef struct checkpoints {
+    som_progress_fn inner;  /* the bar or the snapshots */
+    void *inner_ctx;
+    som_trainer *trainer;   /* set once it exists */
+    size_t every;           /* passes; 0 = never */
+    const char *path;
+    bool failed;
+    som_error err;
+} checkpoints;
+
+static int checkpoint_cb(const som_progress *pr, void *ctx)
+{
+    checkpoints *c = ctx;
+    int stop = c->inner ? c->inner(pr, c->inner_ctx) : 0;
+    if (stop) return stop;
+    if (c->every && c->trainer && pr->end_of_pass && pr->pass < pr->n_passes &&
+        pr->pass % c->every == 0 &&
+        som_trainer_save_state(c->trainer, c->path, &c->err) != SOM_OK) {
+        c->failed = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* A new trainer, or with --resume and a checkpoint, the interrupted one. */
+static int start_training(const train_args *a, som_map *map,
+                          const som_data *data, const som_train_opts *opts,
+                          checkpoints *ck, som_trainer **trainer,
+                          som_error *err)
+{
+    if (a->resume && access(ck->path, F_OK) == 0) {
+        int rc = som_trainer_resume(map, data, opts, ck->path, trainer, err);
+        if (rc == SOM_OK && !a->quiet)
+            fprintf(stderr, "resuming from %s at step %zu of %zu\n", ck->path,
+                    som_trainer_step(*trainer), som_trainer_n_steps(*trainer));
+        return rc;
+    }
+    if (a->resume && !a->quiet)
+        fprintf(stderr, "no checkpoint %s: starting from the beginning\n",
+                ck->path);
+    return som_trainer_new(map, data, opts, trainer, err);
+}
+
 static void print_summary(const train_args *a, const som_map *map,
                           const som_data *data, double seconds)
 {
@@ -594,6 +663,8 @@ int cmd_train(int argc, char **argv)
     som_data *data = NULL;
     som_map *map = NULL;
     double *weights = NULL;
+    som_trainer *trainer = NULL;
+    char *ckpt_path = NULL;
     som_error err;
     som_error_clear(&err);
     double start = cli_now();
@@ -648,12 +719,43 @@ int cmd_train(int argc, char **argv)
         if (a.opts.algorithm == SOM_ONLINE && a.snapshot_every < 4096)
             a.opts.progress_every = a.snapshot_every;
     }
+    checkpoints ck;
+    memset(&ck, 0, sizeof ck);
+    if (a.checkpoint_every || a.resume) {
+        size_t len = strlen(a.model_path) + sizeof ".ckpt";
+        ckpt_path = malloc(len);
+        if (!ckpt_path) {
+            cli_error("out of memory");
+            rc = CLI_FAIL;
+            goto done;
+        }
+        snprintf(ckpt_path, len, "%s.ckpt", a.model_path);
+        ck.inner = a.opts.progress;
+        ck.inner_ctx = a.opts.progress_ctx;
+        ck.every = a.checkpoint_every;
+        ck.path = ckpt_path;
+        a.opts.progress = checkpoint_cb;
+        a.opts.progress_ctx = &ck;
+    }
     cli_interrupt_catch();
-    /* The data is not needed in original units after this: training scales
-     * it in place rather than beside a scaled copy (peak memory). */
-    status = som_map_train_inplace(map, data, &a.opts, &err);
+    if (ckpt_path) {
+        /* Checkpoints fingerprint the data in original units, so this run
+         * keeps them and trains on a scaled copy (the same model). */
+        status = start_training(&a, map, data, &a.opts, &ck, &trainer, &err);
+        ck.trainer = trainer;
+        if (status == SOM_OK) status = som_trainer_run(trainer, 0, &err);
+    } else {
+        /* The data is not needed in original units after this: training
+         * scales it in place rather than beside a scaled copy (peak
+         * memory). */
+        status = som_map_train_inplace(map, data, &a.opts, &err);
+    }
     cli_progress_end(&progress);
     cli_interrupt_release();
+    if (ck.failed) {
+        rc = cli_fail(&ck.err);
+        goto done;
+    }
 #ifdef SOM_HAVE_RENDER
     /* One more frame of the trained map unless the last one already shows
      * it, as the MQL5 library draws once more at the end. */
@@ -666,7 +768,11 @@ int cmd_train(int argc, char **argv)
     }
 #endif
     if (status == SOM_ESTOPPED || cli_interrupted()) {
-        cli_error("interrupted; %s not written", a.model_path);
+        if (ckpt_path && a.checkpoint_every && access(ckpt_path, F_OK) == 0)
+            cli_error("interrupted; %s not written (--resume continues from "
+                      "%s)", a.model_path, ckpt_path);
+        else
+            cli_error("interrupted; %s not written", a.model_path);
         rc = CLI_FAIL;
         goto done;
     }
@@ -678,9 +784,14 @@ int cmd_train(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
+    /* The model is safely on disk: the checkpoint has done its job. */
+    if (ckpt_path && unlink(ckpt_path) != 0 && errno != ENOENT)
+        cli_error("%s: cannot remove: %s", ckpt_path, strerror(errno));
     if (!a.quiet) print_summary(&a, map, data, cli_now() - start);
     rc = CLI_OK;
 done:
+    som_trainer_free(trainer);
+    free(ckpt_path);
     free(weights);
     som_map_free(map);
     som_data_free(data);

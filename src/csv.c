@@ -952,12 +952,15 @@ int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
 /* ---- writing ---------------------------------------------------------------- */
 
 /* A field is quoted when it holds a delimiter, quote or line end, has outer
- * spaces, or — for titles — would read back as a number or a missing value
- * (a quoted first-row cell is always a title). */
+ * spaces, starts with a UTF-8 byte-order mark (first in the file, the
+ * reader would drop it as the file's own), or — for titles — would read
+ * back as a number or a missing value (a quoted first-row cell is always a
+ * title). */
 static void write_field(FILE *f, const char *s, bool as_title, locale_t loc)
 {
     size_t len = strlen(s);
     bool quote = len > 0 && (is_blank(s[0]) || is_blank(s[len - 1]));
+    quote = quote || (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0);
     for (size_t i = 0; i < len && !quote; i++) {
         char c = s[i];
         quote = c == ',' || c == ';' || c == '\t' || c == '"' || c == '\n' || c == '\r';
