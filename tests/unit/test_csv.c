@@ -509,6 +509,43 @@ static void test_write_round_trip(void **state)
     unlink(path);
 }
 
+/* Found by fuzzing: a quoted field after more than 16 unquoted ones on the
+ * first line wrote past the reader's quote flags (ASan catches it), and a
+ * title starting with a UTF-8 byte-order mark, first in the file, was
+ * written bare and read back as the file's BOM. */
+static void test_fuzz_regressions(void **state)
+{
+    (void)state;
+    char text[256];
+    size_t k = 0;
+    for (int j = 1; j <= 20; j++) k += (size_t)snprintf(text + k, sizeof text - k, "c%d,", j);
+    k += (size_t)snprintf(text + k, sizeof text - k, "\"q\"\n");
+    for (int j = 1; j <= 21; j++) k += (size_t)snprintf(text + k, sizeof text - k, "%d%c", j, j < 21 ? ',' : '\n');
+    som_data *d = read_ok(text);
+    assert_int_equal(som_data_dim(d), 21);
+    assert_string_equal(som_data_title(d, 20), "q");
+    som_data_free(d);
+
+    som_error err;
+    assert_int_equal(som_data_new(1, 1, &d, &err), SOM_OK);
+    assert_int_equal(som_data_set_title(d, 0, "\xef\xbb\xbfx", &err), SOM_OK);
+    char path[] = "/tmp/som_test_csv_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(som_data_write_csv(d, path, &err), SOM_OK);
+    som_csv_opts o;
+    som_csv_opts_init(&o);
+    o.header = 1;
+    som_data *e = NULL;
+    assert_int_equal(som_data_read_csv(path, &o, &e, &err), SOM_OK);
+    assert_int_equal(som_data_n_samples(e), 1);
+    assert_string_equal(som_data_title(e, 0), "\xef\xbb\xbfx");
+    som_data_free(e);
+    som_data_free(d);
+    unlink(path);
+}
+
 static void test_write_bad_dir(void **state)
 {
     (void)state;
@@ -619,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_error_only_labels),
         cmocka_unit_test(test_write_round_trip),
         cmocka_unit_test(test_write_bad_dir),
+        cmocka_unit_test(test_fuzz_regressions),
         cmocka_unit_test(test_read_missing_file),
         cmocka_unit_test(test_oom),
     };
