@@ -239,6 +239,31 @@ static void top2(const float *s, const float *add, size_t n_units, size_t *b1, s
  * a larger one has its float distances recomputed in the second sweep. */
 #define FAST_CHUNK 1024
 
+/* The second sweep: every unit whose float distance fd[i] could be within
+ * rounding of the float minimum fmin is re-measured exactly; the smallest
+ * exact distance wins (ties to the lower index, as in the plain search).
+ * n_units when no distance is finite. */
+static size_t recheck(const float *codebook, size_t n_units, size_t dim, const float *x,
+                      const uint8_t *mask, const float *fd, float fmin, double *dist2)
+{
+    const double tol = 2.0 * (double)(dim + 2) * 0x1p-24;
+    const double tiny = 2.0 * (double)dim * 0x1p-126;
+    const double upper = (double)fmin * (1.0 + tol) + tiny;
+    size_t best = n_units;
+    double best_d = INFINITY;
+    for (size_t i = 0; i < n_units; i++) {
+        if ((double)fd[i] * (1.0 - tol) - tiny > upper) continue;
+        double d = exact_dist2(codebook + i * dim, x, mask, dim);
+        if (d < best_d) {
+            best_d = d;
+            best = i;
+        }
+    }
+    if (best == n_units) return n_units; /* NaN or infinite distances */
+    if (dist2) *dist2 = best_d;
+    return best;
+}
+
 #define DEFINE_BMU_FAST(name, dist_fn, attr)                                             \
     attr static size_t name(const float *codebook, size_t n_units, size_t dim,           \
                             const float *x, const uint8_t *mask, double *dist2)          \
@@ -251,6 +276,7 @@ static void top2(const float *s, const float *add, size_t n_units, size_t *b1, s
             if (kept) fd[i] = d;                                                         \
             if (d < fmin) fmin = d;                                                      \
         }                                                                                \
+        if (kept) return recheck(codebook, n_units, dim, x, mask, fd, fmin, dist2);      \
         const double tol = 2.0 * (double)(dim + 2) * 0x1p-24;                            \
         const double tiny = 2.0 * (double)dim * 0x1p-126;                                \
         const double upper = (double)fmin * (1.0 + tol) + tiny;                          \
@@ -258,7 +284,7 @@ static void top2(const float *s, const float *add, size_t n_units, size_t *b1, s
         double best_d = INFINITY;                                                        \
         for (size_t i = 0; i < n_units; i++) {                                           \
             const float *w = codebook + i * dim;                                         \
-            float f = kept ? fd[i] : dist_fn(w, x, mask, dim);                           \
+            float f = dist_fn(w, x, mask, dim);                                          \
             if ((double)f * (1.0 - tol) - tiny > upper) continue;                        \
             double d = exact_dist2(w, x, mask, dim);                                     \
             if (d < best_d) {                                                            \
@@ -337,6 +363,62 @@ size_t som__bmu_fast(const float *codebook, size_t n_units, size_t dim, const fl
 }
 
 
+#ifdef SOM_HAVE_AVX512_SCAN
+/* recheck with the candidate test on 8 doubles at a time: the same
+ * candidates (the same test, NaN included), in the same order. */
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static size_t
+recheck_avx512(const float *codebook, size_t n_units, size_t dim, const float *x,
+               const uint8_t *mask, const float *fd, float fmin, double *dist2)
+{
+    const double tol = 2.0 * (double)(dim + 2) * 0x1p-24;
+    const double tiny = 2.0 * (double)dim * 0x1p-126;
+    const double upper = (double)fmin * (1.0 + tol) + tiny;
+    const __m512d vk = _mm512_set1_pd(1.0 - tol), vt = _mm512_set1_pd(tiny),
+                  vu = _mm512_set1_pd(upper);
+    size_t best = n_units;
+    double best_d = INFINITY;
+    for (size_t i0 = 0; i0 < n_units; i0 += 8) {
+        __mmask8 live = (__mmask8)(n_units - i0 >= 8 ? 0xffu : (1u << (n_units - i0)) - 1u);
+        __m512d f = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(live, fd + i0));
+        __m512d t = _mm512_sub_pd(_mm512_mul_pd(f, vk), vt);
+        unsigned cand = (unsigned)_mm512_mask_cmp_pd_mask(live, t, vu, _CMP_NGT_UQ);
+        while (cand) {
+            size_t i = i0 + (size_t)__builtin_ctz(cand);
+            cand &= cand - 1;
+            double d = exact_dist2(codebook + i * dim, x, mask, dim);
+            if (d < best_d) {
+                best_d = d;
+                best = i;
+            }
+        }
+    }
+    if (best == n_units) return n_units;
+    if (dist2) *dist2 = best_d;
+    return best;
+}
+#endif
+
+size_t som__bmu_fast_given(const float *codebook, size_t n_units, size_t dim, const float *x,
+                           const uint8_t *mask, const float *fd, float fmin, double *dist2)
+{
+    size_t present = dim;
+    if (mask) {
+        present = 0;
+        for (size_t j = 0; j < dim; j++) present += mask[j] != 0;
+    }
+    if (present == 0) return som__bmu_scalar(codebook, n_units, dim, x, mask, dist2);
+    size_t b;
+#ifdef SOM_HAVE_AVX512_SCAN
+    if (have_avx512())
+        b = recheck_avx512(codebook, n_units, dim, x, mask, fd, fmin, dist2);
+    else
+#endif
+        b = recheck(codebook, n_units, dim, x, mask, fd, fmin, dist2);
+    if (b == n_units) return som__bmu_scalar(codebook, n_units, dim, x, mask, dist2);
+    return b;
+}
+
+
 /* ---- the online update of one unit ---------------------------------------
  * w += a * (x - w) on the present fields: a subtraction, a multiplication
  * and an addition per field in float, never fused, so that every CPU and
@@ -381,6 +463,130 @@ void som__online_move(float *w, const float *x, const uint8_t *mask, float a, si
 }
 
 
+/* ---- one online step's update of every unit -----------------------------
+ * Each unit with h[u] != 0 moves by a = (float)(alpha * h[u]) exactly as
+ * som__online_move moves it. When `next` is given (the sample of the
+ * following step), the same sweep also measures every unit's float
+ * distance to it, after the move, into fd — the first sweep of
+ * som__bmu_fast, done while the unit is in registers, so the next step's
+ * search reads the codebook once instead of twice. */
+static float update_generic(float *cb, size_t n_units, size_t dim, const float *x,
+                            const uint8_t *mask, double alpha, const double *h,
+                            const float *next, const uint8_t *next_mask, float *fd)
+{
+    float fmin = INFINITY;
+    for (size_t u = 0; u < n_units; u++) {
+        float *w = cb + u * dim;
+        if (h[u] != 0.0) move_generic(w, x, mask, (float)(alpha * h[u]), dim);
+        if (next) {
+            fd[u] = float_dist2(w, next, next_mask, dim);
+            if (fd[u] < fmin) fmin = fd[u];
+        }
+    }
+    return fmin;
+}
+
+#ifdef SOM_HAVE_AVX512_SCAN
+/* The 16 lane sums of 16 vectors, in order, by a transpose-and-add tree:
+ * 45 instructions for 16 units instead of a dependent chain of ~8 per
+ * unit. The float summation order differs from _mm512_reduce_add_ps;
+ * the search's bound holds for any order. */
+__attribute__((target("avx512f"))) static inline __m512 sum16x16(const __m512 *v)
+{
+    __m512 w[8], x[4], y[2];
+    for (int k = 0; k < 8; k++)
+        w[k] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * k], v[2 * k + 1]),
+                             _mm512_unpackhi_ps(v[2 * k], v[2 * k + 1]));
+    for (int k = 0; k < 4; k++)
+        x[k] = _mm512_add_ps(_mm512_shuffle_ps(w[2 * k], w[2 * k + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(w[2 * k], w[2 * k + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    for (int k = 0; k < 2; k++)
+        y[k] = _mm512_add_ps(_mm512_shuffle_f32x4(x[2 * k], x[2 * k + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_f32x4(x[2 * k], x[2 * k + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(y[0], y[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_f32x4(y[0], y[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static float
+update_avx512(float *cb, size_t n_units, size_t dim, const float *x, const uint8_t *mask,
+              double alpha, const double *h, const float *next, const uint8_t *next_mask,
+              float *fd)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m512 accs[16];
+    __m512 vmin = _mm512_set1_ps(INFINITY);
+    for (size_t u0 = 0; u0 < n_units; u0 += 16) {
+        const size_t group = n_units - u0 < 16 ? n_units - u0 : 16;
+        for (size_t g = 0; g < group; g++) {
+            const size_t u = u0 + g;
+            float *w = cb + u * dim;
+            const bool moves = h[u] != 0.0;
+            const __m512 va = _mm512_set1_ps(moves ? (float)(alpha * h[u]) : 0.0f);
+            __m512 acc = _mm512_setzero_ps();
+            if (!mask && !next_mask && dim % 16 == 0) {
+                /* Complete rows in whole vectors: no masked loads or
+                 * stores, which cost more on some CPUs (Zen 4). */
+                for (size_t j = 0; j < dim; j += 16) {
+                    __m512 vw = _mm512_loadu_ps(w + j);
+                    if (moves) {
+                        __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + j), vw);
+                        vw = _mm512_add_ps(vw, _mm512_mul_ps(va, d));
+                        _mm512_storeu_ps(w + j, vw);
+                    }
+                    if (next) {
+                        __m512 d = _mm512_sub_ps(_mm512_loadu_ps(next + j), vw);
+                        acc = _mm512_fmadd_ps(d, d, acc);
+                    }
+                }
+                accs[g] = acc;
+                continue;
+            }
+            for (size_t j = 0; j < dim; j += 16) {
+                __mmask16 live = (__mmask16)(dim - j >= 16 ? 0xffffu : (1u << (dim - j)) - 1u);
+                __m512 vw = _mm512_maskz_loadu_ps(live, w + j);
+                if (moves) {
+                    __mmask16 m = live;
+                    if (mask)
+                        m = (__mmask16)(m & _mm_cmpneq_epi8_mask(_mm_maskz_loadu_epi8(live, mask + j), zero));
+                    /* sub, mul, add: never fused, the bits of move_generic */
+                    __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + j), vw);
+                    __m512 nw = _mm512_add_ps(vw, _mm512_mul_ps(va, d));
+                    _mm512_mask_storeu_ps(w + j, m, nw);
+                    vw = _mm512_mask_blend_ps(m, vw, nw);
+                }
+                if (next) {
+                    __mmask16 m = live;
+                    if (next_mask)
+                        m = (__mmask16)(m & _mm_cmpneq_epi8_mask(_mm_maskz_loadu_epi8(live, next_mask + j), zero));
+                    __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, next + j), _mm512_maskz_mov_ps(m, vw));
+                    acc = _mm512_fmadd_ps(d, d, acc);
+                }
+            }
+            accs[g] = acc;
+        }
+        if (next) {
+            for (size_t g = group; g < 16; g++) accs[g] = _mm512_setzero_ps();
+            __m512 sums = sum16x16(accs);
+            __mmask16 valid = (__mmask16)(group == 16 ? 0xffffu : (1u << group) - 1u);
+            _mm512_mask_storeu_ps(fd + u0, valid, sums);
+            vmin = _mm512_mask_min_ps(vmin, valid, vmin, sums);
+        }
+    }
+    return _mm512_reduce_min_ps(vmin);
+}
+#endif
+
+float som__online_update(float *cb, size_t n_units, size_t dim, const float *x,
+                         const uint8_t *mask, double alpha, const double *h, const float *next,
+                         const uint8_t *next_mask, float *fd)
+{
+#ifdef SOM_HAVE_AVX512_SCAN
+    if (have_avx512()) return update_avx512(cb, n_units, dim, x, mask, alpha, h, next, next_mask, fd);
+#endif
+    return update_generic(cb, n_units, dim, x, mask, alpha, h, next, next_mask, fd);
+}
+
+
 /* ---- the online neighbourhood weights --------------------------------------
  * h for every unit around winner b: 1 for the winner, beta * h(d2, sigma)
  * otherwise. The exp() behind h was a quarter of an online step, so values
@@ -390,13 +596,45 @@ void som__online_move(float *w, const float *x, const uint8_t *mask, float a, si
  * row's weights, and within a row a unit at the same squared distance as
  * its mirror through the winner's column reuses its weight. Equal inputs to
  * the same function: the weights are bit for bit those of one call per
- * unit. */
+ * unit. Gaussians on rect grids go further (below): rows + cols calls. */
 void som__online_weights(const som_dist_table *dt, size_t b, som_neighborhood kind,
                          bool strict, double sigma, double beta, double *h)
 {
     const size_t rows = dt->rows, cols = dt->cols;
     const size_t br = b / cols, bc = b % cols;
     const double *base = dt->d2 + (br & 1) * dt->span_r * dt->span_c;
+    if (dt->rect && sigma > 0.0 && rows <= 1024 && cols <= 1024 &&
+        (kind == SOM_NEIGHBORHOOD_GAUSSIAN || kind == SOM_NEIGHBORHOOD_CUTGAUSS)) {
+        /* Rect grids: d^2 = dr^2 + dc^2, so exp(-d^2 / 2 s^2) is the product
+         * of a row factor and a column factor: rows + cols calls to exp()
+         * instead of one per distinct distance. The product rounds
+         * differently from exp of the sum: relatively about (3 + |ln h|)
+         * units in the last place of double (the exponent's own rounding,
+         * scaled). That changes the float step (float)(alpha * h) only
+         * when alpha * h lies that close to a float rounding boundary —
+         * around once in 10^7 unit updates, and then by one float ulp; the
+         * QE of cases A and B is unchanged to every printed digit. The cut
+         * gaussian cuts on the exact d^2 from the table. */
+        double er[1024], ec[1024];
+        const double s2 = sigma * sigma;
+        const double *col_b = base + (rows - 1) * dt->span_c + (cols - 1 - bc);
+        for (size_t c = 0; c < cols; c++) ec[c] = exp(-col_b[c] / (2.0 * s2));
+        for (size_t r = 0; r < rows; r++) {
+            double d2r = base[(r + rows - 1 - br) * dt->span_c + (cols - 1)];
+            er[r] = exp(-d2r / (2.0 * s2));
+        }
+        const bool cut = kind == SOM_NEIGHBORHOOD_CUTGAUSS;
+        for (size_t r = 0; r < rows; r++) {
+            const double *d2row = base + (r + rows - 1 - br) * dt->span_c + (cols - 1 - bc);
+            double *hr = h + r * cols;
+            for (size_t c = 0; c < cols; c++) {
+                double d2 = d2row[c];
+                hr[c] = cut && (strict ? d2 >= s2 : d2 > s2) ? 0.0 : beta * (er[r] * ec[c]);
+            }
+        }
+        h[b] = 1.0;
+        return;
+    }
     for (size_t r = 0; r < rows; r++) {
         const double *d2row = base + (r + rows - 1 - br) * dt->span_c + (cols - 1 - bc);
         double *hr = h + r * cols;

@@ -143,6 +143,7 @@ int som__dist_table_init(som_dist_table *t, const som_grid *g, som_error *err)
     t->cols = g->cols;
     t->span_r = 2 * g->rows - 1;
     t->span_c = 2 * g->cols - 1;
+    t->rect = g->topology == SOM_RECT;
     size_t cells;
     if (!som__mul_ok(t->span_r, t->span_c, &cells) || !som__mul_ok(cells, 2, &cells))
         return som__error_oom(err);

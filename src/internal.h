@@ -73,6 +73,7 @@ typedef struct som_dist_table {
     size_t rows, cols;
     size_t span_r, span_c; /* 2*rows-1, 2*cols-1 */
     double *d2;            /* [2 parities][span_r][span_c] */
+    bool rect;             /* d2 = dr^2 + dc^2 (rect sheet or toroid) */
 } som_dist_table;
 
 int som__dist_table_init(som_dist_table *t, const som_grid *grid,
@@ -187,13 +188,29 @@ size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim,
  * training); many rows go through som__bmus_scaled. */
 size_t som__bmu_fast(const float *codebook, size_t n_units, size_t dim,
                      const float *x, const uint8_t *mask, double *dist2);
+/* som__bmu_fast with its first sweep already done: fd[i] is unit i's float
+ * squared distance to x, summed in any order, fmin the smallest
+ * (som__online_update). The same unit and distance as som__bmu_scalar. */
+size_t som__bmu_fast_given(const float *codebook, size_t n_units, size_t dim,
+                           const float *x, const uint8_t *mask, const float *fd,
+                           float fmin, double *dist2);
+/* One online step's update: every unit u with h[u] != 0 moves by
+ * (float)(alpha * h[u]) as som__online_move moves it; when next is not
+ * NULL, fd[u] gets each unit's float distance to next (mask next_mask)
+ * after the move, for som__bmu_fast_given, and the smallest is returned
+ * (INFINITY otherwise). */
+float som__online_update(float *codebook, size_t n_units, size_t dim, const float *x,
+                         const uint8_t *mask, double alpha, const double *h,
+                         const float *next, const uint8_t *next_mask, float *fd);
 /* One online update of one unit: w += a * (x - w) on the present fields
  * (mask may be NULL), vectorised, the same bits as the plain loop. */
 void som__online_move(float *w, const float *x, const uint8_t *mask, float a,
                       size_t dim);
 /* h[u] for every unit u around winner b (n_units doubles): 1 for b, beta *
- * som__neighborhood(kind, strict, d2(u, b), sigma) for the others, the same
- * bits as one call per unit with fewer calls to exp(). */
+ * som__neighborhood(kind, strict, d2(u, b), sigma) for the others, with
+ * fewer calls to exp(): the same bits as one call per unit, except gaussians
+ * on rect grids, computed as a row factor times a column factor (bmu.c
+ * says how close). */
 void som__online_weights(const som_dist_table *dist, size_t b,
                          som_neighborhood kind, bool strict, double sigma,
                          double beta, double *h);

@@ -10,6 +10,8 @@
  * vsom does. */
 #include "internal.h"
 
+#include <math.h>
+
 int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
 {
     som_map *m = t->map;
@@ -29,6 +31,13 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
         if (!t->wcb || !t->wrow) return som__error_oom(err);
         som__weight_rows(fs, cb, n_units, dim, t->wcb);
     }
+    /* Without feature weights, each step's update also measures the units'
+     * float distances to the next step's sample (when it is known: the
+     * same pass, the same call), so that step's search skips its first
+     * sweep. The winner is the same either way (som__bmu_fast_given). */
+    float *fd = fs ? NULL : som__malloc(n_units * sizeof *fd);
+    bool have_fd = false;
+    float fmin = INFINITY;
 
     for (size_t s = 0; s < n_steps; s++) {
         if (t->perm_pos == n) {
@@ -42,24 +51,39 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
         size_t b = som__data_fixed_unit(t->data, &m->grid, i, err);
         if (b == SOM__FIXED_BAD) {
             t->bmu_valid = false; /* earlier steps moved the codebook */
+            som__free(fd);
             return SOM_ERANGE;
         }
         if (b == SIZE_MAX && fs) {
             som__weight_rows(fs, x, 1, dim, t->wrow);
             b = som__bmu_fast(t->wcb, n_units, dim, t->wrow, mk, NULL);
         } else if (b == SIZE_MAX) {
-            b = som__bmu_fast(cb, n_units, dim, x, mk, NULL);
+            b = have_fd ? som__bmu_fast_given(cb, n_units, dim, x, mk, fd, fmin, NULL)
+                        : som__bmu_fast(cb, n_units, dim, x, mk, NULL);
         }
         const double alpha = weight ? t->alpha * weight[i] : t->alpha;
         som__online_weights(&t->dist, b, kind, mql, t->sigma, beta, t->h);
         /* h < 0 (the Mexican hat beyond sigma) pushes a unit away. */
-        for (size_t u = 0; u < n_units; u++)
-            if (t->h[u] != 0.0) {
-                som__online_move(cb + u * dim, x, mk, (float)(alpha * t->h[u]), dim);
-                if (fs) som__weight_rows(fs, cb + u * dim, 1, dim, t->wcb + u * dim);
+        if (fs) {
+            for (size_t u = 0; u < n_units; u++)
+                if (t->h[u] != 0.0) {
+                    som__online_move(cb + u * dim, x, mk, (float)(alpha * t->h[u]), dim);
+                    som__weight_rows(fs, cb + u * dim, 1, dim, t->wcb + u * dim);
+                }
+        } else {
+            const float *next = NULL;
+            const uint8_t *next_mk = NULL;
+            if (fd && s + 1 < n_steps && t->perm_pos < n) {
+                size_t i2 = t->perm[t->perm_pos];
+                next = t->sx.x + i2 * dim;
+                next_mk = t->sx.mask ? t->sx.mask + i2 * dim : NULL;
             }
+            fmin = som__online_update(cb, n_units, dim, x, mk, alpha, t->h, next, next_mk, fd);
+            have_fd = next != NULL;
+        }
         t->step++;
     }
+    som__free(fd);
     t->bmu_valid = false;
     return SOM_OK;
 }

@@ -104,11 +104,123 @@ static void many_rows_equal_scalar(void **state)
     free(d2);
 }
 
+/* One online step's fused update (train_online.c) moves every unit to the
+ * bit as som__online_move does, and the distances it measures on the way
+ * lead som__bmu_fast_given to the plain search's unit and distance. */
+static void fused_update_equals_moves(void **state)
+{
+    (void)state;
+    const size_t dims[] = {1, 3, 16, 17, 64, 100};
+    const size_t unit_counts[] = {1, 7, 16, 33, 400};
+    uint64_t seed = 21;
+    for (size_t a = 0; a < sizeof dims / sizeof dims[0]; a++) {
+        for (size_t b = 0; b < sizeof unit_counts / sizeof unit_counts[0]; b++) {
+            size_t dim = dims[a], n_units = unit_counts[b];
+            float *cb1 = malloc(n_units * dim * sizeof *cb1), *cb2 = malloc(n_units * dim * sizeof *cb2);
+            float *x = malloc(dim * sizeof *x), *next = malloc(dim * sizeof *next);
+            float *fd = malloc(n_units * sizeof *fd);
+            double *h = malloc(n_units * sizeof *h);
+            uint8_t *mk = malloc(dim), *nmk = malloc(dim);
+            assert_true(cb1 && cb2 && x && next && fd && h && mk && nmk);
+            for (int trial = 0; trial < 60; trial++) {
+                for (size_t k = 0; k < n_units * dim; k++)
+                    cb1[k] = (float)(blobs_uniform(&seed) * 2.0 - 1.0);
+                /* exact duplicates and ulp-close copies: ties after the move */
+                if (n_units > 4)
+                    for (size_t c = 0; c < 3; c++) {
+                        size_t dst = blobs_next(&seed) % n_units;
+                        for (size_t j = 0; j < dim; j++)
+                            cb1[dst * dim + j] = c ? nextafterf(cb1[j], 2.0f) : cb1[j];
+                    }
+                memcpy(cb2, cb1, n_units * dim * sizeof *cb1);
+                for (size_t j = 0; j < dim; j++) {
+                    x[j] = (float)(blobs_uniform(&seed) * 2.0 - 1.0);
+                    next[j] = cb1[j] + (float)((blobs_uniform(&seed) - 0.5) * 1e-4);
+                    mk[j] = (trial & 1) ? (uint8_t)(blobs_next(&seed) % 4 != 0) : 1;
+                    nmk[j] = (trial & 2) ? (uint8_t)(blobs_next(&seed) % 3 != 0) : 1;
+                    if (!mk[j]) x[j] = 0.0f;
+                    if (!nmk[j]) next[j] = 0.0f;
+                }
+                nmk[0] = 1;
+                for (size_t u = 0; u < n_units; u++)
+                    h[u] = blobs_next(&seed) % 5 == 0 ? 0.0 : blobs_uniform(&seed) * (u % 2 ? 1.0 : -0.1);
+                const double alpha = 0.3;
+                const uint8_t *m = (trial & 1) ? mk : NULL, *nm = (trial & 2) ? nmk : NULL;
+                for (size_t u = 0; u < n_units; u++)
+                    if (h[u] != 0.0) som__online_move(cb1 + u * dim, x, m, (float)(alpha * h[u]), dim);
+                float fmin = som__online_update(cb2, n_units, dim, x, m, alpha, h, next, nm, fd);
+                assert_memory_equal(cb1, cb2, n_units * dim * sizeof *cb1);
+                double d_ref = -1.0, d_given = -2.0;
+                size_t u_ref = som__bmu_scalar(cb2, n_units, dim, next, nm, &d_ref);
+                size_t u_given = som__bmu_fast_given(cb2, n_units, dim, next, nm, fd, fmin, &d_given);
+                assert_int_equal(u_given, u_ref);
+                assert_true(d_given == d_ref);
+                /* no next sample: the move alone */
+                som__online_update(cb2, n_units, dim, x, m, alpha, h, NULL, NULL, fd);
+                for (size_t u = 0; u < n_units; u++)
+                    if (h[u] != 0.0) som__online_move(cb1 + u * dim, x, m, (float)(alpha * h[u]), dim);
+                assert_memory_equal(cb1, cb2, n_units * dim * sizeof *cb1);
+            }
+            free(cb1);
+            free(cb2);
+            free(x);
+            free(next);
+            free(fd);
+            free(h);
+            free(mk);
+            free(nmk);
+        }
+    }
+}
+
+/* The online neighbourhood weights against one som__neighborhood call per
+ * unit: exact where the rule reuses values (hex, bubble...), within the
+ * rounding of exp's argument where rect grids factor the gaussian. */
+static void online_weights_match(void **state)
+{
+    (void)state;
+    const som_grid grids[] = {{7, 9, SOM_RECT, 0}, {8, 6, SOM_RECT, 1}, {1, 12, SOM_RECT, 0},
+                              {20, 20, SOM_RECT, 0}, {6, 8, SOM_HEX, 0}, {6, 8, SOM_HEX, 1}};
+    const som_neighborhood kinds[] = {SOM_NEIGHBORHOOD_GAUSSIAN, SOM_NEIGHBORHOOD_CUTGAUSS,
+                                      SOM_NEIGHBORHOOD_BUBBLE, SOM_NEIGHBORHOOD_EPANECHNIKOV};
+    const double sigmas[] = {0.0, 0.4, 1.0, 2.5, 7.0};
+    for (size_t g = 0; g < sizeof grids / sizeof grids[0]; g++) {
+        som_dist_table dt;
+        assert_int_equal(som__dist_table_init(&dt, &grids[g], NULL), SOM_OK);
+        size_t units = grids[g].rows * grids[g].cols;
+        double *h = malloc(units * sizeof *h);
+        assert_non_null(h);
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+            for (size_t s = 0; s < sizeof sigmas / sizeof sigmas[0]; s++)
+                for (int strict = 0; strict < 2; strict++)
+                    for (size_t b = 0; b < units; b += 5) {
+                        som__online_weights(&dt, b, kinds[k], strict, sigmas[s], 0.75, h);
+                        for (size_t u = 0; u < units; u++) {
+                            double want = u == b ? 1.0
+                                                 : 0.75 * som__neighborhood(kinds[k], strict,
+                                                                            som__grid_dist2(&grids[g], b, u),
+                                                                            sigmas[s]);
+                            /* exp(a) with a rounded: relative error ~|a| ulp */
+                            double tol = 4.5e-16 * (4.0 + fabs(log(want > 0.0 ? want : 1.0)));
+                            if (!(fabs(h[u] - want) <= tol * want)) {
+                                print_error("grid %zu kind %zu sigma %g b %zu u %zu: %.17g vs %.17g\n",
+                                            g, k, sigmas[s], b, u, h[u], want);
+                                fail();
+                            }
+                        }
+                    }
+        free(h);
+        som__dist_table_free(&dt);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fast_equals_scalar),
         cmocka_unit_test(many_rows_equal_scalar),
+        cmocka_unit_test(fused_update_equals_moves),
+        cmocka_unit_test(online_weights_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
