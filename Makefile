@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_PARALLEL ?= 1
 FUZZ_TARGETS = csv npy model_load somnet sompak sompak_cod esom roundtrip
 
-.PHONY: all deps test-deps build build-asan run test test-unit test-asan bench fuzz clean
+.PHONY: all deps test-deps build build-asan run test test-unit test-asan bench fuzz web-deps bench-serve clean
 
 all: build
 
@@ -24,6 +24,10 @@ deps:
 
 test-deps:
 	@scripts/setup-deps.sh --test
+
+# What the web tests need: chromium, node, and playwright-core (npm ci).
+web-deps:
+	@scripts/setup-deps.sh --web
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
@@ -39,7 +43,7 @@ run: build
 	@scripts/run-demo.sh $(SOM)
 
 # Every test, in an optimised build and again under ASan + UBSan.
-test: test-deps build test-unit test-asan
+test: test-deps web-deps build test-unit test-asan
 
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -60,6 +64,10 @@ fuzz:
 
 bench: build
 	@$(BUILD)/bench/som_bench
+
+# A bounded load test of som serve (installs wrk when missing).
+bench-serve: build
+	@bench/load-serve.sh $(SOM)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) out

@@ -1,20 +1,30 @@
 #!/bin/sh
 # Installs the Debian packages that building and testing som needs, when they
 # are missing. Fast and silent when everything is there already.
-# Usage: scripts/setup-deps.sh [--test|--fuzz]
-#   --test adds what the tests need; --fuzz what `make fuzz` needs (clang
-#   and its libFuzzer/sanitizer runtimes), which plain builds never use.
+# Usage: scripts/setup-deps.sh [--test | --web]
+#   --test  adds what the tests need
+#   --web   what the web tests need: chromium (driven by Playwright), node and
+#           npm when missing, then `npm ci` in tests/web (playwright-core,
+#           pinned by tests/web/package-lock.json) unless already done
 set -eu
 
+mode=${1:-}
 packages="build-essential cmake pkg-config libopenblas-dev liblapacke-dev
 zlib1g-dev libcsv-dev libcairo2-dev fonts-dejavu-core libjansson-dev
 libmicrohttpd-dev"
-if [ "${1:-}" = "--test" ]; then
-    packages="$packages libcmocka-dev python3 libxml2-utils"
-fi
-if [ "${1:-}" = "--fuzz" ]; then
-    packages="$packages clang libclang-rt-14-dev"
-fi
+case $mode in
+    --test) packages="$packages libcmocka-dev python3 libxml2-utils" ;;
+    --web)
+        packages="chromium"
+        # Any node >= 18 will do (Debian 12 has 18); one installed from
+        # elsewhere is kept.
+        if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+            packages="$packages nodejs npm"
+        fi
+        ;;
+    "") ;;
+    *) echo "usage: $0 [--test | --web]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $packages; do
@@ -24,17 +34,29 @@ for p in $packages; do
         *) missing="$missing $p" ;;
     esac
 done
-[ -z "$missing" ] && exit 0
 
-echo "setup-deps: installing:$missing" >&2
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
-        echo "setup-deps: need root to install:$missing" >&2; exit 1
+if [ -n "$missing" ]; then
+    echo "setup-deps: installing:$missing" >&2
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+            echo "setup-deps: need root to install:$missing" >&2; exit 1
+        fi
+    else
+        SUDO=""
     fi
-else
-    SUDO=""
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+if [ "$mode" = --web ]; then
+    # npm ci only when the lock file changed since the last one.
+    web=$(cd "$(dirname "$0")/../tests/web" && pwd)
+    stamp=$web/node_modules/.som-package-lock.json
+    if ! cmp -s "$web/package-lock.json" "$stamp"; then
+        echo "setup-deps: npm ci in tests/web" >&2
+        (cd "$web" && npm ci --silent --no-audit --no-fund) >&2
+        cp "$web/package-lock.json" "$stamp"
+    fi
+fi

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/* http.c — the libmicrohttpd side of `som serve`: the listening socket,
+ * request bodies and their size limit, the Host and Origin checks, replies,
+ * and the dispatch of each route to its handler.
+ *
+ * libmicrohttpd runs one thread per connection (so that an event stream may
+ * wait for news without holding up anyone else), with poll() instead of
+ * select() so that descriptors above 1024 work. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "serve.h"
+
+/* One per request: libmicrohttpd's con_cls. */
+typedef struct conn_ctx {
+    request rq;
+    size_t cap;          /* bytes allocated for rq.body */
+    bool too_large;      /* the body went over --max-upload */
+    bool answered;       /* a reply was queued before the body came */
+} conn_ctx;
+
+const char *req_arg(const request *rq, const char *key)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *req_header(const request *rq, const char *key)
+{
+    return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, key);
+}
+
+/* ---- replies --------------------------------------------------------------- */
+
+enum MHD_Result reply(request *rq, unsigned status, struct MHD_Response *r)
+{
+    if (!r) return MHD_NO; /* out of memory: drop the connection */
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    if (!MHD_get_response_header(r, "Cache-Control"))
+        MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (serve.cfg.verbose)
+        fprintf(stderr, "som serve: %s %s -> %u\n", rq->method, rq->url, status);
+    enum MHD_Result ret = MHD_queue_response(rq->conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+struct MHD_Response *resp_bytes(void *buf, size_t len, const char *mime,
+                                void (*free_fn)(void *))
+{
+    struct MHD_Response *r;
+    if (free_fn)
+        r = MHD_create_response_from_buffer_with_free_callback(len, buf, free_fn);
+    else
+        r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        if (free_fn) free_fn(buf);
+        return NULL;
+    }
+    if (mime) MHD_add_response_header(r, "Content-Type", mime);
+    return r;
+}
+
+enum MHD_Result reply_json(request *rq, unsigned status, json_t *v)
+{
+    if (!v) return reply_error(rq, 500, "out of memory");
+    char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    json_decref(v);
+    if (!text) return MHD_NO;
+    return reply(rq, status,
+                 resp_bytes(text, strlen(text), "application/json", free));
+}
+
+enum MHD_Result reply_error(request *rq, unsigned status, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *v = json_object();
+    if (v) json_object_set_new(v, "error", jstr(msg));
+    return reply_json(rq, status, v);
+}
+
+enum MHD_Result reply_som_error(request *rq, const som_error *err)
+{
+    unsigned status;
+    switch (err->code) {
+    case SOM_ENOMEM: status = 503; break; /* may pass: try later */
+    case SOM_EIO: status = 500; break;
+    case SOM_EDIM: status = 422; break;
+    default: status = 400; break;
+    }
+    return reply_error(rq, status, "%s",
+                       err->message[0] ? err->message : som_strerror(err->code));
+}
+
+/* ---- checks on every request -------------------------------------------- */
+
+/* The host part of a Host header or an origin's authority: "[::1]:80" ->
+ * "::1", "localhost:8080" -> "localhost". */
+static bool host_part(const char *s, char *out, size_t size)
+{
+    size_t n;
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (!end) return false;
+        s++;
+        n = (size_t)(end - s);
+    } else {
+        const char *colon = strchr(s, ':');
+        n = colon ? (size_t)(colon - s) : strlen(s);
+    }
+    if (n == 0 || n >= size) return false;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return true;
+}
+
+/* A server bound to the loopback answers only to loopback names: a web page
+ * elsewhere cannot reach it through a name it controls (DNS rebinding). */
+static bool host_ok(const request *rq)
+{
+    if (!serve.check_host) return true;
+    const char *h = req_header(rq, "Host");
+    char name[256];
+    if (!h || !host_part(h, name, sizeof name)) return false;
+    return strcasecmp(name, "localhost") == 0 || strcmp(name, "::1") == 0 ||
+           strncmp(name, "127.", 4) == 0 || strcmp(name, serve.cfg.host) == 0;
+}
+
+/* Requests that change something must come from the app itself, not from
+ * another site's page (which browsers let send simple POSTs anywhere):
+ * their Origin, when present, must be this server. */
+static bool origin_ok(const request *rq)
+{
+    const char *m = rq->method;
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) return true;
+    const char *origin = req_header(rq, "Origin");
+    if (!origin) return true; /* not a browser: curl, scripts */
+    const char *host = req_header(rq, "Host");
+    if (!host || strncmp(origin, "http://", 7) != 0) return false;
+    return strcasecmp(origin + 7, host) == 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------------- */
+
+static const handler_fn handlers[] = {
+    [ROUTE_ASSET] = handle_asset,
+    [ROUTE_AVATAR] = handle_avatar,
+    [ROUTE_HEALTH] = handle_health,
+    [ROUTE_COLORMAPS] = handle_colormaps,
+    [ROUTE_DATASETS] = handle_datasets,
+    [ROUTE_DATASET] = handle_dataset,
+    [ROUTE_JOBS] = handle_jobs,
+    [ROUTE_JOB] = handle_job,
+    [ROUTE_JOB_EVENTS] = handle_job_events,
+    [ROUTE_JOB_STOP] = handle_job_stop,
+    [ROUTE_JOB_CONTINUE] = handle_job_continue,
+    [ROUTE_JOB_MODEL] = handle_job_model,
+    [ROUTE_JOB_MAP] = handle_job_map,
+    [ROUTE_MAPS] = handle_maps,
+    [ROUTE_MAP] = handle_map,
+    [ROUTE_MAP_JSON] = handle_map_json,
+    [ROUTE_MAP_RECOGNIZE] = handle_map_recognize,
+    [ROUTE_MAP_MODEL] = handle_map_model,
+    [ROUTE_ART] = handle_art,
+    [ROUTE_ART_GALLERY] = handle_art_gallery,
+    [ROUTE_GUESS_NEW] = handle_guess_new,
+    [ROUTE_GUESS_IMAGE] = handle_guess_image,
+    [ROUTE_GUESS_ANSWER] = handle_guess_answer,
+};
+
+/* The first call for a request: headers only. Returns MHD_YES to go on
+ * reading the body, or the result of an early reply. */
+static enum MHD_Result on_headers(conn_ctx *ctx, const char *url)
+{
+    request *rq = &ctx->rq;
+    if (!host_ok(rq)) {
+        ctx->answered = true;
+        return reply_error(rq, 403, "unexpected Host header: this server answers "
+                                    "to localhost names only");
+    }
+    if (!origin_ok(rq)) {
+        ctx->answered = true;
+        return reply_error(rq, 403, "cross-origin request refused");
+    }
+    const char *allow = NULL;
+    unsigned st = route_parse(rq->method, url, &rq->rt, &allow);
+    if (st != 200) {
+        ctx->answered = true;
+        if (st == 405) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "method %s not allowed here (allowed: %s)",
+                     rq->method, allow);
+            json_t *v = json_pack("{s:s}", "error", msg);
+            char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+            json_decref(v);
+            if (!text) return MHD_NO;
+            struct MHD_Response *r =
+                resp_bytes(text, strlen(text), "application/json", free);
+            if (r) MHD_add_response_header(r, "Allow", allow);
+            return reply(rq, 405, r);
+        }
+        return reply_error(rq, 404, "nothing at %s %s", rq->method, url);
+    }
+    if (rq->rt.has_body) {
+        /* Refuse an announced oversized body before reading any of it. */
+        const char *cl = req_header(rq, "Content-Length");
+        if (cl) {
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (errno || *end || n > serve.cfg.max_upload) {
+                ctx->answered = true;
+                return reply_error(rq, 413, "request body larger than the limit "
+                                            "of %zu bytes (--max-upload)",
+                                   serve.cfg.max_upload);
+            }
+        }
+    }
+    return MHD_YES;
+}
+
+static bool body_append(conn_ctx *ctx, const char *data, size_t n)
+{
+    request *rq = &ctx->rq;
+    if (ctx->too_large) return true;
+    if (n > serve.cfg.max_upload - rq->body_len) {
+        /* Chunked bodies announce no length: count, keep nothing more, and
+         * answer 413 at the end. */
+        ctx->too_large = true;
+        free(rq->body);
+        rq->body = NULL;
+        rq->body_len = 0;
+        return true;
+    }
+    if (rq->body_len + n + 1 > ctx->cap) {
+        size_t cap = ctx->cap ? ctx->cap : 16384;
+        while (cap < rq->body_len + n + 1) cap *= 2;
+        if (cap > serve.cfg.max_upload + 1) cap = serve.cfg.max_upload + 1;
+        char *b = realloc(rq->body, cap);
+        if (!b) return false;
+        rq->body = b;
+        ctx->cap = cap;
+    }
+    memcpy(rq->body + rq->body_len, data, n);
+    rq->body_len += n;
+    rq->body[rq->body_len] = '\0';
+    return true;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    conn_ctx *ctx = *con_cls;
+    if (!ctx) {
+        ctx = calloc(1, sizeof *ctx);
+        if (!ctx) return MHD_NO;
+        *con_cls = ctx;
+        ctx->rq.conn = conn;
+        ctx->rq.method = method;
+        ctx->rq.url = url;
+        return on_headers(ctx, url);
+    }
+    if (ctx->answered) {
+        /* A body after an early reply: swallow it. */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (ctx->rq.rt.has_body) {
+            if (!body_append(ctx, upload_data, *upload_data_size)) return MHD_NO;
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    request *rq = &ctx->rq;
+    if (ctx->too_large)
+        return reply_error(rq, 413, "request body larger than the limit of %zu "
+                                    "bytes (--max-upload)",
+                           serve.cfg.max_upload);
+    if (!rq->body) {
+        rq->body = calloc(1, 1);
+        if (!rq->body) return MHD_NO;
+    }
+    handler_fn fn = handlers[rq->rt.kind];
+    return fn(rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    conn_ctx *ctx = *con_cls;
+    if (!ctx) return;
+    free(ctx->rq.body);
+    free(ctx);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    /* libmicrohttpd reports every client that goes away mid-response;
+     * only a verbose server repeats that. */
+    if (!serve.cfg.verbose) return;
+    fputs("som serve: libmicrohttpd: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+/* ---- start and stop ----------------------------------------------------------- */
+
+static bool is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) return true;
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+            return in6->sin6_addr.s6_addr[12] == 127;
+    }
+    return false;
+}
+
+/* Binds host:port ourselves, so that errors are precise ("address in
+ * use") and port 0 can be read back. */
+static int listen_on(const char *host, unsigned port, int *fd_out,
+                     bool *ipv6, bool *loopback, unsigned *bound,
+                     som_error *err)
+{
+    char service[16];
+    snprintf(service, sizeof service, "%u", port);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    int gai = getaddrinfo(host, service, &hints, &res);
+    if (gai != 0)
+        return som_error_set(err, SOM_EINVAL, "cannot resolve host '%s': %s", host,
+                             gai_strerror(gai));
+    int last_errno = 0, fd = -1;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            last_errno = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (ai->ai_family == AF_INET6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0) {
+            struct sockaddr_storage ss;
+            socklen_t sl = sizeof ss;
+            getsockname(fd, (struct sockaddr *)&ss, &sl);
+            *ipv6 = ss.ss_family == AF_INET6;
+            *loopback = is_loopback((struct sockaddr *)&ss);
+            *bound = ntohs(ss.ss_family == AF_INET6
+                               ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                               : ((struct sockaddr_in *)&ss)->sin_port);
+            *fd_out = fd;
+            freeaddrinfo(res);
+            return SOM_OK;
+        }
+        last_errno = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    return som_error_set(err, SOM_EIO, "cannot listen on %s port %u: %s", host, port,
+                         strerror(last_errno ? last_errno : EADDRNOTAVAIL));
+}
+
+int http_start(struct MHD_Daemon **out, som_error *err)
+{
+    int fd = -1;
+    bool ipv6 = false, loopback = false;
+    unsigned bound = 0;
+    int rc = listen_on(serve.cfg.host, serve.cfg.port, &fd, &ipv6, &loopback,
+                       &bound, err);
+    if (rc != SOM_OK) return rc;
+    serve.port = bound;
+    serve.check_host = loopback;
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    if (ipv6) flags |= MHD_USE_IPv6;
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL,
+        MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_CONNECTION_LIMIT, serve.cfg.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_END);
+    if (!d) {
+        close(fd);
+        return som_error_set(err, SOM_EIO, "cannot start the HTTP server");
+    }
+    *out = d;
+    return SOM_OK;
+}
+
+void http_stop(struct MHD_Daemon *d)
+{
+    if (d) MHD_stop_daemon(d);
+}

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/* store.c — the data sets and models that `som serve` keeps in memory: the
+ * bundled data sets (parsed once from the embedded CSV files), uploaded data
+ * sets and uploaded (or copied) models. Entries are reference-counted: a
+ * handler or a job that uses one holds a reference, so that deleting or
+ * evicting an entry never pulls it from under a reader. The stores are
+ * capped; the oldest entry nobody uses makes room for a new one.
+ *
+ * Also here: the JSON of a map for the browser, and a map's model file in
+ * memory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "serve.h"
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static dataset *datasets[SERVE_MAX_DATASETS + 8]; /* + the bundled ones */
+static size_t n_datasets;
+static model *models[SERVE_MAX_MODELS];
+static size_t n_models;
+
+static void dataset_free(dataset *ds)
+{
+    if (!ds) return;
+    som_data_free(ds->data);
+    free(ds);
+}
+
+void dataset_put(dataset *ds)
+{
+    if (ds && atomic_fetch_sub(&ds->refs, 1) == 1) dataset_free(ds);
+}
+
+static void model_free(model *m)
+{
+    if (!m) return;
+    som_map_free(m->map);
+    free(m);
+}
+
+void model_put(model *m)
+{
+    if (m && atomic_fetch_sub(&m->refs, 1) == 1) model_free(m);
+}
+
+int store_init(som_error *err)
+{
+    for (size_t i = 0; i < serve_n_assets; i++) {
+        const serve_asset *a = &serve_assets[i];
+        if (strcmp(a->kind, "data") != 0) continue;
+        size_t n = strlen(a->name);
+        if (n < 5 || n - 4 > ROUTE_ID_MAX || strcmp(a->name + n - 4, ".csv") != 0)
+            continue;
+        if (n_datasets >= sizeof datasets / sizeof datasets[0]) break;
+        som_data *data = NULL;
+        int rc = som_data_read_csv_mem((const char *)a->data, a->len, a->name, NULL,
+                                       &data, err);
+        if (rc != SOM_OK) return rc;
+        dataset *ds = calloc(1, sizeof *ds);
+        if (!ds) {
+            som_data_free(data);
+            return som_error_set(err, SOM_ENOMEM, "out of memory");
+        }
+        atomic_init(&ds->refs, 1);
+        memcpy(ds->id, a->name, n - 4);
+        ds->id[n - 4] = '\0';
+        snprintf(ds->name, sizeof ds->name, "%s", a->name);
+        ds->bundled = true;
+        ds->data = data;
+        ds->created = serve_now();
+        datasets[n_datasets++] = ds;
+    }
+    return SOM_OK;
+}
+
+void store_free(void)
+{
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < n_datasets; i++) dataset_put(datasets[i]);
+    for (size_t i = 0; i < n_models; i++) model_put(models[i]);
+    n_datasets = n_models = 0;
+    pthread_mutex_unlock(&mu);
+}
+
+/* ---- data sets ------------------------------------------------------------- */
+
+unsigned dataset_add(som_data *data, const char *name, char id[ROUTE_ID_MAX + 1])
+{
+    dataset *ds = calloc(1, sizeof *ds);
+    if (!ds) {
+        som_data_free(data);
+        return 503;
+    }
+    atomic_init(&ds->refs, 1);
+    serve_new_id(ds->id);
+    snprintf(ds->name, sizeof ds->name, "%s", name);
+    ds->data = data;
+    ds->created = serve_now();
+    dataset *evicted = NULL;
+    pthread_mutex_lock(&mu);
+    size_t uploaded = 0;
+    for (size_t i = 0; i < n_datasets; i++) uploaded += !datasets[i]->bundled;
+    if (uploaded >= SERVE_MAX_DATASETS) {
+        /* The oldest upload that no job or request holds. */
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < n_datasets; i++) {
+            dataset *d = datasets[i];
+            if (d->bundled || atomic_load(&d->refs) != 1) continue;
+            if (best == SIZE_MAX || d->created < datasets[best]->created) best = i;
+        }
+        if (best == SIZE_MAX) {
+            pthread_mutex_unlock(&mu);
+            dataset_free(ds);
+            return 429;
+        }
+        evicted = datasets[best];
+        datasets[best] = datasets[--n_datasets];
+    }
+    datasets[n_datasets++] = ds;
+    memcpy(id, ds->id, sizeof ds->id);
+    pthread_mutex_unlock(&mu);
+    dataset_put(evicted);
+    return 0;
+}
+
+dataset *dataset_get(const char *id)
+{
+    dataset *found = NULL;
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < n_datasets; i++)
+        if (strcmp(datasets[i]->id, id) == 0) {
+            found = datasets[i];
+            atomic_fetch_add(&found->refs, 1);
+            break;
+        }
+    pthread_mutex_unlock(&mu);
+    return found;
+}
+
+unsigned dataset_delete(const char *id)
+{
+    dataset *gone = NULL;
+    unsigned st = 404;
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < n_datasets; i++)
+        if (strcmp(datasets[i]->id, id) == 0) {
+            if (datasets[i]->bundled) {
+                st = 409;
+            } else {
+                gone = datasets[i];
+                datasets[i] = datasets[--n_datasets];
+                st = 0;
+            }
+            break;
+        }
+    pthread_mutex_unlock(&mu);
+    dataset_put(gone); /* jobs that use it keep their own reference */
+    return st;
+}
+
+json_t *dataset_json(const dataset *ds)
+{
+    const som_data *d = ds->data;
+    size_t dim = som_data_dim(d);
+    json_t *titles = json_array();
+    for (size_t j = 0; j < dim; j++) json_array_append_new(titles, jstr(som_data_title(d, j)));
+    const char *label = som_data_label_title(d);
+    return json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "id", ds->id, "name",
+                     jstr(ds->name), "bundled", ds->bundled, "rows",
+                     jsize(som_data_n_samples(d)), "dim", jsize(dim), "titles", titles,
+                     "label_column", label ? jstr(label) : json_null(), "missing",
+                     jsize(som_data_n_missing(d)));
+}
+
+json_t *datasets_json(void)
+{
+    json_t *list = json_array();
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < n_datasets; i++) json_array_append_new(list, dataset_json(datasets[i]));
+    pthread_mutex_unlock(&mu);
+    return json_pack("{s:o}", "datasets", list);
+}
+
+/* ---- models ------------------------------------------------------------------ */
+
+unsigned model_add(som_map *map, const char *source, char id[ROUTE_ID_MAX + 1])
+{
+    model *m = calloc(1, sizeof *m);
+    if (!m) {
+        som_map_free(map);
+        return 503;
+    }
+    atomic_init(&m->refs, 1);
+    serve_new_id(m->id);
+    snprintf(m->source, sizeof m->source, "%s", source);
+    m->map = map;
+    m->created = serve_now();
+    model *evicted = NULL;
+    pthread_mutex_lock(&mu);
+    if (n_models >= SERVE_MAX_MODELS) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < n_models; i++) {
+            if (atomic_load(&models[i]->refs) != 1) continue;
+            if (best == SIZE_MAX || models[i]->created < models[best]->created) best = i;
+        }
+        if (best == SIZE_MAX) {
+            pthread_mutex_unlock(&mu);
+            model_free(m);
+            return 429;
+        }
+        evicted = models[best];
+        models[best] = models[--n_models];
+    }
+    models[n_models++] = m;
+    memcpy(id, m->id, sizeof m->id);
+    pthread_mutex_unlock(&mu);
+    model_put(evicted);
+    return 0;
+}
+
+model *model_get(const char *id)
+{
+    model *found = NULL;
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < n_models; i++)
+        if (strcmp(models[i]->id, id) == 0) {
+            found = models[i];
+            atomic_fetch_add(&found->refs, 1);
+            break;
+        }
+    pthread_mutex_unlock(&mu);
+    return found;
+}
+
+unsigned model_delete(const char *id)
+{
+    model *gone = NULL;
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < n_models; i++)
+        if (strcmp(models[i]->id, id) == 0) {
+            gone = models[i];
+            models[i] = models[--n_models];
+            break;
+        }
+    pthread_mutex_unlock(&mu);
+    if (!gone) return 404;
+    model_put(gone);
+    return 0;
+}
+
+json_t *models_json(void)
+{
+    json_t *list = json_array();
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < n_models; i++) {
+        json_t *info = map_info_json(models[i]->map);
+        json_object_set_new(info, "id", json_string(models[i]->id));
+        json_object_set_new(info, "source", jstr(models[i]->source));
+        json_array_append_new(list, info);
+    }
+    pthread_mutex_unlock(&mu);
+    return json_pack("{s:o}", "maps", list);
+}
+
+/* ---- maps as JSON and as files ------------------------------------------------ */
+
+static const char *const scaling_names[] = {"none", "zscore", "minmax", NULL};
+
+json_t *map_info_json(const som_map *map)
+{
+    const som_grid *g = som_map_grid(map);
+    size_t dim = som_map_dim(map);
+    json_t *titles = json_array();
+    json_t *ranges = json_array();
+    for (size_t j = 0; j < dim; j++) {
+        json_array_append_new(titles, jstr(som_map_title(map, j)));
+        double lo, hi;
+        som_map_field_range(map, j, &lo, &hi);
+        json_array_append_new(ranges, json_pack("[o,o]", jfloat((float)lo), jfloat((float)hi)));
+    }
+    int sc = (int)som_map_scaling(map);
+    return json_pack("{s:s, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o, s:s, s:b}", "format",
+                     "som-map", "rows", jsize(g->rows), "cols", jsize(g->cols), "topology",
+                     g->topology == SOM_HEX ? "hex" : "rect", "toroid", g->toroid != 0, "dim",
+                     jsize(dim), "units", jsize(som_map_n_units(map)), "titles", titles,
+                     "ranges", ranges, "scaling",
+                     sc >= 0 && sc <= 2 ? scaling_names[sc] : "none", "trained",
+                     som_map_train_settings(map) != NULL);
+}
+
+json_t *map_json(const som_map *map, const som_data *data, int threads, som_error *err)
+{
+    size_t n_units = som_map_n_units(map), dim = som_map_dim(map);
+    json_t *v = map_info_json(map);
+    json_t *codebook = json_array();
+    json_t *umat = json_array();
+    float *w = malloc(dim * sizeof *w);
+    double *u = malloc(n_units * sizeof *u);
+    if (!v || !codebook || !umat || !w || !u) {
+        free(w);
+        free(u);
+        json_decref(v);
+        json_decref(codebook);
+        json_decref(umat);
+        som_error_set(err, SOM_ENOMEM, "out of memory");
+        return NULL;
+    }
+    som_map_umatrix(map, u);
+    for (size_t i = 0; i < n_units; i++) {
+        som_map_unit_weights(map, i, w);
+        json_t *row = json_array();
+        for (size_t j = 0; j < dim; j++) json_array_append_new(row, jfloat(w[j]));
+        json_array_append_new(codebook, row);
+        json_array_append_new(umat, jnum(u[i]));
+    }
+    free(w);
+    free(u);
+    json_object_set_new(v, "codebook", codebook);
+    json_object_set_new(v, "umatrix", umat);
+
+    json_t *hist = json_array();
+    const som_history *h = som_map_history(map);
+    for (size_t k = 0; k < som_map_history_len(map); k++)
+        json_array_append_new(hist, json_pack("{s:o, s:o, s:o, s:o, s:o}", "pass",
+                                              jsize(h[k].pass), "sigma", jnum(h[k].sigma),
+                                              "alpha", jnum(h[k].alpha), "qe", jnum(h[k].qe),
+                                              "te", jnum(h[k].te)));
+    json_object_set_new(v, "history", hist);
+
+    if (data && som_data_dim(data) == dim) {
+        size_t n = som_data_n_samples(data);
+        size_t *units = malloc(n * sizeof *units);
+        float *dist = malloc(n * sizeof *dist);
+        size_t *hits = calloc(n_units, sizeof *hits);
+        const char **labels = calloc(n_units, sizeof *labels);
+        int rc = units && dist && hits && labels
+                     ? som_map_bmus(map, data, units, dist, NULL, threads, err)
+                     : som_error_set(err, SOM_ENOMEM, "out of memory");
+        if (rc == SOM_OK) {
+            double qe = 0;
+            for (size_t i = 0; i < n; i++) {
+                hits[units[i]]++;
+                qe += (double)dist[i];
+            }
+            json_t *jh = json_array();
+            for (size_t i = 0; i < n_units; i++) json_array_append_new(jh, jsize(hits[i]));
+            json_object_set_new(v, "hits", jh);
+            json_object_set_new(v, "qe", jnum(n ? qe / (double)n : 0.0));
+            if (som_data_label(data, 0) &&
+                som_map_unit_labels(map, data, units, labels, NULL) == SOM_OK) {
+                json_t *jl = json_array();
+                for (size_t i = 0; i < n_units; i++) json_array_append_new(jl, jstr(labels[i]));
+                json_object_set_new(v, "labels", jl);
+            }
+        }
+        free(units);
+        free(dist);
+        free(hits);
+        free(labels);
+        if (rc != SOM_OK) {
+            json_decref(v);
+            return NULL;
+        }
+    }
+    return v;
+}
+
+/* .somnet has only a file writer in libsom; write it into the server's
+ * private temporary directory under a name of our own and read it back. */
+static int somnet_bytes(const som_map *map, unsigned char **buf, size_t *len,
+                        som_error *err)
+{
+    char path[4200];
+    if (!serve_tmp_path(path, sizeof path, ".somnet"))
+        return som_error_set(err, SOM_EIO, "no temporary directory for the .somnet export");
+    int rc = som_map_save_somnet(map, path, 0, 0, err);
+    if (rc != SOM_OK) return rc;
+    FILE *f = fopen(path, "rb");
+    unsigned char *b = NULL;
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        b = malloc((size_t)n + 1);
+        if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+            free(b);
+            b = NULL;
+        }
+    }
+    if (f) fclose(f);
+    unlink(path);
+    if (!b) return som_error_set(err, SOM_EIO, "cannot read back the .somnet export");
+    *buf = b;
+    *len = (size_t)n;
+    return SOM_OK;
+}
+
+int map_serialize(const som_map *map, const char *ext, unsigned char **buf, size_t *len,
+                  void (**free_fn)(void *), som_error *err)
+{
+    if (strcmp(ext, "somnet") == 0) {
+        *free_fn = free;
+        return somnet_bytes(map, buf, len, err);
+    }
+    void *b = NULL;
+    int rc = som_map_save_mem(map, &b, len, err);
+    *buf = b;
+    *free_fn = som_free;
+    return rc;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* util.c — small helpers of `som serve`: clocks, ids, JSON values with the
+ * CLI's number policy (%.9g, NaN and infinities as null), the private
+ * temporary directory. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "serve.h"
+
+double serve_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void serve_new_id(char out[17])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[8];
+    size_t got = 0;
+    while (got < sizeof b) {
+        ssize_t k = getrandom(b + got, sizeof b - got, 0);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        got += (size_t)k;
+    }
+    if (got < sizeof b) {
+        /* No random source: ids only need to be unique in this process. */
+        static atomic_ulong counter;
+        unsigned long c = atomic_fetch_add(&counter, 1) + 1;
+        uint64_t v = (uint64_t)time(NULL) << 20 ^ (uint64_t)c * 0x9E3779B97F4A7C15u;
+        for (size_t i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
+    }
+    for (size_t i = 0; i < 8; i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[16] = '\0';
+}
+
+json_t *jnum(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *jfloat(float f)
+{
+    if (!isfinite(f)) return json_null();
+    /* The shortest decimal that reads back as the same float (5.1, not
+     * 5.0999999), as the CLI's CSV output prints it. */
+    char buf[32];
+    for (int p = 6; p < 9; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, (double)f);
+        if (strtof(buf, NULL) == f) return json_real(strtod(buf, NULL));
+    }
+    return json_real((double)f);
+}
+
+json_t *jsize(size_t v)
+{
+    return json_integer((json_int_t)v);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t n;
+    unsigned min;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) n = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4, min = 0x10000;
+    else return 0;
+    unsigned cp = c & (0x3Fu >> (n - 1));
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+json_t *jstr(const char *s)
+{
+    if (!s) return json_null();
+    json_t *v = json_string(s);
+    if (v) return v;
+    /* Not UTF-8: replace each bad byte by U+FFFD. */
+    size_t n = strlen(s);
+    char *t = malloc(3 * n + 1);
+    if (!t) return json_null();
+    size_t k = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t l = utf8_len(p);
+        if (l) {
+            memcpy(t + k, p, l);
+            k += l;
+            p += l;
+        } else {
+            memcpy(t + k, "\xEF\xBF\xBD", 3);
+            k += 3;
+            p++;
+        }
+    }
+    t[k] = '\0';
+    v = json_string(t);
+    free(t);
+    return v ? v : json_null();
+}
+
+bool json_get_size(const json_t *v, size_t lo, size_t hi, size_t *out)
+{
+    double d;
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        if (i < 0) return false;
+        if ((uint64_t)i < lo || (uint64_t)i > hi) return false;
+        *out = (size_t)i;
+        return true;
+    }
+    if (!json_is_real(v)) return false;
+    d = json_real_value(v);
+    if (!(d >= (double)lo && d <= (double)hi) || d != floor(d)) return false;
+    *out = (size_t)d;
+    return true;
+}
+
+int serve_choice(const char *s, const char *const *names)
+{
+    if (!s) return -1;
+    for (int i = 0; names[i]; i++)
+        if (strcmp(s, names[i]) == 0) return i;
+    return -1;
+}
+
+bool serve_tmp_path(char *out, size_t size, const char *suffix)
+{
+    static atomic_ulong counter;
+    pthread_mutex_lock(&serve.tmp_mu);
+    if (!serve.tmpdir[0]) {
+        const char *base = getenv("TMPDIR");
+        if (!base || !*base) base = "/tmp";
+        snprintf(serve.tmpdir, sizeof serve.tmpdir, "%s/som-serve.XXXXXX", base);
+        if (!mkdtemp(serve.tmpdir)) serve.tmpdir[0] = '\0';
+    }
+    bool ok = serve.tmpdir[0] != '\0';
+    if (ok) {
+        unsigned long c = atomic_fetch_add(&counter, 1) + 1;
+        int k = snprintf(out, size, "%s/%lu%s", serve.tmpdir, c, suffix);
+        ok = k > 0 && (size_t)k < size;
+    }
+    pthread_mutex_unlock(&serve.tmp_mu);
+    return ok;
+}
+
+void serve_tmpdir_remove(void)
+{
+    if (!serve.tmpdir[0]) return;
+    /* Only our own numbered files are in it; remove whatever a failed
+     * export may have left, then the directory. */
+    DIR *d = opendir(serve.tmpdir);
+    if (d) {
+        struct dirent *e;
+        char path[4400];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            snprintf(path, sizeof path, "%s/%s", serve.tmpdir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(serve.tmpdir);
+    serve.tmpdir[0] = '\0';
+}
