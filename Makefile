@@ -10,12 +10,13 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DSOM_WERROR=ON
 endif
 SOM = $(BUILD)/som
+TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_PARALLEL ?= 1
 FUZZ_TARGETS = csv npy model_load somnet sompak sompak_cod esom roundtrip
 
-.PHONY: all deps test-deps build build-asan run test test-unit test-asan bench fuzz web-deps bench-serve clean
+.PHONY: all deps test-deps build build-asan run test test-unit test-asan test-tsan bench fuzz web-deps bench-serve clean
 
 all: build
 
@@ -42,8 +43,9 @@ build-asan: test-deps
 run: build
 	@scripts/run-demo.sh $(SOM)
 
-# Every test, in an optimised build and again under ASan + UBSan.
-test: test-deps web-deps build test-unit test-asan
+# Every test, in an optimised build and again under ASan + UBSan; the
+# threaded ones under ThreadSanitizer too.
+test: test-deps web-deps build test-unit test-asan test-tsan
 
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -62,6 +64,23 @@ fuzz:
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS)) >/dev/null
 	@FUZZ_PARALLEL=$(FUZZ_PARALLEL) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
+# ThreadSanitizer over threaded training, the winner search, concurrent use
+# of one map (tests/unit/test_threads.c, test_train.c) and som serve under
+# its API tests (web/api: HTTP threads and training workers). Built with
+# clang and LLVM's libomp, whose Archer tool makes OpenMP visible to TSan;
+# gcc's libgomp is not instrumented and would drown real reports in false
+# ones (tests/tsan.supp says more). Warnings are the gcc builds' job: no
+# -Werror here. A report makes the test fail (halt_on_error, exit 66).
+TSAN_TESTS = unit/test_threads unit/test_train web/api
+test-tsan: test-deps
+	@CC=clang cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOM_TSAN=ON \
+		-DSOM_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target som test_threads test_train >/dev/null
+	@cd $(TSAN_BUILD) && \
+		TSAN_OPTIONS="ignore_noninstrumented_modules=1:halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp" \
+		OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 \
+		ctest --output-on-failure -R '^($(subst $(eval) ,|,$(TSAN_TESTS)))$$'
+
 bench: build
 	@$(BUILD)/bench/som_bench
 
@@ -70,4 +89,4 @@ bench-serve: build
 	@bench/load-serve.sh $(SOM)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) out
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) out

@@ -1,11 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages that building and testing som needs, when they
 # are missing. Fast and silent when everything is there already.
-# Usage: scripts/setup-deps.sh [--test | --web]
-#   --test  adds what the tests need
+# Usage: scripts/setup-deps.sh [--test | --web | --fuzz]
+#   --test  adds what the tests need (with clang, its sanitizer runtimes and
+#           LLVM's OpenMP for the ThreadSanitizer run, make test-tsan)
 #   --web   what the web tests need: chromium (driven by Playwright), node and
 #           npm when missing, then `npm ci` in tests/web (playwright-core,
 #           pinned by tests/web/package-lock.json) unless already done
+#   --fuzz  what `make fuzz` needs: clang and its libFuzzer runtime, which
+#           plain builds never use
 set -eu
 
 mode=${1:-}
@@ -13,7 +16,9 @@ packages="build-essential cmake pkg-config libopenblas-dev liblapacke-dev
 zlib1g-dev libcsv-dev libcairo2-dev fonts-dejavu-core libjansson-dev
 libmicrohttpd-dev"
 case $mode in
-    --test) packages="$packages libcmocka-dev python3 libxml2-utils" ;;
+    --test) packages="$packages libcmocka-dev python3 libxml2-utils clang
+            libclang-rt-14-dev libomp-14-dev" ;;
+    --fuzz) packages="$packages clang libclang-rt-14-dev" ;;
     --web)
         packages="chromium"
         # Any node >= 18 will do (Debian 12 has 18); one installed from
@@ -23,7 +28,7 @@ case $mode in
         fi
         ;;
     "") ;;
-    *) echo "usage: $0 [--test | --web]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--test | --web | --fuzz]" >&2; exit 2 ;;
 esac
 
 missing=""
