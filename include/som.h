@@ -232,12 +232,57 @@ SOM_API int som_data_read_csv_mem(const char *buf, size_t len,
 /* Reads a NumPy .npy file: dtype float32 or float64 (little-endian), C order,
  * 1-D (one column) or 2-D shape. NaN values are missing; infinities are an
  * error. Column titles are "1".."dim". Errors: SOM_EIO, SOM_EFORMAT,
- * SOM_ENOTSUP (Fortran order, other dtypes), SOM_ENOMEM. */
+ * SOM_ENOTSUP (Fortran order, other dtypes), SOM_ENOMEM.
+ *
+ * Large inputs: a regular file is memory-mapped (private: the file never
+ * changes), and float32 values are used where they lie in the mapping —
+ * no copy: pages are read from the file as they are first touched, so the
+ * data set costs the file's size in memory once, and a mask (n x dim
+ * bytes) only when some value is NaN. Pages that the data set's user
+ * writes to (a NaN stored as 0, som_map_train_inplace scaling the values)
+ * become the process's own. float64 files are converted to float32 into
+ * memory as they are read (half the file's size), the file's pages
+ * released behind the conversion; for the smallest footprint convert them
+ * once (numpy: a.astype('<f4'), or `som convert`). Standard input and
+ * pipes are read into memory. */
 SOM_API int som_data_read_npy(const char *path, som_data **out,
                               som_error *err);
 SOM_API int som_data_read_npy_mem(const void *buf, size_t len,
                                   const char *name, som_data **out,
                                   som_error *err);
+/* The shape of a .npy file (rows, and columns: 1 for a 1-D array) from its
+ * header alone, without reading the values. Errors as som_data_read_npy. */
+SOM_API int som_npy_shape(const char *path, size_t *n_rows, size_t *dim,
+                          som_error *err);
+/* Rows [first, first + count) of a .npy file (a regular file), mapped as
+ * som_data_read_npy maps the whole: only those rows' pages are ever read,
+ * and only those bytes need to be in the file — one process's share of
+ * the rows in distributed training. Row i of the result is row first + i
+ * of the file; messages count rows in the file. count >= 1. Errors as
+ * som_data_read_npy, and SOM_ERANGE (rows outside the shape), SOM_EFORMAT
+ * naming the rows when the file ends before them. */
+SOM_API int som_data_read_npy_rows(const char *path, size_t first,
+                                   size_t count, som_data **out,
+                                   som_error *err);
+/* Writes a data set as a .npy: float32, little-endian, C order, shape
+ * (n, dim), NaN where a value is missing; atomically. Titles and labels
+ * have no place in a .npy and are not written. */
+SOM_API int som_data_write_npy(const som_data *data, const char *path,
+                               som_error *err);
+/* Converts a CSV file (read as som_data_read_csv reads it, same rules and
+ * messages; "-" is standard input) to a .npy file written as
+ * som_data_write_npy writes one, in bounded memory: rows are parsed and
+ * written a block at a time and the CSV's pages released as they are
+ * read, so a CSV larger than memory converts. The shape goes into the
+ * header when the last row has been written; the file appears atomically
+ * (not "-"). The column titles and the label column cannot be kept in a
+ * .npy and are dropped: *n_rows, *dim and *had_labels (each may be NULL)
+ * say what was written and whether labels were dropped. */
+SOM_API int som_data_convert_csv_npy(const char *csv_path,
+                                     const char *npy_path,
+                                     const som_csv_opts *opts, size_t *n_rows,
+                                     size_t *dim, int *had_labels,
+                                     som_error *err);
 
 /* Reads a data file, choosing the format by its name: ".npy" is NumPy,
  * ".dat" and ".dat.gz" SOM_PAK, ".lrn" ESOM (see "Interchange formats"),
@@ -377,6 +422,11 @@ SOM_API long som_map_find_title(const som_map *map, const char *title);
  * Labels and source lines are kept. *out is a new data set. */
 SOM_API int som_map_align_data(const som_map *map, const som_data *data,
                                som_data **out, som_error *err);
+/* 1 when `data`'s columns already are the map's fields in the map's order
+ * (each matched by title in place, or none matched and the counts agree),
+ * so that som_map_align_data would only copy it: large inputs can then be
+ * used as they are. 0 otherwise. */
+SOM_API int som_map_data_in_order(const som_map *map, const som_data *data);
 
 /* Fits per-column scaling to `data` (present values only) and stores it in
  * the map; it also records each column's min and max (som_map_field_range).

@@ -228,6 +228,18 @@ int cli_read_aligned(const som_map *map, const char *path,
     if (rc != CLI_OK) return rc;
     som_error err;
     som_error_clear(&err);
+    if (som_map_data_in_order(map, raw)) {
+        /* Nothing to rearrange: use the data as read (a memory-mapped .npy
+         * stays mapped instead of being copied), titled as the model's
+         * fields as an aligned copy would be. */
+        for (size_t j = 0; j < som_map_dim(map); j++)
+            if (som_data_set_title(raw, j, som_map_title(map, j), &err) != SOM_OK) {
+                som_data_free(raw);
+                return cli_fail(&err);
+            }
+        *out = raw;
+        return CLI_OK;
+    }
     if (som_map_align_data(map, raw, out, &err) != SOM_OK) {
         /* The library names the column counts; say which file they belong
          * to when it did not. */

@@ -18,7 +18,10 @@ static const char usage_text[] =
     "            .bm (ESOM best matches of --data)\n"
     "Data in:    .csv (or any other name), .npy, .dat/.dat.gz (SOM_PAK),\n"
     "            .lrn (ESOM)\n"
-    "Data out:   .csv, .dat, .lrn\n"
+    "Data out:   .csv, .dat, .lrn, .npy (float32, NaN where a value is\n"
+    "            missing; a CSV converts in bounded memory, whatever its\n"
+    "            size; column titles and labels are not kept: a .npy has no\n"
+    "            place for them)\n"
     "\n"
     "      --data DATA         the rows whose best matches OUT.bm lists\n"
     "      --classes FILE      an ESOM .cls file: its classes become the\n"
@@ -55,7 +58,33 @@ static bool is_model_name(const char *s)
 
 static bool is_data_out(const char *s)
 {
-    return ends_with(s, ".csv") || ends_with(s, ".dat") || ends_with(s, ".lrn");
+    return ends_with(s, ".csv") || ends_with(s, ".dat") || ends_with(s, ".lrn") ||
+           ends_with(s, ".npy");
+}
+
+/* What a .npy could not keep, said once on stderr. */
+static void npy_note(const char *out, size_t n, size_t dim, bool titles, bool labels)
+{
+    if (!titles && !labels) return;
+    fprintf(stderr,
+            "som: note: %s holds the values only (%zu rows x %zu fields, float32); the %s%s%s "
+            "not kept, as a .npy has no place for them (its fields read back as 1..%zu)\n",
+            out, n, dim, titles ? "column titles" : "", titles && labels ? " and " : "",
+            labels ? "row labels are" : "are", dim);
+}
+
+/* DATA.csv to OUT.npy a block of rows at a time, so that a CSV of any size
+ * converts in bounded memory. */
+static int convert_csv_npy(const char *in, const char *out, const som_csv_opts *csv)
+{
+    som_error err;
+    som_error_clear(&err);
+    size_t n = 0, dim = 0;
+    int labels = 0;
+    if (som_data_convert_csv_npy(in, out, csv, &n, &dim, &labels, &err) != SOM_OK)
+        return cli_fail(&err);
+    npy_note(out, n, dim, true, labels != 0);
+    return CLI_OK;
 }
 
 static int write_data(const som_data *data, const char *path)
@@ -63,7 +92,19 @@ static int write_data(const som_data *data, const char *path)
     som_error err;
     som_error_clear(&err);
     int rc;
-    if (ends_with(path, ".dat"))
+    if (ends_with(path, ".npy")) {
+        rc = som_data_write_npy(data, path, &err);
+        /* Titles "1".."dim" (another .npy's) lose nothing. */
+        bool titled = false;
+        for (size_t j = 0; j < som_data_dim(data) && !titled; j++) {
+            char num[32];
+            snprintf(num, sizeof num, "%zu", j + 1);
+            titled = strcmp(som_data_title(data, j), num) != 0;
+        }
+        if (rc == SOM_OK)
+            npy_note(path, som_data_n_samples(data), som_data_dim(data), titled,
+                     som_data_label(data, 0) != NULL);
+    } else if (ends_with(path, ".dat"))
         rc = som_data_write_sompak(data, path, &err);
     else if (ends_with(path, ".lrn"))
         rc = som_data_write_lrn(data, path, &err);
@@ -162,6 +203,11 @@ int cmd_convert(int argc, char **argv)
     if (is_data_out(out)) {
         if (is_model_name(in))
             return cli_usage(cmd, "%s is a model and %s a data file: nothing to convert", in, out);
+        if (ends_with(out, ".npy") && classes)
+            return cli_usage(cmd, "--classes sets labels, which a .npy cannot hold");
+        if (ends_with(out, ".npy") && !ends_with(in, ".npy") && !ends_with(in, ".dat") &&
+            !ends_with(in, ".dat.gz") && !ends_with(in, ".lrn"))
+            return convert_csv_npy(in, out, &csv);
         return convert_data(in, out, &csv, classes);
     }
     if (classes && !bm) return cli_usage(cmd, "--classes goes with a data OUT or an OUT.bm");

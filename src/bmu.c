@@ -843,99 +843,129 @@ int som__check_rows_present(const som_data *d, som_error *err)
     return SOM_OK;
 }
 
+int som__map_bmus_range(const som_map *m, const som_data *d, size_t first, size_t n,
+                        size_t *units, double *dist2, size_t *second, int threads,
+                        som_error *err)
+{
+    const size_t dim = m->dim;
+    if (som_data_dim(d) != dim)
+        return som__error(err, SOM_EDIM, "the data has %zu fields, the map %zu", som_data_dim(d), dim);
+    if (n == 0) return SOM_OK;
+    const float *x = som_data_values(d) + first * dim;
+    const uint8_t *mask = som_data_mask(d) ? som_data_mask(d) + first * dim : NULL;
+    if (som__map_scaling_identity(m))
+        return som__map_bmus_scaled(m, x, mask, n, units, dist2, second, threads, err);
+    /* One block of rows scaled at a time, never a scaled copy of the whole
+     * data set; every row's result depends on that row alone, so blocks
+     * give the same answers as one call. */
+    size_t block = n < SOM__STREAM_ROWS ? n : SOM__STREAM_ROWS;
+    float *buf = som__aligned_calloc(block * dim, sizeof(float));
+    if (!buf) return som__error_oom(err);
+    int rc = SOM_OK;
+    for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += block) {
+        size_t k = n - r0 < block ? n - r0 : block;
+        const uint8_t *mk = mask ? mask + r0 * dim : NULL;
+        som__scale_rows(m, x + r0 * dim, mk, k, buf, threads);
+        rc = som__map_bmus_scaled(m, buf, mk, k, units + r0, dist2 ? dist2 + r0 : NULL,
+                                  second ? second + r0 : NULL, threads, err);
+    }
+    som__aligned_free(buf);
+    return rc;
+}
+
 int som__map_bmus_d2(const som_map *m, const som_data *d, size_t *units, double *dist2,
                      size_t *second, int threads, som_error *err)
 {
     int rc = som__check_rows_present(d, err);
     if (rc) return rc;
-    som_scaled sx;
-    if ((rc = som__scaled_init(&sx, m, d, err))) return rc;
-    rc = som__map_bmus_scaled(m, sx.x, sx.mask, sx.n, units, dist2, second, threads, err);
-    som__scaled_free(&sx);
-    return rc;
+    return som__map_bmus_range(m, d, 0, som_data_n_samples(d), units, dist2, second, threads,
+                               err);
 }
 
 int som_map_bmus(const som_map *m, const som_data *d, size_t *units, float *dist,
                  size_t *second, int threads, som_error *err)
 {
     size_t n = som_data_n_samples(d);
-    double *d2 = NULL;
-    if (dist && !(d2 = som__calloc(n, sizeof *d2))) return som__error_oom(err);
-    int rc = som__map_bmus_d2(m, d, units, d2, second, threads, err);
-    if (rc == SOM_OK && dist)
-        for (size_t i = 0; i < n; i++) dist[i] = (float)sqrt(d2[i]);
+    int rc = som__check_rows_present(d, err);
+    if (rc) return rc;
+    if (!dist) return som__map_bmus_range(m, d, 0, n, units, NULL, second, threads, err);
+    /* The exact squared distances a block at a time, not n doubles. */
+    size_t block = n < SOM__STREAM_ROWS ? n : SOM__STREAM_ROWS;
+    double *d2 = som__calloc(block ? block : 1, sizeof *d2);
+    if (!d2) return som__error_oom(err);
+    for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += block) {
+        size_t k = n - r0 < block ? n - r0 : block;
+        rc = som__map_bmus_range(m, d, r0, k, units + r0, d2, second ? second + r0 : NULL,
+                                 threads, err);
+        for (size_t i = 0; rc == SOM_OK && i < k; i++) dist[r0 + i] = (float)sqrt(d2[i]);
+    }
     som__free(d2);
     return rc;
 }
 
+/* A block of rows at a time (SOM__STREAM_ROWS): the search mask, the scaled
+ * rows and their BMUs exist for one block only, so predicting costs the
+ * data set and a few MB whatever its size. Every row is checked before any
+ * is filled, so a failed call leaves the data as it was. */
 int som_map_predict(const som_map *m, som_data *d, const uint8_t *unknown, size_t *units,
                     int threads, som_error *err)
 {
     size_t n = d->n, dim = d->dim;
     if (dim != m->dim)
         return som__error(err, SOM_EDIM, "the data has %zu fields, the map %zu", dim, m->dim);
-    /* The search mask: present and not flagged unknown. */
-    uint8_t *search = NULL;
     bool any_unknown = false;
     for (size_t j = 0; unknown && j < dim; j++) any_unknown |= unknown[j] != 0;
-    if (d->mask || any_unknown) {
-        search = som__calloc(n * dim, 1);
-        if (!search) return som__error_oom(err);
-        for (size_t i = 0; i < n; i++)
-            for (size_t j = 0; j < dim; j++)
-                search[i * dim + j] = (!d->mask || d->mask[i * dim + j]) && !(unknown && unknown[j]);
-    }
-    int rc = SOM_OK;
-    size_t *bmu = units ? units : som__calloc(n, sizeof *bmu);
-    som_scaled sx = {0};
-    if (!bmu) rc = som__error_oom(err);
-    for (size_t i = 0; rc == SOM_OK && search && i < n; i++) {
+    const bool searched = d->mask || any_unknown; /* some field is left out */
+    for (size_t i = 0; searched && i < n; i++) {
         size_t present = 0;
-        for (size_t j = 0; j < dim; j++) present += search[i * dim + j];
+        for (size_t j = 0; j < dim; j++)
+            present += (!d->mask || d->mask[i * dim + j]) && !(unknown && unknown[j]);
         if (!present)
-            rc = som__error(err, SOM_EINVAL,
-                            "row %zu (line %zu) has no known field to search with", i + 1,
-                            som_data_line(d, i));
+            return som__error(err, SOM_EINVAL,
+                              "row %zu (line %zu) has no known field to search with", i + 1,
+                              som_data_line(d, i));
     }
-    if (rc == SOM_OK) rc = som__scaled_init(&sx, m, d, err);
-    if (rc == SOM_OK && search && sx.owned) {
-        for (size_t k = 0; k < n * dim; k++)
-            if (!search[k]) sx.owned[k] = 0.0f;
-    } else if (rc == SOM_OK && search && !sx.owned) {
-        /* Unscaled view of the caller's data: copy so the unknown fields can
-         * be zeroed without touching the data. */
-        sx.owned = som__aligned_calloc(n * dim, sizeof(float));
-        if (!sx.owned) rc = som__error_oom(err);
-        else {
-            for (size_t k = 0; k < n * dim; k++) sx.owned[k] = search[k] ? sx.x[k] : 0.0f;
-            sx.x = sx.owned;
-        }
-    }
-    if (rc == SOM_OK)
-        rc = som__map_bmus_scaled(m, sx.x, search, n, bmu, NULL, NULL, threads, err);
-    if (rc == SOM_OK) {
-        float *w = som__malloc(dim * sizeof(float));
-        if (!w) rc = som__error_oom(err);
-        for (size_t i = 0; w && i < n; i++) {
+    size_t block = n < SOM__STREAM_ROWS ? n : SOM__STREAM_ROWS;
+    if (block == 0) return SOM_OK;
+    /* The search mask: present and not flagged unknown. */
+    uint8_t *search = searched ? som__calloc(block * dim, 1) : NULL;
+    float *sx = som__aligned_calloc(block * dim, sizeof(float));
+    size_t *bmu = som__calloc(block, sizeof *bmu);
+    float *w = som__malloc(dim * sizeof(float));
+    int rc = SOM_OK;
+    if ((searched && !search) || !sx || !bmu || !w) rc = som__error_oom(err);
+    for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += block) {
+        size_t k = n - r0 < block ? n - r0 : block;
+        const float *x = d->x + r0 * dim;
+        if (search)
+            for (size_t c = 0; c < k * dim; c++)
+                search[c] = (!d->mask || d->mask[r0 * dim + c]) && !(unknown && unknown[c % dim]);
+        /* The scaled rows with the left-out fields at 0 (the caller's
+         * values are never touched for that). */
+        som__scale_rows(m, x, search, k, sx, threads);
+        rc = som__map_bmus_scaled(m, sx, search, k, bmu, NULL, NULL, threads, err);
+        if (rc != SOM_OK) break;
+        if (units) memcpy(units + r0, bmu, k * sizeof *bmu);
+        for (size_t i = 0; search && i < k; i++) {
             som_map_unit_weights(m, bmu[i], w);
             for (size_t j = 0; j < dim; j++) {
-                if (search && !search[i * dim + j]) {
-                    d->x[i * dim + j] = w[j];
-                    if (d->mask && !d->mask[i * dim + j]) {
-                        d->mask[i * dim + j] = 1;
-                        d->n_missing--;
-                    }
+                size_t c = (r0 + i) * dim + j;
+                if (search[i * dim + j]) continue;
+                d->x[c] = w[j];
+                if (d->mask && !d->mask[c]) {
+                    d->mask[c] = 1;
+                    d->n_missing--;
                 }
             }
         }
-        som__free(w);
-        if (w && d->mask && d->n_missing == 0) {
-            som__free(d->mask);
-            d->mask = NULL;
-        }
     }
-    som__scaled_free(&sx);
+    if (rc == SOM_OK && d->mask && d->n_missing == 0) {
+        som__free(d->mask);
+        d->mask = NULL;
+    }
     som__free(search);
-    if (bmu != units) som__free(bmu);
+    som__aligned_free(sx);
+    som__free(bmu);
+    som__free(w);
     return rc;
 }

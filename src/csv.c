@@ -232,6 +232,13 @@ typedef struct reader {
     size_t *lines;      /* cap */
     size_t n, cap, n_missing;
     size_t est_rows;    /* lines in the input: at least the rows */
+
+    /* Reading in blocks (som__csv_read_blocks): every `cap` rows go to the
+     * sink and the arrays start over, so memory stays bounded. */
+    int (*sink)(const som_data *block, void *ctx);
+    void *sink_ctx;
+    size_t block_missing; /* n_missing when the block began */
+    char **block_titles;  /* dim titles, borrowed from titles */
 } reader;
 
 static int fail_at(reader *r, int code, size_t line, size_t column,
@@ -373,11 +380,51 @@ static void text_in_number_column(reader *r, size_t col, const char *s, size_t l
                 title_of(r, col), shown);
 }
 
+/* Hands the rows read so far to the sink as a borrowed data set, then
+ * empties the arrays for the next block. */
+static void flush_block(reader *r)
+{
+    if (!r->block_titles) {
+        r->block_titles = som__calloc(r->dim, sizeof *r->block_titles);
+        if (!r->block_titles) {
+            fail_oom(r);
+            return;
+        }
+        for (size_t c = 0, j = 0; c < r->ncols; c++)
+            if (c != r->label_col) r->block_titles[j++] = r->titles[c];
+    }
+    som_data view;
+    memset(&view, 0, sizeof view);
+    view.n = r->n;
+    view.dim = r->dim;
+    view.x = r->x;
+    view.mask = r->n_missing > r->block_missing ? r->mask : NULL;
+    view.n_missing = r->n_missing - r->block_missing;
+    view.titles = r->block_titles;
+    view.labels = r->labels;
+    view.label_title = r->label_col != NO_COLUMN ? r->titles[r->label_col] : NULL;
+    view.lines = r->lines;
+    int rc = r->sink(&view, r->sink_ctx);
+    if (rc != SOM_OK && r->rc == SOM_OK) r->rc = rc;
+    if (r->labels)
+        for (size_t i = 0; i < r->n; i++) {
+            som__free(r->labels[i]);
+            r->labels[i] = NULL;
+        }
+    if (view.mask) memset(r->mask, 1, r->n * r->dim);
+    r->block_missing = r->n_missing;
+    r->n = 0;
+}
+
 /* One field of a data record, straight into the samples. */
 static void take_field(reader *r, const char *s, size_t len)
 {
     size_t col = r->nf++;
     if (col >= r->ncols) return; /* counted; end_record reports it */
+    if (col == 0 && r->sink && r->cap > 0 && r->n == r->cap) {
+        flush_block(r);
+        if (r->rc != SOM_OK) return;
+    }
     if (col == 0 && r->n == r->cap && !grow_rows(r)) {
         fail_oom(r);
         return;
@@ -745,6 +792,7 @@ static void reader_free(reader *r)
     som__free(r->lines);
     som__aligned_free(r->x);
     som__free(r->mask);
+    som__free(r->block_titles);
 }
 
 /* Moves the rows into a new som_data, trimming the spare capacity when it
@@ -822,11 +870,14 @@ static void release_upto(releaser *rel, const char *p)
     rel->done = upto;
 }
 
+/* out: the whole data set; or, with sink, blocks of block_rows rows to it
+ * (out NULL). */
 static int read_csv(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
-                    bool mapped, som_data **out, som_error *err)
+                    bool mapped, som_data **out, size_t block_rows,
+                    int (*sink)(const som_data *, void *), void *sink_ctx, som_error *err)
 {
-    if (!out) return som__error(err, SOM_EINVAL, "som_data_read_csv_mem: out is NULL");
-    *out = NULL;
+    if (!out && !sink) return som__error(err, SOM_EINVAL, "som_data_read_csv_mem: out is NULL");
+    if (out) *out = NULL;
     if (!buf && len > 0) return som__error(err, SOM_EINVAL, "som_data_read_csv_mem: buffer is NULL");
     if (!name) name = "<memory>";
     som_csv_opts defaults;
@@ -850,6 +901,8 @@ static int read_csv(const char *buf, size_t len, const char *name, const som_csv
     r.header_opt = opts->header;
     r.label_opt = opts->label_column;
     r.label_col = NO_COLUMN;
+    r.sink = sink;
+    r.sink_ctx = sink_ctx;
     r.loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (r.loc == (locale_t)0) return som__error_oom(err);
 
@@ -876,11 +929,15 @@ static int read_csv(const char *buf, size_t len, const char *name, const som_csv
 
     const char *p = buf, *end = buf + len;
     r.est_rows = 1;
-    for (const char *q = p; q < end && (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) {
-        r.est_rows++;
-        release_upto(&rel, q);
+    if (sink) {
+        r.est_rows = block_rows ? block_rows : 1;
+    } else {
+        for (const char *q = p; q < end && (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) {
+            r.est_rows++;
+            release_upto(&rel, q);
+        }
+        rel.done = 0;
     }
-    rel.done = 0;
     const bool plain_ok = delim == ',' || delim == ';' || delim == '\t';
     size_t line = 0;
     while (p < end && r.rc == SOM_OK) {
@@ -930,8 +987,9 @@ static int read_csv(const char *buf, size_t len, const char *name, const som_csv
         fail_at(&r, SOM_EEMPTY, r.last_line + 1, 1,
                 "expected a data row after the titles on line %zu, got the end of the file",
                 r.title_line);
+    if (r.rc == SOM_OK && sink && r.n > 0) flush_block(&r);
     int rc = r.rc;
-    if (rc == SOM_OK) rc = finish(&r, out);
+    if (rc == SOM_OK && !sink) rc = finish(&r, out);
     reader_free(&r);
     freelocale(r.loc);
     return rc;
@@ -940,13 +998,23 @@ static int read_csv(const char *buf, size_t len, const char *name, const som_csv
 int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
                           const som_csv_opts *opts, som_data **out, som_error *err)
 {
-    return read_csv(buf, len, name, opts, false, out, err);
+    return read_csv(buf, len, name, opts, false, out, 0, NULL, NULL, err);
 }
 
 int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
                               const som_csv_opts *opts, som_data **out, som_error *err)
 {
-    return read_csv(buf, len, name, opts, true, out, err);
+    return read_csv(buf, len, name, opts, true, out, 0, NULL, NULL, err);
+}
+
+int som__csv_read_blocks(const char *buf, size_t len, const char *name,
+                         const som_csv_opts *opts, bool mapped, size_t block_rows,
+                         int (*sink)(const som_data *block, void *ctx), void *ctx,
+                         som_error *err)
+{
+    if (!sink || block_rows == 0)
+        return som__error(err, SOM_EINVAL, "som__csv_read_blocks: no sink or no rows per block");
+    return read_csv(buf, len, name, opts, mapped, NULL, block_rows, sink, ctx, err);
 }
 
 /* ---- writing ---------------------------------------------------------------- */

@@ -72,7 +72,10 @@ void som_data_free(som_data *data)
     som__free(data->lines);
     som__free(data->weight);
     som__free(data->fixed);
-    som__aligned_free(data->x);
+    if (data->map_base)
+        munmap(data->map_base, data->map_len); /* x lies in the mapping */
+    else
+        som__aligned_free(data->x);
     som__free(data->mask);
     som__free(data);
 }
@@ -294,16 +297,10 @@ size_t som__data_fixed_unit(const som_data *d, const som_grid *grid, size_t i, s
 
 /* ---- files ------------------------------------------------------------------ */
 
-/* A whole input file in memory: mapped when it is a regular file (no copy,
- * and the page cache holds it once), read in a loop otherwise (pipes,
- * standard input). */
-typedef struct whole_file {
-    void *bytes;
-    size_t len;
-    bool mapped;
-} whole_file;
-
-static void whole_file_release(whole_file *f)
+/* A whole input file in memory (som_file, internal.h): mapped when it is a
+ * regular file (no copy, and the page cache holds it once), read in a loop
+ * otherwise (pipes, standard input). */
+void som__file_release(som_file *f)
 {
     if (f->mapped)
         munmap(f->bytes, f->len);
@@ -313,7 +310,7 @@ static void whole_file_release(whole_file *f)
     f->len = 0;
 }
 
-static int read_stream(int fd, const char *name, whole_file *f, som_error *err)
+static int read_stream(int fd, const char *name, som_file *f, som_error *err)
 {
     size_t cap = 1 << 16, len = 0;
     unsigned char *buf = som__malloc(cap);
@@ -348,7 +345,7 @@ static int read_stream(int fd, const char *name, whole_file *f, som_error *err)
     return SOM_OK;
 }
 
-static int whole_file_read(const char *path, whole_file *f, som_error *err)
+int som__file_read(const char *path, som_file *f, som_error *err)
 {
     f->bytes = NULL;
     f->len = 0;
@@ -390,27 +387,13 @@ int som_data_read_csv(const char *path, const som_csv_opts *opts, som_data **out
     if (!out) return som__error(err, SOM_EINVAL, "som_data_read_csv: out is NULL");
     *out = NULL;
     if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
-    whole_file f;
-    int rc = whole_file_read(path, &f, err);
+    som_file f;
+    int rc = som__file_read(path, &f, err);
     if (rc != SOM_OK) return rc;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     rc = f.mapped ? som__data_read_csv_mapped(f.bytes, f.len, name, opts, out, err)
                   : som_data_read_csv_mem(f.bytes ? f.bytes : "", f.len, name, opts, out, err);
-    whole_file_release(&f);
-    return rc;
-}
-
-int som_data_read_npy(const char *path, som_data **out, som_error *err)
-{
-    if (!out) return som__error(err, SOM_EINVAL, "som_data_read_npy: out is NULL");
-    *out = NULL;
-    if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
-    whole_file f;
-    int rc = whole_file_read(path, &f, err);
-    if (rc != SOM_OK) return rc;
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    rc = som_data_read_npy_mem(f.bytes ? f.bytes : "", f.len, name, out, err);
-    whole_file_release(&f);
+    som__file_release(&f);
     return rc;
 }
 

@@ -102,6 +102,9 @@ struct som_data {
     size_t *fixed;     /* 2n: (row, col) a sample's BMU is forced to during
                           training (SOM_PAK fixed=), row SIZE_MAX = not fixed;
                           NULL when no sample is fixed */
+    void *map_base;    /* a .npy mapped private (npy.c) that x points into,
+                          unmapped by som_data_free; NULL when x is allocated */
+    size_t map_len;
 };
 
 /* An empty data set of n x dim (n may be 0 while it is being filled by a
@@ -114,6 +117,25 @@ int som__data_alloc(size_t n, size_t dim, som_data **out, som_error *err);
 size_t som__data_fixed_unit(const som_data *d, const som_grid *grid, size_t i,
                             som_error *err);
 #define SOM__FIXED_BAD (SIZE_MAX - 1)
+/* A whole input file: mapped private read-only when it is a regular file,
+ * else read into memory (pipes, "-" for standard input). */
+typedef struct som_file {
+    void *bytes;
+    size_t len;
+    bool mapped;
+} som_file;
+int som__file_read(const char *path, som_file *f, som_error *err);
+void som__file_release(som_file *f);
+/* CSV read a block of rows at a time (csv.c), for inputs larger than
+ * memory: `sink` receives each block of up to block_rows rows as a
+ * borrowed data set (titles, values, mask, labels and lines of those rows
+ * only; valid during the call) in file order; a non-zero return stops
+ * reading and is returned. Same rules and messages as som_data_read_csv. */
+#define SOM__CSV_BLOCK_ROWS 4096
+int som__csv_read_blocks(const char *buf, size_t len, const char *name,
+                         const som_csv_opts *opts, bool mapped, size_t block_rows,
+                         int (*sink)(const som_data *block, void *ctx), void *ctx,
+                         som_error *err);
 /* som_data_read_csv_mem on a read-only private mapping of a whole file
  * (buf page-aligned): pages already read are released as it goes, so the
  * file does not sit in memory beside the samples. */
@@ -167,6 +189,16 @@ int som__scaled_init(som_scaled *s, const som_map *map, const som_data *data,
 int som__scaled_init_inplace(som_scaled *s, const som_map *map, som_data *data,
                              som_error *err);
 void som__scaled_free(som_scaled *s);
+/* True when the map's scaling changes nothing (scaled = x). */
+bool som__map_scaling_identity(const som_map *m);
+/* n rows of x scaled into out (n x dim), missing values (mask 0) as 0;
+ * rows in parallel. Recognition scales a block of rows at a time this way
+ * instead of copying the whole data set. */
+void som__scale_rows(const som_map *m, const float *x, const uint8_t *mask, size_t n, float *out,
+                     int threads);
+/* Rows per block when recognition streams a data set (scaled copy of one
+ * block, per-row results of one block). */
+#define SOM__STREAM_ROWS 16384
 
 /* ---- BMU search (bmu.c) ------------------------------------------------- */
 /* BMUs of n scaled rows x (row-major n x dim, missing = 0, mask may be NULL)
@@ -217,6 +249,12 @@ void som__online_weights(const som_dist_table *dist, size_t b,
 /* som_map_bmus with exact squared distances in double (dist2 may be NULL). */
 int som__map_bmus_d2(const som_map *map, const som_data *data, size_t *units,
                      double *dist2, size_t *second, int threads, som_error *err);
+/* The same for rows [first, first + n) of data (results at units[0..n)),
+ * without checking that rows have a present value. Scales a block of
+ * SOM__STREAM_ROWS rows at a time (no copy of the data set). */
+int som__map_bmus_range(const som_map *map, const som_data *data, size_t first, size_t n,
+                        size_t *units, double *dist2, size_t *second, int threads,
+                        som_error *err);
 /* SOM_EINVAL naming the first row that has no present value. */
 int som__check_rows_present(const som_data *data, som_error *err);
 /* Number of OpenMP threads to use for a request (0 = all). */
@@ -286,6 +324,11 @@ int som__init_codebook(som_map *map, const som_scaled *sx, som_init method,
                        uint64_t seed, som_error *err);
 
 /* ---- quality (quality.c) ------------------------------------------------ */
+/* The sums behind QE and TE, added to *sum (sqrt of each dist2, in row
+ * order) and *breaks (rows whose two best units are not neighbours), so
+ * that rows met a block at a time give the same QE as all at once. */
+void som__quality_sums(const som_grid *grid, const double *dist2, const size_t *units,
+                       const size_t *second, size_t n, double *sum, size_t *breaks);
 /* QE and TE of scaled rows with precomputed BMUs (dist2 squared). */
 void som__quality_from_bmus(const som_grid *grid, const double *dist2,
                             const size_t *units, const size_t *second,

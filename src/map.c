@@ -361,6 +361,45 @@ const som_train_opts *som_map_train_settings(const som_map *m)
 
 /* ---- scaled views of data ---------------------------------------------- */
 
+bool som__map_scaling_identity(const som_map *m)
+{
+    if (m->scaling != SOM_SCALE_NONE) return false;
+    for (size_t j = 0; j < m->dim; j++)
+        if (m->offset[j] != 0.0 || m->factor[j] != 1.0) return false;
+    return true;
+}
+
+void som__scale_rows(const som_map *m, const float *x, const uint8_t *mask, size_t n, float *out,
+                     int threads)
+{
+    const size_t dim = m->dim;
+    int n_threads = som__threads(threads);
+#pragma omp parallel for num_threads(n_threads) schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        float *o = out + i * dim;
+        som_map_scale_row(m, x + i * dim, o);
+        if (mask)
+            for (size_t j = 0; j < dim; j++)
+                if (!mask[i * dim + j]) o[j] = 0.0f;
+    }
+}
+
+int som_map_data_in_order(const som_map *m, const som_data *d)
+{
+    if (!m || !d || som_data_dim(d) != m->dim) return 0;
+    size_t matched = 0;
+    for (size_t j = 0; j < m->dim; j++) {
+        long k = som_data_find_title(d, m->titles[j]);
+        if (k >= 0) {
+            matched++;
+            if ((size_t)k != j) return 0;
+        }
+    }
+    /* som_map_align_data: every field matched in place, or none matched
+     * and the columns are taken by position. */
+    return matched == 0 || matched == m->dim;
+}
+
 int som__scaled_init(som_scaled *s, const som_map *m, const som_data *d, som_error *err)
 {
     memset(s, 0, sizeof *s);

@@ -7,6 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+void som__quality_sums(const som_grid *g, const double *dist2, const size_t *units,
+                       const size_t *second, size_t n, double *sum, size_t *breaks)
+{
+    size_t n_units = g->rows * g->cols;
+    for (size_t i = 0; i < n; i++) {
+        *sum += sqrt(dist2[i]);
+        /* With one unit there is no second best, and nothing to break. */
+        if (second && second[i] < n_units && som__grid_dist2(g, units[i], second[i]) > 1.0)
+            (*breaks)++;
+    }
+}
+
 void som__quality_from_bmus(const som_grid *g, const double *dist2, const size_t *units,
                             const size_t *second, size_t n, double *qe, double *te)
 {
@@ -14,15 +26,9 @@ void som__quality_from_bmus(const som_grid *g, const double *dist2, const size_t
         *qe = *te = NAN;
         return;
     }
-    size_t n_units = g->rows * g->cols;
     double sum = 0.0;
     size_t breaks = 0;
-    for (size_t i = 0; i < n; i++) {
-        sum += sqrt(dist2[i]);
-        /* With one unit there is no second best, and nothing to break. */
-        if (second && second[i] < n_units && som__grid_dist2(g, units[i], second[i]) > 1.0)
-            breaks++;
-    }
+    som__quality_sums(g, dist2, units, second, n, &sum, &breaks);
     *qe = sum / (double)n;
     *te = second ? (double)breaks / (double)n : (double)NAN;
 }
@@ -39,16 +45,29 @@ int som_map_quality(const som_map *m, const som_data *d, som_quality *q, size_t 
         q->qe = q->te = NAN;
         return SOM_OK;
     }
-    size_t *units = som__calloc(n, sizeof *units);
-    size_t *second = som__calloc(n, sizeof *second);
-    double *dist2 = som__calloc(n, sizeof *dist2);
+    /* A block of rows at a time: memory for per-row results stays bounded
+     * whatever the data's size, and the sums run in row order as over all
+     * rows at once. */
+    size_t block = n < SOM__STREAM_ROWS ? n : SOM__STREAM_ROWS;
+    size_t *units = som__calloc(block, sizeof *units);
+    size_t *second = som__calloc(block, sizeof *second);
+    double *dist2 = som__calloc(block, sizeof *dist2);
     size_t *count = som__calloc(m->n_units, sizeof *count);
     int rc = SOM_OK;
     if (!units || !second || !dist2 || !count) rc = som__error_oom(err);
-    if (rc == SOM_OK) rc = som__map_bmus_d2(m, d, units, dist2, second, threads, err);
+    if (rc == SOM_OK) rc = som__check_rows_present(d, err);
+    double sum = 0.0;
+    size_t breaks = 0;
+    for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += block) {
+        size_t k = n - r0 < block ? n - r0 : block;
+        rc = som__map_bmus_range(m, d, r0, k, units, dist2, second, threads, err);
+        if (rc != SOM_OK) break;
+        som__quality_sums(&m->grid, dist2, units, second, k, &sum, &breaks);
+        for (size_t i = 0; i < k; i++) count[units[i]]++;
+    }
     if (rc == SOM_OK) {
-        som__quality_from_bmus(&m->grid, dist2, units, second, n, &q->qe, &q->te);
-        for (size_t i = 0; i < n; i++) count[units[i]]++;
+        q->qe = sum / (double)n;
+        q->te = (double)breaks / (double)n;
         for (size_t u = 0; u < m->n_units; u++) {
             if (count[u]) q->units_hit++;
             if (count[u] > q->max_hits) q->max_hits = count[u];
