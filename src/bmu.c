@@ -678,6 +678,14 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
     const size_t n_blocks = (n + B - 1) / B;
     int n_threads = som__threads(threads);
     if ((size_t)n_threads > n_blocks) n_threads = (int)n_blocks;
+    /* At least 2^25 multiply-adds (a few ms) per thread: a small search,
+     * such as the quality sweep of online training on a few thousand rows,
+     * runs faster alone than it pays for waking a second thread and leaving
+     * it spinning afterwards, while the next pass needs the core. The
+     * result does not depend on the thread count. */
+    double by_work = (double)n * (double)n_units * (double)dim / 33554432.0;
+    if (by_work < 1.0) by_work = 1.0;
+    if ((double)n_threads > by_work) n_threads = (int)by_work;
 
     float *wnorm = som__aligned_calloc(n_units, sizeof(float));
     float *wsq = mask ? som__aligned_calloc(n_units * dim, sizeof(float)) : NULL;

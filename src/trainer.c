@@ -4,6 +4,7 @@
  * trainer can stop (callback or step budget) and continue where it was. */
 #include "internal.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -116,7 +117,15 @@ static int trainer_new(som_map *m, const som_data *d, som_data *inplace,
         t->hit = som__calloc(m->n_units, sizeof *t->hit);
         if (!t->sum || !t->cnt || !t->htab || !t->hit) goto oom;
     }
-    if ((rc = som__init_codebook(m, &t->sx, o.init, o.seed, err))) goto fail;
+    /* PCA's small eigenproblem gains nothing from OpenBLAS threads, and a
+     * threaded call leaves them spinning for a while afterwards, taking a
+     * core from the training that follows (measured: online case B ran up
+     * to twice as long). */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    rc = som__init_codebook(m, &t->sx, o.init, o.seed, err);
+    openblas_set_num_threads(blas_threads);
+    if (rc) goto fail;
     som__map_history_clear(m);
     m->trained = false;
     som_history h0 = {0, NAN, NAN, NAN, NAN};
