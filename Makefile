@@ -14,7 +14,7 @@ TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_PARALLEL ?= 1
-FUZZ_TARGETS = csv npy model_load somnet sompak sompak_cod esom roundtrip
+FUZZ_TARGETS = csv npy model_load somnet sompak sompak_cod esom roundtrip http_request
 
 .PHONY: all deps test-deps build build-asan run test test-unit test-asan test-tsan bench fuzz web-deps bench-serve clean
 
@@ -61,7 +61,7 @@ fuzz:
 	@scripts/setup-deps.sh --fuzz
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOM_FUZZ=ON \
 		-DSOM_ASAN=ON -DSOM_UBSAN=ON -DSOM_BUILD_TESTS=OFF -DSOM_BUILD_BENCH=OFF >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS)) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all >/dev/null
 	@FUZZ_PARALLEL=$(FUZZ_PARALLEL) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # ThreadSanitizer over threaded training, the winner search, concurrent use

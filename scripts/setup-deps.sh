@@ -16,7 +16,7 @@ packages="build-essential cmake pkg-config libopenblas-dev liblapacke-dev
 zlib1g-dev libcsv-dev libcairo2-dev fonts-dejavu-core libjansson-dev
 libmicrohttpd-dev"
 case $mode in
-    --test) packages="$packages libcmocka-dev python3 libxml2-utils clang
+    --test) packages="$packages libcmocka-dev python3 libxml2-utils curl clang
             libclang-rt-14-dev libomp-14-dev" ;;
     --fuzz) packages="$packages clang libclang-rt-14-dev" ;;
     --web)

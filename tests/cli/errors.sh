@@ -3,7 +3,10 @@
 # The catalogue of bad inputs, doc/ERRORS.md, run as tests: every entry's
 # `make:` lines build its input, its `run:` line runs som, and the exit
 # status and the `stderr:` line must be what the entry says. The document is
-# the test's only source, so the two cannot drift apart.
+# the test's only source, so the two cannot drift apart. A web API entry has
+# a `serve:` line (som serve is started with it before `run:`, its address
+# in $URL, and stopped after) and `stdout:` lines (the JSON error and the
+# HTTP status that curl prints), each of which must be a line of the output.
 #
 #   tests/cli/errors.sh SOM ROOT [--show]
 #
@@ -30,7 +33,7 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 awk '
     /^### [0-9]+\. / { n = $2; sub(/\.$/, "", n); t = $0; sub(/^### [0-9]+\. /, "", t);
                        print n "\ttitle\t" t; next }
-    n != "" && /^    (make|run|exit|stderr): / {
+    n != "" && /^    (make|serve|run|exit|stderr|stdout): / {
         line = $0; sub(/^    /, "", line)
         key = line; sub(/:.*/, "", key)
         val = line; sub(/^[a-z]+: +/, "", val)
@@ -42,12 +45,22 @@ somify() {
     printf '%s\n' "$1" | sed "s#\\(^\\|[;&|(] *\\)som #\\1\"\$SOM\" #g"
 }
 
+# The web entries need som built with its server, and curl.
+have_serve=1
+"$SOM" serve --help >/dev/null 2>&1 || have_serve=0
+command -v curl >/dev/null 2>&1 || have_serve=0
+
 passed=0
 failed=0
+skipped=0
 count=0
 check() { # the entry collected so far
     [ -n "$num" ] || return 0
     count=$((count + 1))
+    if [ -n "$serve" ] && [ "$have_serve" = 0 ]; then
+        skipped=$((skipped + 1))
+        return 0
+    fi
     dir=$WORK/e$num
     mkdir -p "$dir"
     cp "$ROOT/data/iris.csv" "$dir/"
@@ -60,20 +73,47 @@ check() { # the entry collected so far
                 sh -c "$(somify "$m")" >/dev/null 2>&1 || echo "make failed: $m" >>make.err
             done
         fi
+        spid=
+        if [ -n "$serve" ]; then
+            sh -c "exec $(somify "$serve")" >serve.out 2>serve.err &
+            spid=$!
+            i=0
+            while [ ! -s serve.out ] && [ $i -lt 200 ] && kill -0 "$spid" 2>/dev/null; do
+                sleep 0.05
+                i=$((i + 1))
+            done
+            URL=$(head -n 1 serve.out)
+            export URL
+        fi
         sh -c "$(somify "$run")" >out.txt 2>err.txt
         echo $? >rc.txt
+        if [ -n "$spid" ]; then
+            kill -TERM "$spid" 2>/dev/null
+            wait "$spid" 2>/dev/null
+        fi
     )
     rc=$(cat "$dir/rc.txt")
     if [ "$SHOW" = 1 ]; then
-        printf '### %s. %s\n    exit:   %s\n    stderr: %s\n\n' "$num" "$title" "$rc" \
+        printf '### %s. %s\n    exit:   %s\n    stderr: %s\n' "$num" "$title" "$rc" \
             "$(head -n 1 "$dir/err.txt")"
+        sed 's/^/    stdout: /' "$dir/out.txt"
+        echo
         return 0
     fi
     bad=
     [ -s "$dir/make.err" ] && bad="$bad; $(cat "$dir/make.err")"
     [ "$rc" = "$want_rc" ] || bad="$bad; exit status $rc, expected $want_rc"
-    if ! grep -qxF -- "$want_err" "$dir/err.txt"; then
+    if [ -n "$want_err" ] && ! grep -qxF -- "$want_err" "$dir/err.txt"; then
         bad="$bad; stderr lacks the line '$want_err', has: $(head -n 3 "$dir/err.txt")"
+    fi
+    if [ -z "$want_err" ] && [ -z "$want_out" ]; then
+        bad="$bad; the entry names no stderr: or stdout: line"
+    fi
+    if [ -n "$want_out" ]; then
+        printf '%s' "$want_out" | while IFS= read -r line; do
+            grep -qxF -- "$line" "$dir/out.txt" || echo "stdout lacks the line '$line'"
+        done >"$dir/out.bad"
+        [ -s "$dir/out.bad" ] && bad="$bad; $(cat "$dir/out.bad"), has: $(head -n 3 "$dir/out.txt")"
     fi
     if [ -n "$bad" ]; then
         echo "FAIL $num. $title$bad"
@@ -88,13 +128,16 @@ tab=$(printf '\t')
 while IFS="$tab" read -r n key val; do
     if [ "$n" != "$num" ]; then
         check
-        num=$n title= make= run= want_rc= want_err=
+        num=$n title= make= serve= run= want_rc= want_err= want_out=
     fi
     case $key in
         title) title=$val ;;
         make) make="$make$val
 " ;;
+        serve) serve=$val ;;
         run) run=$val ;;
+        stdout) want_out="$want_out$val
+" ;;
         exit) want_rc=$val ;;
         stderr) want_err=$val ;;
     esac
@@ -103,5 +146,6 @@ check
 
 [ "$SHOW" = 1 ] && exit 0
 echo "errors.sh: $passed of $count entries of doc/ERRORS.md pass"
+[ "$skipped" -eq 0 ] || echo "errors.sh: $skipped web entries skipped (no som serve, or no curl)"
 [ "$count" -ge 40 ] || { echo "errors.sh: fewer than 40 entries"; exit 1; }
 [ "$failed" -eq 0 ]
