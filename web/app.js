@@ -444,6 +444,9 @@
   function update(st) {
     const job = train.job;
     if (!job || st.id !== job.id) return;
+    // Replies and events race: a Stop's reply may come after the event
+    // that says the job stopped. Versions only grow; ignore older news.
+    if (typeof st.version === 'number' && typeof job.version === 'number' && st.version < job.version) return;
     const before = job.state;
     Object.assign(job, st);
     if (Array.isArray(st.history)) {
@@ -474,6 +477,7 @@
       return;
     }
     const state = job.stopping ? 'stopping' : job.state;
+    box.dataset.job = job.id;
     box.dataset.state = job.state;
     box.dataset.pass = String(job.pass);
     box.dataset.passes = String(job.n_passes);

@@ -50,7 +50,10 @@ struct job {
     char id[ROUTE_ID_MAX + 1];
     /* Set at creation, then only read. */
     dataset *ds;
-    json_t *settings;     /* the settings, defaults filled in */
+    char *settings;       /* the settings as JSON text, defaults filled in
+                             (text, not a json_t: a json_t shared between
+                             threads would need jansson to be thread-safe
+                             for readers, which it does not promise) */
     som_grid grid;
     som_scaling scaling;
     som_train_opts opts;
@@ -103,7 +106,7 @@ static void job_free(job *j)
     som_map_free(j->map);
     snap_put(j->snap);
     dataset_put(j->ds);
-    json_decref(j->settings);
+    free(j->settings);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cond);
     free(j);
@@ -595,7 +598,7 @@ static json_t *job_json(const job *j, const job_view *v, size_t history_from, bo
     }
     if (v->state == JOB_FAILED) json_object_set_new(o, "error", jstr(v->error));
     if (full) {
-        json_object_set(o, "settings", j->settings);
+        json_object_set_new(o, "settings", json_loads(j->settings, 0, NULL));
         json_object_set_new(o, "dataset_name", jstr(j->ds->name));
         json_object_set_new(o, "created", jnum(j->created));
         json_object_set_new(o, "has_model", json_boolean(s != NULL));
@@ -671,7 +674,13 @@ enum MHD_Result handle_jobs(request *rq)
     }
     serve_new_id(j->id);
     j->created = (double)time(NULL);
-    j->settings = settings_json(j);
+    json_t *settings = settings_json(j);
+    j->settings = settings ? json_dumps(settings, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
+    json_decref(settings);
+    if (!j->settings) {
+        job_free(j);
+        return reply_error(rq, 503, "out of memory");
+    }
     j->state = JOB_QUEUED;
     j->version = 1;
 

@@ -67,6 +67,17 @@ async function setTraining({ dataset = 'iris', passes, pace, algorithm = 'batch'
   await page.selectOption('#pace', String(pace));
 }
 
+// Starts training and waits until the page shows the new job (it may be
+// showing a finished one from before).
+async function start() {
+  const old = (await progress()).job || '';
+  await page.click('#start');
+  await page.waitForFunction((o) => {
+    const d = document.getElementById('progress').dataset;
+    return d.job && d.job !== o;
+  }, old);
+}
+
 // How many distinct colours a canvas shows: a drawn map has many.
 const canvasColours = (sel) =>
   page.$eval(sel, (c) => {
@@ -90,7 +101,7 @@ test('train the bundled data to the end while the page updates', async () => {
     new MutationObserver(() => window.seen.drawn.push(Number(um.dataset.drawn)))
       .observe(um, { attributes: true, attributeFilter: ['data-drawn'] });
   });
-  await page.click('#start');
+  await start();
   await page.waitForFunction(() => document.getElementById('progress').dataset.state === 'running');
   await page.waitForFunction(() => Number(document.getElementById('progress').dataset.pass) >= 15);
   await shot('train-running');
@@ -131,7 +142,7 @@ test('train the bundled data to the end while the page updates', async () => {
 test('stop midway, reload the page, continue', async () => {
   await open('#train');
   await setTraining({ dataset: 'colours', passes: 80, pace: 20, rows: 8, cols: 8 });
-  await page.click('#start');
+  await start();
   await page.waitForFunction(() => Number(document.getElementById('progress').dataset.pass) >= 5);
   await page.click('#stop');
   await page.waitForFunction(() => document.getElementById('progress').dataset.state === 'stopped', null,
@@ -164,7 +175,7 @@ test('save the model and load it back', async () => {
   await open('#train');
   await setTraining({ dataset: 'iris', passes: 25, pace: 0, rows: 7, cols: 9 });
   await page.selectOption('#topology', 'hex');
-  await page.click('#start');
+  await start();
   await page.waitForFunction(() => document.getElementById('progress').dataset.state === 'done');
   const jobId = await page.evaluate(() => localStorage.getItem('som.job'));
   for (const ext of ['som', 'somnet']) {
