@@ -435,6 +435,15 @@ SOM_API int som_map_data_in_order(const som_map *map, const som_data *data);
  * with no value), SOM_ENOMEM. */
 SOM_API int som_map_fit_scaling(som_map *map, const som_data *data,
                                 som_scaling kind, som_error *err);
+typedef struct som_shard som_shard; /* distributed training, see below */
+/* The same over the rows of every shard (see som_shard): each process
+ * passes its own rows and the same shard description as training; the
+ * fitted scaling is the same, bit for bit, as over all rows at once.
+ * shard NULL is som_map_fit_scaling. Errors as som_map_fit_scaling, and
+ * SOM_EIO when a shard function fails. */
+SOM_API int som_map_fit_scaling_ex(som_map *map, const som_data *data,
+                                   som_scaling kind, const som_shard *shard,
+                                   som_error *err);
 SOM_API som_scaling som_map_scaling(const som_map *map);
 /* scaled = (x - offset[j]) / factor[j]. Both arrays have dim entries. */
 SOM_API const double *som_map_scale_offset(const som_map *map);
@@ -520,6 +529,48 @@ typedef struct som_progress {
 /* Return 0 to go on, non-zero to stop training cleanly. */
 typedef int (*som_progress_fn)(const som_progress *progress, void *ctx);
 
+/* Distributed training: rows split among processes.
+ *
+ * A data set too large for one machine is split by rows into contiguous
+ * shards, one per process (an MPI rank, say), and every process trains the
+ * same map on its own shard with opts->shard describing it. libsom does
+ * no message passing itself: the caller gives it two functions that move
+ * an array of doubles along the chain of shards in row order.
+ *
+ * Every quantity that training sums over the rows — the scaling's
+ * statistics (som_map_fit_scaling_ex), the column ranges, means and
+ * covariance of the initialisation, the batch map's per-unit sums and
+ * counts, the quality measures — is a fold over the rows in order. With a
+ * shard, the process receives the fold's state as the shards before it
+ * left it (`receive`), continues it over its own rows exactly as one
+ * process would, and passes it on (`pass_on`), which also hands back the
+ * final state that the last shard reached. The result is the same model,
+ * byte for byte, as one process training on all the rows, whatever the
+ * number of shards. A pass costs one trip of the per-unit sums and counts
+ * (n_units x (dim + 1) doubles; x (2 dim) with missing values) along the
+ * chain and back; each shard waits only for the previous one's adding of
+ * its rows' sums (the cheap part: the BMU search runs in parallel).
+ * Initialisation ends with the first shard's codebook given to every
+ * shard, so that machines whose LAPACK rounds differently still start
+ * from the same codebook.
+ *
+ * Every process must call the same functions with the same settings (the
+ * same map, grid, scaling, options and seed) and its own shard; a process
+ * holds at least one row. Batch training only: online training is a
+ * sequence of single-sample steps (SOM_ENOTSUP). Checkpoints do not
+ * support shards (SOM_ENOTSUP). */
+struct som_shard {
+    size_t first;   /* index, among all rows, of this process's first row */
+    size_t n_total; /* rows of all shards together */
+    /* Replaces state[0..len) with the state the previous shard passed on.
+     * The first shard's does nothing (state then holds the fold's start). */
+    int (*receive)(double *state, size_t len, void *ctx);
+    /* Passes state[0..len) on to the next shard (the last shard has none),
+     * then replaces it with the last shard's final state. */
+    int (*pass_on)(double *state, size_t len, void *ctx);
+    void *ctx;      /* given to both */
+};
+
 typedef struct som_train_opts {
     som_algorithm algorithm;        /* default SOM_BATCH */
     size_t epochs;                  /* passes over the data (default 10) */
@@ -550,6 +601,8 @@ typedef struct som_train_opts {
     void *progress_ctx;
     size_t progress_every;          /* online: also report every this many
                                        steps (0 = only at pass ends) */
+    const som_shard *shard;         /* distributed training (som_shard);
+                                       NULL: every row is here (default) */
 } som_train_opts;
 
 /* Fills opts with the defaults above. */

@@ -689,11 +689,9 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
 
     float *wnorm = som__aligned_calloc(n_units, sizeof(float));
     float *wsq = mask ? som__aligned_calloc(n_units * dim, sizeof(float)) : NULL;
-    float *zeros = mask ? som__aligned_calloc(n_units, sizeof(float)) : NULL;
-    if (!wnorm || (mask && (!wsq || !zeros))) {
+    if (!wnorm || (mask && !wsq)) {
         som__aligned_free(wnorm);
         som__aligned_free(wsq);
-        som__aligned_free(zeros);
         return som__error_oom(err);
     }
     for (size_t i = 0; i < n_units; i++) {
@@ -716,7 +714,9 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
     {
         float *scores = som__aligned_calloc(B * n_units, sizeof(float));
         float *mblock = mask ? som__aligned_calloc(B * dim, sizeof(float)) : NULL;
-        int ok = scores && (!mask || mblock);
+        float *mscores = mask ? som__aligned_calloc(B * n_units, sizeof(float)) : NULL;
+        uint8_t *row_missing = mask ? som__calloc(B, 1) : NULL;
+        int ok = scores && (!mask || (mblock && mscores && row_missing));
         if (!ok) {
 #pragma omp atomic write
             rc = SOM_ENOMEM;
@@ -733,23 +733,34 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
             bool block_missing = false;
             if (mask) {
                 const uint8_t *mb = mask + r0 * dim;
-                for (size_t k = 0; k < rows * dim; k++) {
-                    mblock[k] = mb[k] ? 1.0f : 0.0f;
-                    block_missing |= !mb[k];
+                for (size_t r = 0; r < rows; r++) {
+                    row_missing[r] = 0;
+                    for (size_t j = 0; j < dim; j++) {
+                        size_t k = r * dim + j;
+                        mblock[k] = mb[k] ? 1.0f : 0.0f;
+                        row_missing[r] |= !mb[k];
+                    }
+                    block_missing |= row_missing[r] != 0;
                 }
             }
+            /* m.(w*w) into its own scores, used only by the rows that miss
+             * a value: a complete row's scores are -2 x.w + |w|^2 whatever
+             * else its block holds, so a row's BMU does not depend on which
+             * rows share its block (shards of distributed training, blocks
+             * of streamed recognition). */
             if (block_missing)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
                             (int)n_units, (int)dim, 1.0f, mblock, (int)dim, wsq, (int)dim,
-                            1.0f, scores, (int)n_units);
-            /* |w|^2 is added inside the scan (zeros when the mask GEMM has
-             * already added m.(w*w)), so the scores are read once. */
-            const float *add = block_missing ? zeros : wnorm;
+                            0.0f, mscores, (int)n_units);
             for (size_t r = 0; r < rows; r++) {
                 size_t b1, b2;
-                top2(scores + r * n_units, add, n_units, &b1, &b2);
+                bool missing = block_missing && row_missing[r];
+                /* |w|^2 (or m.(w*w)) is added inside the scan, so the
+                 * scores are read once. */
+                top2(scores + r * n_units, missing ? mscores + r * n_units : wnorm, n_units, &b1,
+                     &b2);
                 const float *xr = xb + r * dim;
-                const uint8_t *mr = block_missing ? mask + (r0 + r) * dim : NULL;
+                const uint8_t *mr = missing ? mask + (r0 + r) * dim : NULL;
                 double d1 = exact_dist2(codebook + b1 * dim, xr, mr, dim);
                 if (b2 < n_units) {
                     double d2 = exact_dist2(codebook + b2 * dim, xr, mr, dim);
@@ -767,11 +778,12 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
         }
         som__aligned_free(scores);
         som__aligned_free(mblock);
+        som__aligned_free(mscores);
+        som__free(row_missing);
     }
     openblas_set_num_threads(blas_threads);
     som__aligned_free(wnorm);
     som__aligned_free(wsq);
-    som__aligned_free(zeros);
     if (rc) return som__error_oom(err);
     return SOM_OK;
 }

@@ -147,6 +147,8 @@ static void write_state(const som_trainer *t, writer *w)
 int som_trainer_save_state(const som_trainer *t, const char *path, som_error *err)
 {
     if (!t || !path) return som__error(err, SOM_EINVAL, "som_trainer_save_state: NULL argument");
+    if (t->opts.shard)
+        return som__error(err, SOM_ENOTSUP, "checkpoints of distributed training are not supported");
     void *model = NULL;
     size_t model_len = 0;
     int rc = som_map_save_mem(t->map, &model, &model_len, err);
@@ -429,6 +431,8 @@ int som_trainer_resume(som_map *map, const som_data *data, const som_train_opts 
     if (out) *out = NULL;
     if (!map || !data || !opts || !path || !out)
         return som__error(err, SOM_EINVAL, "som_trainer_resume: NULL argument");
+    if (opts->shard)
+        return som__error(err, SOM_ENOTSUP, "checkpoints of distributed training are not supported");
     unsigned char *buf = NULL;
     size_t len = 0;
     som_map *ck = NULL;

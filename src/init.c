@@ -1,19 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /* init.c — starting codebooks: uniform inside each column's range (the MQL5
- * rule), random rows, or the plane of the first two principal components. */
+ * rule), random rows, or the plane of the first two principal components.
+ * Every statistic over the rows is a fold that continues along the shards
+ * of distributed training (som_shard), so each shard starts from the codebook
+ * one process would have made. */
 #include "internal.h"
 
 #include <lapacke.h>
 #include <math.h>
 #include <string.h>
 
-/* Column min/max over present scaled values. */
-static int column_ranges(const som_scaled *sx, double *lo, double *hi, som_error *err)
+/* Column min/max over present scaled values; lo and hi are one array of
+ * 2 dim (the fold's state). */
+static int column_ranges(const som_scaled *sx, double *lo, double *hi, const som_shard *shard,
+                         som_error *err)
 {
     for (size_t j = 0; j < sx->dim; j++) {
         lo[j] = INFINITY;
         hi[j] = -INFINITY;
     }
+    int rc = som__shard_receive(shard, lo, 2 * sx->dim, err);
+    if (rc) return rc;
     for (size_t i = 0; i < sx->n; i++)
         for (size_t j = 0; j < sx->dim; j++) {
             if (sx->mask && !sx->mask[i * sx->dim + j]) continue;
@@ -21,70 +28,91 @@ static int column_ranges(const som_scaled *sx, double *lo, double *hi, som_error
             if (v < lo[j]) lo[j] = v;
             if (v > hi[j]) hi[j] = v;
         }
+    if ((rc = som__shard_pass_on(shard, lo, 2 * sx->dim, err))) return rc;
     for (size_t j = 0; j < sx->dim; j++)
         if (lo[j] > hi[j])
             return som__error(err, SOM_EEMPTY, "field %zu has no value in any row", j + 1);
     return SOM_OK;
 }
 
-static int init_random(som_map *m, const som_scaled *sx, som_rng *rng, som_error *err)
+static int init_random(som_map *m, const som_scaled *sx, som_rng *rng, const som_shard *shard,
+                       som_error *err)
 {
-    double *lo = som__calloc(m->dim, sizeof *lo), *hi = som__calloc(m->dim, sizeof *hi);
-    int rc = (!lo || !hi) ? som__error_oom(err) : column_ranges(sx, lo, hi, err);
+    double *lo = som__calloc(2 * m->dim, sizeof *lo), *hi = lo ? lo + m->dim : NULL;
+    int rc = !lo ? som__error_oom(err) : column_ranges(sx, lo, hi, shard, err);
     for (size_t u = 0; rc == SOM_OK && u < m->n_units; u++)
         for (size_t j = 0; j < m->dim; j++)
             m->codebook[u * m->dim + j] = (float)(lo[j] + (hi[j] - lo[j]) * som__rng_uniform(rng));
     som__free(lo);
-    som__free(hi);
     return rc;
 }
 
 /* Column means over present values, for filling the gaps of sampled rows. */
-static int column_means(const som_scaled *sx, double *mean, som_error *err)
+static int column_means(const som_scaled *sx, double *mean, const som_shard *shard,
+                        som_error *err)
 {
-    size_t *cnt = som__calloc(sx->dim, sizeof *cnt);
-    if (!cnt) return som__error_oom(err);
-    memset(mean, 0, sx->dim * sizeof *mean);
-    for (size_t i = 0; i < sx->n; i++)
-        for (size_t j = 0; j < sx->dim; j++) {
-            if (sx->mask && !sx->mask[i * sx->dim + j]) continue;
-            mean[j] += (double)sx->x[i * sx->dim + j];
-            cnt[j]++;
+    const size_t dim = sx->dim;
+    double *st = som__calloc(2 * dim, sizeof *st); /* sums, then counts */
+    if (!st) return som__error_oom(err);
+    double *sum = st, *cnt = st + dim;
+    int rc = som__shard_receive(shard, st, 2 * dim, err);
+    for (size_t i = 0; rc == SOM_OK && i < sx->n; i++)
+        for (size_t j = 0; j < dim; j++) {
+            if (sx->mask && !sx->mask[i * dim + j]) continue;
+            sum[j] += (double)sx->x[i * dim + j];
+            cnt[j] += 1.0;
         }
-    int rc = SOM_OK;
-    for (size_t j = 0; j < sx->dim; j++) {
-        if (!cnt[j]) rc = som__error(err, SOM_EEMPTY, "field %zu has no value in any row", j + 1);
-        else mean[j] /= (double)cnt[j];
+    if (rc == SOM_OK) rc = som__shard_pass_on(shard, st, 2 * dim, err);
+    for (size_t j = 0; rc == SOM_OK && j < dim; j++) {
+        if (cnt[j] == 0.0) rc = som__error(err, SOM_EEMPTY, "field %zu has no value in any row", j + 1);
+        else mean[j] = sum[j] / cnt[j];
     }
-    som__free(cnt);
+    som__free(st);
     return rc;
 }
 
-static int init_sample(som_map *m, const som_scaled *sx, som_rng *rng, som_error *err)
+/* Rows are drawn among all rows (n_total of every shard); with shards, the
+ * shard that holds a drawn row writes it into the state (the codebook as
+ * doubles, exact), passed along to all. */
+static int init_sample(som_map *m, const som_scaled *sx, som_rng *rng, const som_shard *shard,
+                       som_error *err)
 {
+    const size_t n_total = som__shard_n_total(shard, sx->n), first = som__shard_first(shard);
+    const size_t cells = m->n_units * m->dim;
     double *mean = som__calloc(m->dim, sizeof *mean);
-    size_t *idx = som__calloc(sx->n, sizeof *idx);
-    int rc = (!mean || !idx) ? som__error_oom(err) : column_means(sx, mean, err);
-    for (size_t i = 0; idx && i < sx->n; i++) idx[i] = i;
+    size_t *idx = som__calloc(n_total, sizeof *idx);
+    double *st = shard ? som__calloc(cells, sizeof *st) : NULL;
+    int rc = (!mean || !idx || (shard && !st)) ? som__error_oom(err)
+                                                : column_means(sx, mean, shard, err);
+    if (rc == SOM_OK) rc = som__shard_receive(shard, st, cells, err);
+    for (size_t i = 0; idx && i < n_total; i++) idx[i] = i;
     for (size_t u = 0; rc == SOM_OK && u < m->n_units; u++) {
         size_t row;
-        if (sx->n >= m->n_units) { /* without replacement: partial shuffle */
-            size_t k = u + (size_t)som__rng_below(rng, sx->n - u);
+        if (n_total >= m->n_units) { /* without replacement: partial shuffle */
+            size_t k = u + (size_t)som__rng_below(rng, n_total - u);
             size_t t = idx[u];
             idx[u] = idx[k];
             idx[k] = t;
             row = idx[u];
         } else {
-            row = (size_t)som__rng_below(rng, sx->n);
+            row = (size_t)som__rng_below(rng, n_total);
         }
+        if (row < first || row - first >= sx->n) continue; /* another shard's */
+        row -= first;
         for (size_t j = 0; j < m->dim; j++) {
             bool present = !sx->mask || sx->mask[row * sx->dim + j];
-            m->codebook[u * m->dim + j] =
-                present ? sx->x[row * sx->dim + j] : (float)mean[j];
+            float v = present ? sx->x[row * sx->dim + j] : (float)mean[j];
+            if (st) st[u * m->dim + j] = v;
+            else m->codebook[u * m->dim + j] = v;
         }
+    }
+    if (rc == SOM_OK && st) {
+        rc = som__shard_pass_on(shard, st, cells, err);
+        for (size_t c = 0; rc == SOM_OK && c < cells; c++) m->codebook[c] = (float)st[c];
     }
     som__free(mean);
     som__free(idx);
+    som__free(st);
     return rc;
 }
 
@@ -92,14 +120,15 @@ static int init_sample(som_map *m, const som_scaled *sx, som_rng *rng, som_error
  * covariance matrix; each direction spans +-sqrt(3) standard deviations
  * along the grid (a uniform spread with the data's variance), the larger
  * component along the longer side of the grid. */
-static int init_pca(som_map *m, const som_scaled *sx, som_error *err)
+static int init_pca(som_map *m, const som_scaled *sx, const som_shard *shard, som_error *err)
 {
     size_t dim = m->dim, n = sx->n;
     double *mean = som__calloc(dim, sizeof *mean);
-    double *cov = som__calloc(dim * dim, sizeof *cov);
-    double *cnt = som__calloc(dim * dim, sizeof *cnt);
+    double *cov = som__calloc(2 * dim * dim, sizeof *cov); /* then the counts: one state */
+    double *cnt = cov ? cov + dim * dim : NULL;
     double *eig = som__calloc(dim, sizeof *eig);
-    int rc = (!mean || !cov || !cnt || !eig) ? som__error_oom(err) : column_means(sx, mean, err);
+    int rc = (!mean || !cov || !eig) ? som__error_oom(err) : column_means(sx, mean, shard, err);
+    if (rc == SOM_OK) rc = som__shard_receive(shard, cov, 2 * dim * dim, err);
     /* Pairwise-complete covariance: each entry over the rows where both
      * fields are present. */
     for (size_t i = 0; rc == SOM_OK && i < n; i++) {
@@ -115,6 +144,7 @@ static int init_pca(som_map *m, const som_scaled *sx, som_error *err)
             }
         }
     }
+    if (rc == SOM_OK) rc = som__shard_pass_on(shard, cov, 2 * dim * dim, err);
     if (rc == SOM_OK) {
         for (size_t a = 0; a < dim; a++)
             for (size_t b = a; b < dim; b++) {
@@ -168,26 +198,50 @@ static int init_pca(som_map *m, const som_scaled *sx, som_error *err)
     }
     som__free(mean);
     som__free(cov);
-    som__free(cnt);
     som__free(eig);
     return rc;
 }
 
+/* Every shard ends with the first shard's codebook: the same on machines
+ * whose LAPACK (or a kept codebook's file) differs in the last bits. */
+static int share_first_codebook(som_map *m, const som_shard *shard, som_error *err)
+{
+    const size_t cells = m->n_units * m->dim;
+    double *st = som__calloc(cells, sizeof *st);
+    if (!st) return som__error_oom(err);
+    int rc = som__shard_receive(shard, st, cells, err);
+    if (rc == SOM_OK && shard->first == 0)
+        for (size_t c = 0; c < cells; c++) st[c] = m->codebook[c];
+    if (rc == SOM_OK) rc = som__shard_pass_on(shard, st, cells, err);
+    for (size_t c = 0; rc == SOM_OK && c < cells; c++) m->codebook[c] = (float)st[c];
+    som__free(st);
+    return rc;
+}
+
+static int init_method(som_map *m, const som_scaled *sx, som_init method, som_rng *rng,
+                       const som_shard *shard, som_error *err)
+{
+    switch (method) {
+    case SOM_INIT_RANDOM: return init_random(m, sx, rng, shard, err);
+    case SOM_INIT_SAMPLE: return init_sample(m, sx, rng, shard, err);
+    case SOM_INIT_PCA:
+        if (som__shard_n_total(shard, sx->n) < 2 || m->dim < 2)
+            return init_random(m, sx, rng, shard, err);
+        return init_pca(m, sx, shard, err);
+    case SOM_INIT_KEEP: return SOM_OK;
+    }
+    return som__error(err, SOM_EINVAL, "unknown initialisation %d", (int)method);
+}
+
 int som__init_codebook(som_map *m, const som_scaled *sx, som_init method, uint64_t seed,
-                       som_error *err)
+                       const som_shard *shard, som_error *err)
 {
     if (sx->n == 0) return som__error(err, SOM_EEMPTY, "no samples to initialise the map from");
     som_rng rng;
     som__rng_seed(&rng, seed ^ 0x5eed1417u);
-    switch (method) {
-    case SOM_INIT_RANDOM: return init_random(m, sx, &rng, err);
-    case SOM_INIT_SAMPLE: return init_sample(m, sx, &rng, err);
-    case SOM_INIT_PCA:
-        if (sx->n < 2 || m->dim < 2) return init_random(m, sx, &rng, err);
-        return init_pca(m, sx, err);
-    case SOM_INIT_KEEP: return SOM_OK;
-    }
-    return som__error(err, SOM_EINVAL, "unknown initialisation %d", (int)method);
+    int rc = init_method(m, sx, method, &rng, shard, err);
+    if (rc == SOM_OK && shard) rc = share_first_codebook(m, shard, err);
+    return rc;
 }
 
 int som_map_init(som_map *m, const som_data *d, som_init method, uint64_t seed, som_error *err)
@@ -195,7 +249,7 @@ int som_map_init(som_map *m, const som_data *d, som_init method, uint64_t seed, 
     som_scaled sx;
     int rc = som__scaled_init(&sx, m, d, err);
     if (rc) return rc;
-    rc = som__init_codebook(m, &sx, method, seed, err);
+    rc = som__init_codebook(m, &sx, method, seed, NULL, err);
     som__scaled_free(&sx);
     return rc;
 }

@@ -142,6 +142,16 @@ int som__csv_read_blocks(const char *buf, size_t len, const char *name,
 int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
                               const som_csv_opts *opts, som_data **out, som_error *err);
 
+/* ---- shards (shard.c): folds over rows split among processes ------------ */
+/* state: the fold so far. receive replaces it with the previous shard's
+ * (a no-op without a shard or on the first); pass_on sends it on and
+ * replaces it with the final state. Both SOM_EIO on failure. */
+int som__shard_receive(const som_shard *s, double *state, size_t len, som_error *err);
+int som__shard_pass_on(const som_shard *s, double *state, size_t len, som_error *err);
+/* Rows of all shards (n_local without a shard); index of the first. */
+size_t som__shard_n_total(const som_shard *s, size_t n_local);
+size_t som__shard_first(const som_shard *s);
+
 /* ---- maps (map.c) ------------------------------------------------------- */
 struct som_map {
     som_grid grid;
@@ -305,7 +315,10 @@ struct som_trainer {
     bool finished;        /* the map has been marked trained */
     /* batch scratch */
     double *sum;          /* n_units*dim */
-    double *cnt;          /* n_units (complete data) or n_units*dim (mask) */
+    double *cnt;          /* n_units (complete data) or n_units*dim (mask
+                             in any shard); right after sum, so that both
+                             travel along the shards as one array */
+    size_t per_unit;      /* counts per unit: 1 or dim */
     double *htab;         /* neighbourhood weights by offset (dist layout) */
     size_t *hit;          /* units with samples this pass */
     /* online with feature weights (train_online.c): the codebook and the
@@ -319,9 +332,11 @@ int som__batch_pass(som_trainer *t, som_error *err);
 /* Measures QE/TE of the map's current codebook on the trainer's data. */
 int som__trainer_quality(som_trainer *t, double *qe, double *te,
                          som_error *err);
-/* PCA/random/sample initialisation on scaled samples. */
+/* PCA/random/sample initialisation on scaled samples; with a shard, over
+ * the rows of every shard, and every shard ends with the first shard's
+ * codebook. */
 int som__init_codebook(som_map *map, const som_scaled *sx, som_init method,
-                       uint64_t seed, som_error *err);
+                       uint64_t seed, const som_shard *shard, som_error *err);
 
 /* ---- quality (quality.c) ------------------------------------------------ */
 /* The sums behind QE and TE, added to *sum (sqrt of each dist2, in row

@@ -146,6 +146,15 @@ long som_map_find_title(const som_map *m, const char *title)
 
 int som_map_fit_scaling(som_map *m, const som_data *d, som_scaling kind, som_error *err)
 {
+    return som_map_fit_scaling_ex(m, d, kind, NULL, err);
+}
+
+/* Two folds over the rows (som_shard): sums, counts and ranges, then the
+ * sums of squared deviations from the mean (two-pass variance: the sums of
+ * squares of raw values lose digits on columns with a large mean). */
+int som_map_fit_scaling_ex(som_map *m, const som_data *d, som_scaling kind,
+                           const som_shard *shard, som_error *err)
+{
     size_t n = som_data_n_samples(d), dim = som_data_dim(d);
     if (dim != m->dim)
         return som__error(err, SOM_EDIM, "the data has %zu fields, the map %zu", dim, m->dim);
@@ -153,45 +162,44 @@ int som_map_fit_scaling(som_map *m, const som_data *d, som_scaling kind, som_err
         return som__error(err, SOM_EINVAL, "unknown scaling %d", (int)kind);
     const float *x = som_data_values(d);
     const uint8_t *mask = som_data_mask(d);
-    double *sum = som__calloc(dim, sizeof(double));
-    size_t *cnt = som__calloc(dim, sizeof(size_t));
-    if (!sum || !cnt) {
-        som__free(sum);
-        som__free(cnt);
-        return som__error_oom(err);
-    }
+    double *st = som__calloc(4 * dim, sizeof(double));
+    if (!st) return som__error_oom(err);
+    double *sum = st, *cnt = st + dim, *lo = st + 2 * dim, *hi = st + 3 * dim;
     for (size_t j = 0; j < dim; j++) {
-        m->fmin[j] = INFINITY;
-        m->fmax[j] = -INFINITY;
+        lo[j] = INFINITY;
+        hi[j] = -INFINITY;
     }
-    for (size_t i = 0; i < n; i++) {
+    int rc = som__shard_receive(shard, st, 4 * dim, err);
+    for (size_t i = 0; rc == SOM_OK && i < n; i++) {
         for (size_t j = 0; j < dim; j++) {
             if (mask && !mask[i * dim + j]) continue;
             double v = x[i * dim + j];
             sum[j] += v;
-            cnt[j]++;
-            if (v < m->fmin[j]) m->fmin[j] = v;
-            if (v > m->fmax[j]) m->fmax[j] = v;
+            cnt[j] += 1.0;
+            if (v < lo[j]) lo[j] = v;
+            if (v > hi[j]) hi[j] = v;
         }
     }
-    int rc = SOM_OK;
+    if (rc == SOM_OK) rc = som__shard_pass_on(shard, st, 4 * dim, err);
     for (size_t j = 0; j < dim && rc == SOM_OK; j++)
-        if (cnt[j] == 0)
+        if (cnt[j] == 0.0)
             rc = som__error(err, SOM_EEMPTY, "field '%s' has no value in any row", som_data_title(d, j));
     if (rc == SOM_OK) {
-        /* Two-pass variance: the sums of squares of raw values lose digits
-         * on columns with a large mean. */
         double *ss = som__calloc(dim, sizeof(double));
         if (!ss) rc = som__error_oom(err);
-        for (size_t i = 0; ss && i < n; i++)
+        if (rc == SOM_OK) rc = som__shard_receive(shard, ss, dim, err);
+        for (size_t i = 0; rc == SOM_OK && i < n; i++)
             for (size_t j = 0; j < dim; j++) {
                 if (mask && !mask[i * dim + j]) continue;
-                double dv = (double)x[i * dim + j] - sum[j] / (double)cnt[j];
+                double dv = (double)x[i * dim + j] - sum[j] / cnt[j];
                 ss[j] += dv * dv;
             }
-        for (size_t j = 0; ss && j < dim; j++) {
-            double mean = sum[j] / (double)cnt[j];
-            double sd = cnt[j] > 1 ? sqrt(ss[j] / (double)(cnt[j] - 1)) : 0.0;
+        if (rc == SOM_OK) rc = som__shard_pass_on(shard, ss, dim, err);
+        for (size_t j = 0; rc == SOM_OK && j < dim; j++) {
+            m->fmin[j] = lo[j];
+            m->fmax[j] = hi[j];
+            double mean = sum[j] / cnt[j];
+            double sd = cnt[j] > 1.0 ? sqrt(ss[j] / (cnt[j] - 1.0)) : 0.0;
             double range = m->fmax[j] - m->fmin[j];
             switch (kind) {
             case SOM_SCALE_NONE: m->offset[j] = 0.0; m->factor[j] = 1.0; break;
@@ -211,8 +219,7 @@ int som_map_fit_scaling(som_map *m, const som_data *d, som_scaling kind, som_err
         m->scaling = kind;
         m->have_range = true;
     }
-    som__free(sum);
-    som__free(cnt);
+    som__free(st);
     return rc;
 }
 

@@ -156,10 +156,13 @@ int som__batch_pass(som_trainer *t, som_error *err)
     const bool mql = t->opts.schedule == SOM_SCHEDULE_MQL;
     const som_neighborhood kind = mql ? SOM_NEIGHBORHOOD_CUTGAUSS : t->opts.neighborhood;
 
-    /* Sums per unit, in sample order, in double. */
-    const size_t per_unit = mask ? dim : 1;
-    memset(t->sum, 0, n_units * dim * sizeof *t->sum);
-    memset(t->cnt, 0, n_units * per_unit * sizeof *t->cnt);
+    /* Sums per unit, in sample order, in double. With shards (som_shard)
+     * the sums of the rows before this shard's come first and this
+     * shard's rows continue them, in the same order as one process. */
+    const size_t per_unit = t->per_unit;
+    const size_t n_state = n_units * (dim + per_unit); /* sum, then cnt */
+    memset(t->sum, 0, n_state * sizeof *t->sum);
+    if ((rc = som__shard_receive(t->opts.shard, t->sum, n_state, err))) return rc;
     for (size_t i = 0; i < n; i++) {
         size_t b = t->bmu[i];
         double *s = t->sum + b * dim;
@@ -173,11 +176,18 @@ int som__batch_pass(som_trainer *t, som_error *err)
                     s[j] += wi * (double)xi[j];
                     c[j] += wi;
                 }
+        } else if (per_unit == dim) { /* complete here, gaps in another shard */
+            double *c = t->cnt + b * dim;
+            for (size_t j = 0; j < dim; j++) {
+                s[j] += wi * (double)xi[j];
+                c[j] += wi;
+            }
         } else {
             for (size_t j = 0; j < dim; j++) s[j] += wi * (double)xi[j];
             t->cnt[b] += wi;
         }
     }
+    if ((rc = som__shard_pass_on(t->opts.shard, t->sum, n_state, err))) return rc;
     size_t n_hit = 0;
     for (size_t u = 0; u < n_units; u++) {
         bool any = false;
@@ -227,7 +237,7 @@ int som__batch_pass(som_trainer *t, som_error *err)
             }
             float *wk = m->codebook + k * dim;
             for (size_t j = 0; j < dim; j++) {
-                double dj = den[mask ? j : 0];
+                double dj = den[per_unit == 1 ? 0 : j];
                 if (dj > 0.0) wk[j] = (float)(num[j] / dj);
             }
         }

@@ -50,6 +50,17 @@ static int validate(const som_train_opts *o, const som_map *m, const som_data *d
                           o->neighbor_rate);
     if (o->schedule == SOM_SCHEDULE_INVERSE && (o->inverse_a < 0.0 || o->inverse_b < 0.0))
         return som__error(err, SOM_EINVAL, "inverse schedule A and B must be >= 0");
+    if (o->shard) {
+        if (o->algorithm != SOM_BATCH)
+            return som__error(err, SOM_ENOTSUP,
+                              "online training is one sample after another and cannot be split "
+                              "among processes; distributed training is batch training");
+        if (o->shard->first > o->shard->n_total ||
+            som_data_n_samples(d) > o->shard->n_total - o->shard->first)
+            return som__error(err, SOM_EINVAL,
+                              "the shard's %zu rows from row %zu do not fit in %zu rows in all",
+                              som_data_n_samples(d), o->shard->first + 1, o->shard->n_total);
+    }
     return som__check_rows_present(d, err);
 }
 
@@ -60,7 +71,21 @@ int som__trainer_quality(som_trainer *t, double *qe, double *te, som_error *err)
                                   t->opts.threads, err);
     if (rc) return rc;
     t->bmu_valid = true;
-    som__quality_from_bmus(&m->grid, t->dist2, t->bmu, t->second, t->sx.n, qe, te);
+    if (!t->opts.shard) {
+        som__quality_from_bmus(&m->grid, t->dist2, t->bmu, t->second, t->sx.n, qe, te);
+        return SOM_OK;
+    }
+    /* The sums continue along the shards in row order: the same QE and TE
+     * as over all rows in one process. */
+    double st[2] = {0.0, 0.0};
+    size_t breaks = 0;
+    if ((rc = som__shard_receive(t->opts.shard, st, 2, err))) return rc;
+    som__quality_sums(&m->grid, t->dist2, t->bmu, t->second, t->sx.n, &st[0], &breaks);
+    st[1] += (double)breaks;
+    if ((rc = som__shard_pass_on(t->opts.shard, st, 2, err))) return rc;
+    double n = (double)t->opts.shard->n_total;
+    *qe = st[0] / n;
+    *te = st[1] / n;
     return SOM_OK;
 }
 
@@ -110,12 +135,23 @@ static int trainer_new(som_map *m, const som_data *d, som_data *inplace,
         for (size_t i = 0; i < n; i++) t->perm[i] = i;
         t->perm_pos = n; /* the first step draws the first permutation */
     } else {
-        size_t per_unit = t->sx.mask ? m->dim : 1;
-        t->sum = som__calloc(m->n_units * m->dim, sizeof *t->sum);
-        t->cnt = som__calloc(m->n_units * per_unit, sizeof *t->cnt);
+        /* Counts per component when values are missing in any shard, so
+         * that every shard's sums have the same layout. */
+        double any_mask = t->sx.mask ? 1.0 : 0.0;
+        if (o.shard) {
+            double flag = 0.0;
+            if ((rc = som__shard_receive(o.shard, &flag, 1, err))) goto fail;
+            if (any_mask > flag) flag = any_mask;
+            if ((rc = som__shard_pass_on(o.shard, &flag, 1, err))) goto fail;
+            any_mask = flag;
+        }
+        t->per_unit = any_mask != 0.0 ? m->dim : 1;
+        size_t n_sum = m->n_units * m->dim, n_cnt = m->n_units * t->per_unit;
+        t->sum = som__calloc(n_sum + n_cnt, sizeof *t->sum);
         t->htab = som__calloc(2 * t->dist.span_r * t->dist.span_c, sizeof *t->htab);
         t->hit = som__calloc(m->n_units, sizeof *t->hit);
-        if (!t->sum || !t->cnt || !t->htab || !t->hit) goto oom;
+        if (!t->sum || !t->htab || !t->hit) goto oom;
+        t->cnt = t->sum + n_sum;
     }
     /* PCA's small eigenproblem gains nothing from OpenBLAS threads, and a
      * threaded call leaves them spinning for a while afterwards, taking a
@@ -123,7 +159,7 @@ static int trainer_new(som_map *m, const som_data *d, som_data *inplace,
      * to twice as long). */
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
-    rc = som__init_codebook(m, &t->sx, o.init, o.seed, err);
+    rc = som__init_codebook(m, &t->sx, o.init, o.seed, o.shard, err);
     openblas_set_num_threads(blas_threads);
     if (rc) goto fail;
     som__map_history_clear(m);
@@ -156,8 +192,7 @@ void som_trainer_free(som_trainer *t)
     som__free(t->bmu);
     som__free(t->second);
     som__free(t->dist2);
-    som__free(t->sum);
-    som__free(t->cnt);
+    som__free(t->sum); /* cnt lies in the same block */
     som__free(t->htab);
     som__free(t->hit);
     som__aligned_free(t->wcb);
@@ -199,6 +234,7 @@ static int end_pass(som_trainer *t, som_error *err)
         t->map->settings = t->opts;
         t->map->settings.progress = NULL;
         t->map->settings.progress_ctx = NULL;
+        t->map->settings.shard = NULL;
         /* The thread count belongs to the run, not to the model: results do
          * not depend on it, and neither may the saved bytes. */
         t->map->settings.threads = 0;
