@@ -464,8 +464,14 @@ void som__online_move(float *w, const float *x, const uint8_t *mask, float a, si
 
 
 /* ---- one online step's update of every unit -----------------------------
- * Each unit with h[u] != 0 moves by a = (float)(alpha * h[u]) exactly as
- * som__online_move moves it. When `next` is given (the sample of the
+ * Each unit with |alpha * h[u]| >= SOM__MIN_STEP moves by
+ * a = (float)(alpha * h[u]) exactly as som__online_move moves it. A smaller
+ * step is skipped: w + a (x - w) rounds back to w unless |w| is below
+ * 2^-16 |x - w| (a weight within ~1e-4 of zero on z-scored data), and even
+ * then changes w by less than 2^-40 |x - w|. It spares the stores of most
+ * units late in training, when sigma is small (gaussian h never reaches
+ * 0); measured: 8 % more updates per second on case B, its QE and that of
+ * test_perf_quality's online cases unchanged to every digit. When `next` is given (the sample of the
  * following step), the same sweep also measures every unit's float
  * distance to it, after the move, into fd — the first sweep of
  * som__bmu_fast, done while the unit is in registers, so the next step's
@@ -477,7 +483,7 @@ static float update_generic(float *cb, size_t n_units, size_t dim, const float *
     float fmin = INFINITY;
     for (size_t u = 0; u < n_units; u++) {
         float *w = cb + u * dim;
-        if (h[u] != 0.0) move_generic(w, x, mask, (float)(alpha * h[u]), dim);
+        if (fabs(alpha * h[u]) >= SOM__MIN_STEP) move_generic(w, x, mask, (float)(alpha * h[u]), dim);
         if (next) {
             fd[u] = float_dist2(w, next, next_mask, dim);
             if (fd[u] < fmin) fmin = fd[u];
@@ -520,7 +526,7 @@ update_avx512(float *cb, size_t n_units, size_t dim, const float *x, const uint8
         for (size_t g = 0; g < group; g++) {
             const size_t u = u0 + g;
             float *w = cb + u * dim;
-            const bool moves = h[u] != 0.0;
+            const bool moves = fabs(alpha * h[u]) >= SOM__MIN_STEP;
             const __m512 va = _mm512_set1_ps(moves ? (float)(alpha * h[u]) : 0.0f);
             __m512 acc = _mm512_setzero_ps();
             if (!mask && !next_mask && dim % 16 == 0) {

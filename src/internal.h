@@ -236,7 +236,10 @@ size_t som__bmu_fast(const float *codebook, size_t n_units, size_t dim,
 size_t som__bmu_fast_given(const float *codebook, size_t n_units, size_t dim,
                            const float *x, const uint8_t *mask, const float *fd,
                            float fmin, double *dist2);
-/* One online step's update: every unit u with h[u] != 0 moves by
+/* Online moves with |alpha * h| below this are skipped (bmu.c says why). */
+#define SOM__MIN_STEP 0x1p-40
+/* One online step's update: every unit u with |alpha * h[u]| >=
+ * SOM__MIN_STEP moves by
  * (float)(alpha * h[u]) as som__online_move moves it; when next is not
  * NULL, fd[u] gets each unit's float distance to next (mask next_mask)
  * after the move, for som__bmu_fast_given, and the smallest is returned

@@ -2,9 +2,11 @@
 /* train_online.c — the seeds' rule, one sample at a time. Every pass takes
  * the samples in a fresh random permutation, so each one is presented
  * exactly once per pass (the guarantee of the MQL5 article's C_PRNG_UD).
- * For sample x with winner b, every unit i with h != 0 moves
+ * For sample x with winner b, every unit i moves
  *     w_i += alpha * beta_i * h(d(i,b), sigma) * (x - w_i)
- * on the present components only (beta_i = 1 for the winner). A sample's
+ * on the present components only (beta_i = 1 for the winner); a step
+ * below SOM__MIN_STEP (2^-40) is skipped as below float resolution
+ * (bmu.c, "one online step's update"). A sample's
  * weight (SOM_PAK weight=W) multiplies alpha for that sample, and a fixed
  * sample (SOM_PAK fixed=X,Y) takes its fixed unit as winner, as SOM_PAK's
  * vsom does. */
@@ -66,7 +68,7 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
         /* h < 0 (the Mexican hat beyond sigma) pushes a unit away. */
         if (fs) {
             for (size_t u = 0; u < n_units; u++)
-                if (t->h[u] != 0.0) {
+                if (fabs(alpha * t->h[u]) >= SOM__MIN_STEP) {
                     som__online_move(cb + u * dim, x, mk, (float)(alpha * t->h[u]), dim);
                     som__weight_rows(fs, cb + u * dim, 1, dim, t->wcb + u * dim);
                 }

@@ -142,12 +142,15 @@ static void fused_update_equals_moves(void **state)
                     if (!nmk[j]) next[j] = 0.0f;
                 }
                 nmk[0] = 1;
-                for (size_t u = 0; u < n_units; u++)
+                for (size_t u = 0; u < n_units; u++) {
                     h[u] = blobs_next(&seed) % 5 == 0 ? 0.0 : blobs_uniform(&seed) * (u % 2 ? 1.0 : -0.1);
+                    if (blobs_next(&seed) % 7 == 0) h[u] = 1e-13; /* below SOM__MIN_STEP */
+                }
                 const double alpha = 0.3;
                 const uint8_t *m = (trial & 1) ? mk : NULL, *nm = (trial & 2) ? nmk : NULL;
                 for (size_t u = 0; u < n_units; u++)
-                    if (h[u] != 0.0) som__online_move(cb1 + u * dim, x, m, (float)(alpha * h[u]), dim);
+                    if (fabs(alpha * h[u]) >= SOM__MIN_STEP)
+                        som__online_move(cb1 + u * dim, x, m, (float)(alpha * h[u]), dim);
                 float fmin = som__online_update(cb2, n_units, dim, x, m, alpha, h, next, nm, fd);
                 assert_memory_equal(cb1, cb2, n_units * dim * sizeof *cb1);
                 double d_ref = -1.0, d_given = -2.0;
@@ -158,7 +161,8 @@ static void fused_update_equals_moves(void **state)
                 /* no next sample: the move alone */
                 som__online_update(cb2, n_units, dim, x, m, alpha, h, NULL, NULL, fd);
                 for (size_t u = 0; u < n_units; u++)
-                    if (h[u] != 0.0) som__online_move(cb1 + u * dim, x, m, (float)(alpha * h[u]), dim);
+                    if (fabs(alpha * h[u]) >= SOM__MIN_STEP)
+                        som__online_move(cb1 + u * dim, x, m, (float)(alpha * h[u]), dim);
                 assert_memory_equal(cb1, cb2, n_units * dim * sizeof *cb1);
             }
             free(cb1);
