@@ -174,4 +174,27 @@ bool cli_interrupted(void);
 /* Seconds on the monotonic clock. */
 double cli_now(void);
 
+/* ---- MPI (programs/mpi.c; only in builds with SOM_HAVE_MPI) ------------ */
+#ifdef SOM_HAVE_MPI
+/* True when a launcher (mpirun) started this process. */
+bool cli_mpi_launched(void);
+/* Starts MPI; ranks other than 0 then write their standard error to
+ * /dev/null (cli_mpi_agree brings their failures to rank 0). */
+int cli_mpi_init(int *rank, int *size);
+void cli_mpi_finalize(void);
+/* Every rank calls it at the same point with its status (CLI_OK or an exit
+ * status) and, when it failed, its message (rank 0 prints its own as
+ * usual). Returns the status of the lowest failing rank on every rank, and
+ * rank 0 prints that rank's message: one message, one exit status. */
+int cli_mpi_agree(int rc, const char *msg);
+/* True when v is the same on every rank. */
+bool cli_mpi_same(unsigned long long v);
+/* Prints "som: rank R: message" on this rank's real stderr and ends every
+ * rank (for failures that other ranks cannot learn of: they wait in a
+ * message that will never come). */
+void cli_mpi_abort(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* A som_shard of rows [first, ...) of n_total, joined by MPI messages. */
+void cli_mpi_shard(som_shard *shard, size_t first, size_t n_total);
+#endif
+
 #endif /* SOM_CLI_H */

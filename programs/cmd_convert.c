@@ -67,10 +67,12 @@ static void npy_note(const char *out, size_t n, size_t dim, bool titles, bool la
 {
     if (!titles && !labels) return;
     fprintf(stderr,
-            "som: note: %s holds the values only (%zu rows x %zu fields, float32); the %s%s%s "
+            "som: note: %s holds the values only (%zu rows x %zu fields, float32); %s are "
             "not kept, as a .npy has no place for them (its fields read back as 1..%zu)\n",
-            out, n, dim, titles ? "column titles" : "", titles && labels ? " and " : "",
-            labels ? "row labels are" : "are", dim);
+            out, n, dim,
+            titles && labels ? "the column titles and the row labels"
+                             : titles ? "the column titles" : "the row labels",
+            dim);
 }
 
 /* DATA.csv to OUT.npy a block of rows at a time, so that a CSV of any size

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +84,12 @@ static const char usage_text[] =
     "                          distance (default 1; 0 keeps the field in the\n"
     "                          map without letting it choose the winner)\n"
     "\n" CLI_DATA_HELP
+    "\n"
+    "Distributed (som built with MPI; doc/CLUSTER.md): under\n"
+    "'mpirun -np P som train DATA -o MODEL --grid RxC ...' each rank trains\n"
+    "on its share of the rows (of a .npy it reads only its share) and rank 0\n"
+    "writes MODEL and the progress: the same model, byte for byte, as one\n"
+    "process. Batch training with --grid; no checkpoints or snapshots.\n"
     "\n"
     "  -h, --help              show this help\n";
 
@@ -614,7 +621,7 @@ static int start_training(const train_args *a, som_map *map,
 }
 
 static void print_summary(const train_args *a, const som_map *map,
-                          const som_data *data, double seconds)
+                          size_t n_rows, size_t dim, double seconds)
 {
     const som_grid *g = som_map_grid(map);
     const som_train_opts *s = som_map_train_settings(map);
@@ -628,15 +635,14 @@ static void print_summary(const train_args *a, const som_map *map,
         fprintf(stderr, "%zu steps", a->opts.iterations);
     else
         fprintf(stderr, "%zu passes", s ? s->epochs : a->opts.epochs);
-    fprintf(stderr, ", %zu samples x %zu fields, %.3g s\n",
-            som_data_n_samples(data), som_data_dim(data), seconds);
+    fprintf(stderr, ", %zu samples x %zu fields, %.3g s\n", n_rows, dim, seconds);
     if (n_hist > 0)
         fprintf(stderr, "quality  qe %.6g  te %.6g (after pass %zu)\n",
                 h[n_hist - 1].qe, h[n_hist - 1].te, h[n_hist - 1].pass);
     if (a->auto_grid)
         fprintf(stderr, "grid     %zux%zu, chosen from the data: about 5 sqrt(%zu) units, "
                 "sides in the ratio %.3g of its two largest principal spreads\n",
-                g->rows, g->cols, som_data_n_samples(data), a->grid_ratio);
+                g->rows, g->cols, n_rows, a->grid_ratio);
     const double *w = som_map_feature_weights(map);
     if (w) {
         fputs("weights ", stderr);
@@ -647,7 +653,203 @@ static void print_summary(const train_args *a, const som_map *map,
     fprintf(stderr, "wrote    %s\n", a->model_path);
 }
 
+#ifdef SOM_HAVE_MPI
+/* ---- distributed training (mpirun; programs/mpi.c) -------------------------
+ * Every rank runs this with the same command line. Rank r of P holds rows
+ * [n r / P, n (r + 1) / P): of a .npy it maps only those (som_data_read_npy_
+ * rows); any other format every rank parses whole and keeps its share. The
+ * library folds every sum along the ranks in row order (som_shard), so the
+ * model is the one a single process would write. Failures that one rank
+ * meets alone (its share of the file missing or cut short) go through
+ * cli_mpi_agree: rank 0 prints them and every rank exits with the same
+ * status. */
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+/* *data becomes its rows [first, first + count), with their masks,
+ * weights and fixed points (what training reads). */
+static int keep_rows(som_data **data, size_t first, size_t count, som_error *err)
+{
+    som_data *all = *data, *part = NULL;
+    size_t dim = som_data_dim(all);
+    const double *w = som_data_weights(all);
+    int rc = som_data_new(count, dim, &part, err);
+    for (size_t i = 0; rc == SOM_OK && i < count; i++) {
+        size_t r, c;
+        rc = som_data_set_row(part, i, som_data_row(all, first + i),
+                              som_data_row_mask(all, first + i), err);
+        if (rc == SOM_OK && w) rc = som_data_set_weight(part, i, w[first + i], err);
+        if (rc == SOM_OK && som_data_fixed(all, first + i, &r, &c))
+            rc = som_data_set_fixed(part, i, r, c, err);
+    }
+    for (size_t j = 0; rc == SOM_OK && j < dim; j++)
+        rc = som_data_set_title(part, j, som_data_title(all, j), err);
+    if (rc != SOM_OK) {
+        som_data_free(part);
+        return rc;
+    }
+    som_data_free(all);
+    *data = part;
+    return SOM_OK;
+}
+
+/* A library failure: rank 0 prints its own; the others' go through
+ * cli_mpi_agree. */
+static int agree_lib(int status, const som_error *err, int rank)
+{
+    int rc = status == SOM_OK ? CLI_OK : CLI_FAIL;
+    if (rc != CLI_OK && rank == 0) cli_fail(err);
+    return cli_mpi_agree(rc, err->message[0] ? err->message : som_strerror(err->code));
+}
+
+static int train_distributed(train_args *a, int rank, int size)
+{
+    const char *cmd = "train";
+    /* The same command line on every rank: the same usage error, printed
+     * by rank 0 only. */
+    if (a->opts.algorithm != SOM_BATCH)
+        return cli_usage(cmd, "distributed training is batch training: online steps (--algorithm "
+                              "online, --iterations, mexican-hat) follow one another");
+    if (a->checkpoint_every || a->resume)
+        return cli_usage(cmd, "checkpoints are not supported in distributed training");
+    if (a->snapshot_every)
+        return cli_usage(cmd, "snapshots are not drawn in distributed training");
+    if (a->auto_grid)
+        return cli_usage(cmd, "distributed training needs --grid ROWSxCOLS (the automatic size "
+                              "looks at all the rows at once)");
+
+    som_data *data = NULL;
+    som_map *map = NULL;
+    double *weights = NULL;
+    som_error err;
+    som_error_clear(&err);
+    double start = cli_now();
+    const bool npy = has_suffix(a->data_path, ".npy");
+    size_t n = 0, dim = 0;
+    int rc;
+    if (npy) {
+        /* Each rank reads the header, then only its share of the values. */
+        rc = agree_lib(som_npy_shape(a->data_path, &n, &dim, &err), &err, rank);
+    } else {
+        rc = agree_lib(som_data_read(a->data_path, &a->csv, &data, &err), &err, rank);
+        if (rc == CLI_OK) {
+            n = som_data_n_samples(data);
+            dim = som_data_dim(data);
+        }
+    }
+    if (rc != CLI_OK) goto done;
+    if (!cli_mpi_same(n) || !cli_mpi_same(dim)) {
+        cli_error("%s: the ranks see different data (here %zu rows x %zu fields): every "
+                  "machine needs the same file at the same path", a->data_path, n, dim);
+        rc = CLI_FAIL;
+        goto done;
+    }
+    if (n < (size_t)size) {
+        cli_error("%s: %zu rows cannot be shared among %d ranks", a->data_path, n, size);
+        rc = CLI_FAIL;
+        goto done;
+    }
+    size_t first = n / (size_t)size * (size_t)rank + n % (size_t)size * (size_t)rank / (size_t)size;
+    size_t end = n / (size_t)size * (size_t)(rank + 1) +
+                 n % (size_t)size * (size_t)(rank + 1) / (size_t)size;
+    if (npy) {
+        rc = agree_lib(som_data_read_npy_rows(a->data_path, first, end - first, &data, &err),
+                       &err, rank);
+        if (rc != CLI_OK) goto done;
+    }
+    /* Targets and weights by title (a CSV's label column is one-hot
+     * encoded whole, before the rows are shared out). */
+    rc = cli_mpi_agree(prepare_weights(a, &data, &weights), "--target/--weights failed");
+    if (rc != CLI_OK) goto done;
+    if (!npy) {
+        rc = agree_lib(keep_rows(&data, first, end - first, &err), &err, rank);
+        if (rc != CLI_OK) goto done;
+    }
+
+    som_shard shard;
+    cli_mpi_shard(&shard, first, n);
+    rc = agree_lib(som_map_new(&a->grid, som_data_dim(data), &map, &err), &err, rank);
+    if (rc != CLI_OK) goto done;
+    if (som_map_set_titles_from(map, data) != SOM_OK) cli_mpi_abort("cannot set the titles");
+    /* Folds along the ranks: no rank may leave half-way. */
+    if (som_map_fit_scaling_ex(map, data, a->scaling, &shard, &err) != SOM_OK ||
+        som_map_set_feature_weights(map, weights, &err) != SOM_OK)
+        cli_mpi_abort("%s", err.message);
+    if (a->init_codebook) {
+        rc = cli_mpi_agree(load_init_codebook(map, a->init_codebook),
+                           "cannot use the --init-codebook model here (rank 0 can: is the "
+                           "file the same on every machine?)");
+        if (rc != CLI_OK) goto done;
+    }
+
+    cli_progress progress;
+    cli_progress_init(&progress, rank == 0 && a->progress && !a->quiet);
+    som_train_opts opts = a->opts;
+    opts.progress = rank == 0 ? cli_progress_cb : NULL;
+    opts.progress_ctx = &progress;
+    opts.shard = &shard;
+    /* Any failure here is a rank leaving the chain that the others wait
+     * in: it ends the job. */
+    if (som_map_train_inplace(map, data, &opts, &err) != SOM_OK) cli_mpi_abort("%s", err.message);
+    cli_progress_end(&progress);
+
+    int status = SOM_OK;
+    if (rank == 0) status = som_map_save(map, a->model_path, &err);
+    rc = agree_lib(status, &err, rank);
+    if (rc == CLI_OK && rank == 0 && !a->quiet) {
+        print_summary(a, map, n, dim, cli_now() - start);
+        fprintf(stderr, "ranks    %d, %zu to %zu rows each\n", size, n / (size_t)size,
+                (n + (size_t)size - 1) / (size_t)size);
+    }
+done:
+    free(weights);
+    som_map_free(map);
+    som_data_free(data);
+    return rc;
+}
+
+static int train_local(int argc, char **argv);
+
+/* Under mpirun: MPI first (so that only rank 0 prints even usage errors),
+ * then distributed training; one rank is plain training. */
+static int train_mpi(int argc, char **argv)
+{
+    int rank, size;
+    if (cli_mpi_init(&rank, &size) != CLI_OK) return CLI_FAIL;
+    int rc;
+    if (size == 1) {
+        rc = train_local(argc, argv);
+    } else {
+        train_args a;
+        memset(&a, 0, sizeof a);
+        som_csv_opts_init(&a.csv);
+        som_train_opts_init(&a.opts);
+        a.grid.topology = SOM_RECT;
+        a.scaling = SOM_SCALE_ZSCORE;
+        a.progress = true;
+        rc = parse_args(argc, argv, &a);
+        if (rc < 0) rc = CLI_OK; /* --help */
+        else if (rc == CLI_OK) rc = train_distributed(&a, rank, size);
+    }
+    cli_mpi_finalize();
+    return rc;
+}
+
 int cmd_train(int argc, char **argv)
+{
+    if (cli_mpi_launched()) return train_mpi(argc, argv);
+    return train_local(argc, argv);
+}
+#else
+static int train_local(int argc, char **argv);
+int cmd_train(int argc, char **argv) { return train_local(argc, argv); }
+#endif
+
+static int train_local(int argc, char **argv)
 {
     train_args a;
     memset(&a, 0, sizeof a);
@@ -787,7 +989,8 @@ int cmd_train(int argc, char **argv)
     /* The model is safely on disk: the checkpoint has done its job. */
     if (ckpt_path && unlink(ckpt_path) != 0 && errno != ENOENT)
         cli_error("%s: cannot remove: %s", ckpt_path, strerror(errno));
-    if (!a.quiet) print_summary(&a, map, data, cli_now() - start);
+    if (!a.quiet)
+        print_summary(&a, map, som_data_n_samples(data), som_data_dim(data), cli_now() - start);
     rc = CLI_OK;
 done:
     som_trainer_free(trainer);

@@ -3,7 +3,8 @@
 # are missing. Fast and silent when everything is there already.
 # Usage: scripts/setup-deps.sh [--test | --web | --fuzz]
 #   --test  adds what the tests need (with clang, its sanitizer runtimes and
-#           LLVM's OpenMP for the ThreadSanitizer run, make test-tsan)
+#           LLVM's OpenMP for the ThreadSanitizer run, make test-tsan; Open
+#           MPI for the distributed training test, tests/cli/mpi.sh)
 #   --web   what the web tests need: chromium (driven by Playwright), node and
 #           npm when missing, then `npm ci` in tests/web (playwright-core,
 #           pinned by tests/web/package-lock.json) unless already done
@@ -17,7 +18,7 @@ zlib1g-dev libcsv-dev libcairo2-dev fonts-dejavu-core libjansson-dev
 libmicrohttpd-dev"
 case $mode in
     --test) packages="$packages libcmocka-dev python3 libxml2-utils curl clang
-            libclang-rt-14-dev libomp-14-dev" ;;
+            libclang-rt-14-dev libomp-14-dev libopenmpi-dev openmpi-bin" ;;
     --fuzz) packages="$packages clang libclang-rt-14-dev" ;;
     --web)
         packages="chromium"
