@@ -5,6 +5,8 @@
  * SIGINT or SIGTERM to shut all of it down in order: event streams are
  * woken, the HTTP threads finish their requests, training stops at its next
  * report, and every object is freed. */
+#include <errno.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +146,15 @@ static int parse_args(int argc, char **argv, serve_config *c)
     return CLI_OK;
 }
 
+static sem_t stop_sem;
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    sem_post(&stop_sem); /* async-signal-safe */
+}
+
 int cmd_serve(int argc, char **argv)
 {
     serve_config *c = &serve.cfg;
@@ -156,14 +167,28 @@ int cmd_serve(int argc, char **argv)
     if (rc < 0) return CLI_OK; /* --help */
     if (rc != CLI_OK) return rc;
 
-    /* Every thread started from here on inherits this mask, so that the
-     * signals come to sigwait below and nowhere else. */
-    sigset_t stop_signals;
+    /* SIGINT and SIGTERM run a handler that only posts a semaphore, which
+     * the main thread waits on below. The threads started here (HTTP,
+     * training) inherit a mask that keeps the signals off them; the
+     * handler may still run on a thread a library started before (OpenBLAS
+     * starts its own), which is why it posts rather than being waited for
+     * with sigwait. Installing it also replaces an inherited SIG_IGN (a
+     * shell starts background jobs with SIGINT ignored). A second signal
+     * gets the default action: a shutdown that hangs can be cut short. */
+    sem_init(&stop_sem, 0, 0);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART | (int)SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t stop_signals, old_mask;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &old_mask);
 
     som_error err;
     som_error_clear(&err);
@@ -181,8 +206,10 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "som serve: listening on %s port %u; Ctrl-C stops\n", c->host,
                 serve.port);
 
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+    while (sem_wait(&stop_sem) != 0 && errno == EINTR) {
+    }
+    int sig = stop_signal;
     if (!c->quiet)
         fprintf(stderr, "som serve: %s, shutting down\n", sig == SIGINT ? "interrupted"
                                                                         : "terminated");

@@ -8,8 +8,9 @@
 # from its first line of output), runs the node tests of the kind asked for
 # against it (node's own test runner: api.test.js needs nothing but node;
 # browser.test.js needs playwright-core from tests/web/node_modules, `npm ci`,
-# and Debian's chromium), then stops the server with SIGTERM and checks that
-# it shut down cleanly: exit status 0, and under ASan no leak report.
+# and Debian's chromium), then stops the server with SIGINT (api) or SIGTERM
+# (browser) and checks that it shut down cleanly: exit status 0, and under
+# ASan no leak report.
 #
 # Exit status: 0 passed, 1 failed, 77 skipped (what the tests need is not
 # installed: `make test` installs it, through scripts/setup-deps.sh --web).
@@ -78,22 +79,26 @@ cd "$HERE" || exit 1
 node --test "$HERE/$KIND.test.js"
 status=$?
 
-# Clean shutdown: SIGTERM, the server exits 0 within a few seconds.
-kill -TERM "$PID"
+# Clean shutdown: the server exits 0 within a few seconds of SIGINT (the
+# API run: Ctrl-C, which a shell starts background jobs ignoring) or
+# SIGTERM (the browser run).
+SIGNAL=TERM
+[ "$KIND" = api ] && SIGNAL=INT
+kill -"$SIGNAL" "$PID"
 i=0
 while kill -0 "$PID" 2>/dev/null && [ $i -lt 200 ]; do
     sleep 0.05
     i=$((i + 1))
 done
 if kill -0 "$PID" 2>/dev/null; then
-    echo "FAILED: som serve did not stop within 10 s of SIGTERM" >&2
+    echo "FAILED: som serve did not stop within 10 s of SIG$SIGNAL" >&2
     status=1
 else
     wait "$PID"
     rc=$?
     PID=
     if [ $rc -ne 0 ]; then
-        echo "FAILED: som serve exited with status $rc after SIGTERM" >&2
+        echo "FAILED: som serve exited with status $rc after SIG$SIGNAL" >&2
         status=1
     fi
 fi
