@@ -315,6 +315,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     *con_cls = NULL;
 }
 
+/* libmicrohttpd's logger: its format strings are its own. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) SERVE_PRINTF(2, 0);
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;

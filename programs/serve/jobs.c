@@ -264,7 +264,7 @@ static void run_job(job *j)
         p0.n_steps = som_trainer_n_steps(j->trainer);
         size_t n = som_data_n_samples(data);
         p0.n_passes = j->opts.algorithm == SOM_BATCH ? p0.n_steps : (p0.n_steps + n - 1) / n;
-        p0.sigma = p0.alpha = NAN;
+        p0.sigma = p0.alpha = (double)NAN;
         p0.map = j->map;
         j->last = p0;
         j->last.map = NULL;
@@ -571,7 +571,7 @@ static json_t *history_json(const snapshot *s, size_t from)
 static json_t *job_json(const job *j, const job_view *v, size_t history_from, bool full)
 {
     const snapshot *s = v->snap;
-    double qe = NAN, te = NAN;
+    double qe = (double)NAN, te = (double)NAN;
     size_t hl = s ? som_map_history_len(s->map) : 0;
     if (hl) {
         /* The latest measured errors. */
