@@ -319,6 +319,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: som_bench [--cases ABCD] [--n N] [--dim D] [--grid ROWSxCOLS] [--passes P]\n"
             "                 [--threads T] [--som PATH] [--tmpdir DIR] [--no-cli] [--keep]\n"
+            "       som_bench --make-npy FILE [--n N] [--dim D]   (the data only; bench/scale.sh)\n"
             "Standard cases (issue 6): A 200000x64 50x50 batch 5 passes (CSV, .npy, som train);\n"
             "B 2000x64 20x20 online 10 passes; C 10000x32 200x200 batch 2 passes;\n"
             "D som map of 1000000x32 on 40x40. --n/--dim/--grid/--passes override the sizes\n"
@@ -334,8 +335,9 @@ int main(int argc, char **argv)
         {"som", required_argument, NULL, 's'},   {"tmpdir", required_argument, NULL, 'T'},
         {"no-cli", no_argument, NULL, 'N'},      {"keep", no_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
+        {"make-npy", required_argument, NULL, 'm'},
         {NULL, 0, NULL, 0}};
-    const char *which = "ABCD";
+    const char *which = "ABCD", *make_npy = NULL;
     size_t n = 0, dim = 0, rows = 0, cols = 0, passes = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -355,9 +357,17 @@ int main(int argc, char **argv)
         case 'T': g.tmpdir = optarg; break;
         case 'N': g.no_cli = 1; break;
         case 'k': g.keep = 1; break;
+        case 'm': make_npy = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
+    }
+    if (make_npy) {
+        /* Just the data, for bench/scale.sh: blobs of --n x --dim. */
+        som_data *d = make_data(n ? n : 1000000, dim ? dim : 64, 1);
+        write_npy(d, make_npy);
+        som_data_free(d);
+        return 0;
     }
     if (g.threads < 1) g.threads = 1;
     if (!g.tmpdir) g.tmpdir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
