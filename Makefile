@@ -14,7 +14,7 @@ TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_PARALLEL ?= 1
-FUZZ_TARGETS = csv npy model_load somnet sompak sompak_cod esom roundtrip http_request
+FUZZ_TARGETS = csv npy model_load somnet sompak sompak_cod esom roundtrip http_request http_body
 
 .PHONY: all deps test-deps build build-asan run test test-unit test-asan test-tsan bench fuzz web-deps bench-serve clean
 

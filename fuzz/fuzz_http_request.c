@@ -7,10 +7,8 @@
  * Beyond the sanitizers it checks what route.c promises the handlers: only
  * 200, 404 or 405; on 200 an id of [A-Za-z0-9_-]{1,32}, a known-length
  * extension of letters, and a name inside its buffer; on 405 the allowed
- * methods. Request bodies are parsed inside the handlers (JSON through
- * jansson, CSV and models through libsom's readers, which have their own
- * targets); fuzzing the handlers' field validation needs serve to expose it
- * as a function (see fuzz/README.md). */
+ * methods. The request bodies and queries have their own target,
+ * fuzz_http_body.c. */
 #include "fuzz_common.h"
 #include "serve.h"
 

@@ -22,7 +22,7 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 run_one() {
     t=$1
     if [ ! -x "$build/fuzz/fuzz_$t" ]; then
-        echo skipped >"$build/logs/$t.rc" # not built (http_request without serve)
+        echo skipped >"$build/logs/$t.rc" # not built (http_request, http_body without serve)
         return
     fi
     mkdir -p "$build/corpus/$t"

@@ -22,56 +22,10 @@ enum MHD_Result handle_health(request *rq)
                                 (json_int_t)serve.cfg.threads));
 }
 
-/* A name for people (shown in lists, used in messages): letters, digits
- * and ". _ -" only, at most 64 bytes; anything else falls back to dflt. It
- * is never a file name. */
-static void clean_name(const char *in, const char *dflt, char *out, size_t size)
-{
-    size_t n = in ? strlen(in) : 0;
-    bool ok = n > 0 && n <= 64;
-    for (size_t i = 0; ok && i < n; i++) {
-        char c = in[i];
-        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '.' || c == '_' || c == '-' || c == ' ';
-    }
-    snprintf(out, size, "%s", ok ? in : dflt);
-}
-
 static bool has_content_type(const request *rq, const char *type)
 {
     const char *ct = req_header(rq, "Content-Type");
     return ct && strncasecmp(ct, type, strlen(type)) == 0;
-}
-
-/* CSV reading options from the query: header=auto|yes|no,
- * delimiter=auto|comma|semicolon|tab, label_column=TITLE. */
-static bool csv_options(request *rq, som_csv_opts *o, char *msg, size_t size)
-{
-    som_csv_opts_init(o);
-    const char *h = req_arg(rq, "header");
-    if (h) {
-        static const char *const names[] = {"no", "yes", "auto", NULL};
-        int c = serve_choice(h, names);
-        if (c < 0) return snprintf(msg, size, "'header' must be auto, yes or no"), false;
-        o->header = c == 2 ? SOM_AUTO : c;
-    }
-    const char *d = req_arg(rq, "delimiter");
-    if (d) {
-        static const char *const names[] = {"auto", "comma", "semicolon", "tab", NULL};
-        static const char chars[] = {0, ',', ';', '\t'};
-        int c = serve_choice(d, names);
-        if (c < 0)
-            return snprintf(msg, size, "'delimiter' must be auto, comma, semicolon or tab"),
-                   false;
-        o->delimiter = chars[c];
-    }
-    const char *l = req_arg(rq, "label_column");
-    if (l) {
-        if (!*l || strlen(l) > 256)
-            return snprintf(msg, size, "'label_column' must be a column title"), false;
-        o->label_column = l;
-    }
-    return true;
 }
 
 /* ---- data sets -------------------------------------------------------------------- */
@@ -79,17 +33,12 @@ static bool csv_options(request *rq, som_csv_opts *o, char *msg, size_t size)
 enum MHD_Result handle_datasets(request *rq)
 {
     if (strcmp(rq->method, "POST") != 0) return reply_json(rq, 200, datasets_json());
-    if (rq->body_len == 0)
-        return reply_error(rq, 400, "empty body: send the CSV file as the request body");
     char name[80], msg[1024];
-    clean_name(req_arg(rq, "name"), "upload.csv", name, sizeof name);
-    som_csv_opts o;
-    if (!csv_options(rq, &o, msg, sizeof msg)) return reply_error(rq, 400, "%s", msg);
     som_data *data = NULL;
-    som_error err;
-    som_error_clear(&err);
-    if (som_data_read_csv_mem(rq->body, rq->body_len, name, &o, &data, &err) != SOM_OK)
-        return reply_som_error(rq, &err);
+    serve_query q = req_args(rq);
+    unsigned st0 = parse_dataset_upload(rq->body, rq->body_len, &q, &data, name, sizeof name,
+                                        msg, sizeof msg);
+    if (st0) return reply_error(rq, st0, "%s", msg);
     char id[ROUTE_ID_MAX + 1];
     unsigned st = dataset_add(data, name, id);
     if (st)
@@ -146,40 +95,19 @@ enum MHD_Result handle_maps(request *rq)
     char id[ROUTE_ID_MAX + 1], msg[1024];
     if (has_content_type(rq, "application/json")) {
         /* {"job": ID}: the job's latest map. */
-        json_error_t jerr;
-        json_t *v = json_loadb(rq->body, rq->body_len, 0, &jerr);
-        if (!v)
-            return reply_error(rq, 400, "malformed JSON at line %d, column %d: %s", jerr.line,
-                               jerr.column, jerr.text);
-        const char *job_id = json_string_value(json_object_get(v, "job"));
-        if (!job_id || json_object_size(v) != 1) {
-            json_decref(v);
-            return reply_error(rq, 400, "expected {\"job\": ID}, or a .som or .somnet file "
-                                        "as the body");
-        }
-        unsigned st = job_copy_map(job_id, id, msg, sizeof msg);
-        json_decref(v);
+        char job_id[PARSE_ID_MAX + 1];
+        unsigned st = parse_map_copy(rq->body, rq->body_len, job_id, msg, sizeof msg);
+        if (st) return reply_error(rq, st, "%s", msg);
+        st = job_copy_map(job_id, id, msg, sizeof msg);
         if (st) return reply_error(rq, st, "%s", msg);
         return reply_model(rq, 201, id);
     }
-    if (rq->body_len == 0)
-        return reply_error(rq, 400, "empty body: send a .som or .somnet file");
     char name[80];
     som_map *map = NULL;
-    som_error err;
-    som_error_clear(&err);
-    int rc;
-    /* The native format starts with its magic; anything else is taken for
-     * a .somnet, whose reader checks every size against the length. */
-    static const unsigned char magic[4] = {0x89, 'S', 'O', 'M'};
-    if (rq->body_len >= 4 && memcmp(rq->body, magic, 4) == 0) {
-        clean_name(req_arg(rq, "name"), "upload.som", name, sizeof name);
-        rc = som_map_load_mem(rq->body, rq->body_len, name, &map, &err);
-    } else {
-        clean_name(req_arg(rq, "name"), "upload.somnet", name, sizeof name);
-        rc = som_map_load_somnet_mem(rq->body, rq->body_len, name, &map, &err);
-    }
-    if (rc != SOM_OK) return reply_error(rq, 400, "%s", err.message);
+    serve_query q = req_args(rq);
+    unsigned st0 = parse_model_upload(rq->body, rq->body_len, &q, &map, name, sizeof name, msg,
+                                      sizeof msg);
+    if (st0) return reply_error(rq, st0, "%s", msg);
     unsigned st = model_add(map, name, id);
     if (st) return reply_error(rq, st, "too many models kept; delete some (DELETE /api/maps/ID)");
     return reply_model(rq, 201, id);
@@ -250,116 +178,6 @@ enum MHD_Result handle_map_model(request *rq)
 
 /* ---- recognition ---------------------------------------------------------------- */
 
-/* Rows from {"rows": [[x, null, ...], ...], "labels": ["a", ...]}: numbers,
- * null for a blank field. Each row must have the map's field count. */
-static unsigned rows_from_json(const som_map *map, const request *rq, som_data **out,
-                               char *msg, size_t size)
-{
-    json_error_t jerr;
-    json_t *v = json_loadb(rq->body, rq->body_len, 0, &jerr);
-    if (!v)
-        return snprintf(msg, size, "malformed JSON at line %d, column %d: %s", jerr.line,
-                        jerr.column, jerr.text),
-               400;
-    unsigned st = 0;
-    size_t dim = som_map_dim(map);
-    som_data *data = NULL;
-    float *x = malloc(dim * sizeof *x);
-    json_t *rows = json_object_get(v, "rows");
-    json_t *labels = json_object_get(v, "labels");
-    const char *key;
-    json_t *val;
-    json_object_foreach(v, key, val) {
-        if (strcmp(key, "rows") != 0 && strcmp(key, "labels") != 0) {
-            snprintf(msg, size, "unknown key '%.64s': expected \"rows\" and \"labels\"", key);
-            st = 400;
-            goto done;
-        }
-    }
-    if (!x) {
-        st = 503;
-        snprintf(msg, size, "out of memory");
-        goto done;
-    }
-    if (!json_is_array(rows) || json_array_size(rows) == 0) {
-        snprintf(msg, size, "\"rows\" must be a non-empty array of rows");
-        st = 400;
-        goto done;
-    }
-    size_t n = json_array_size(rows);
-    if (labels && (!json_is_array(labels) || json_array_size(labels) != n)) {
-        snprintf(msg, size, "\"labels\" must be an array with one string per row");
-        st = 400;
-        goto done;
-    }
-    som_error err;
-    som_error_clear(&err);
-    if (som_data_new(n, dim, &data, &err) != SOM_OK) {
-        snprintf(msg, size, "%s", err.message);
-        st = 503;
-        goto done;
-    }
-    for (size_t j = 0; j < dim; j++) som_data_set_title(data, j, som_map_title(map, j), NULL);
-    for (size_t i = 0; i < n; i++) {
-        json_t *row = json_array_get(rows, i);
-        if (!json_is_array(row)) {
-            snprintf(msg, size, "row %zu is not an array", i + 1);
-            st = 400;
-            goto done;
-        }
-        if (json_array_size(row) != dim) {
-            snprintf(msg, size, "row %zu has %zu fields; the map has %zu", i + 1,
-                     json_array_size(row), dim);
-            st = 422;
-            goto done;
-        }
-        size_t present = 0;
-        for (size_t j = 0; j < dim; j++) {
-            json_t *c = json_array_get(row, j);
-            if (json_is_null(c)) {
-                x[j] = NAN;
-            } else if (json_is_number(c) && isfinite(json_number_value(c)) &&
-                       fabs(json_number_value(c)) <= 3.4e38) {
-                x[j] = (float)json_number_value(c);
-                present++;
-            } else {
-                snprintf(msg, size, "row %zu, field %zu: expected a number or null", i + 1,
-                         j + 1);
-                st = 400;
-                goto done;
-            }
-        }
-        if (!present) {
-            snprintf(msg, size, "row %zu has no value: at least one field is needed", i + 1);
-            st = 422;
-            goto done;
-        }
-        if (som_data_set_row(data, i, x, NULL, &err) != SOM_OK) {
-            snprintf(msg, size, "row %zu: %s", i + 1, err.message);
-            st = 400;
-            goto done;
-        }
-        if (labels) {
-            const char *l = json_string_value(json_array_get(labels, i));
-            if (!l) {
-                snprintf(msg, size, "label %zu is not a string", i + 1);
-                st = 400;
-                goto done;
-            }
-            som_data_set_label(data, i, l, NULL);
-        }
-    }
-done:
-    free(x);
-    json_decref(v);
-    if (st) {
-        som_data_free(data);
-        return st;
-    }
-    *out = data;
-    return 0;
-}
-
 enum MHD_Result handle_map_recognize(request *rq)
 {
     enum MHD_Result ret;
@@ -370,26 +188,9 @@ enum MHD_Result handle_map_recognize(request *rq)
     char msg[1024];
     som_error err;
     som_error_clear(&err);
-    unsigned st = 0;
-    if (has_content_type(rq, "text/csv")) {
-        /* A CSV file: its columns are matched to the map's fields by title
-         * (som_map_align_data); fields it lacks are filled in. */
-        som_csv_opts o;
-        som_data *raw = NULL;
-        if (!csv_options(rq, &o, msg, sizeof msg)) {
-            st = 400;
-        } else if (som_data_read_csv_mem(rq->body, rq->body_len, "rows.csv", &o, &raw, &err) !=
-                   SOM_OK) {
-            snprintf(msg, sizeof msg, "%s", err.message);
-            st = 400;
-        } else if (som_map_align_data(map, raw, &data, &err) != SOM_OK) {
-            snprintf(msg, sizeof msg, "%s", err.message);
-            st = err.code == SOM_EDIM ? 422 : 400;
-        }
-        som_data_free(raw);
-    } else {
-        st = rows_from_json(map, rq, &data, msg, sizeof msg);
-    }
+    serve_query q = req_args(rq);
+    unsigned st = parse_map_rows(map, rq->body, rq->body_len, has_content_type(rq, "text/csv"),
+                                 &q, &data, msg, sizeof msg);
     if (st) {
         model_put(m);
         return reply_error(rq, st, "%s", msg);

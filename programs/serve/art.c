@@ -56,48 +56,6 @@ static enum MHD_Result not_modified(request *rq, const char *etag, const char *c
     return reply(rq, 304, r);
 }
 
-/* A number argument: absent -> dflt; otherwise a finite number in [lo, hi]. */
-static bool arg_double(request *rq, const char *key, double lo, double hi, double dflt,
-                       double *out)
-{
-    const char *s = req_arg(rq, key);
-    if (!s) {
-        *out = dflt;
-        return true;
-    }
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (!*s || *end || errno || !isfinite(v) || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
-
-/* A whole-number argument in [lo, hi]: digits only. */
-static bool arg_size(request *rq, const char *key, size_t lo, size_t hi, size_t dflt,
-                     size_t *out)
-{
-    const char *s = req_arg(rq, key);
-    if (!s) {
-        *out = dflt;
-        return true;
-    }
-    if (!*s || strlen(s) > 12 || strspn(s, "0123456789") != strlen(s)) return false;
-    unsigned long long v = strtoull(s, NULL, 10);
-    if (v < lo || v > hi) return false;
-    *out = (size_t)v;
-    return true;
-}
-
-/* "#RRGGBB" or "RRGGBB" (the '#' must be sent as %23). */
-static bool parse_color(const char *s, uint32_t *out)
-{
-    if (*s == '#') s++;
-    if (strlen(s) != 6 || strspn(s, "0123456789abcdefABCDEF") != 6) return false;
-    *out = (uint32_t)strtoul(s, NULL, 16);
-    return true;
-}
-
 static const char *mime_of(const char *ext)
 {
     return strcmp(ext, "svg") == 0 ? "image/svg+xml" : "image/png";
@@ -176,9 +134,6 @@ enum MHD_Result handle_colormaps(request *rq)
 
 /* ---- avatars -------------------------------------------------------------------------- */
 
-#define AVATAR_MIN 16
-#define AVATAR_MAX 1024
-#define AVATAR_DEFAULT 256
 /* Deterministic pictures: a day in any cache is safe. The ETag names the
  * recipe version, the name's hash, the size and the format. */
 #define AVATAR_CACHE "public, max-age=86400"
@@ -186,9 +141,10 @@ enum MHD_Result handle_colormaps(request *rq)
 enum MHD_Result handle_avatar(request *rq)
 {
     size_t size;
-    if (!arg_size(rq, "size", AVATAR_MIN, AVATAR_MAX, AVATAR_DEFAULT, &size))
-        return reply_error(rq, 400, "size must be a whole number from %d to %d pixels",
-                           AVATAR_MIN, AVATAR_MAX);
+    char msg[256];
+    serve_query q = req_args(rq);
+    unsigned bad = parse_avatar_query(&q, &size, msg, sizeof msg);
+    if (bad) return reply_error(rq, bad, "%s", msg);
     const char *name = rq->rt.name;
     char etag[96];
     /* Cairo numbers SVG ids per process, so an SVG's bytes may differ
@@ -209,67 +165,15 @@ enum MHD_Result handle_avatar(request *rq)
 
 /* ---- art ---------------------------------------------------------------------------- */
 
-/* The knobs and the style of one pattern from the query. */
-static bool art_args(request *rq, som_art_opts *o, som_art_style *st, size_t *size,
-                     char *msg, size_t msz)
-{
-    som_art_opts_init(o);
-    som_art_style_init(st);
-    size_t points;
-    double show;
-#define BAD(...) return snprintf(msg, msz, __VA_ARGS__), false
-    if (!arg_double(rq, "step", 1e-9, 1e3, o->step, &o->step))
-        BAD("step must be a number > 0 and <= 1000");
-    if (!arg_double(rq, "radius", 0, 1e3, o->radius, &o->radius))
-        BAD("radius must be a number from 0 to 1000");
-    if (!arg_double(rq, "std", 0, 1e3, o->std, &o->std))
-        BAD("std must be a number from 0 to 1000");
-    if (!arg_size(rq, "points", 1, 360, o->points, &points))
-        BAD("points must be a whole number from 1 to 360");
-    o->points = points;
-    if (!arg_double(rq, "angle", -360, 360, o->angle, &o->angle))
-        BAD("angle must be a number of degrees from -360 to 360");
-    if (!arg_double(rq, "phase", -360, 360, o->phase, &o->phase))
-        BAD("phase must be a number of degrees from -360 to 360");
-    if (!arg_size(rq, "size", 16, 2048, 512, size))
-        BAD("size must be a whole number from 16 to 2048 pixels");
-    if (!arg_double(rq, "show_points", 0, 1, 0, &show) || (show != 0 && show != 1))
-        BAD("show_points must be 0 or 1");
-    st->show_points = show == 1;
-    if (st->show_points) st->view = SOM_ART_VIEW_POINTS;
-    const char *view = req_arg(rq, "view");
-    if (view) {
-        static const char *const names[] = {"fit", "crop", "points", NULL};
-        int v = serve_choice(view, names);
-        if (v < 0) BAD("view must be fit, crop or points");
-        st->view = (som_art_view)v;
-    }
-    const char *color = req_arg(rq, "color");
-    if (color && !parse_color(color, &st->color)) BAD("color must be RRGGBB (hex)");
-    const char *bg = req_arg(rq, "background");
-    if (bg) {
-        if (strcmp(bg, "transparent") == 0)
-            st->transparent = 1;
-        else if (!parse_color(bg, &st->background))
-            BAD("background must be RRGGBB (hex) or transparent");
-    }
-#undef BAD
-    som_error err;
-    som_error_clear(&err);
-    if (som_art_opts_check(o, &err) != SOM_OK) {
-        snprintf(msg, msz, "%s", err.message);
-        return false;
-    }
-    return true;
-}
-
 enum MHD_Result handle_art(request *rq)
 {
     som_art_opts o;
     som_art_style st;
     size_t size;
     char msg[1024];
-    if (!art_args(rq, &o, &st, &size, msg, sizeof msg)) return reply_error(rq, 400, "%s", msg);
+    serve_query q = req_args(rq);
+    unsigned bad = parse_art_query(&q, &o, &st, &size, msg, sizeof msg);
+    if (bad) return reply_error(rq, bad, "%s", msg);
     som_art *art = NULL;
     som_error err;
     som_error_clear(&err);
@@ -296,15 +200,14 @@ static void gallery_knobs(uint32_t seed, size_t n, som_art_opts *out)
 
 enum MHD_Result handle_art_gallery(request *rq)
 {
-    size_t n, seed, size;
-    if (!arg_size(rq, "n", 1, 64, SOM_ART_CLASSIC_COUNT, &n))
-        return reply_error(rq, 400, "n must be a whole number from 1 to 64");
-    if (!arg_size(rq, "seed", 0, 4294967295u, SOM_ART_CLASSIC_SEED, &seed))
-        return reply_error(rq, 400, "seed must be a whole number from 0 to 4294967295");
-    if (!arg_size(rq, "size", 64, 4096, 1024, &size))
-        return reply_error(rq, 400, "size must be a whole number from 64 to 4096 pixels");
+    size_t n, size;
+    uint32_t seed;
+    char msg[256];
+    serve_query q = req_args(rq);
+    unsigned bad = parse_gallery_query(&q, &n, &seed, &size, msg, sizeof msg);
+    if (bad) return reply_error(rq, bad, "%s", msg);
     som_art_opts knobs[64];
-    gallery_knobs((uint32_t)seed, n, knobs);
+    gallery_knobs(seed, n, knobs);
     if (strcmp(rq->rt.ext, "json") == 0) {
         json_t *list = json_array();
         for (size_t i = 0; i < n; i++) {
@@ -399,8 +302,10 @@ enum MHD_Result handle_guess_image(request *rq)
         return reply_error(rq, 404, "no puzzle '%s': puzzles are numbers from 0 to 4294967295",
                            rq->rt.id);
     size_t size;
-    if (!arg_size(rq, "size", 64, 2048, 512, &size))
-        return reply_error(rq, 400, "size must be a whole number from 64 to 2048 pixels");
+    char msg[256];
+    serve_query q = req_args(rq);
+    unsigned bad = parse_guess_image_query(&q, &size, msg, sizeof msg);
+    if (bad) return reply_error(rq, bad, "%s", msg);
     som_art_opts o;
     guess_truth(seed, &o);
     som_art_style st;
@@ -422,22 +327,10 @@ enum MHD_Result handle_guess_answer(request *rq)
     uint32_t seed;
     if (!guess_seed(rq->rt.id, &seed))
         return reply_error(rq, 404, "no puzzle '%s'", rq->rt.id);
-    json_error_t jerr;
-    json_t *v = json_loadb(rq->body, rq->body_len, 0, &jerr);
-    if (!v)
-        return reply_error(rq, 400, "malformed JSON at line %d, column %d: %s", jerr.line,
-                           jerr.column, jerr.text);
     double g[3];
-    static const char *const keys[] = {"step", "radius", "std"};
-    for (int k = 0; k < 3; k++) {
-        json_t *x = json_object_get(v, keys[k]);
-        if (!json_is_number(x) || !isfinite(json_number_value(x))) {
-            json_decref(v);
-            return reply_error(rq, 400, "'%s' must be a number", keys[k]);
-        }
-        g[k] = json_number_value(x);
-    }
-    json_decref(v);
+    char msg[256];
+    unsigned bad = parse_guess_answer(rq->body, rq->body_len, g, msg, sizeof msg);
+    if (bad) return reply_error(rq, bad, "%s", msg);
     som_art_opts truth;
     guess_truth(seed, &truth);
     double score = som_art_guess_score(&truth, g[0], g[1], g[2]);

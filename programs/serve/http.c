@@ -33,6 +33,17 @@ const char *req_arg(const request *rq, const char *key)
     return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+static const char *req_arg_of(const void *ctx, const char *key)
+{
+    return req_arg(ctx, key);
+}
+
+serve_query req_args(const request *rq)
+{
+    serve_query q = {req_arg_of, rq};
+    return q;
+}
+
 const char *req_header(const request *rq, const char *key)
 {
     return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, key);
@@ -94,14 +105,7 @@ enum MHD_Result reply_error(request *rq, unsigned status, const char *fmt, ...)
 
 enum MHD_Result reply_som_error(request *rq, const som_error *err)
 {
-    unsigned status;
-    switch (err->code) {
-    case SOM_ENOMEM: status = 503; break; /* may pass: try later */
-    case SOM_EIO: status = 500; break;
-    case SOM_EDIM: status = 422; break;
-    default: status = 400; break;
-    }
-    return reply_error(rq, status, "%s",
+    return reply_error(rq, parse_som_error_status(err), "%s",
                        err->message[0] ? err->message : som_strerror(err->code));
 }
 

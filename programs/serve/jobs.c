@@ -364,150 +364,6 @@ void jobs_shutdown(void)
 
 /* ---- settings ------------------------------------------------------------------------ */
 
-static const char *const topology_names[] = {"rect", "hex", NULL};
-static const char *const algorithm_names[] = {"online", "batch", NULL};
-static const char *const init_names[] = {"random", "pca", "sample", NULL};
-static const char *const schedule_names[] = {"linear", "exp", "inverse", "mql", NULL};
-static const char *const neighborhood_names[] = {"gaussian", "cutgauss", "bubble",
-                                                 "epanechnikov", "mexican-hat", NULL};
-static const char *const scaling_names[] = {"none", "zscore", "minmax", NULL};
-
-static const char *const setting_keys[] = {
-    "dataset", "rows", "cols", "topology", "toroid", "algorithm", "epochs",
-    "iterations", "init", "radius0", "radius1", "rate0", "rate1", "schedule",
-    "inverse_a", "inverse_b", "neighborhood", "neighbor_rate", "scale", "seed",
-    "quality_every", "pace", NULL};
-
-/* Reads the settings into j; on a bad one writes why into msg and returns
- * false. */
-static bool parse_settings(json_t *s, job *j, char *msg, size_t size)
-{
-    if (!json_is_object(s)) {
-        snprintf(msg, size, "the settings must be a JSON object");
-        return false;
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(s, key, v) {
-        if (serve_choice(key, setting_keys) < 0) {
-            snprintf(msg, size, "unknown setting '%.64s' (doc/API.md lists them)", key);
-            return false;
-        }
-    }
-#define BAD(...) return snprintf(msg, size, __VA_ARGS__), false
-    som_train_opts *o = &j->opts;
-    som_train_opts_init(o);
-    j->grid.rows = j->grid.cols = 10;
-    j->grid.topology = SOM_RECT;
-    j->grid.toroid = 0;
-    j->scaling = SOM_SCALE_ZSCORE;
-
-    /* Whole numbers. */
-    struct {
-        const char *key;
-        size_t lo, hi;
-        size_t *out;
-    } sizes[] = {
-        {"rows", 1, SERVE_MAX_SIDE, &j->grid.rows},
-        {"cols", 1, SERVE_MAX_SIDE, &j->grid.cols},
-        {"epochs", 1, 1000000, &o->epochs},
-        {"iterations", 1, 1000000000, &o->iterations},
-        {"quality_every", 0, 1000000, &o->quality_every},
-    };
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        v = json_object_get(s, sizes[i].key);
-        if (v && !json_get_size(v, sizes[i].lo, sizes[i].hi, sizes[i].out))
-            BAD("'%s' must be a whole number from %zu to %zu", sizes[i].key, sizes[i].lo,
-                sizes[i].hi);
-    }
-    if (j->grid.rows * j->grid.cols > SERVE_MAX_UNITS)
-        BAD("the grid has %zu units; at most %d", j->grid.rows * j->grid.cols,
-            SERVE_MAX_UNITS);
-    v = json_object_get(s, "seed");
-    if (v) {
-        size_t seed;
-        if (!json_get_size(v, 0, (size_t)1 << 53, &seed))
-            BAD("'seed' must be a whole number from 0 to 2^53");
-        o->seed = seed;
-    }
-
-    /* Names. */
-    struct {
-        const char *key;
-        const char *const *names;
-        int *out;
-    } choices[] = {
-        {"topology", topology_names, (int *)&j->grid.topology},
-        {"algorithm", algorithm_names, (int *)&o->algorithm},
-        {"init", init_names, (int *)&o->init},
-        {"schedule", schedule_names, (int *)&o->schedule},
-        {"neighborhood", neighborhood_names, (int *)&o->neighborhood},
-        {"scale", scaling_names, (int *)&j->scaling},
-    };
-    for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++) {
-        v = json_object_get(s, choices[i].key);
-        if (!v) continue;
-        int c = serve_choice(json_string_value(v), choices[i].names);
-        if (c < 0) {
-            char list[128] = "";
-            for (size_t k = 0; choices[i].names[k]; k++) {
-                strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
-                strncat(list, choices[i].names[k], sizeof list - strlen(list) - 1);
-            }
-            BAD("'%s' must be one of %s", choices[i].key, list);
-        }
-        *choices[i].out = c;
-    }
-    v = json_object_get(s, "toroid");
-    if (v) {
-        if (!json_is_boolean(v)) BAD("'toroid' must be true or false");
-        j->grid.toroid = json_is_true(v);
-    }
-    som_error err;
-    som_error_clear(&err);
-    if (som_grid_check(&j->grid, &err) != SOM_OK) BAD("%s", err.message);
-
-    /* Numbers. */
-    struct {
-        const char *key;
-        double lo;
-        bool open; /* lo itself excluded */
-        double hi;
-        double *out;
-    } nums[] = {
-        {"radius0", 0, true, 1e6, &o->radius0},
-        {"radius1", 0, false, 1e6, &o->radius1},
-        {"rate0", 0, true, 1e3, &o->rate0},
-        {"rate1", 0, true, 1e3, &o->rate1},
-        {"inverse_a", 0, true, 1e12, &o->inverse_a},
-        {"inverse_b", 0, true, 1e12, &o->inverse_b},
-        {"neighbor_rate", 0, false, 1e3, &o->neighbor_rate},
-        {"pace", 0, false, 1000, &j->pace},
-    };
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        v = json_object_get(s, nums[i].key);
-        if (!v) continue;
-        double x = json_number_value(v);
-        if (!json_is_number(v) || !(nums[i].open ? x > nums[i].lo : x >= nums[i].lo) ||
-            !(x <= nums[i].hi))
-            BAD("'%s' must be a number %s %g and <= %g", nums[i].key,
-                nums[i].open ? ">" : ">=", nums[i].lo, nums[i].hi);
-        *nums[i].out = x;
-    }
-    if (json_object_get(s, "iterations")) {
-        if (json_object_get(s, "algorithm") && o->algorithm == SOM_BATCH)
-            BAD("'iterations' counts online steps; batch training counts 'epochs'");
-        if (json_object_get(s, "epochs")) BAD("give 'epochs' or 'iterations', not both");
-        o->algorithm = SOM_ONLINE;
-    }
-    if (o->neighborhood == SOM_NEIGHBORHOOD_MEXICAN_HAT && o->algorithm == SOM_BATCH)
-        BAD("the mexican-hat neighbourhood goes with online training only");
-    if (o->schedule == SOM_SCHEDULE_EXP && json_object_get(s, "radius1") && o->radius1 <= 0)
-        BAD("the exp schedule needs 'radius1' > 0");
-#undef BAD
-    return true;
-}
-
 /* The settings as the job uses them, for clients to show. */
 static json_t *settings_json(const job *j)
 {
@@ -516,15 +372,15 @@ static json_t *settings_json(const job *j)
         "{s:s, s:o, s:o, s:s, s:b, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:s,"
         " s:o, s:o, s:o}",
         "dataset", j->ds->id, "rows", jsize(j->grid.rows), "cols", jsize(j->grid.cols),
-        "topology", topology_names[j->grid.topology], "toroid", j->grid.toroid != 0,
-        "algorithm", algorithm_names[o->algorithm], "epochs", jsize(o->epochs), "iterations",
-        jsize(o->iterations), "init", init_names[o->init], "radius0",
+        "topology", job_topology_names[j->grid.topology], "toroid", j->grid.toroid != 0,
+        "algorithm", job_algorithm_names[o->algorithm], "epochs", jsize(o->epochs), "iterations",
+        jsize(o->iterations), "init", job_init_names[o->init], "radius0",
         o->radius0 < 0 ? json_null() : jnum(o->radius0), "radius1",
         o->radius1 < 0 ? json_null() : jnum(o->radius1), "rate0",
         o->rate0 < 0 ? json_null() : jnum(o->rate0), "rate1",
-        o->rate1 < 0 ? json_null() : jnum(o->rate1), "schedule", schedule_names[o->schedule],
-        "neighborhood", neighborhood_names[o->neighborhood], "neighbor_rate",
-        jnum(o->neighbor_rate), "scale", scaling_names[j->scaling], "seed",
+        o->rate1 < 0 ? json_null() : jnum(o->rate1), "schedule", job_schedule_names[o->schedule],
+        "neighborhood", job_neighborhood_names[o->neighborhood], "neighbor_rate",
+        jnum(o->neighbor_rate), "scale", job_scaling_names[j->scaling], "seed",
         json_integer((json_int_t)o->seed), "quality_every", jsize(o->quality_every), "pace",
         jnum(j->pace));
 }
@@ -633,26 +489,20 @@ enum MHD_Result handle_jobs(request *rq)
         return reply_json(rq, 200, json_pack("{s:o}", "jobs", list));
     }
 
-    json_error_t jerr;
-    json_t *s = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!s)
-        return reply_error(rq, 400, "malformed JSON at line %d, column %d: %s", jerr.line,
-                           jerr.column, jerr.text);
-    const char *ds_id = json_string_value(json_object_get(s, "dataset"));
-    if (!ds_id) {
-        json_decref(s);
-        return reply_error(rq, 400, "'dataset' (a data set id, see GET /api/datasets) is required");
-    }
-    dataset *ds = dataset_get(ds_id);
-    if (!ds) {
-        enum MHD_Result ret = reply_error(rq, 404, "no data set '%.64s'", ds_id);
-        json_decref(s);
-        return ret;
+    job_settings set;
+    char msg[1024];
+    unsigned st = parse_job_settings(rq->body, rq->body_len, &set, msg, sizeof msg);
+    /* An unknown data set is answered before a bad setting. */
+    if (st && !set.has_dataset) return reply_error(rq, st, "%s", msg);
+    dataset *ds = dataset_get(set.dataset);
+    if (!ds) return reply_error(rq, 404, "no data set '%.64s'", set.dataset);
+    if (st) {
+        dataset_put(ds);
+        return reply_error(rq, st, "%s", msg);
     }
     job *j = calloc(1, sizeof *j);
     if (!j) {
         dataset_put(ds);
-        json_decref(s);
         return reply_error(rq, 503, "out of memory");
     }
     atomic_init(&j->refs, 1);
@@ -660,13 +510,10 @@ enum MHD_Result handle_jobs(request *rq)
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cond, NULL);
     j->ds = ds;
-    char msg[1024];
-    if (!parse_settings(s, j, msg, sizeof msg)) {
-        json_decref(s);
-        job_free(j);
-        return reply_error(rq, 400, "%s", msg);
-    }
-    json_decref(s);
+    j->grid = set.grid;
+    j->scaling = set.scaling;
+    j->opts = set.opts;
+    j->pace = set.pace;
     if (j->opts.iterations == 0 && j->opts.algorithm == SOM_ONLINE &&
         (double)j->opts.epochs * (double)som_data_n_samples(ds->data) > 1e12) {
         job_free(j);

@@ -7,6 +7,8 @@
  *   http.c        libmicrohttpd glue: request bodies, limits, Host/Origin
  *                 checks, responses, the dispatch to the handlers
  *   route.c       the URL -> route parser (pure: no I/O, no state)
+ *   parse.c       request bodies and query strings -> checked values
+ *                 (pure, see parse.h)
  *   store.c       data sets and uploaded models: refcounted, capped
  *   jobs.c        training jobs, the worker pool, snapshots, events (SSE)
  *   api.c         the handlers of /api/datasets, /api/jobs, /api/maps
@@ -34,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parse.h"
 #include "som.h"
 
 #if defined(__GNUC__)
@@ -103,6 +106,8 @@ json_t *jsize(size_t v);
 /* A JSON string of s; bytes that are not UTF-8 become U+FFFD (CSV titles
  * and labels come from uploads and need not be UTF-8). */
 json_t *jstr(const char *s);
+/* (json_get_size and serve_choice live in parse.c, which the fuzz target
+ * links without the rest of the server.) */
 /* Reads a whole number in [lo, hi] from a JSON value that is an integer
  * (or a real with no fraction). */
 bool json_get_size(const json_t *v, size_t lo, size_t hi, size_t *out);
@@ -176,6 +181,8 @@ typedef struct request {
 
 /* Query argument `key`, or NULL. */
 const char *req_arg(const request *rq, const char *key);
+/* The query arguments, for the parsers of parse.h. */
+serve_query req_args(const request *rq);
 /* A header of the request, or NULL. */
 const char *req_header(const request *rq, const char *key);
 

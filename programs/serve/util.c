@@ -120,31 +120,6 @@ json_t *jstr(const char *s)
     return v ? v : json_null();
 }
 
-bool json_get_size(const json_t *v, size_t lo, size_t hi, size_t *out)
-{
-    double d;
-    if (json_is_integer(v)) {
-        json_int_t i = json_integer_value(v);
-        if (i < 0) return false;
-        if ((uint64_t)i < lo || (uint64_t)i > hi) return false;
-        *out = (size_t)i;
-        return true;
-    }
-    if (!json_is_real(v)) return false;
-    d = json_real_value(v);
-    if (!(d >= (double)lo && d <= (double)hi) || d != floor(d)) return false;
-    *out = (size_t)d;
-    return true;
-}
-
-int serve_choice(const char *s, const char *const *names)
-{
-    if (!s) return -1;
-    for (int i = 0; names[i]; i++)
-        if (strcmp(s, names[i]) == 0) return i;
-    return -1;
-}
-
 bool serve_tmp_path(char *out, size_t size, const char *suffix)
 {
     static atomic_ulong counter;

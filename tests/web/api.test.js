@@ -326,6 +326,12 @@ describe('training jobs', () => {
     isError(await req('POST', '/api/jobs', '{"dataset": "iris",'), 400);
     isError(await req('POST', '/api/jobs', 'not json'), 400);
     isError(await req('POST', '/api/jobs', '[1,2]'), 400);
+    // Not an object: said so, not "'dataset' is required".
+    for (const body of ['[1,2]', '[{"dataset": "iris"}]', '[]']) {
+      const r = await req('POST', '/api/jobs', body);
+      isError(r, 400);
+      assert.match(r.json.error, /expected a JSON object/);
+    }
     isError(await req('POST', '/api/jobs', {}), 400);
     isError(await req('POST', '/api/jobs', { dataset: 'nope' }), 404);
     isError(await req('POST', '/api/jobs', { dataset: 42 }), 400);
