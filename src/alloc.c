@@ -82,6 +82,21 @@ void som__aligned_free(void *ptr)
     som__free(raw);
 }
 
+bool som__grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return true;
+    size_t c = *cap ? *cap : 64;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / elem) return false;
+        c *= 2;
+    }
+    void *q = som__realloc(*p, c * elem);
+    if (!q) return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
 char *som__strdup(const char *s)
 {
     size_t len = strlen(s);

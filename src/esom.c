@@ -18,21 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap) return true;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) {
-        if (c > SIZE_MAX / 2 / elem) return false;
-        c *= 2;
-    }
-    void *q = som__realloc(*p, c * elem);
-    if (!q) return false;
-    *p = q;
-    *cap = c;
-    return true;
-}
-
 /* The next line that is not blank and not a '#' comment. */
 static bool next_line(som__text *t, const char **s, size_t *len)
 {
@@ -178,10 +163,10 @@ int som_data_read_lrn_mem(const char *buf, size_t len, const char *name, som_dat
     }
     for (; have_line; have_line = next_line(&t, &s, &slen)) {
         if (is_header(s, slen)) continue;
-        if (!grow((void **)&x, &cap_x, (n + 1) * dim, sizeof *x) ||
-            !grow((void **)&mask, &cap_m, (n + 1) * dim, 1) ||
-            !grow((void **)&labels, &cap_l, n + 1, sizeof *labels) ||
-            !grow((void **)&lines, &cap_lines, n + 1, sizeof *lines))
+        if (!som__grow((void **)&x, &cap_x, (n + 1) * dim, sizeof *x) ||
+            !som__grow((void **)&mask, &cap_m, (n + 1) * dim, 1) ||
+            !som__grow((void **)&labels, &cap_l, n + 1, sizeof *labels) ||
+            !som__grow((void **)&lines, &cap_lines, n + 1, sizeof *lines))
             goto oom;
         labels[n] = NULL;
         lines[n] = t.line;
@@ -425,7 +410,7 @@ int som_data_read_cls_mem(som_data *data, const char *buf, size_t len, const cha
                                "expected 'key<tab>class' and nothing after it");
             goto done;
         }
-        if (!grow((void **)&e, &cap, n + 1, sizeof *e)) goto oom;
+        if (!som__grow((void **)&e, &cap, n + 1, sizeof *e)) goto oom;
         e[n].key = tok_dup(&k);
         e[n].cls = e[n].key ? tok_dup(&c) : NULL;
         if (!e[n].cls) {

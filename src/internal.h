@@ -29,6 +29,9 @@ void som__free(void *ptr);
 void *som__aligned_calloc(size_t n, size_t size);
 void som__aligned_free(void *ptr);
 char *som__strdup(const char *s);
+/* Grows *p (an array of *cap elements of `elem` bytes) by doubling, from 64,
+ * until it holds `need`; false on overflow or out of memory (*p intact). */
+bool som__grow(void **p, size_t *cap, size_t need, size_t elem);
 /* n * size without overflow; false when it would overflow. */
 bool som__mul_ok(size_t n, size_t size, size_t *out);
 

@@ -18,23 +18,6 @@
 #include <math.h>
 #include <string.h>
 
-/* ---- growing arrays ---------------------------------------------------------- */
-
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap) return true;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) {
-        if (c > SIZE_MAX / 2 / elem) return false;
-        c *= 2;
-    }
-    void *q = som__realloc(*p, c * elem);
-    if (!q) return false;
-    *p = q;
-    *cap = c;
-    return true;
-}
-
 /* The first line that is neither blank nor a comment. */
 static bool next_content(som__text *t, const char **s, size_t *len, som__text *names_at,
                          const char **names, size_t *names_len)
@@ -143,12 +126,12 @@ static int dat_line(dat_reader *r, som__text *t, const char *s, size_t len, loca
                     som_error *err)
 {
     size_t i = r->n, dim = r->dim;
-    if (!grow((void **)&r->x, &r->cap_x, (i + 1) * dim, sizeof *r->x) ||
-        !grow((void **)&r->mask, &r->cap_mask, (i + 1) * dim, 1) ||
-        !grow((void **)&r->labels, &r->cap_labels, i + 1, sizeof *r->labels) ||
-        !grow((void **)&r->lines, &r->cap_lines, i + 1, sizeof *r->lines) ||
-        !grow((void **)&r->weight, &r->cap_weight, i + 1, sizeof *r->weight) ||
-        !grow((void **)&r->fixed, &r->cap_fixed, 2 * (i + 1), sizeof *r->fixed))
+    if (!som__grow((void **)&r->x, &r->cap_x, (i + 1) * dim, sizeof *r->x) ||
+        !som__grow((void **)&r->mask, &r->cap_mask, (i + 1) * dim, 1) ||
+        !som__grow((void **)&r->labels, &r->cap_labels, i + 1, sizeof *r->labels) ||
+        !som__grow((void **)&r->lines, &r->cap_lines, i + 1, sizeof *r->lines) ||
+        !som__grow((void **)&r->weight, &r->cap_weight, i + 1, sizeof *r->weight) ||
+        !som__grow((void **)&r->fixed, &r->cap_fixed, 2 * (i + 1), sizeof *r->fixed))
         return som__error_oom(err);
     r->labels[i] = NULL;
     r->n++; /* from here on the row is owned (its label freed) by dat_free */
