@@ -283,20 +283,6 @@ done:
     return rc;
 }
 
-typedef int (*mem_reader)(const char *, size_t, const char *, void *, som_error *);
-
-static int read_path(const char *path, mem_reader fn, void *out, som_error *err)
-{
-    if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
-    char *buf;
-    size_t len;
-    int rc = som__slurp(path, &buf, &len, err);
-    if (rc) return rc;
-    rc = fn(buf, len, strcmp(path, "-") ? path : "<stdin>", out, err);
-    som__free(buf);
-    return rc;
-}
-
 static int lrn_thunk(const char *b, size_t l, const char *n, void *o, som_error *e)
 {
     return som_data_read_lrn_mem(b, l, n, o, e);
@@ -306,7 +292,7 @@ int som_data_read_lrn(const char *path, som_data **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_data_read_lrn: out is NULL");
     *out = NULL;
-    return read_path(path, lrn_thunk, out, err);
+    return som__read_path(path, lrn_thunk, out, err);
 }
 
 /* A title or label without tabs and line ends, which would break the file's
@@ -578,7 +564,7 @@ int som_map_load_wts(const char *path, som_map **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_map_load_wts: out is NULL");
     *out = NULL;
-    return read_path(path, wts_thunk, out, err);
+    return som__read_path(path, wts_thunk, out, err);
 }
 
 int som_map_save_wts(const som_map *map, const char *path, som_error *err)

@@ -17,6 +17,13 @@
  * other file is read as it is (zlib's gzread passes it through). */
 int som__slurp(const char *path, char **buf, size_t *len, som_error *err);
 
+/* An in-memory reader: (bytes, length, name for messages, output, err). */
+typedef int (*som__mem_reader)(const char *buf, size_t len, const char *name, void *out,
+                               som_error *err);
+/* Reads `path` whole ("-" is standard input, named "<stdin>" in messages)
+ * and hands it to `fn`: every file reader is its _mem twin behind this. */
+int som__read_path(const char *path, som__mem_reader fn, void *out, som_error *err);
+
 /* Text walked line by line. CR LF and LF both end a line. */
 typedef struct som__text {
     const char *p, *end;

@@ -70,6 +70,18 @@ oom:
     return som__error_oom(err);
 }
 
+int som__read_path(const char *path, som__mem_reader fn, void *out, som_error *err)
+{
+    if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
+    char *buf;
+    size_t len;
+    int rc = som__slurp(path, &buf, &len, err);
+    if (rc) return rc;
+    rc = fn(buf, len, strcmp(path, "-") ? path : "<stdin>", out, err);
+    som__free(buf);
+    return rc;
+}
+
 void som__text_init(som__text *t, const char *buf, size_t len, const char *name)
 {
     t->p = buf;
@@ -256,6 +268,11 @@ static int load_sniffed(const char *buf, size_t len, const char *name, som_map *
                          "SOM_PAK codebook or an ESOM .wts file");
 }
 
+static int sniffed_thunk(const char *b, size_t l, const char *n, void *o, som_error *e)
+{
+    return load_sniffed(b, l, n, o, e);
+}
+
 int som_map_load_any(const char *path, som_map **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_map_load_any: out is NULL");
@@ -274,13 +291,7 @@ int som_map_load_any(const char *path, som_map **out, som_error *err)
     base = base ? base + 1 : path;
     if (strcmp(path, "-") != 0 && !strchr(base, '.') && access(path, F_OK) != 0)
         return som_map_load_somnet(path, out, err);
-    char *buf;
-    size_t len;
-    int rc = som__slurp(path, &buf, &len, err);
-    if (rc) return rc;
-    rc = load_sniffed(buf, len, strcmp(path, "-") ? path : "<stdin>", out, err);
-    som__free(buf);
-    return rc;
+    return som__read_path(path, sniffed_thunk, out, err);
 }
 
 int som_map_save_any(const som_map *map, const char *path, som_error *err)

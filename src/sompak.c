@@ -260,18 +260,17 @@ done:
     return rc;
 }
 
+static int data_read_sompak_thunk(const char *b, size_t l, const char *n, void *o,
+                                  som_error *e)
+{
+    return som_data_read_sompak_mem(b, l, n, o, e);
+}
+
 int som_data_read_sompak(const char *path, som_data **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_data_read_sompak: out is NULL");
     *out = NULL;
-    if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
-    char *buf;
-    size_t len;
-    int rc = som__slurp(path, &buf, &len, err);
-    if (rc) return rc;
-    rc = som_data_read_sompak_mem(buf, len, strcmp(path, "-") ? path : "<stdin>", out, err);
-    som__free(buf);
-    return rc;
+    return som__read_path(path, data_read_sompak_thunk, out, err);
 }
 
 /* A title or label as one blank-free token: blanks become '_' (SOM_PAK
@@ -444,18 +443,17 @@ done:
     return rc;
 }
 
+static int map_load_sompak_thunk(const char *b, size_t l, const char *n, void *o,
+                                 som_error *e)
+{
+    return som_map_load_sompak_mem(b, l, n, o, e);
+}
+
 int som_map_load_sompak(const char *path, som_map **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_map_load_sompak: out is NULL");
     *out = NULL;
-    if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
-    char *buf;
-    size_t len;
-    int rc = som__slurp(path, &buf, &len, err);
-    if (rc) return rc;
-    rc = som_map_load_sompak_mem(buf, len, strcmp(path, "-") ? path : "<stdin>", out, err);
-    som__free(buf);
-    return rc;
+    return som__read_path(path, map_load_sompak_thunk, out, err);
 }
 
 int som_map_save_sompak(const som_map *map, const char *path, som_error *err)
