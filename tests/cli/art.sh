@@ -16,6 +16,7 @@ if [ $# -lt 1 ]; then
 fi
 SOM=$1
 case $SOM in /*) ;; *) SOM=$(pwd)/$SOM ;; esac
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/som-art-cli.XXXXXX") || exit 1
 if [ "${SOM_CLI_KEEP:-0}" = 1 ]; then
@@ -25,40 +26,11 @@ else
 fi
 cd "$WORK" || exit 1
 
-passed=0
-failed=0
-name=
-bad=
+# shellcheck source=tests/cli/harness.sh
+. "$HERE/harness.sh"
 
-begin() { name=$1; bad=; }
-note() { bad="$bad
-    $1"; }
-run() { "$SOM" "$@" >"$name.out" 2>"$name.err"; rc=$?; }
-run_sh() { sh -c "$1" >"$name.out" 2>"$name.err"; rc=$?; }
-expect_rc() { [ "$rc" -eq "$1" ] || note "exit status $rc, expected $1"; }
-expect_grep() { grep -Eq -- "$2" "$name.$1" || note "$1 has no line matching /$2/"; }
-expect_empty() { [ -s "$name.$1" ] && note "$1 is not empty"; }
 expect_png() {
     [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = "211PNG" ] || note "$1 is not a PNG"
-}
-expect_no_file() {
-    [ -e "$1" ] && note "$1 exists"
-    for t in "$1".tmp.*; do [ -e "$t" ] && note "temporary $t left behind"; done
-}
-end() {
-    if [ -z "$bad" ]; then
-        passed=$((passed + 1))
-        echo "ok      $name"
-    else
-        failed=$((failed + 1))
-        echo "FAILED  $name$bad"
-        for s in out err; do
-            if [ -s "$name.$s" ]; then
-                echo "    --- std$s:"
-                head -15 "$name.$s" | sed 's/^/    | /'
-            fi
-        done
-    fi
 }
 
 # usage_error NAME FILE ARGS...: exit 2, nothing on stdout, a hint on

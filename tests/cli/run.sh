@@ -42,40 +42,10 @@ fi
 # phrases independent of where the tree lives.
 cd "$WORK" || exit 1
 
-passed=0
-failed=0
-name=
-bad=
+# ---- the harness (the shared part is tests/cli/harness.sh) -----------------
 
-# ---- the harness -----------------------------------------------------------
-
-# begin NAME: starts a case.
-begin() {
-    name=$1
-    bad=
-}
-
-# note MESSAGE: records a failed check of the current case.
-note() {
-    bad="$bad
-    $1"
-}
-
-# run ARGS...: runs som with ARGS, stdout and stderr into NAME.out/.err.
-run() {
-    "$SOM" "$@" >"$name.out" 2>"$name.err"
-    rc=$?
-}
-
-# run_sh COMMAND: the same for a shell command line (pipes, stdin).
-run_sh() {
-    sh -c "$1" >"$name.out" 2>"$name.err"
-    rc=$?
-}
-
-expect_rc() {
-    [ "$rc" -eq "$1" ] || note "exit status $rc, expected $1"
-}
+# shellcheck source=tests/cli/harness.sh
+. "$ROOT/tests/cli/harness.sh"
 
 # expect_file_same STREAM: NAME.STREAM equals cases/NAME.STREAM.
 expect_same() {
@@ -89,45 +59,12 @@ $(diff "$CASES/$name.$1" "$name.$1" | head -20)"
     fi
 }
 
-# expect_grep STREAM ERE: a line of NAME.STREAM matches ERE.
-expect_grep() {
-    grep -Eq -- "$2" "$name.$1" || note "$1 has no line matching /$2/"
-}
-
 expect_no_grep() {
     if grep -Eq -- "$2" "$name.$1"; then note "$1 has a line matching /$2/"; fi
 }
 
-expect_empty() {
-    [ -s "$name.$1" ] && note "$1 is not empty"
-}
-
-expect_no_file() {
-    [ -e "$1" ] && note "$1 exists"
-    # Nor the temporary an atomic writer would have left behind.
-    for t in "$1".tmp.*; do
-        [ -e "$t" ] && note "temporary $t left behind"
-    done
-}
-
 expect_cmp() {
     cmp -s "$1" "$2" || note "$1 and $2 differ"
-}
-
-end() {
-    if [ -z "$bad" ]; then
-        passed=$((passed + 1))
-        echo "ok      $name"
-    else
-        failed=$((failed + 1))
-        echo "FAILED  $name$bad"
-        for s in out err; do
-            if [ -s "$name.$s" ]; then
-                echo "    --- std$s:"
-                head -15 "$name.$s" | sed 's/^/    | /'
-            fi
-        done
-    fi
 }
 
 # usage_error NAME ARGS...: a bad command line: exit 2, nothing on stdout,
