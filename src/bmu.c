@@ -249,6 +249,19 @@ static size_t recheck(const float *codebook, size_t n_units, size_t dim, const f
     const double tol = 2.0 * (double)(dim + 2) * 0x1p-24;
     const double tiny = 2.0 * (double)dim * 0x1p-126;
     const double upper = (double)fmin * (1.0 + tol) + tiny;
+    if (!dist2) {
+        /* Only the unit is asked for: a single candidate with a finite
+         * float distance is the winner without its exact distance (all its
+         * terms are finite, so that distance is finite and below the
+         * starting infinity, and no other unit is compared with it). */
+        size_t first = n_units, count = 0;
+        for (size_t i = 0; i < n_units; i++)
+            if (!((double)fd[i] * (1.0 - tol) - tiny > upper)) {
+                if (first == n_units) first = i;
+                count++;
+            }
+        if (count == 1 && isfinite(fd[first])) return first;
+    }
     size_t best = n_units;
     double best_d = INFINITY;
     for (size_t i = 0; i < n_units; i++) {
@@ -375,6 +388,22 @@ recheck_avx512(const float *codebook, size_t n_units, size_t dim, const float *x
     const double upper = (double)fmin * (1.0 + tol) + tiny;
     const __m512d vk = _mm512_set1_pd(1.0 - tol), vt = _mm512_set1_pd(tiny),
                   vu = _mm512_set1_pd(upper);
+    if (!dist2) {
+        /* Only the unit is asked for: a single candidate with a finite
+         * float distance is the winner without its exact distance (all its
+         * terms are finite, so that distance is finite and below the
+         * starting infinity, and no other unit is compared with it). */
+        size_t first = n_units, count = 0;
+        for (size_t i0 = 0; i0 < n_units; i0 += 8) {
+            __mmask8 live = (__mmask8)(n_units - i0 >= 8 ? 0xffu : (1u << (n_units - i0)) - 1u);
+            __m512d f = _mm512_cvtps_pd(_mm256_maskz_loadu_ps(live, fd + i0));
+            __m512d t = _mm512_sub_pd(_mm512_mul_pd(f, vk), vt);
+            unsigned cand = (unsigned)_mm512_mask_cmp_pd_mask(live, t, vu, _CMP_NGT_UQ);
+            if (cand && first == n_units) first = i0 + (size_t)__builtin_ctz(cand);
+            count += (size_t)__builtin_popcount(cand);
+        }
+        if (count == 1 && isfinite(fd[first])) return first;
+    }
     size_t best = n_units;
     double best_d = INFINITY;
     for (size_t i0 = 0; i0 < n_units; i0 += 8) {
@@ -513,11 +542,150 @@ __attribute__((target("avx512f"))) static inline __m512 sum16x16(const __m512 *v
                          _mm512_shuffle_f32x4(y[0], y[1], _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
+/* One unit of update_full: moved by a when it moves, measured. */
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) static inline __m512
+update_one(float *w, unsigned moves, float a, const __m512 *vx, const __m512 *vn, const size_t nc)
+{
+    __m512 acc = _mm512_setzero_ps();
+    if (moves) {
+        const __m512 va = _mm512_set1_ps(a);
+        for (size_t k = 0; k < nc; k++) {
+            __m512 vw = _mm512_loadu_ps(w + 16 * k);
+            /* sub, mul, add: never fused, the bits of move_generic */
+            vw = _mm512_add_ps(vw, _mm512_mul_ps(va, _mm512_sub_ps(vx[k], vw)));
+            _mm512_storeu_ps(w + 16 * k, vw);
+            __m512 d = _mm512_sub_ps(vn[k], vw);
+            acc = _mm512_fmadd_ps(d, d, acc);
+        }
+    } else {
+        for (size_t k = 0; k < nc; k++) {
+            __m512 d = _mm512_sub_ps(vn[k], _mm512_loadu_ps(w + 16 * k));
+            acc = _mm512_fmadd_ps(d, d, acc);
+        }
+    }
+    return acc;
+}
+
+/* Complete rows (no masks) of nc whole vectors (dim = 16 nc <= 128) with a
+ * next sample: x and next stay in registers, the steps of 16 units are
+ * computed 8 doubles at a time, and a unit that does not move is only
+ * measured. The same moves (sub, mul, add) and the same distance sums as
+ * the general loop below, in the same order. nc is a constant in each
+ * caller, so the loops over it unroll. */
+__attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) static inline float
+update_full(float *cb, size_t n_units, const float *x, double alpha, const double *h,
+            const float *next, float *fd, const size_t nc)
+{
+    const size_t dim = nc * 16;
+    __m512 vx[8], vn[8];
+    for (size_t k = 0; k < nc; k++) {
+        vx[k] = _mm512_loadu_ps(x + 16 * k);
+        vn[k] = _mm512_loadu_ps(next + 16 * k);
+    }
+    const __m512d valpha = _mm512_set1_pd(alpha), vstep = _mm512_set1_pd(SOM__MIN_STEP);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 vmin = _mm512_set1_ps(INFINITY);
+    __m512 accs[16];
+    float af[16];
+    for (size_t u0 = 0; u0 < n_units; u0 += 16) {
+        const size_t group = n_units - u0 < 16 ? n_units - u0 : 16;
+        const __mmask8 l0 = (__mmask8)(group >= 8 ? 0xffu : (1u << group) - 1u);
+        const __mmask8 l1 = (__mmask8)(group >= 16 ? 0xffu : group > 8 ? (1u << (group - 8)) - 1u : 0u);
+        /* alpha * h[u] in double, |.| >= SOM__MIN_STEP (false for NaN, as
+         * fabs(...) >= in C), (float) rounded to nearest as the C cast. */
+        __m512d a0 = _mm512_mul_pd(valpha, _mm512_maskz_loadu_pd(l0, h + u0));
+        __m512d a1 = _mm512_mul_pd(valpha, _mm512_maskz_loadu_pd(l1, h + u0 + 8));
+        unsigned moves = (unsigned)_mm512_mask_cmp_pd_mask(l0, _mm512_abs_pd(a0), vstep, _CMP_GE_OQ) |
+                         (unsigned)_mm512_mask_cmp_pd_mask(l1, _mm512_abs_pd(a1), vstep, _CMP_GE_OQ) << 8;
+        _mm256_storeu_ps(af, _mm512_cvtpd_ps(a0));
+        _mm256_storeu_ps(af + 8, _mm512_cvtpd_ps(a1));
+        float *w = cb + u0 * dim;
+        size_t g = 0;
+        /* Two units at a time where both move or both stay: two
+         * independent chains for the out-of-order core. */
+        for (; g + 2 <= group; g += 2, w += 2 * dim) {
+            const unsigned both = moves >> g & 3u;
+            if (both == 3u) {
+                const __m512 va = _mm512_set1_ps(af[g]), vb = _mm512_set1_ps(af[g + 1]);
+                __m512 acc = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps();
+                for (size_t k = 0; k < nc; k++) {
+                    __m512 vw = _mm512_loadu_ps(w + 16 * k);
+                    __m512 vw2 = _mm512_loadu_ps(w + dim + 16 * k);
+                    /* sub, mul, add: never fused, the bits of move_generic */
+                    vw = _mm512_add_ps(vw, _mm512_mul_ps(va, _mm512_sub_ps(vx[k], vw)));
+                    vw2 = _mm512_add_ps(vw2, _mm512_mul_ps(vb, _mm512_sub_ps(vx[k], vw2)));
+                    _mm512_storeu_ps(w + 16 * k, vw);
+                    _mm512_storeu_ps(w + dim + 16 * k, vw2);
+                    /* next - w, for one of the two units on the multiply-add
+                     * units: -(w * 1) + next rounds once, as the subtraction
+                     * does; the moves keep two additions per vector on the
+                     * adders. */
+                    __m512 d = _mm512_sub_ps(vn[k], vw);
+                    __m512 d2 = _mm512_fnmadd_ps(vw2, one, vn[k]);
+                    acc = _mm512_fmadd_ps(d, d, acc);
+                    acc2 = _mm512_fmadd_ps(d2, d2, acc2);
+                }
+                accs[g] = acc;
+                accs[g + 1] = acc2;
+            } else if (both == 0u) {
+                __m512 acc = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps();
+                for (size_t k = 0; k < nc; k++) {
+                    __m512 d = _mm512_sub_ps(vn[k], _mm512_loadu_ps(w + 16 * k));
+                    __m512 d2 = _mm512_sub_ps(vn[k], _mm512_loadu_ps(w + dim + 16 * k));
+                    acc = _mm512_fmadd_ps(d, d, acc);
+                    acc2 = _mm512_fmadd_ps(d2, d2, acc2);
+                }
+                accs[g] = acc;
+                accs[g + 1] = acc2;
+            } else {
+                accs[g] = update_one(w, moves >> g & 1u, af[g], vx, vn, nc);
+                accs[g + 1] = update_one(w + dim, moves >> (g + 1) & 1u, af[g + 1], vx, vn, nc);
+            }
+        }
+        if (g < group) accs[g] = update_one(w, moves >> g & 1u, af[g], vx, vn, nc);
+        for (g = group; g < 16; g++) accs[g] = _mm512_setzero_ps();
+        __m512 sums = sum16x16(accs);
+        __mmask16 valid = (__mmask16)(group == 16 ? 0xffffu : (1u << group) - 1u);
+        _mm512_mask_storeu_ps(fd + u0, valid, sums);
+        vmin = _mm512_mask_min_ps(vmin, valid, vmin, sums);
+    }
+    return _mm512_reduce_min_ps(vmin);
+}
+
+#define UPDATE_FULL(nc)                                                                  \
+    __attribute__((target("avx512f,avx512bw,avx512vl"))) static float update_full##nc(  \
+        float *cb, size_t n_units, const float *x, double alpha, const double *h,       \
+        const float *next, float *fd)                                                    \
+    {                                                                                    \
+        return update_full(cb, n_units, x, alpha, h, next, fd, nc);                      \
+    }
+UPDATE_FULL(1)
+UPDATE_FULL(2)
+UPDATE_FULL(3)
+UPDATE_FULL(4)
+UPDATE_FULL(5)
+UPDATE_FULL(6)
+UPDATE_FULL(7)
+UPDATE_FULL(8)
+
 __attribute__((target("avx512f,avx512bw,avx512vl"))) static float
 update_avx512(float *cb, size_t n_units, size_t dim, const float *x, const uint8_t *mask,
               double alpha, const double *h, const float *next, const uint8_t *next_mask,
               float *fd)
 {
+    if (next && !mask && !next_mask && dim % 16 == 0) {
+        switch (dim / 16) {
+        case 1: return update_full1(cb, n_units, x, alpha, h, next, fd);
+        case 2: return update_full2(cb, n_units, x, alpha, h, next, fd);
+        case 3: return update_full3(cb, n_units, x, alpha, h, next, fd);
+        case 4: return update_full4(cb, n_units, x, alpha, h, next, fd);
+        case 5: return update_full5(cb, n_units, x, alpha, h, next, fd);
+        case 6: return update_full6(cb, n_units, x, alpha, h, next, fd);
+        case 7: return update_full7(cb, n_units, x, alpha, h, next, fd);
+        case 8: return update_full8(cb, n_units, x, alpha, h, next, fd);
+        default: break;
+        }
+    }
     const __m128i zero = _mm_setzero_si128();
     __m512 accs[16];
     __m512 vmin = _mm512_set1_ps(INFINITY);
@@ -624,10 +792,25 @@ void som__online_weights(const som_dist_table *dt, size_t b, som_neighborhood ki
         double er[1024], ec[1024];
         const double s2 = sigma * sigma;
         const double *col_b = base + (rows - 1) * dt->span_c + (cols - 1 - bc);
-        for (size_t c = 0; c < cols; c++) ec[c] = exp(-col_b[c] / (2.0 * s2));
+        /* Equal squared distances give equal factors: a column copies its
+         * mirror through the winner's column, a row the column at the same
+         * offset (or its mirror row) when the table says the distance is
+         * the same, so a 20 x 20 map needs at most 20 calls, not 40. */
+        for (size_t c = 0; c < cols; c++) {
+            size_t mc = 2 * bc - c; /* wraps to a huge value when c > 2 bc */
+            ec[c] = mc < c && col_b[mc] == col_b[c] ? ec[mc] : exp(-col_b[c] / (2.0 * s2));
+        }
         for (size_t r = 0; r < rows; r++) {
             double d2r = base[(r + rows - 1 - br) * dt->span_c + (cols - 1)];
-            er[r] = exp(-d2r / (2.0 * s2));
+            size_t k = r > br ? r - br : br - r, mr = 2 * br - r;
+            if (bc + k < cols && col_b[bc + k] == d2r)
+                er[r] = ec[bc + k];
+            else if (k <= bc && col_b[bc - k] == d2r)
+                er[r] = ec[bc - k];
+            else if (mr < r && base[(mr + rows - 1 - br) * dt->span_c + (cols - 1)] == d2r)
+                er[r] = er[mr];
+            else
+                er[r] = exp(-d2r / (2.0 * s2));
         }
         const bool cut = kind == SOM_NEIGHBORHOOD_CUTGAUSS;
         for (size_t r = 0; r < rows; r++) {
