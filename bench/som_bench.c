@@ -14,6 +14,7 @@
  * `make test`: timings are not tests. */
 #include "blobs.h"
 #include "som.h"
+#include "internal.h" /* som__bmu_kernel_use */
 
 #include <cblas.h>
 #include <errno.h>
@@ -269,6 +270,13 @@ static void run_case(const bcase *c)
     double tb0 = now();
     if (som_map_bmus(m, d, units_out, dist, NULL, g.threads, &err)) die("bmus", &err);
     double tbmu = now() - tb0;
+    /* The same search through cblas_sgemm and the scan, as before the
+     * fused kernel (bmu_kernel.c): before/after in one run. */
+    som__bmu_kernel_use(false);
+    tb0 = now();
+    if (som_map_bmus(m, d, units_out, dist, NULL, g.threads, &err)) die("bmus", &err);
+    double tbmu_gemm = now() - tb0;
+    som__bmu_kernel_use(true);
     free(units_out);
     free(dist);
 
@@ -291,6 +299,9 @@ static void run_case(const bcase *c)
     printf("  BMU search (som_map_bmus)     %8.3f s  = %.2f x SGEMM (%.0f%% of its rate), "
            "%.2f M rows/s\n",
            tbmu, tbmu / t_gemm, 100.0 * t_gemm / tbmu, (double)c->n / tbmu * 1e-6);
+    printf("    the same via sgemm + scan   %8.3f s  = %.2f x SGEMM (the fused kernel: %.2f x "
+           "this)\n",
+           tbmu_gemm, tbmu_gemm / t_gemm, tbmu / tbmu_gemm);
 
     if (c->files) {
         char csv[600], npy[600];

@@ -47,6 +47,26 @@ static double exact_dist2(const float *w, const float *x, const uint8_t *mask, s
     return s;
 }
 
+/* exact_dist2 of k (unit, row) pairs of complete rows, 8 at a time in
+ * lockstep: each sum in the same order as exact_dist2 (the same bits), but
+ * 8 independent chains of additions instead of one at a time — the
+ * re-measuring of the batch search's two best was a tenth of a sweep. */
+static void exact_dist2_pairs(const float *const *w, const float *const *x, size_t k, size_t dim,
+                              double *out)
+{
+    size_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+        double s[8] = {0};
+        for (size_t j = 0; j < dim; j++)
+            for (size_t c = 0; c < 8; c++) {
+                double d = (double)x[i + c][j] - (double)w[i + c][j];
+                s[c] += d * d;
+            }
+        memcpy(out + i, s, sizeof s);
+    }
+    for (; i < k; i++) out[i] = exact_dist2(w[i], x[i], NULL, dim);
+}
+
 size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim, const float *x,
                        const uint8_t *mask, double *dist2)
 {
@@ -144,23 +164,7 @@ __attribute__((target("avx512f"))) static void top2_avx512(const float *s, const
     _mm512_storeu_ps(fv + 16, v2);
     _mm512_storeu_si512((void *)fi, i1);
     _mm512_storeu_si512((void *)(fi + 16), i2);
-    /* Best: lexicographic minimum; a lane that never saw a value below
-     * infinity offers (inf, 0), which is what the plain loop returns when
-     * every score is infinite. */
-    int k1 = 0;
-    for (int k = 1; k < 16; k++)
-        if (fv[k] < fv[k1] || (fv[k] == fv[k1] && fi[k] < fi[k1])) k1 = k;
-    size_t b1 = (size_t)fi[k1], b2 = n_units;
-    float s2 = INFINITY;
-    for (int k = 0; k < 32; k++) {
-        if (fi[k] < 0 || (size_t)fi[k] == b1 || !(fv[k] < INFINITY)) continue;
-        if (fv[k] < s2 || (fv[k] == s2 && (size_t)fi[k] < b2)) {
-            s2 = fv[k];
-            b2 = (size_t)fi[k];
-        }
-    }
-    *b1_out = b1;
-    *b2_out = b2;
+    som__top2_lanes_finish(fv, fi, n_units, b1_out, b2_out);
 }
 #endif
 
@@ -893,6 +897,16 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
         wnorm[i] = (float)s;
     }
 
+    /* Complete rows go through the fused kernel when the CPU has it
+     * (bmu_kernel.c); rows with gaps, and every row otherwise, through
+     * cblas_sgemm and the scan. */
+    som_bmu_pack *pack = NULL;
+    if (som__bmu_kernel_available() && !(pack = som__bmu_pack(codebook, wnorm, n_units, dim))) {
+        som__aligned_free(wnorm);
+        som__aligned_free(wsq);
+        return som__error_oom(err);
+    }
+
     /* Our blocks are the parallelism; OpenBLAS's own threads would only
      * oversubscribe the cores. */
     int blas_threads = openblas_get_num_threads();
@@ -901,11 +915,17 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
 
 #pragma omp parallel num_threads(n_threads)
     {
-        float *scores = som__aligned_calloc(B * n_units, sizeof(float));
+        /* The score matrices only where some row takes the GEMM path. */
+        const bool gemm = !pack || mask;
+        float *scores = gemm ? som__aligned_calloc(B * n_units, sizeof(float)) : NULL;
         float *mblock = mask ? som__aligned_calloc(B * dim, sizeof(float)) : NULL;
         float *mscores = mask ? som__aligned_calloc(B * n_units, sizeof(float)) : NULL;
         uint8_t *row_missing = mask ? som__calloc(B, 1) : NULL;
-        int ok = scores && (!mask || (mblock && mscores && row_missing));
+        size_t *kb = som__calloc(2 * B, sizeof *kb); /* each row's b1, then b2 */
+        const float **pw = som__calloc(2 * B, sizeof *pw), **px = som__calloc(2 * B, sizeof *px);
+        double *pd = som__calloc(2 * B, sizeof *pd);
+        int ok = (!gemm || scores) && (!mask || (mblock && mscores && row_missing)) && kb &&
+                 pw && px && pd;
         if (!ok) {
 #pragma omp atomic write
             rc = SOM_ENOMEM;
@@ -916,9 +936,6 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
             size_t r0 = blk * B;
             size_t rows = n - r0 < B ? n - r0 : B;
             const float *xb = x + r0 * dim;
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n_units,
-                        (int)dim, -2.0f, xb, (int)dim, codebook, (int)dim, 0.0f, scores,
-                        (int)n_units);
             bool block_missing = false;
             if (mask) {
                 const uint8_t *mb = mask + r0 * dim;
@@ -937,22 +954,52 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
              * else its block holds, so a row's BMU does not depend on which
              * rows share its block (shards of distributed training, blocks
              * of streamed recognition). */
+            if (!pack || block_missing)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n_units,
+                            (int)dim, -2.0f, xb, (int)dim, codebook, (int)dim, 0.0f, scores,
+                            (int)n_units);
             if (block_missing)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
                             (int)n_units, (int)dim, 1.0f, mblock, (int)dim, wsq, (int)dim,
                             0.0f, mscores, (int)n_units);
+            /* Runs of complete rows through the kernel. */
+            for (size_t r = 0; pack && r < rows;) {
+                size_t e = r;
+                while (e < rows && !(block_missing && row_missing[e])) e++;
+                if (e > r) som__bmu_kernel_top2(pack, xb + r * dim, e - r, kb + r, kb + B + r);
+                r = e + 1;
+            }
             for (size_t r = 0; r < rows; r++) {
-                size_t b1, b2;
                 bool missing = block_missing && row_missing[r];
                 /* |w|^2 (or m.(w*w)) is added inside the scan, so the
                  * scores are read once. */
-                top2(scores + r * n_units, missing ? mscores + r * n_units : wnorm, n_units, &b1,
-                     &b2);
-                const float *xr = xb + r * dim;
+                if (!pack || missing)
+                    top2(scores + r * n_units, missing ? mscores + r * n_units : wnorm, n_units,
+                         &kb[r], &kb[B + r]);
+            }
+            /* The two best re-measured exactly: complete rows' pairs in
+             * lockstep, rows with gaps one by one. */
+            size_t np = 0;
+            for (size_t r = 0; r < rows; r++) {
+                if (block_missing && row_missing[r]) continue;
+                for (int k = 0; k < 2; k++) {
+                    size_t u = kb[(size_t)k * B + r];
+                    if (u >= n_units) continue;
+                    pw[np] = codebook + u * dim;
+                    px[np++] = xb + r * dim;
+                }
+            }
+            exact_dist2_pairs(pw, px, np, dim, pd);
+            np = 0;
+            for (size_t r = 0; r < rows; r++) {
+                size_t b1 = kb[r], b2 = kb[B + r];
+                bool missing = block_missing && row_missing[r];
                 const uint8_t *mr = missing ? mask + (r0 + r) * dim : NULL;
-                double d1 = exact_dist2(codebook + b1 * dim, xr, mr, dim);
+                double d1 = missing ? exact_dist2(codebook + b1 * dim, xb + r * dim, mr, dim)
+                                    : pd[np++];
                 if (b2 < n_units) {
-                    double d2 = exact_dist2(codebook + b2 * dim, xr, mr, dim);
+                    double d2 = missing ? exact_dist2(codebook + b2 * dim, xb + r * dim, mr, dim)
+                                        : pd[np++];
                     if (d2 < d1 || (d2 == d1 && b2 < b1)) {
                         size_t tb = b1;
                         b1 = b2;
@@ -969,8 +1016,13 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
         som__aligned_free(mblock);
         som__aligned_free(mscores);
         som__free(row_missing);
+        som__free(kb);
+        som__free(pw);
+        som__free(px);
+        som__free(pd);
     }
     openblas_set_num_threads(blas_threads);
+    som__bmu_pack_free(pack);
     som__aligned_free(wnorm);
     som__aligned_free(wsq);
     if (rc) return som__error_oom(err);

@@ -10,6 +10,11 @@
 #include <math.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang_analyzer__)
+#include <immintrin.h>
+#define SOM_INIT_AVX512 1
+#endif
+
 /* Column min/max over present scaled values; lo and hi are one array of
  * 2 dim (the fold's state). */
 static int column_ranges(const som_scaled *sx, double *lo, double *hi, const som_shard *shard,
@@ -116,34 +121,98 @@ static int init_sample(som_map *m, const som_scaled *sx, som_rng *rng, const som
     return rc;
 }
 
+/* Pairwise-complete covariance sums: entry (a, b >= a) of cov adds
+ * (x_a - mean_a)(x_b - mean_b) over the rows where both fields are present,
+ * in row order, and cnt counts them. Runs of complete rows go COV_ROWS at a
+ * time: their centred values once into a small buffer, then each entry
+ * takes the run's products in row order (a product, then a sum: the same
+ * bits as one row at a time) while it stays in a register. */
+#define COV_ROWS 16
+static void covariance_rows(const double *d, size_t rows, size_t dim, double *cov)
+{
+    for (size_t a = 0; a < dim; a++)
+        for (size_t b = a; b < dim; b++) {
+            double c = cov[a * dim + b];
+            for (size_t r = 0; r < rows; r++) c += d[r * dim + a] * d[r * dim + b];
+            cov[a * dim + b] = c;
+        }
+}
+
+#ifdef SOM_INIT_AVX512
+/* The same sums, 8 entries of a row of cov at a time. */
+__attribute__((target("avx512f"))) static void covariance_rows_avx512(const double *d,
+                                                                        size_t rows, size_t dim,
+                                                                        double *cov)
+{
+    for (size_t a = 0; a < dim; a++)
+        for (size_t b = a; b < dim; b += 8) {
+            __mmask8 live = (__mmask8)(dim - b >= 8 ? 0xffu : (1u << (dim - b)) - 1u);
+            __m512d c = _mm512_maskz_loadu_pd(live, cov + a * dim + b);
+            for (size_t r = 0; r < rows; r++)
+                c = _mm512_add_pd(c, _mm512_mul_pd(_mm512_set1_pd(d[r * dim + a]),
+                                                   _mm512_maskz_loadu_pd(live, d + r * dim + b)));
+            _mm512_mask_storeu_pd(cov + a * dim + b, live, c);
+        }
+}
+#endif
+
+static int covariance_sums(const som_scaled *sx, const double *mean, double *cov, double *cnt,
+                           som_error *err)
+{
+    const size_t dim = sx->dim, n = sx->n;
+    double *d = som__calloc(COV_ROWS * dim, sizeof *d);
+    if (!d) return som__error_oom(err);
+    void (*rows_fn)(const double *, size_t, size_t, double *) = covariance_rows;
+#ifdef SOM_INIT_AVX512
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) rows_fn = covariance_rows_avx512;
+#endif
+    size_t run = 0; /* complete rows waiting in d */
+    for (size_t i = 0; i <= n; i++) {
+        const uint8_t *mk = sx->mask && i < n ? sx->mask + i * dim : NULL;
+        bool complete = i < n;
+        for (size_t j = 0; mk && j < dim && complete; j++) complete = mk[j] != 0;
+        if (run && (!complete || run == COV_ROWS)) {
+            rows_fn(d, run, dim, cov);
+            for (size_t a = 0; a < dim; a++)
+                for (size_t b = a; b < dim; b++) cnt[a * dim + b] += (double)run;
+            run = 0;
+        }
+        if (i == n) break;
+        const float *x = sx->x + i * dim;
+        if (complete) {
+            for (size_t j = 0; j < dim; j++) d[run * dim + j] = (double)x[j] - mean[j];
+            run++;
+            continue;
+        }
+        for (size_t a = 0; a < dim; a++) {
+            if (!mk[a]) continue;
+            double da = (double)x[a] - mean[a];
+            for (size_t b = a; b < dim; b++) {
+                if (!mk[b]) continue;
+                cov[a * dim + b] += da * ((double)x[b] - mean[b]);
+                cnt[a * dim + b] += 1.0;
+            }
+        }
+    }
+    som__free(d);
+    return SOM_OK;
+}
+
 /* The plane through the mean spanned by the two leading eigenvectors of the
  * covariance matrix; each direction spans +-sqrt(3) standard deviations
  * along the grid (a uniform spread with the data's variance), the larger
  * component along the longer side of the grid. */
 static int init_pca(som_map *m, const som_scaled *sx, const som_shard *shard, som_error *err)
 {
-    size_t dim = m->dim, n = sx->n;
+    size_t dim = m->dim;
     double *mean = som__calloc(dim, sizeof *mean);
     double *cov = som__calloc(2 * dim * dim, sizeof *cov); /* then the counts: one state */
     double *cnt = cov ? cov + dim * dim : NULL;
     double *eig = som__calloc(dim, sizeof *eig);
     int rc = (!mean || !cov || !eig) ? som__error_oom(err) : column_means(sx, mean, shard, err);
     if (rc == SOM_OK) rc = som__shard_receive(shard, cov, 2 * dim * dim, err);
-    /* Pairwise-complete covariance: each entry over the rows where both
-     * fields are present. */
-    for (size_t i = 0; rc == SOM_OK && i < n; i++) {
-        const float *x = sx->x + i * dim;
-        const uint8_t *mk = sx->mask ? sx->mask + i * dim : NULL;
-        for (size_t a = 0; a < dim; a++) {
-            if (mk && !mk[a]) continue;
-            double da = (double)x[a] - mean[a];
-            for (size_t b = a; b < dim; b++) {
-                if (mk && !mk[b]) continue;
-                cov[a * dim + b] += da * ((double)x[b] - mean[b]);
-                cnt[a * dim + b] += 1.0;
-            }
-        }
-    }
+    if (rc == SOM_OK) rc = covariance_sums(sx, mean, cov, cnt, err);
     if (rc == SOM_OK) rc = som__shard_pass_on(shard, cov, 2 * dim * dim, err);
     if (rc == SOM_OK) {
         for (size_t a = 0; a < dim; a++)

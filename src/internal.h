@@ -223,6 +223,23 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim,
                      const float *x, const uint8_t *mask, size_t n,
                      size_t *units, double *dist2, size_t *second,
                      int threads, som_error *err);
+/* The fused product and arg-min of som__bmus_scaled (bmu_kernel.c): the
+ * codebook packed once per search, then for complete rows the best and
+ * second best unit by the float score |w|^2 - 2 x.w (ties to the lower
+ * unit; n_units for no second). Needs AVX-512F: call only when
+ * som__bmu_kernel_available(). */
+typedef struct som_bmu_pack som_bmu_pack;
+int som__bmu_kernel_available(void);
+void som__bmu_kernel_use(bool on); /* default on; off for benchmarks */
+som_bmu_pack *som__bmu_pack(const float *codebook, const float *wnorm, size_t n_units,
+                            size_t dim);
+void som__bmu_pack_free(som_bmu_pack *p);
+void som__bmu_kernel_top2(const som_bmu_pack *p, const float *x, size_t rows, size_t *b1,
+                          size_t *b2);
+/* The best and second best of 16 lanes' best (fv[0..15], units fi[0..15])
+ * and second best (fv[16..31], fi[16..31]; unit -1: none). */
+void som__top2_lanes_finish(const float *fv, const int32_t *fi, size_t n_units, size_t *b1,
+                            size_t *b2);
 /* Scalar reference: the BMU of one scaled row, squared distance in double.
  * mask may be NULL. Returns n_units when no field is present. */
 size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim,
