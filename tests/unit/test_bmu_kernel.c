@@ -6,7 +6,8 @@
  * that, on shapes around the kernel's tile sizes (8 rows, 3 x 16 units),
  * with duplicate units, rows equal to units, and scores that overflow.
  * Then: the batch search gives the plain double search's unit whatever the
- * rows around a row (with or without gaps), on any thread count. */
+ * rows around a row (with or without gaps), on any thread count, with the
+ * kernel or through cblas_sgemm (CPUs without AVX-512). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,7 +113,9 @@ static void complete_rows_unaffected_by_gappy_neighbours(void **state)
         mask[i * dim + i % dim] = 0;
         x[i * dim + i % dim] = 0.0f;
     }
-    for (int threads = 1; threads <= 2; threads++) {
+    for (int run = 0; run < 4; run++) {
+        const int threads = 1 + run % 2;
+        som__bmu_kernel_use(run < 2); /* then the GEMM path for every row */
         assert_int_equal(som__bmus_scaled(cb, n_units, dim, x, NULL, n, u1, d1, NULL, threads, NULL),
                          SOM_OK);
         assert_int_equal(som__bmus_scaled(cb, n_units, dim, x, mask, n, u2, d2, NULL, threads, NULL),
@@ -121,7 +124,7 @@ static void complete_rows_unaffected_by_gappy_neighbours(void **state)
             double dref;
             const uint8_t *m = i % 7 == 0 ? mask + i * dim : NULL;
             size_t u = som__bmu_scalar(cb, n_units, dim, x + i * dim, m, &dref);
-            if (u2[i] != u) fail_msg("threads %d row %zu: %zu, plain %zu", threads, i, u2[i], u);
+            if (u2[i] != u) fail_msg("run %d row %zu: %zu, plain %zu", run, i, u2[i], u);
             assert_true(d2[i] == dref);
             if (i % 7) {
                 assert_int_equal(u1[i], u2[i]);
@@ -129,6 +132,7 @@ static void complete_rows_unaffected_by_gappy_neighbours(void **state)
             }
         }
     }
+    som__bmu_kernel_use(true);
     free(cb);
     free(x);
     free(mask);
