@@ -2,6 +2,7 @@
 /* cmd_info.c — `som info`: what a model file holds, as text or JSON. */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -10,8 +11,9 @@ static const char usage_text[] =
     "Usage: som info MODEL [--json]\n"
     "\n"
     "Describes the map in MODEL: its grid, fields, per-field scaling and\n"
-    "range, the settings of its training and its training history (the\n"
-    "quantization and topographic errors after each recorded pass).\n"
+    "range, its feature weights and clusters (when it has them), the\n"
+    "settings of its training and its training history (the quantization\n"
+    "and topographic errors after each recorded pass).\n"
     "\n"
     "      --json              print one JSON object instead, with at least\n"
     "                          the keys rows, cols, topology (\"rect\" or\n"
@@ -34,7 +36,41 @@ static void print_setting(const char *name, double v)
         printf("%s %.9g", name, v);
 }
 
-static void print_text(const char *path, const som_map *map)
+/* The number of units in each of the map's clusters (k values), or NULL
+ * with *oom set when that memory is not there; NULL without clusters. */
+static size_t *cluster_sizes(const som_map *map, bool *oom)
+{
+    size_t k = som_map_n_clusters(map);
+    *oom = false;
+    if (!k) return NULL;
+    const uint32_t *cl = som_map_clusters(map);
+    size_t *sizes = calloc(k, sizeof *sizes);
+    if (!sizes) {
+        *oom = true;
+        return NULL;
+    }
+    for (size_t u = 0; u < som_map_n_units(map); u++) sizes[cl[u]]++;
+    return sizes;
+}
+
+static void print_text_analysis(const som_map *map, const size_t *sizes)
+{
+    const double *w = som_map_feature_weights(map);
+    if (w) {
+        fputs("weights    ", stdout);
+        for (size_t j = 0; j < som_map_dim(map); j++)
+            if (w[j] != 1.0) printf(" %s=%.9g", som_map_title(map, j), w[j]);
+        fputs(" (the others 1)\n", stdout);
+    }
+    size_t k = som_map_n_clusters(map);
+    if (k) {
+        printf("clusters    %zu, units per cluster", k);
+        for (size_t t = 0; t < k; t++) printf(" %zu", sizes[t]);
+        putchar('\n');
+    }
+}
+
+static void print_text(const char *path, const som_map *map, const size_t *sizes)
 {
     const som_grid *g = som_map_grid(map);
     size_t dim = som_map_dim(map);
@@ -62,6 +98,7 @@ static void print_text(const char *path, const som_map *map)
         printf("            %-*s  %-11.6g %-11.6g %-11.6g %.6g\n", width,
                som_map_title(map, j), offset[j], factor[j], lo, hi);
     }
+    print_text_analysis(map, sizes);
 
     const som_train_opts *s = som_map_train_settings(map);
     if (!s) {
@@ -122,7 +159,41 @@ static void json_name_field(const char *key, const char *const *names, int v)
     cli_json_string(stdout, cli_name(names, v));
 }
 
-static void print_json(const som_map *map)
+static void json_size_array(const size_t *v, size_t n)
+{
+    fputc('[', stdout);
+    for (size_t i = 0; i < n; i++) printf(i ? ", %zu" : "%zu", v[i]);
+    fputc(']', stdout);
+}
+
+/* Keys only for what the model has, so that the object of a model without
+ * weights or clusters is what it always was: feature_weights (dim numbers)
+ * and clusters {k, sizes, unit} (unit: the cluster of each unit). */
+static void print_json_analysis(const som_map *map, const size_t *sizes)
+{
+    const double *w = som_map_feature_weights(map);
+    if (w) {
+        json_key("feature_weights");
+        fputc('[', stdout);
+        for (size_t j = 0; j < som_map_dim(map); j++) {
+            if (j) fputs(", ", stdout);
+            cli_json_double(stdout, w[j]);
+        }
+        fputc(']', stdout);
+    }
+    size_t k = som_map_n_clusters(map);
+    if (!k) return;
+    size_t n_units = som_map_n_units(map);
+    const uint32_t *cl = som_map_clusters(map);
+    json_key("clusters");
+    printf("{\"k\": %zu, \"sizes\": ", k);
+    json_size_array(sizes, k);
+    fputs(", \"unit\": [", stdout);
+    for (size_t u = 0; u < n_units; u++) printf(u ? ", %" PRIu32 : "%" PRIu32, cl[u]);
+    fputs("]}", stdout);
+}
+
+static void print_json(const som_map *map, const size_t *sizes)
 {
     const som_grid *g = som_map_grid(map);
     size_t dim = som_map_dim(map);
@@ -167,6 +238,7 @@ static void print_json(const som_map *map)
         fputc('}', stdout);
     }
     fputs(dim ? "\n  ]" : "]", stdout);
+    print_json_analysis(map, sizes);
 
     const som_train_opts *s = som_map_train_settings(map);
     json_key("training");
@@ -240,10 +312,18 @@ int cmd_info(int argc, char **argv)
     som_map *map = NULL;
     int rc = cli_load_map(argv[optind], &map);
     if (rc != CLI_OK) return rc;
+    bool oom;
+    size_t *sizes = cluster_sizes(map, &oom);
+    if (oom) {
+        cli_error("out of memory");
+        som_map_free(map);
+        return CLI_FAIL;
+    }
     if (json)
-        print_json(map);
+        print_json(map, sizes);
     else
-        print_text(argv[optind], map);
+        print_text(argv[optind], map, sizes);
+    free(sizes);
     som_map_free(map);
     return rc;
 }

@@ -57,19 +57,24 @@ int som_map_write_json(const som_map *map, const char *path, som_error *err)
 {
     if (!map || !path) return som__error(err, SOM_EINVAL, "som_map_write_json: NULL argument");
     const size_t dim = map->dim, n_units = map->n_units, cols = map->grid.cols;
+    const size_t n_clus = map->cluster ? map->n_clusters : 0;
     double *u = som__calloc(n_units, sizeof *u);
     float *w = som__malloc(dim * sizeof *w);
-    if (!u || !w) {
+    size_t *sizes = n_clus ? som__calloc(n_clus, sizeof *sizes) : NULL;
+    if (!u || !w || (n_clus && !sizes)) {
         som__free(u);
         som__free(w);
+        som__free(sizes);
         return som__error_oom(err);
     }
+    for (size_t i = 0; i < n_units && n_clus; i++) sizes[map->cluster[i]]++;
     som_map_umatrix(map, u);
     som__textout o;
     int rc = som__textout_open(&o, path, err);
     if (rc) {
         som__free(u);
         som__free(w);
+        som__free(sizes);
         return rc;
     }
     FILE *f = o.f;
@@ -97,7 +102,14 @@ int som_map_write_json(const som_map *map, const char *path, som_error *err)
     } else {
         fputs(",\"min\":null,\"max\":null", f);
     }
-    fputs("},\n\"coords\":[", f);
+    putc('}', f);
+    /* The optional parts (chunks fwgt and clus) only when the map has
+     * them: the export of a map without them is what it always was. */
+    if (map->fweight) {
+        fputs(",\n\"feature_weights\":", f);
+        jarray(f, map->fweight, dim);
+    }
+    fputs(",\n\"coords\":[", f);
     for (size_t i = 0; i < n_units; i++) {
         double x, y;
         som_grid_coords(&map->grid, i, &x, &y);
@@ -129,6 +141,14 @@ int som_map_write_json(const som_map *map, const char *path, som_error *err)
     }
     fputs("],\n\"umatrix\":", f);
     jarray(f, u, n_units);
+    if (n_clus) {
+        fprintf(f, ",\n\"clusters\":{\"k\":%zu,\"sizes\":[", n_clus);
+        for (size_t t = 0; t < n_clus; t++) fprintf(f, "%s%zu", t ? "," : "", sizes[t]);
+        fputs("],\"unit\":[", f);
+        for (size_t i = 0; i < n_units; i++)
+            fprintf(f, "%s%lu", i ? "," : "", (unsigned long)map->cluster[i]);
+        fputs("]}", f);
+    }
     fputs(",\n\"training\":", f);
     if (map->trained) {
         const som_train_opts *s = &map->settings;
@@ -165,5 +185,6 @@ int som_map_write_json(const som_map *map, const char *path, som_error *err)
     fputs("]\n}\n", f);
     som__free(u);
     som__free(w);
+    som__free(sizes);
     return som__textout_close(&o, path, err);
 }

@@ -573,6 +573,70 @@ expect_rc 0
 expect_grep err "^weights +$FIELD1=0 petal_width=2 \\(the others 1\\)\$"
 end
 
+# What the model holds beyond its codebook, shown only when it is there:
+# hex.som has neither weights nor clusters, weighted.som weights, ward.som
+# (4 Ward clusters of the 48 units) clusters.
+begin info-plain-no-analysis
+run info hex.som
+expect_rc 0
+grep -Eq '^(weights|clusters) ' "$name.out" && note "a weights or clusters line"
+run info --json hex.som
+expect_rc 0
+grep -Eq '"(feature_weights|clusters)"' "$name.out" && note "a feature_weights or clusters key"
+run convert hex.som plain.json
+expect_rc 0
+grep -Eq '"(feature_weights|clusters)"' plain.json && note "plain.json has a weights or clusters key"
+end
+
+begin info-weights
+run info weighted.som
+expect_rc 0
+expect_empty err
+expect_grep out "^weights +$FIELD1=0 petal_width=2 \\(the others 1\\)\$"
+grep -q '^clusters ' "$name.out" && note "a clusters line"
+run info --json weighted.som
+expect_rc 0
+expect_grep out '"feature_weights": \[0, 1, 1, 2\]'
+run convert weighted.som weighted.json
+expect_rc 0
+grep -q '^"feature_weights":\[0,1,1,2\],$' weighted.json ||
+    note "weighted.json has no line \"feature_weights\":[0,1,1,2],"
+end
+
+begin info-clusters
+run info ward.som
+expect_rc 0
+expect_empty err
+expect_grep out '^clusters +4, units per cluster [0-9]+ [0-9]+ [0-9]+ [0-9]+$'
+grep -q '^weights ' "$name.out" && note "a weights line"
+awk '/^clusters / { for (i = 6; i <= NF; i++) s += $i } END { exit s != 48 }' "$name.out" ||
+    note "the cluster sizes do not add up to 48 units"
+run info --json ward.som
+expect_rc 0
+expect_grep out '"clusters": \{"k": 4, "sizes": \[[0-9]+, [0-9]+, [0-9]+, [0-9]+\], "unit": \[0, '
+cp "$name.out" ward-info.json
+run convert ward.som ward.json
+expect_rc 0
+grep -Eq '^"clusters":\{"k":4,"sizes":\[[0-9]+,[0-9]+,[0-9]+,[0-9]+\],"unit":\[0,' ward.json ||
+    note "ward.json has no clusters line"
+# The clusters agree with `som map`'s cluster column, unit by unit.
+"$SOM" map ward.som "$IRIS" >ward-map.csv 2>&1
+if command -v python3 >/dev/null 2>&1; then
+    python3 - ward-info.json ward.json ward-map.csv <<'PY' || note "JSON clusters inconsistent (above)"
+import csv, json, sys
+info = json.load(open(sys.argv[1]))
+exp = json.load(open(sys.argv[2]))
+c, e = info["clusters"], exp["clusters"]
+assert c == e, (c, e)
+assert len(c["unit"]) == info["units"] == 48, len(c["unit"])
+assert sorted(set(c["unit"])) == list(range(c["k"])), c["unit"]
+assert [c["unit"].count(t) for t in range(c["k"])] == c["sizes"], c["sizes"]
+for row in csv.DictReader(open(sys.argv[3])):
+    assert c["unit"][int(row["unit"])] == int(row["cluster"]), row
+PY
+fi
+end
+
 begin train-mexican-hat
 run train "$IRIS" -o mex.som --neighborhood mexican-hat --radius 1.5:0.5 --rate 0.1 -q
 expect_rc 0

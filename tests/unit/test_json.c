@@ -57,6 +57,10 @@ static void test_export(void **state)
     assert_non_null(strstr(s, "\"coords\":[[0,0,0,0],[0,1,1,0],[0,2,2,0],[1,0,0.5,0.866025404]"));
     assert_non_null(strstr(s, "{\"pass\":0,\"sigma\":null,\"alpha\":null,\"qe\":0.25,\"te\":0.5}"));
     assert_non_null(strstr(s, "\"training\":null"));
+    /* No weights, no clusters: no keys for them (the old layout). */
+    assert_null(strstr(s, "feature_weights"));
+    assert_null(strstr(s, "clusters"));
+    assert_non_null(strstr(s, "\"max\":null},\n\"coords\":["));
     /* The U-matrix, each value as %.9g of som_map_umatrix's. */
     double u[6];
     som_map_umatrix(m, u);
@@ -88,10 +92,54 @@ static void test_export(void **state)
     som_map_free(m);
 }
 
+/* Feature weights and clusters, when the map has them: feature_weights
+ * after scaling, clusters {k, sizes, unit} after the U-matrix. */
+static void test_export_weights_clusters(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/som-json-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/m.json", dir);
+    som_grid g = {2, 3, SOM_RECT, 0};
+    som_map *m = NULL;
+    assert_int_equal(som_map_new(&g, 3, &m, NULL), SOM_OK);
+    float cb[18];
+    for (size_t i = 0; i < 18; i++) cb[i] = (float)(i % 5);
+    som_map_set_codebook(m, cb);
+    som_error err;
+    const double fw[3] = {0.0, 0.25, 3.0};
+    assert_int_equal(som_map_set_feature_weights(m, fw, &err), SOM_OK);
+    const uint32_t cl[6] = {0, 0, 1, 2, 1, 1};
+    assert_int_equal(som_map_set_clusters(m, cl, 3, &err), SOM_OK);
+    assert_int_equal(som_map_save_any(m, path, &err), SOM_OK);
+    const char *s = slurp_text(path);
+    const char *fwk = strstr(s, "\"max\":null},\n\"feature_weights\":[0,0.25,3],\n\"coords\":[");
+    assert_non_null(fwk);
+    const char *um = strstr(s, "\"umatrix\":[");
+    const char *ck = strstr(s, ",\n\"clusters\":{\"k\":3,\"sizes\":[2,3,1],\"unit\":[0,0,1,2,1,1]},"
+                               "\n\"training\":");
+    assert_non_null(um);
+    assert_non_null(ck);
+    assert_true(fwk < um && um < ck);
+    /* Weights all 1 again and no clusters: the keys go. */
+    const double ones[3] = {1.0, 1.0, 1.0};
+    assert_int_equal(som_map_set_feature_weights(m, ones, &err), SOM_OK);
+    assert_int_equal(som_map_set_clusters(m, NULL, 0, &err), SOM_OK);
+    assert_int_equal(som_map_save_any(m, path, &err), SOM_OK);
+    s = slurp_text(path);
+    assert_null(strstr(s, "feature_weights"));
+    assert_null(strstr(s, "clusters"));
+    unlink(path);
+    rmdir(dir);
+    som_map_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_export),
+        cmocka_unit_test(test_export_weights_clusters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
