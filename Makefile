@@ -65,17 +65,18 @@ fuzz:
 	@FUZZ_PARALLEL=$(FUZZ_PARALLEL) fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # ThreadSanitizer over threaded training, the winner search, concurrent use
-# of one map (tests/unit/test_threads.c, test_train.c) and som serve under
+# of one map (tests/unit/test_threads.c, test_train.c), the CSV reader's
+# two threads on large inputs (test_perf_csv) and som serve under
 # its API tests (web/api: HTTP threads and training workers). Built with
 # clang and LLVM's libomp, whose Archer tool makes OpenMP visible to TSan;
 # gcc's libgomp is not instrumented and would drown real reports in false
 # ones (tests/tsan.supp says more). Warnings are the gcc builds' job: no
 # -Werror here. A report makes the test fail (halt_on_error, exit 66).
-TSAN_TESTS = unit/test_threads unit/test_train web/api
+TSAN_TESTS = unit/test_threads unit/test_train unit/test_perf_csv web/api
 test-tsan: test-deps
 	@CC=clang cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOM_TSAN=ON \
 		-DSOM_BUILD_BENCH=OFF >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target som test_threads test_train >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target som test_threads test_train test_perf_csv >/dev/null
 	@cd $(TSAN_BUILD) && \
 		TSAN_OPTIONS="ignore_noninstrumented_modules=1:halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp" \
 		OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=1 \

@@ -870,6 +870,167 @@ static void release_upto(releaser *rel, const char *p)
     rel->done = upto;
 }
 
+/* Feeds the lines of [*pp, end) to plain_line or libcsv, counting them in
+ * *line. With at_rows, stops at the first record boundary once the layout
+ * is known (the place where parse_split may take over). */
+static void parse_lines(reader *r, struct csv_parser *parser, const char **pp, const char *end,
+                        size_t *line, releaser *rel, char delim, bool at_rows)
+{
+    const bool plain_ok = delim == ',' || delim == ';' || delim == '\t';
+    const char *p = *pp;
+    while (p < end && r->rc == SOM_OK) {
+        /* A record begins on this line unless libcsv is inside one (a
+         * quoted field running over several lines); pstate 0 is libcsv's
+         * "row not begun". */
+        const bool boundary = r->nf == 0 && r->n_off == 0 && parser->pstate == 0;
+        if (at_rows && boundary && r->phase == 2) break;
+        ++*line;
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        if (boundary) {
+            r->rec_line = *line;
+            if (r->phase == 2 && plain_ok && plain_line(r, p, n, delim)) {
+                p += n;
+                release_upto(rel, p);
+                continue;
+            }
+        }
+        size_t done = csv_parse(parser, p, n, on_field, on_record, r);
+        release_upto(rel, p + done); /* libcsv keeps copies of what it needs */
+        if (r->rc == SOM_OK && done != n) {
+            if (csv_error(parser) == CSV_EPARSE) {
+                size_t col = (r->phase == 2 ? r->nf : r->n_off) + 1;
+                fail_at(r, SOM_EFORMAT, *line, col,
+                        "expected a field quoted as a whole, with quotes inside doubled (\"\"), "
+                        "got a stray quote");
+            } else {
+                fail_oom(r);
+            }
+        }
+        p += n;
+    }
+    *pp = p;
+}
+
+/* ---- two threads for large inputs --------------------------------------------
+ * Parsing is a third of `som train` on a large CSV (bench/ case A) and one
+ * core would idle. Once the layout is known, the rest of the input is cut
+ * at the line end nearest its middle: this thread goes on through the
+ * first half as before, and a second reader takes the second half's plain
+ * lines (plain_line: the same values, masks, labels and messages), writing
+ * its rows straight into the same arrays at the row where they will land
+ * if every line of the first half is one row — which it is unless the
+ * first half holds blank lines or records over several lines; the rows are
+ * then moved down. The second reader stops at its first line that is not
+ * plain (quotes, a stray CR, the last line without a newline), and this
+ * thread carries on from there. Its work is dropped if the first half
+ * ends inside a record (a quoted field running over the cut) or with an
+ * error, which then is the first error of the input; otherwise its error,
+ * if any, is. The arrays never grow meanwhile: they hold a row per line of
+ * the input, and the first half cannot make more rows than lines unless a
+ * lone CR ends records inside a line — such input is not split. */
+size_t som__csv_split_min = (size_t)4 << 20;
+
+static const char *parse_plain(reader *r, const char *p, const char *end, size_t *line,
+                               releaser *rel, char delim)
+{
+    while (p < end && r->rc == SOM_OK && r->n < r->cap) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        r->rec_line = *line + 1;
+        if (!plain_line(r, p, n, delim)) break;
+        ++*line;
+        p += n;
+        release_upto(rel, p);
+    }
+    return p;
+}
+
+/* Where parse_split may cut, found by the pass that counts the lines
+ * before parsing (so the input is not read once more): the line end
+ * nearest the middle, the line ends before the cut, and whether a lone CR
+ * (not followed by LF: an end of record inside a line) comes before it. */
+typedef struct split_plan {
+    const char *mid; /* just after a LF; NULL: no cut */
+    size_t lf;       /* LFs before mid */
+    bool lone_cr;
+} split_plan;
+
+static void parse_split(reader *r, struct csv_parser *parser, const char **pp, const char *end,
+                        size_t *line, releaser *rel, char delim, const split_plan *plan)
+{
+    const char *p = *pp, *mid = plan->mid;
+    /* *line lines, each ended by a LF, lie before p. */
+    if (!mid || plan->lone_cr || mid <= p || mid >= end || plan->lf < *line) return;
+    const size_t lf = plan->lf - *line;
+    const size_t off = r->n + lf, dim = r->dim;
+    if (off >= r->cap) return;
+
+    som_error e2;
+    memset(&e2, 0, sizeof e2);
+    reader r2 = *r; /* the layout, titles and locale, shared read-only */
+    r2.err = &e2;
+    r2.rc = SOM_OK;
+    r2.x = r->x + off * dim;
+    r2.lines = r->lines + off;
+    r2.labels = r->labels ? r->labels + off : NULL;
+    r2.cap = r->cap - off;
+    r2.n = r2.n_missing = r2.nf = r2.row_missing = 0;
+    r2.mask = NULL;
+    size_t line2 = *line + lf;
+    releaser rel2 = *rel;
+    if (rel2.base) {
+        long page = sysconf(_SC_PAGESIZE);
+        size_t at = (size_t)(mid - rel2.base);
+        rel2.done = page > 0 ? at - at % (size_t)page : rel->done;
+    }
+    const char *stop = mid;
+#pragma omp parallel sections num_threads(2)
+    {
+#pragma omp section
+        parse_lines(r, parser, &p, mid, line, rel, delim, false);
+#pragma omp section
+        stop = parse_plain(&r2, mid, end, &line2, &rel2, delim);
+    }
+    const bool clean = r->rc == SOM_OK && r->nf == 0 && r->n_off == 0 && parser->pstate == 0;
+    if (!clean || r2.rc != SOM_OK) {
+        /* The second half's labels (and the one of a row it failed in). */
+        for (size_t i = 0; r2.labels && i <= r2.n && i < r2.cap; i++) {
+            som__free(r2.labels[i]);
+            r2.labels[i] = NULL;
+        }
+        som__free(r2.mask);
+        if (clean) { /* the second half's error is the input's first */
+            *r->err = e2;
+            r->rc = r2.rc;
+        }
+        *pp = p;
+        return;
+    }
+    if (r->n != off && r2.n > 0) {
+        memmove(r->x + r->n * dim, r2.x, r2.n * dim * sizeof *r->x);
+        memmove(r->lines + r->n, r2.lines, r2.n * sizeof *r->lines);
+        if (r->labels) {
+            memmove(r->labels + r->n, r2.labels, r2.n * sizeof *r->labels);
+            for (size_t i = r->n + r2.n; i < off + r2.n; i++) r->labels[i] = NULL;
+        }
+    }
+    if (r2.n_missing > 0) {
+        if (!ensure_mask(r)) {
+            som__free(r2.mask);
+            fail_oom(r);
+            return;
+        }
+        memcpy(r->mask + r->n * dim, r2.mask, r2.n * dim);
+    }
+    som__free(r2.mask);
+    r->n += r2.n;
+    r->n_missing += r2.n_missing;
+    *line = line2;
+    if (rel2.done > rel->done) rel->done = rel2.done;
+    *pp = stop;
+}
+
 /* out: the whole data set; or, with sink, blocks of block_rows rows to it
  * (out NULL). */
 static int read_csv(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
@@ -929,46 +1090,35 @@ static int read_csv(const char *buf, size_t len, const char *name, const som_csv
 
     const char *p = buf, *end = buf + len;
     r.est_rows = 1;
+    split_plan plan = {NULL, 0, false};
     if (sink) {
         r.est_rows = block_rows ? block_rows : 1;
     } else {
+        const char *half = p + len / 2, *from = p;
         for (const char *q = p; q < end && (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) {
+            if (!plan.mid) {
+                const char *cr = memchr(from, '\r', (size_t)(q - from));
+                if (cr && cr + 1 != q) plan.lone_cr = true;
+                if (q >= half) {
+                    plan.mid = q + 1;
+                    plan.lf = r.est_rows;
+                }
+                from = q + 1;
+            }
             r.est_rows++;
             release_upto(&rel, q);
         }
         rel.done = 0;
     }
-    const bool plain_ok = delim == ',' || delim == ';' || delim == '\t';
     size_t line = 0;
-    while (p < end && r.rc == SOM_OK) {
-        line++;
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-        /* A record begins on this line unless libcsv is inside one (a
-         * quoted field running over several lines); pstate 0 is libcsv's
-         * "row not begun". */
-        if (r.nf == 0 && r.n_off == 0 && parser.pstate == 0) {
-            r.rec_line = line;
-            if (r.phase == 2 && plain_ok && plain_line(&r, p, n, delim)) {
-                p += n;
-                release_upto(&rel, p);
-                continue;
-            }
-        }
-        size_t done = csv_parse(&parser, p, n, on_field, on_record, &r);
-        release_upto(&rel, p + done); /* libcsv keeps copies of what it needs */
-        if (r.rc == SOM_OK && done != n) {
-            if (csv_error(&parser) == CSV_EPARSE) {
-                size_t col = (r.phase == 2 ? r.nf : r.n_off) + 1;
-                fail_at(&r, SOM_EFORMAT, line, col,
-                        "expected a field quoted as a whole, with quotes inside doubled (\"\"), "
-                        "got a stray quote");
-            } else {
-                fail_oom(&r);
-            }
-        }
-        p += n;
-    }
+    /* A large remainder is split in two once the layout is known (see
+     * parse_split); som__threads(0) follows OMP_NUM_THREADS. */
+    const bool may_split =
+        !sink && som__threads(0) >= 2 && (size_t)(end - p) >= som__csv_split_min;
+    parse_lines(&r, &parser, &p, end, &line, &rel, delim, may_split);
+    if (may_split && p < end && r.rc == SOM_OK)
+        parse_split(&r, &parser, &p, end, &line, &rel, delim, &plan);
+    parse_lines(&r, &parser, &p, end, &line, &rel, delim, false);
     r.last_line = line;
     if (r.rc == SOM_OK && csv_fini(&parser, on_field, on_record, &r) != 0 && r.rc == SOM_OK) {
         if (csv_error(&parser) == CSV_EPARSE)

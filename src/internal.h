@@ -223,6 +223,9 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim,
                      const float *x, const uint8_t *mask, size_t n,
                      size_t *units, double *dist2, size_t *second,
                      int threads, som_error *err);
+/* Inputs with at least this many bytes after the first data row are parsed
+ * on two threads (csv.c, parse_split); tests lower it. */
+extern size_t som__csv_split_min;
 /* The fused product and arg-min of som__bmus_scaled (bmu_kernel.c): the
  * codebook packed once per search, then for complete rows the best and
  * second best unit by the float score |w|^2 - 2 x.w (ties to the lower

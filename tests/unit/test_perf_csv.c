@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <omp.h>
 
 #include "som.h"
+#include "internal.h" /* som__csv_split_min */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint64_t next(void)
@@ -155,16 +157,21 @@ static void boundaries_match_strtof(void **state)
 /* Reads text and its twin whose data lines from the third on begin with a
  * quoted field (which sends them through libcsv); both must give the same
  * data set or the same error. */
-static void same_as_libcsv(const char *plain, const char *quoted, const som_csv_opts *opts)
+static void same_result(const char *plain, size_t split_a, const char *quoted, size_t split_b,
+                        const som_csv_opts *opts)
 {
     som_data *a = NULL, *b = NULL;
     som_error ea, eb;
     som_error_clear(&ea);
     som_error_clear(&eb);
+    const size_t split_default = som__csv_split_min;
+    som__csv_split_min = split_a;
     int ra = som_data_read_csv_mem(plain, strlen(plain), "t.csv", opts, &a, &ea);
+    som__csv_split_min = split_b;
     int rb = som_data_read_csv_mem(quoted, strlen(quoted), "t.csv", opts, &b, &eb);
+    som__csv_split_min = split_default;
     if (ra != rb || strcmp(ea.message, eb.message) != 0)
-        print_error("plain: %d %s\nlibcsv: %d %s\n---\n%s---\n%s---\n", ra, ea.message, rb,
+        print_error("first: %d %s\nsecond: %d %s\n---\n%s---\n%s---\n", ra, ea.message, rb,
                     eb.message, plain, quoted);
     assert_int_equal(ra, rb);
     assert_string_equal(ea.message, eb.message);
@@ -184,6 +191,11 @@ static void same_as_libcsv(const char *plain, const char *quoted, const som_csv_
     for (size_t j = 0; j < dim; j++) assert_string_equal(som_data_title(a, j), som_data_title(b, j));
     som_data_free(a);
     som_data_free(b);
+}
+
+static void same_as_libcsv(const char *plain, const char *quoted, const som_csv_opts *opts)
+{
+    same_result(plain, SIZE_MAX, quoted, SIZE_MAX, opts);
 }
 
 static void plain_lines_match_libcsv(void **state)
@@ -249,12 +261,69 @@ static void plain_lines_match_libcsv(void **state)
     }
 }
 
+/* Large inputs are read by two threads (csv.c, parse_split): the cut in
+ * the middle of a table must never show. Random tables with labels, gaps,
+ * blank lines (rows moved down), quoted fields over several lines (across
+ * the cut: the second thread's work dropped), lone CRs (not split), errors
+ * on either side of the cut, CRLF and a last line without a newline, each
+ * read split (any size) and not split: the same data set or the same
+ * error. */
+static void split_reading_matches_one_thread(void **state)
+{
+    (void)state;
+    omp_set_num_threads(2);
+    static const char *cells[] = {"1.5", "2", "-3e2", "", "NA", "7.25", "4", "0.125", "abc", "1e39"};
+    const size_t n_cells = sizeof cells / sizeof cells[0];
+    for (int trial = 0; trial < 800; trial++) {
+        const char delim = trial % 3 == 0 ? ';' : ',';
+        const int label = trial % 2 == 0, errors = trial % 5 == 0, crlf = trial % 7 == 0;
+        const size_t cols = 1 + next() % 4, rows = 4 + next() % 40;
+        char text[16384];
+        size_t len = 0;
+        const char *eol = crlf ? "\r\n" : "\n";
+        for (size_t r = 0; r < rows; r++) {
+            if (r >= 2 && next() % 11 == 0) len += (size_t)snprintf(text + len, sizeof text - len, "%s", eol);
+            for (size_t c = 0; c < cols + (size_t)label; c++) {
+                if (c) text[len++] = delim;
+                if (r == 0) {
+                    len += (size_t)snprintf(text + len, sizeof text - len, "t%zu", c);
+                } else if (label && c == 0) {
+                    if (r >= 2 && next() % 9 == 0) /* a quoted label over three lines,
+                                                      the middle one plain */
+                        len += (size_t)snprintf(text + len, sizeof text - len, "\"row%s%zu,%zu%s.\"",
+                                                eol, r, r, eol);
+                    else
+                        len += (size_t)snprintf(text + len, sizeof text - len, "row %zu", r);
+                } else {
+                    size_t pick = next() % n_cells;
+                    if (r == 1 || !errors)
+                        while (pick >= 8 || (r == 1 && (pick == 3 || pick == 4))) pick = next() % n_cells;
+                    if (cols == 1 && !label && pick == 3) pick = 4; /* an empty line is no record */
+                    len += (size_t)snprintf(text + len, sizeof text - len, "%s", cells[pick]);
+                }
+            }
+            /* rows end with the line end, now and then with a lone CR (the
+             * next row on the same line), the last one sometimes with none */
+            const char *end = r >= 2 && next() % 29 == 0 ? "\r" : eol;
+            if (r + 1 < rows || next() % 3) len += (size_t)snprintf(text + len, sizeof text - len, "%s", end);
+            assert_true(len < sizeof text - 256);
+        }
+        text[len] = '\0';
+        som_csv_opts o;
+        som_csv_opts_init(&o);
+        o.header = 1;
+        if (label) o.label_column = "t0";
+        same_result(text, 1, text, SIZE_MAX, &o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(numbers_match_strtof),
         cmocka_unit_test(boundaries_match_strtof),
         cmocka_unit_test(plain_lines_match_libcsv),
+        cmocka_unit_test(split_reading_matches_one_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
