@@ -754,7 +754,11 @@ SOM_API int som_map_quality(const som_map *map, const som_data *data,
                             som_quality *quality, size_t *hits, int threads,
                             som_error *err);
 /* U-matrix: for each unit the mean distance (scaled space) from its weights
- * to those of its grid neighbours; out has n_units entries. */
+ * to those of its grid neighbours; out has n_units entries. The distance is
+ * the map's own: sqrt(sum_j w_j (a_j - b_j)^2) with its feature weights
+ * (som_map_set_feature_weights; computed in double from the exact w_j), the
+ * Euclidean distance without them, so that a field of weight 0 does not
+ * show. */
 SOM_API void som_map_umatrix(const som_map *map, double *out);
 /* Majority label of each unit's samples (ties: the label that sorts first);
  * out[n_units] receives borrowed pointers into data's labels, or NULL for a
@@ -805,7 +809,8 @@ SOM_API int som_grid_auto(const som_data *data, som_scaling scaling,
  * of the weighted distance except for near-ties closer than that. Weights
  * of 0 and 1 (and powers of 4) are exact: a field of weight 0 never changes
  * any winner, whatever its values; all-1 weights give the unweighted
- * results bit for bit. The U-matrix is not weighted. */
+ * results bit for bit. The U-matrix (som_map_umatrix) uses the weighted
+ * distance too. */
 /* Sets dim weights (finite, >= 0, at least one > 0); NULL (or all 1)
  * removes them. Errors: SOM_EINVAL naming the field, SOM_ENOMEM. */
 SOM_API int som_map_set_feature_weights(som_map *map, const double *weights,

@@ -17,9 +17,10 @@
  *              (som_map_field_range). The MQL5 library's main picture; the
  *              planes wrap into rows of `per_row` (its MaxPictures).
  *   umatrix    the U-matrix: each unit's mean distance to its grid
- *              neighbours (som_map_umatrix, scaled space). SOM_UMATRIX_FULL
- *              draws it as SOM_PAK's umat does, with an interstitial cell
- *              between every pair of neighbours holding their distance.
+ *              neighbours (som_map_umatrix, scaled space, with the map's
+ *              feature weights). SOM_UMATRIX_FULL draws it as SOM_PAK's
+ *              umat does, with an interstitial cell between every pair of
+ *              neighbours holding their distance (weighted the same way).
  *   hits       how many rows of `data` have each unit as their BMU, as
  *              colours or as markers whose area grows with the count.
  *   labels     the majority label of each unit's rows, or every row's title

@@ -81,6 +81,28 @@ int som_map_quality(const som_map *m, const som_data *d, som_quality *q, size_t 
     return rc;
 }
 
+/* The distance between two codebook vectors in the map's metric:
+ * sqrt(sum_j w_j (a_j - b_j)^2) with its feature weights (exact weights in
+ * double, not the float square roots of the winner search), the plain
+ * Euclidean distance without them (the loop it always was, so the
+ * unweighted U-matrix keeps its bits). */
+static double unit_dist(const float *a, const float *b, const double *fw, size_t dim)
+{
+    double s = 0.0;
+    if (!fw) {
+        for (size_t j = 0; j < dim; j++) {
+            double dd = (double)a[j] - (double)b[j];
+            s += dd * dd;
+        }
+    } else {
+        for (size_t j = 0; j < dim; j++) {
+            double dd = (double)a[j] - (double)b[j];
+            s += fw[j] * dd * dd;
+        }
+    }
+    return sqrt(s);
+}
+
 void som_map_umatrix(const som_map *m, double *out)
 {
     for (size_t u = 0; u < m->n_units; u++) {
@@ -88,15 +110,8 @@ void som_map_umatrix(const som_map *m, double *out)
         size_t k = som_grid_neighbors(&m->grid, u, nb);
         double sum = 0.0;
         const float *w = m->codebook + u * m->dim;
-        for (size_t t = 0; t < k; t++) {
-            const float *v = m->codebook + nb[t] * m->dim;
-            double s = 0.0;
-            for (size_t j = 0; j < m->dim; j++) {
-                double dd = (double)w[j] - (double)v[j];
-                s += dd * dd;
-            }
-            sum += sqrt(s);
-        }
+        for (size_t t = 0; t < k; t++)
+            sum += unit_dist(w, m->codebook + nb[t] * m->dim, m->fweight, m->dim);
         out[u] = k ? sum / (double)k : 0.0;
     }
 }

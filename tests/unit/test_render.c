@@ -496,6 +496,53 @@ static void toroid_umatrix_lattice_is_full(void **state)
     }
 }
 
+/* The full U-matrix's cells (units and the interstitial ones between
+ * neighbours) measure with the map's feature weights: with weight 0 on a
+ * field, changing that field's values leaves the picture byte for byte as
+ * it was; unweighted it changes it. */
+static unsigned char *umatrix_full_png(const float *w, const double *fw, size_t *len)
+{
+    enum { R = 4, C = 5 };
+    som_map *map = make_map(R, C, SOM_RECT, 0, 2, w);
+    if (fw) assert_int_equal(som_map_set_feature_weights(map, fw, NULL), SOM_OK);
+    som_render_opts o;
+    som_render_opts_init(&o);
+    o.titles = 0;
+    o.plot = SOM_PLOT_UMATRIX;
+    o.umatrix = SOM_UMATRIX_FULL;
+    unsigned char *buf;
+    som_error err;
+    if (som_render_mem(map, NULL, &o, "png", &buf, len, &err) != SOM_OK)
+        fail_msg("%s", err.message);
+    som_map_free(map);
+    return buf;
+}
+
+static void umatrix_full_uses_feature_weights(void **state)
+{
+    (void)state;
+    enum { N = 20 };
+    float a[N * 2], b[N * 2];
+    for (int i = 0; i < N; i++) {
+        a[2 * i] = b[2 * i] = (float)(i * 7 % 11);
+        a[2 * i + 1] = (float)(i % 3);
+        b[2 * i + 1] = (float)(i * i % 13) * 5.0f;
+    }
+    const double fw[2] = {1, 0};
+    size_t la, lb;
+    unsigned char *pa = umatrix_full_png(a, fw, &la);
+    unsigned char *pb = umatrix_full_png(b, fw, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(pa, pb, la);
+    som_render_free(pa);
+    som_render_free(pb);
+    pa = umatrix_full_png(a, NULL, &la);
+    pb = umatrix_full_png(b, NULL, &lb);
+    assert_true(la != lb || memcmp(pa, pb, la) != 0);
+    som_render_free(pa);
+    som_render_free(pb);
+}
+
 static void pdf_and_png_headers(void **state)
 {
     (void)state;
@@ -732,6 +779,7 @@ int main(void)
         cmocka_unit_test(borders_change_only_edges),
         cmocka_unit_test(svg_is_xml_with_one_shape_per_cell),
         cmocka_unit_test(toroid_umatrix_lattice_is_full),
+        cmocka_unit_test(umatrix_full_uses_feature_weights),
         cmocka_unit_test(pdf_and_png_headers),
         cmocka_unit_test(same_input_same_png_bytes),
         cmocka_unit_test(hits_and_labels_render),

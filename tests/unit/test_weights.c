@@ -2,7 +2,8 @@
 /* Per-feature weights: a field of weight 0 never changes a winner, however
  * it is corrupted (in recognition and in training, batch and online); the
  * GEMM, scalar and online searches agree with each other and with the
- * weighted distance; weights are validated, cloned and saved. */
+ * weighted distance; the U-matrix measures with the weights; weights are
+ * validated, cloned and saved. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -163,6 +164,108 @@ static void all_ones_is_unweighted(void **state)
     som_data_free(d);
 }
 
+/* The U-matrix by its definition: each unit's mean over its grid
+ * neighbours of sqrt(sum_j w_j (a_j - b_j)^2) (w NULL: all 1). */
+static void umatrix_reference(const som_map *m, const double *w, double *out)
+{
+    const som_grid *g = som_map_grid(m);
+    const float *cb = som_map_codebook(m);
+    size_t dim = som_map_dim(m);
+    for (size_t u = 0; u < som_map_n_units(m); u++) {
+        size_t nb[6];
+        size_t k = som_grid_neighbors(g, u, nb);
+        double sum = 0.0;
+        for (size_t t = 0; t < k; t++) {
+            double s = 0.0;
+            for (size_t j = 0; j < dim; j++) {
+                double dd = (double)cb[u * dim + j] - (double)cb[nb[t] * dim + j];
+                s += (w ? w[j] : 1.0) * dd * dd;
+            }
+            sum += sqrt(s);
+        }
+        out[u] = k ? sum / (double)k : 0.0;
+    }
+}
+
+static void assert_close(const double *a, const double *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fabs(a[i] - b[i]) > 1e-12 * (1.0 + fabs(b[i])))
+            fail_msg("unit %zu: %.17g, expected %.17g", i, a[i], b[i]);
+}
+
+/* The U-matrix measures with the map's metric: weights all 1 are the
+ * unweighted U-matrix bit for bit, a field of weight 0 does not show
+ * whatever its values, weight 4 is the field's values doubled (exactly),
+ * and any weights match the definition. Every topology, sheet and toroid. */
+static void umatrix_uses_weights(void **state)
+{
+    (void)state;
+    enum { R = 6, C = 5, U = R * C }; /* even rows: a hex toroid needs them */
+    for (int topo = 0; topo < 2; topo++)
+        for (int toroid = 0; toroid < 2; toroid++) {
+            som_grid g = {R, C, (som_topology)topo, toroid};
+            float cb[U * DIM];
+            uint64_t seed = 17 + (uint64_t)(2 * topo + toroid);
+            for (size_t i = 0; i < U * DIM; i++)
+                cb[i] = (float)(4.0 * blobs_uniform(&seed) - 2.0);
+            som_map *m;
+            assert_int_equal(som_map_new(&g, DIM, &m, NULL), SOM_OK);
+            som_map_set_codebook(m, cb);
+            double plain[U], u[U], ref[U];
+            som_map_umatrix(m, plain);
+            umatrix_reference(m, NULL, ref);
+            assert_close(plain, ref, U);
+
+            const double ones[DIM] = {1, 1, 1, 1, 1};
+            assert_int_equal(som_map_set_feature_weights(m, ones, NULL), SOM_OK);
+            som_map_umatrix(m, u);
+            assert_memory_equal(u, plain, sizeof u);
+
+            /* Weight 0 on the last field: its values do not matter. */
+            assert_int_equal(som_map_set_feature_weights(m, W0, NULL), SOM_OK);
+            double w0[U];
+            som_map_umatrix(m, w0);
+            umatrix_reference(m, W0, ref);
+            assert_close(w0, ref, U);
+            float wild[U * DIM];
+            memcpy(wild, cb, sizeof cb);
+            for (size_t i = 0; i < U; i++)
+                wild[i * DIM + DIM - 1] = (float)(1e3 * (blobs_uniform(&seed) - 0.5));
+            som_map_set_codebook(m, wild);
+            som_map_umatrix(m, u);
+            assert_memory_equal(u, w0, sizeof u);
+            /* ... while unweighted they do. */
+            assert_int_equal(som_map_set_feature_weights(m, NULL, NULL), SOM_OK);
+            som_map_umatrix(m, u);
+            assert_memory_not_equal(u, w0, sizeof u);
+
+            /* Weight 4 on field 0 = field 0 doubled, unweighted. */
+            const double four[DIM] = {4, 1, 1, 1, 1};
+            som_map_set_codebook(m, cb);
+            assert_int_equal(som_map_set_feature_weights(m, four, NULL), SOM_OK);
+            double w4[U];
+            som_map_umatrix(m, w4);
+            float twice[U * DIM];
+            memcpy(twice, cb, sizeof cb);
+            for (size_t i = 0; i < U; i++) twice[i * DIM] *= 2.0f;
+            som_map *m2;
+            assert_int_equal(som_map_new(&g, DIM, &m2, NULL), SOM_OK);
+            som_map_set_codebook(m2, twice);
+            som_map_umatrix(m2, u);
+            assert_memory_equal(u, w4, sizeof u);
+            som_map_free(m2);
+
+            /* Any weights: the definition. */
+            const double any[DIM] = {2, 0, 0.5, 0.1, 3};
+            assert_int_equal(som_map_set_feature_weights(m, any, NULL), SOM_OK);
+            som_map_umatrix(m, u);
+            umatrix_reference(m, any, ref);
+            assert_close(u, ref, U);
+            som_map_free(m);
+        }
+}
+
 static void weights_validated_cloned_saved(void **state)
 {
     (void)state;
@@ -202,6 +305,7 @@ int main(void)
         cmocka_unit_test(weight_zero_field_never_steers),
         cmocka_unit_test(weighted_search_matches_definition),
         cmocka_unit_test(all_ones_is_unweighted),
+        cmocka_unit_test(umatrix_uses_weights),
         cmocka_unit_test(weights_validated_cloned_saved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
