@@ -1001,7 +1001,7 @@ static void parse_split(reader *r, struct csv_parser *parser, const char **pp, c
         }
         som__free(r2.mask);
         if (clean) { /* the second half's error is the input's first */
-            *r->err = e2;
+            if (r->err) *r->err = e2;
             r->rc = r2.rc;
         }
         *pp = p;

@@ -314,6 +314,16 @@ static void split_reading_matches_one_thread(void **state)
         o.header = 1;
         if (label) o.label_column = "t0";
         same_result(text, 1, text, SIZE_MAX, &o);
+        /* without a place for the message, too */
+        som_data *d = NULL, *e = NULL;
+        const size_t split_default = som__csv_split_min;
+        som__csv_split_min = 1;
+        int rc = som_data_read_csv_mem(text, len, "t.csv", &o, &d, NULL);
+        som__csv_split_min = SIZE_MAX;
+        assert_int_equal(rc, som_data_read_csv_mem(text, len, "t.csv", &o, &e, NULL));
+        som__csv_split_min = split_default;
+        som_data_free(d);
+        som_data_free(e);
     }
 }
 
