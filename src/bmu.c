@@ -172,14 +172,7 @@ static void top2(const float *s, const float *add, size_t n_units, size_t *b1, s
 {
 #ifdef SOM_HAVE_AVX512_SCAN
     /* n_units fits in int32 (checked by the caller); the lane indices do. */
-    static int have = -1;
-    int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
-    if (h < 0) {
-        __builtin_cpu_init();
-        h = __builtin_cpu_supports("avx512f") ? 1 : 0;
-        __atomic_store_n(&have, h, __ATOMIC_RELAXED);
-    }
-    if (h && n_units >= 16) {
+    if (som__have_avx512f() && n_units >= 16) {
         top2_avx512(s, add, n_units, b1, b2);
         return;
     }

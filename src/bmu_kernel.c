@@ -58,10 +58,9 @@ void som__bmu_kernel_use(bool on)
     __atomic_store_n(&switched_off, !on, __ATOMIC_RELAXED);
 }
 
-int som__bmu_kernel_available(void)
+int som__have_avx512f(void)
 {
-    if (__atomic_load_n(&switched_off, __ATOMIC_RELAXED)) return 0;
-#ifdef SOM_HAVE_FUSED_KERNEL
+#if defined(__x86_64__) && defined(__GNUC__)
     static int have = -1;
     int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
     if (h < 0) {
@@ -70,6 +69,16 @@ int som__bmu_kernel_available(void)
         __atomic_store_n(&have, h, __ATOMIC_RELAXED);
     }
     return h;
+#else
+    return 0;
+#endif
+}
+
+int som__bmu_kernel_available(void)
+{
+    if (__atomic_load_n(&switched_off, __ATOMIC_RELAXED)) return 0;
+#ifdef SOM_HAVE_FUSED_KERNEL
+    return som__have_avx512f();
 #else
     return 0;
 #endif

@@ -232,6 +232,7 @@ extern size_t som__csv_split_min;
  * unit; n_units for no second). Needs AVX-512F: call only when
  * som__bmu_kernel_available(). */
 typedef struct som_bmu_pack som_bmu_pack;
+int som__have_avx512f(void); /* the CPU has AVX-512F (checked once) */
 int som__bmu_kernel_available(void);
 void som__bmu_kernel_use(bool on); /* default on; off for benchmarks */
 som_bmu_pack *som__bmu_pack(const float *codebook, const float *wnorm, size_t n_units,
