@@ -760,6 +760,9 @@ SOM_API int som_map_quality(const som_map *map, const som_data *data,
  * Euclidean distance without them, so that a field of weight 0 does not
  * show. */
 SOM_API void som_map_umatrix(const som_map *map, double *out);
+/* The distance between the codebook vectors of units a and b in that
+ * metric (scaled space); NaN for a unit out of range. */
+SOM_API double som_map_unit_distance(const som_map *map, size_t a, size_t b);
 /* Majority label of each unit's samples (ties: the label that sorts first);
  * out[n_units] receives borrowed pointers into data's labels, or NULL for a
  * unit with no sample. `units` are the rows' BMUs (from som_map_bmus). Data

@@ -81,22 +81,23 @@ int som_map_quality(const som_map *m, const som_data *d, som_quality *q, size_t 
     return rc;
 }
 
-/* The distance between two codebook vectors in the map's metric:
- * sqrt(sum_j w_j (a_j - b_j)^2) with its feature weights (exact weights in
- * double, not the float square roots of the winner search), the plain
- * Euclidean distance without them (the loop it always was, so the
- * unweighted U-matrix keeps its bits). */
-static double unit_dist(const float *a, const float *b, const double *fw, size_t dim)
+/* sqrt(sum_j w_j (a_j - b_j)^2) with exact weights in double (not the
+ * float square roots of the winner search); without weights the plain
+ * Euclidean loop it always was, so the unweighted U-matrix keeps its bits. */
+double som_map_unit_distance(const som_map *m, size_t a, size_t b)
 {
+    if (!m || a >= m->n_units || b >= m->n_units) return NAN;
+    const float *wa = m->codebook + a * m->dim, *wb = m->codebook + b * m->dim;
+    const double *fw = m->fweight;
     double s = 0.0;
     if (!fw) {
-        for (size_t j = 0; j < dim; j++) {
-            double dd = (double)a[j] - (double)b[j];
+        for (size_t j = 0; j < m->dim; j++) {
+            double dd = (double)wa[j] - (double)wb[j];
             s += dd * dd;
         }
     } else {
-        for (size_t j = 0; j < dim; j++) {
-            double dd = (double)a[j] - (double)b[j];
+        for (size_t j = 0; j < m->dim; j++) {
+            double dd = (double)wa[j] - (double)wb[j];
             s += fw[j] * dd * dd;
         }
     }
@@ -109,9 +110,7 @@ void som_map_umatrix(const som_map *m, double *out)
         size_t nb[6];
         size_t k = som_grid_neighbors(&m->grid, u, nb);
         double sum = 0.0;
-        const float *w = m->codebook + u * m->dim;
-        for (size_t t = 0; t < k; t++)
-            sum += unit_dist(w, m->codebook + nb[t] * m->dim, m->fweight, m->dim);
+        for (size_t t = 0; t < k; t++) sum += som_map_unit_distance(m, u, nb[t]);
         out[u] = k ? sum / (double)k : 0.0;
     }
 }

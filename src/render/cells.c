@@ -102,12 +102,10 @@ int som__cells_umatrix_full(som__cells *c, const som_map *map, int hex,
             c->v[i] = (double)NAN;
         }
 
-    const float *cb = som_map_codebook(map);
     /* The cells between units are distances in the map's metric, as
      * som_map_umatrix's are: weighted by the feature weights when the map
      * has them. */
-    const double *fw = som_map_feature_weights(map);
-    size_t dim = som_map_dim(map), n = som_map_n_units(map);
+    size_t n = som_map_n_units(map);
     for (size_t i = 0; i < n; i++) {
         long ri = (long)(i / g->cols), ci = (long)(i % g->cols);
         long xi = 2 * ci + (shift && (ri & 1)), yi = 2 * ri;
@@ -131,20 +129,7 @@ int som__cells_umatrix_full(som__cells *c, const som_map *map, int hex,
                 mx = wrap(mx, uc);
             }
             if (my < 0 || my >= ur || mx < 0 || mx >= uc) continue;
-            const float *a = cb + i * dim, *b = cb + j * dim;
-            double s = 0;
-            if (!fw) {
-                for (size_t d = 0; d < dim; d++) {
-                    double e = (double)a[d] - (double)b[d];
-                    s += e * e;
-                }
-            } else {
-                for (size_t d = 0; d < dim; d++) {
-                    double e = (double)a[d] - (double)b[d];
-                    s += fw[d] * e * e;
-                }
-            }
-            c->v[my * uc + mx] = sqrt(s);
+            c->v[my * uc + mx] = som_map_unit_distance(map, i, j);
         }
     }
     if (!shift) { /* corner cells between four units */

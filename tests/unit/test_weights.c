@@ -262,6 +262,17 @@ static void umatrix_uses_weights(void **state)
             som_map_umatrix(m, u);
             umatrix_reference(m, any, ref);
             assert_close(u, ref, U);
+            /* som_map_unit_distance: the same metric, symmetric, 0 on the
+             * diagonal, NaN out of range. */
+            double s = 0.0;
+            for (size_t j = 0; j < DIM; j++) {
+                double d = (double)cb[3 * DIM + j] - (double)cb[11 * DIM + j];
+                s += any[j] * d * d;
+            }
+            assert_true(fabs(som_map_unit_distance(m, 3, 11) - sqrt(s)) <= 1e-12 * sqrt(s));
+            assert_true(som_map_unit_distance(m, 3, 11) == som_map_unit_distance(m, 11, 3));
+            assert_true(som_map_unit_distance(m, 7, 7) == 0.0);
+            assert_true(isnan(som_map_unit_distance(m, 0, U)));
             som_map_free(m);
         }
 }
