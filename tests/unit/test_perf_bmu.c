@@ -110,7 +110,7 @@ static void many_rows_equal_scalar(void **state)
 static void fused_update_equals_moves(void **state)
 {
     (void)state;
-    const size_t dims[] = {1, 3, 16, 17, 64, 100};
+    const size_t dims[] = {1, 3, 16, 17, 32, 48, 64, 100, 128, 144};
     const size_t unit_counts[] = {1, 7, 16, 33, 400};
     uint64_t seed = 21;
     for (size_t a = 0; a < sizeof dims / sizeof dims[0]; a++) {
