@@ -519,7 +519,8 @@ typedef struct som_progress {
     size_t step, n_steps;   /* training steps done and planned: samples for
                                online training, passes for batch */
     size_t pass, n_passes;  /* whole passes done and planned */
-    double sigma, alpha;    /* radius and rate of the last step */
+    double sigma, alpha;    /* radius and rate of the last step (alpha NaN
+                               for batch training) */
     double qe, te;          /* quality after the last completed pass when
                                measured (quality_every), else NaN */
     int end_of_pass;        /* 1 when this report closes a pass */
@@ -692,7 +693,8 @@ SOM_API const som_train_opts *som_map_train_settings(const som_map *map);
  * (pass 0 = after initialisation). */
 typedef struct som_history {
     size_t pass;
-    double sigma, alpha; /* at the end of that pass (NaN for pass 0) */
+    double sigma, alpha; /* at the end of that pass (NaN for pass 0; alpha
+                            NaN for batch training, which has no rate) */
     double qe, te;
 } som_history;
 

@@ -380,8 +380,8 @@ int cli_progress_cb(const som_progress *pr, void *ctx)
     if (pr->step > 0)
         format_duration(eta, sizeof eta,
                         (now - p->start) * (1 - done) / done);
-    fprintf(stderr, "\r[%s] pass %zu/%zu  radius %.3g  rate %.3g", bar,
-            pr->pass, pr->n_passes, pr->sigma, pr->alpha);
+    fprintf(stderr, "\r[%s] pass %zu/%zu  radius %.3g", bar, pr->pass, pr->n_passes, pr->sigma);
+    if (isfinite(pr->alpha)) fprintf(stderr, "  rate %.3g", pr->alpha);
     if (isfinite(pr->qe)) fprintf(stderr, "  qe %.4g", pr->qe);
     fprintf(stderr, "  eta %s\033[K", eta);
     fflush(stderr);

@@ -10,6 +10,7 @@
  * n; a fixed sample (SOM_PAK fixed=X,Y) counts for its fixed unit. */
 #include "internal.h"
 
+#include <math.h>
 #include <omp.h>
 #include <string.h>
 
@@ -153,6 +154,7 @@ int som__batch_pass(som_trainer *t, som_error *err)
     }
     const double *weight = t->data->weight;
     som__schedule(&t->opts, t->step, t->n_steps, &t->sigma, &t->alpha);
+    t->alpha = NAN; /* the batch map has no learning rate: not applicable */
     const bool mql = t->opts.schedule == SOM_SCHEDULE_MQL;
     const som_neighborhood kind = mql ? SOM_NEIGHBORHOOD_CUTGAUSS : t->opts.neighborhood;
 
