@@ -60,7 +60,8 @@ static struct {
     int no_cli;
     int keep;           /* leave the CSV and .npy files behind */
     pid_t parent;       /* names the files */
-} g = {2, SOM_BENCH_PROGRAM, NULL, 0, 0, 0};
+    double missing;     /* fraction of cells missing (--missing) */
+} g = {2, SOM_BENCH_PROGRAM, NULL, 0, 0, 0, 0.0};
 
 static double now(void)
 {
@@ -85,8 +86,16 @@ static som_data *make_data(size_t n, size_t dim, uint64_t seed)
     som_data *d;
     som_error err;
     if (som_data_new(n, dim, &d, &err)) die("som_data_new", &err);
-    for (size_t i = 0; i < n; i++)
-        if (som_data_set_row(d, i, x + i * dim, NULL, &err)) die("som_data_set_row", &err);
+    /* --missing P: each cell missing with probability P (fixed seed), at
+     * least the first of each row present. */
+    uint8_t *mask = g.missing > 0.0 ? malloc(dim) : NULL;
+    uint64_t ms = seed ^ 0x6d697373u;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; mask && j < dim; j++)
+            mask[j] = j == 0 || blobs_uniform(&ms) >= g.missing;
+        if (som_data_set_row(d, i, x + i * dim, mask, &err)) die("som_data_set_row", &err);
+    }
+    free(mask);
     free(x);
     free(c);
     return d;
@@ -347,6 +356,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: som_bench [--cases ABCD] [--n N] [--dim D] [--grid ROWSxCOLS] [--passes P]\n"
             "                 [--threads T] [--som PATH] [--tmpdir DIR] [--no-cli] [--keep]\n"
+            "                 [--missing P]   (each value missing with probability P)\n"
             "       som_bench --make-npy FILE [--n N] [--dim D]   (the data only; bench/scale.sh)\n"
             "Standard cases (issue 6): A 200000x64 50x50 batch 5 passes (CSV, .npy, som train);\n"
             "B 2000x64 20x20 online 10 passes; C 10000x32 200x200 batch 2 passes;\n"
@@ -363,7 +373,7 @@ int main(int argc, char **argv)
         {"som", required_argument, NULL, 's'},   {"tmpdir", required_argument, NULL, 'T'},
         {"no-cli", no_argument, NULL, 'N'},      {"keep", no_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
-        {"make-npy", required_argument, NULL, 'm'},
+        {"make-npy", required_argument, NULL, 'm'}, {"missing", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0}};
     const char *which = "ABCD", *make_npy = NULL;
     size_t n = 0, dim = 0, rows = 0, cols = 0, passes = 0;
@@ -386,6 +396,7 @@ int main(int argc, char **argv)
         case 'N': g.no_cli = 1; break;
         case 'k': g.keep = 1; break;
         case 'm': make_npy = optarg; break;
+        case 'M': g.missing = strtod(optarg, NULL); break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

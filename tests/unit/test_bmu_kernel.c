@@ -103,32 +103,43 @@ static void complete_rows_unaffected_by_gappy_neighbours(void **state)
     const size_t dim = 13, n_units = 70, n = 300;
     float *cb = malloc(n_units * dim * sizeof *cb), *x = malloc(n * dim * sizeof *x);
     uint8_t *mask = malloc(n * dim);
-    size_t *u1 = malloc(n * sizeof *u1), *u2 = malloc(n * sizeof *u2);
+    size_t *u1 = malloc(n * sizeof *u1), *u2 = malloc(n * sizeof *u2), *s2 = malloc(n * sizeof *s2);
     double *d1 = malloc(n * sizeof *d1), *d2 = malloc(n * sizeof *d2);
-    assert_true(cb && x && mask && u1 && u2 && d1 && d2);
+    assert_true(cb && x && mask && u1 && u2 && s2 && d1 && d2);
     for (size_t k = 0; k < n_units * dim; k++) cb[k] = (float)blobs_uniform(&seed);
-    for (size_t k = 0; k < n * dim; k++) x[k] = (float)blobs_uniform(&seed);
-    memset(mask, 1, n * dim);
-    for (size_t i = 0; i < n; i += 7) { /* a gap holds 0, as in scaled data */
-        mask[i * dim + i % dim] = 0;
-        x[i * dim + i % dim] = 0.0f;
-    }
-    for (int run = 0; run < 4; run++) {
-        const int threads = 1 + run % 2;
-        som__bmu_kernel_use(run < 2); /* then the GEMM path for every row */
-        assert_int_equal(som__bmus_scaled(cb, n_units, dim, x, NULL, n, u1, d1, NULL, threads, NULL),
-                         SOM_OK);
-        assert_int_equal(som__bmus_scaled(cb, n_units, dim, x, mask, n, u2, d2, NULL, threads, NULL),
-                         SOM_OK);
-        for (size_t i = 0; i < n; i++) {
-            double dref;
-            const uint8_t *m = i % 7 == 0 ? mask + i * dim : NULL;
-            size_t u = som__bmu_scalar(cb, n_units, dim, x + i * dim, m, &dref);
-            if (u2[i] != u) fail_msg("run %d row %zu: %zu, plain %zu", run, i, u2[i], u);
-            assert_true(d2[i] == dref);
-            if (i % 7) {
-                assert_int_equal(u1[i], u2[i]);
-                assert_true(d1[i] == d2[i]);
+
+    /* Gaps in every 7th row (complete rows gathered around them), every
+     * 2nd, and every row (no complete row in any block). */
+    static const size_t spacing[] = {7, 2, 1};
+    for (size_t sp = 0; sp < 3; sp++) {
+        const size_t every = spacing[sp];
+        for (size_t k = 0; k < n * dim; k++) x[k] = (float)blobs_uniform(&seed);
+        memset(mask, 1, n * dim);
+        for (size_t i = 0; i < n; i += every) { /* a gap holds 0, as in scaled data */
+            mask[i * dim + i % dim] = 0;
+            x[i * dim + i % dim] = 0.0f;
+        }
+        for (int run = 0; run < 4; run++) {
+            const int threads = 1 + run % 2;
+            som__bmu_kernel_use(run < 2); /* then the GEMM path for every row */
+            assert_int_equal(som__bmus_scaled(cb, n_units, dim, x, NULL, n, u1, d1, NULL, threads,
+                                              NULL),
+                             SOM_OK);
+            assert_int_equal(som__bmus_scaled(cb, n_units, dim, x, mask, n, u2, d2, s2, threads,
+                                              NULL),
+                             SOM_OK);
+            for (size_t i = 0; i < n; i++) {
+                double dref;
+                const uint8_t *m = i % every == 0 ? mask + i * dim : NULL;
+                size_t u = som__bmu_scalar(cb, n_units, dim, x + i * dim, m, &dref);
+                if (u2[i] != u)
+                    fail_msg("every %zu run %d row %zu: %zu, plain %zu", every, run, i, u2[i], u);
+                assert_true(d2[i] == dref);
+                assert_true(s2[i] < n_units && s2[i] != u2[i]);
+                if (i % every) {
+                    assert_int_equal(u1[i], u2[i]);
+                    assert_true(d1[i] == d2[i]);
+                }
             }
         }
     }
@@ -138,6 +149,7 @@ static void complete_rows_unaffected_by_gappy_neighbours(void **state)
     free(mask);
     free(u1);
     free(u2);
+    free(s2);
     free(d1);
     free(d2);
 }
