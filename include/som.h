@@ -718,11 +718,17 @@ SOM_API int som_map_bmu(const som_map *map, const float *x,
 SOM_API int som_map_bmu_first(const som_map *map, const float *x,
                               size_t n_fields, size_t *unit, double *dist);
 
-/* BMUs of every row of `data` (original units) through the blocked GEMM
- * path. units[n_samples] receives the BMU; dist (may be NULL) the Euclidean
- * distance in the scaled space; second (may be NULL) the second-best unit.
- * `threads` 0 = all cores. Errors: SOM_EDIM, SOM_EINVAL (a row with no
- * present field), SOM_ENOMEM. */
+/* BMUs of every row of `data` (original units) through the blocked
+ * matrix-product path. units[n_samples] receives the BMU; dist (may be
+ * NULL) the Euclidean distance in the scaled space; second (may be NULL)
+ * the second-best unit. `threads` 0 = all cores. Precision: units are
+ * ranked by float scores |w|^2 - 2 x.w and the two best re-measured in
+ * double, so where units lie within float rounding of each other
+ * (near-ties, a few rows in a hundred on a smooth trained map) the unit
+ * may be one som_map_bmu would not pick, at a distance within that
+ * rounding of the best; dist is always the exact distance of the unit
+ * given. The result does not depend on `threads` or on the other rows.
+ * Errors: SOM_EDIM, SOM_EINVAL (a row with no present field), SOM_ENOMEM. */
 SOM_API int som_map_bmus(const som_map *map, const som_data *data,
                          size_t *units, float *dist, size_t *second,
                          int threads, som_error *err);

@@ -908,22 +908,17 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
 
 #pragma omp parallel num_threads(n_threads)
     {
-        /* The score matrices only where some row takes the GEMM path. */
-        const bool gemm = !pack || mask;
+        /* The score matrices only for the GEMM path. */
+        const bool gemm = !pack;
         float *scores = gemm ? som__aligned_calloc(B * n_units, sizeof(float)) : NULL;
-        float *mblock = mask ? som__aligned_calloc(B * dim, sizeof(float)) : NULL;
-        float *mscores = mask ? som__aligned_calloc(B * n_units, sizeof(float)) : NULL;
+        float *mblock = gemm && mask ? som__aligned_calloc(B * dim, sizeof(float)) : NULL;
+        float *mscores = gemm && mask ? som__aligned_calloc(B * n_units, sizeof(float)) : NULL;
         uint8_t *row_missing = mask ? som__calloc(B, 1) : NULL;
-        /* each row's b1, then b2; then the kernel's answers for gathered rows */
-        size_t *kb = som__calloc(4 * B, sizeof *kb);
+        size_t *kb = som__calloc(2 * B, sizeof *kb); /* each row's b1, then b2 */
         const float **pw = som__calloc(2 * B, sizeof *pw), **px = som__calloc(2 * B, sizeof *px);
         double *pd = som__calloc(2 * B, sizeof *pd);
-        /* the rows of the GEMM path and the complete rows, gathered */
-        size_t *grow = som__calloc(2 * B, sizeof *grow), *crow = grow ? grow + B : NULL;
-        float *xgat = pack && mask ? som__aligned_calloc(2 * B * dim, sizeof(float)) : NULL;
-        float *xcomp = xgat ? xgat + B * dim : NULL;
-        int ok = (!gemm || scores) && (!mask || (mblock && mscores && row_missing)) && kb &&
-                 pw && px && pd && grow && (!(pack && mask) || xgat);
+        int ok = (!gemm || scores) && (!gemm || !mask || (mblock && mscores)) &&
+                 (!mask || row_missing) && kb && pw && px && pd;
         if (!ok) {
 #pragma omp atomic write
             rc = SOM_ENOMEM;
@@ -934,67 +929,41 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
             size_t r0 = blk * B;
             size_t rows = n - r0 < B ? n - r0 : B;
             const float *xb = x + r0 * dim;
+            const uint8_t *mb = mask ? mask + r0 * dim : NULL;
             bool block_missing = false;
-            if (mask) {
-                const uint8_t *mb = mask + r0 * dim;
+            for (size_t r = 0; mb && r < rows; r++) {
+                row_missing[r] = memchr(mb + r * dim, 0, dim) != NULL;
+                block_missing |= row_missing[r] != 0;
+            }
+            if (pack) {
+                /* Every row through the kernel, rows with gaps included. */
+                if (som__bmu_kernel_top2(pack, xb, block_missing ? mb : NULL, rows, kb, kb + B)) {
+                    ok = 0;
+#pragma omp atomic write
+                    rc = SOM_ENOMEM;
+                    continue;
+                }
+            } else {
+                /* m.(w*w) into its own scores, used only by the rows that
+                 * miss a value: a row's scores do not depend on which rows
+                 * share its block (shards of distributed training, blocks
+                 * of streamed recognition). */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n_units,
+                            (int)dim, -2.0f, xb, (int)dim, codebook, (int)dim, 0.0f, scores,
+                            (int)n_units);
+                if (block_missing) {
+                    for (size_t k = 0; k < rows * dim; k++) mblock[k] = mb[k] ? 1.0f : 0.0f;
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows,
+                                (int)n_units, (int)dim, 1.0f, mblock, (int)dim, wsq, (int)dim,
+                                0.0f, mscores, (int)n_units);
+                }
                 for (size_t r = 0; r < rows; r++) {
-                    row_missing[r] = memchr(mb + r * dim, 0, dim) != NULL;
-                    block_missing |= row_missing[r] != 0;
+                    bool missing = block_missing && row_missing[r];
+                    /* |w|^2 (or m.(w*w)) is added inside the scan, so the
+                     * scores are read once. */
+                    top2(scores + r * n_units, missing ? mscores + r * n_units : wnorm, n_units,
+                         &kb[r], &kb[B + r]);
                 }
-            }
-            /* The GEMM path: without the kernel every row, in place; with
-             * it only the rows that miss a value, gathered at the front of
-             * the buffers. m.(w*w) goes into its own scores, used only by
-             * the rows that miss a value: a row's scores do not depend on
-             * which rows share its block or its GEMM (shards of distributed
-             * training, blocks of streamed recognition). */
-            size_t ng = 0;
-            for (size_t r = 0; r < rows; r++)
-                if (!pack || (block_missing && row_missing[r])) grow[ng++] = r;
-            const float *xg = xb;
-            if (pack && ng) {
-                for (size_t g = 0; g < ng; g++)
-                    memcpy(xgat + g * dim, xb + grow[g] * dim, dim * sizeof *xgat);
-                xg = xgat;
-            }
-            if (block_missing)
-                for (size_t g = 0; g < ng; g++) {
-                    const uint8_t *mr = mask + (r0 + grow[g]) * dim;
-                    for (size_t j = 0; j < dim; j++) mblock[g * dim + j] = mr[j] ? 1.0f : 0.0f;
-                }
-            if (ng)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ng, (int)n_units,
-                            (int)dim, -2.0f, xg, (int)dim, codebook, (int)dim, 0.0f, scores,
-                            (int)n_units);
-            if (ng && block_missing)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)ng, (int)n_units,
-                            (int)dim, 1.0f, mblock, (int)dim, wsq, (int)dim, 0.0f, mscores,
-                            (int)n_units);
-            /* The complete rows through the kernel: all at once, or in a
-             * block with gaps gathered (the kernel works on 8 rows at a
-             * time, and runs between gappy rows are short). */
-            if (pack && !block_missing) {
-                som__bmu_kernel_top2(pack, xb, rows, kb, kb + B);
-            } else if (pack && ng < rows) {
-                size_t nc = 0;
-                for (size_t r = 0; r < rows; r++)
-                    if (!row_missing[r]) {
-                        memcpy(xcomp + nc * dim, xb + r * dim, dim * sizeof *xcomp);
-                        crow[nc++] = r;
-                    }
-                som__bmu_kernel_top2(pack, xcomp, nc, kb + 2 * B, kb + 3 * B);
-                for (size_t c = 0; c < nc; c++) {
-                    kb[crow[c]] = kb[2 * B + c];
-                    kb[B + crow[c]] = kb[3 * B + c];
-                }
-            }
-            for (size_t g = 0; g < ng; g++) {
-                size_t r = grow[g];
-                bool missing = block_missing && row_missing[r];
-                /* |w|^2 (or m.(w*w)) is added inside the scan, so the
-                 * scores are read once. */
-                top2(scores + g * n_units, missing ? mscores + g * n_units : wnorm, n_units,
-                     &kb[r], &kb[B + r]);
             }
             /* The two best re-measured exactly: complete rows' pairs in
              * lockstep, rows with gaps one by one. */
@@ -1039,8 +1008,6 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
         som__free(pw);
         som__free(px);
         som__free(pd);
-        som__free(grow);
-        som__aligned_free(xgat);
     }
     openblas_set_num_threads(blas_threads);
     som__bmu_pack_free(pack);

@@ -227,10 +227,11 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim,
  * on two threads (csv.c, parse_split); tests lower it. */
 extern size_t som__csv_split_min;
 /* The fused product and arg-min of som__bmus_scaled (bmu_kernel.c): the
- * codebook packed once per search, then for complete rows the best and
- * second best unit by the float score |w|^2 - 2 x.w (ties to the lower
- * unit; n_units for no second). Needs AVX-512F: call only when
- * som__bmu_kernel_available(). */
+ * codebook packed once per search, then for each row the best and second
+ * best unit by the float score |w|^2 - 2 x.w (ties to the lower unit;
+ * n_units for no second); a row with missing values (mask 0, x 0 there)
+ * takes the sum of the present fields' w^2 for |w|^2. Needs AVX-512F:
+ * call only when som__bmu_kernel_available(); SOM_ENOMEM or SOM_OK. */
 typedef struct som_bmu_pack som_bmu_pack;
 int som__have_avx512f(void); /* the CPU has AVX-512F (checked once) */
 int som__bmu_kernel_available(void);
@@ -238,8 +239,8 @@ void som__bmu_kernel_use(bool on); /* default on; off for benchmarks */
 som_bmu_pack *som__bmu_pack(const float *codebook, const float *wnorm, size_t n_units,
                             size_t dim);
 void som__bmu_pack_free(som_bmu_pack *p);
-void som__bmu_kernel_top2(const som_bmu_pack *p, const float *x, size_t rows, size_t *b1,
-                          size_t *b2);
+int som__bmu_kernel_top2(const som_bmu_pack *p, const float *x, const uint8_t *mask, size_t rows,
+                         size_t *b1, size_t *b2);
 /* The best and second best of 16 lanes' best (fv[0..15], units fi[0..15])
  * and second best (fv[16..31], fi[16..31]; unit -1: none). */
 void som__top2_lanes_finish(const float *fv, const int32_t *fi, size_t n_units, size_t *b1,

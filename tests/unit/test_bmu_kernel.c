@@ -21,16 +21,32 @@
 #include "internal.h"
 #include "../../bench/blobs.h"
 
+/* The kernel's arithmetic, one unit at a time. A row with gaps takes, for
+ * |w|^2, |w|^2 less the missing fields' squares when they are at most half
+ * of the fields, else the present fields' squares, each one multiply-add
+ * in field order. */
 static void reference_top2(const float *cb, const float *wnorm, size_t n_units, size_t dim,
-                           const float *x, size_t *b1, size_t *b2)
+                           const float *x, const uint8_t *mask, size_t *b1, size_t *b2)
 {
+    size_t missing = 0;
+    for (size_t k = 0; mask && k < dim; k++) missing += mask[k] == 0;
+    const bool take_missing = missing <= dim - missing;
     float s1 = INFINITY, s2 = INFINITY;
     *b1 = 0;
     *b2 = n_units;
     for (size_t u = 0; u < n_units; u++) {
         float dot = 0.0f;
         for (size_t k = 0; k < dim; k++) dot = fmaf(x[k], cb[u * dim + k], dot);
-        float v = fmaf(dot, -2.0f, wnorm[u]);
+        float n2 = wnorm[u];
+        if (missing) {
+            n2 = take_missing ? wnorm[u] : 0.0f;
+            for (size_t k = 0; k < dim; k++) {
+                if ((mask[k] == 0) != take_missing) continue;
+                float w = cb[u * dim + k];
+                n2 = take_missing ? fmaf(-w, w, n2) : fmaf(w, w, n2);
+            }
+        }
+        float v = fmaf(dot, -2.0f, n2);
         if (v < s1) {
             s2 = s1;
             *b2 = s1 < INFINITY ? *b1 : n_units;
@@ -57,8 +73,9 @@ static void kernel_equals_plain_top2(void **state)
                 const size_t dim = dims[a], n_units = unit_counts[b], rows = row_counts[c];
                 float *cb = malloc(n_units * dim * sizeof *cb), *wn = malloc(n_units * sizeof *wn);
                 float *x = malloc(rows * dim * sizeof *x);
+                uint8_t *mask = malloc(rows * dim);
                 size_t *k1 = malloc(rows * sizeof *k1), *k2 = malloc(rows * sizeof *k2);
-                assert_true(cb && wn && x && k1 && k2);
+                assert_true(cb && wn && x && mask && k1 && k2);
                 for (size_t k = 0; k < n_units * dim; k++) cb[k] = (float)blobs_uniform(&seed);
                 if (n_units > 3) /* duplicates: equal scores */
                     memcpy(cb + (n_units - 1) * dim, cb + 1 * dim, dim * sizeof *cb);
@@ -73,18 +90,41 @@ static void kernel_equals_plain_top2(void **state)
                     for (size_t j = 0; j < dim; j++) s += (double)cb[u * dim + j] * (double)cb[u * dim + j];
                     wn[u] = (float)s;
                 }
+                /* Gaps (0 in x): none in row 0, one field in row 1, all
+                 * but one in row 2, half in row 3, random in the others. */
+                memset(mask, 1, rows * dim);
+                for (size_t i = 1; i < rows; i++)
+                    for (size_t j = 0; j < dim; j++) {
+                        bool gap = i == 1   ? j == dim / 2
+                                   : i == 2 ? j != 0
+                                   : i == 3 ? j % 2 == 1
+                                            : blobs_uniform(&seed) < 0.3;
+                        if (gap && dim > 1) mask[i * dim + j] = 0;
+                    }
                 som_bmu_pack *p = som__bmu_pack(cb, wn, n_units, dim);
                 assert_non_null(p);
-                som__bmu_kernel_top2(p, x, rows, k1, k2);
-                for (size_t i = 0; i < rows; i++) {
-                    size_t r1, r2;
-                    reference_top2(cb, wn, n_units, dim, x + i * dim, &r1, &r2);
-                    if (k1[i] != r1 || k2[i] != r2)
-                        fail_msg("dim %zu units %zu rows %zu row %zu: kernel (%zu, %zu), plain "
-                                 "(%zu, %zu)",
-                                 dim, n_units, rows, i, k1[i], k2[i], r1, r2);
+                for (int masked = 0; masked < 2; masked++) {
+                    float *xm = x;
+                    if (masked) {
+                        xm = malloc(rows * dim * sizeof *xm);
+                        assert_non_null(xm);
+                        for (size_t k = 0; k < rows * dim; k++) xm[k] = mask[k] ? x[k] : 0.0f;
+                    }
+                    const uint8_t *mk = masked ? mask : NULL;
+                    assert_int_equal(som__bmu_kernel_top2(p, xm, mk, rows, k1, k2), SOM_OK);
+                    for (size_t i = 0; i < rows; i++) {
+                        size_t r1, r2;
+                        reference_top2(cb, wn, n_units, dim, xm + i * dim, mk ? mk + i * dim : NULL,
+                                       &r1, &r2);
+                        if (k1[i] != r1 || k2[i] != r2)
+                            fail_msg("dim %zu units %zu rows %zu row %zu masked %d: kernel (%zu, "
+                                     "%zu), plain (%zu, %zu)",
+                                     dim, n_units, rows, i, masked, k1[i], k2[i], r1, r2);
+                    }
+                    if (masked) free(xm);
                 }
                 som__bmu_pack_free(p);
+                free(mask);
                 free(cb);
                 free(wn);
                 free(x);
