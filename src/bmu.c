@@ -3,18 +3,20 @@
  *
  * For many rows the search is a matrix product (DESIGN.md):
  *     |x - w|^2 = |x|^2 - 2 x.w + |w|^2,
- * and |x|^2 does not change the arg-min, so each block of rows computes
- * S = -2 X W^T with cblas_sgemm, adds |w|^2 per unit and scans each row for
- * the smallest and second-smallest. Rows with missing values use
+ * and |x|^2 does not change the arg-min, so each block of rows scores every
+ * unit by |w|^2 - 2 x.w and keeps the smallest and second-smallest. On CPUs
+ * with AVX-512 that is one kernel with the scores in registers
+ * (bmu_kernel.c); otherwise cblas_sgemm computes S = -2 X W^T and a scan
+ * adds |w|^2 and reads each row. Rows with missing values use
  *     sum_j m_j (x_j - w_j)^2 = sum m x^2 - 2 x.w + m.(w*w)
- * (x is 0 where missing), i.e. a second GEMM of the block's 0/1 mask against
- * the squared codebook, done only for blocks that have missing values.
- * The float GEMM loses digits to cancellation, so the two best candidates
- * are then re-measured exactly in double and re-ranked; the reported
- * distance is the exact one.
+ * (x is 0 where missing): the kernel takes the present fields' w^2, the
+ * GEMM path a second product of the block's 0/1 mask with the squared
+ * codebook. The float scores lose digits to cancellation, so the two best
+ * candidates are then re-measured exactly in double and re-ranked; the
+ * reported distance is the exact one.
  *
- * Blocks are independent and each is computed by one thread with a
- * single-threaded GEMM, so results do not depend on the thread count. */
+ * Blocks are independent and each is computed by one thread (with a
+ * single-threaded GEMM), so results do not depend on the thread count. */
 #include "internal.h"
 
 #include <cblas.h>
