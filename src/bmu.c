@@ -541,9 +541,17 @@ __attribute__((target("avx512f"))) static inline __m512 sum16x16(const __m512 *v
                          _mm512_shuffle_f32x4(y[0], y[1], _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
+/* With missing values (masked, a constant at each call): a field missing
+ * in x keeps its weight (the move is computed, then the old value blended
+ * back, and the whole vector stored: the same bits as a masked store), a
+ * field missing in next counts 0 in its distance. */
+#define MOVED(vw, nw, k) (masked ? _mm512_mask_blend_ps(mx[k], vw, nw) : (nw))
+#define NEXT_DIFF(vw, k) (masked ? _mm512_maskz_sub_ps(mn[k], vn[k], vw) : _mm512_sub_ps(vn[k], vw))
+
 /* One unit of update_full: moved by a when it moves, measured. */
 __attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) static inline __m512
-update_one(float *w, unsigned moves, float a, const __m512 *vx, const __m512 *vn, const size_t nc)
+update_one(float *w, unsigned moves, float a, const __m512 *vx, const __m512 *vn,
+           const __mmask16 *mx, const __mmask16 *mn, const size_t nc, const bool masked)
 {
     __m512 acc = _mm512_setzero_ps();
     if (moves) {
@@ -551,29 +559,31 @@ update_one(float *w, unsigned moves, float a, const __m512 *vx, const __m512 *vn
         for (size_t k = 0; k < nc; k++) {
             __m512 vw = _mm512_loadu_ps(w + 16 * k);
             /* sub, mul, add: never fused, the bits of move_generic */
-            vw = _mm512_add_ps(vw, _mm512_mul_ps(va, _mm512_sub_ps(vx[k], vw)));
+            vw = MOVED(vw, _mm512_add_ps(vw, _mm512_mul_ps(va, _mm512_sub_ps(vx[k], vw))), k);
             _mm512_storeu_ps(w + 16 * k, vw);
-            __m512 d = _mm512_sub_ps(vn[k], vw);
+            __m512 d = NEXT_DIFF(vw, k);
             acc = _mm512_fmadd_ps(d, d, acc);
         }
     } else {
         for (size_t k = 0; k < nc; k++) {
-            __m512 d = _mm512_sub_ps(vn[k], _mm512_loadu_ps(w + 16 * k));
+            __m512 d = NEXT_DIFF(_mm512_loadu_ps(w + 16 * k), k);
             acc = _mm512_fmadd_ps(d, d, acc);
         }
     }
     return acc;
 }
 
-/* Complete rows (no masks) of nc whole vectors (dim = 16 nc <= 128) with a
- * next sample: x and next stay in registers, the steps of 16 units are
- * computed 8 doubles at a time, and a unit that does not move is only
- * measured. The same moves (sub, mul, add) and the same distance sums as
- * the general loop below, in the same order. nc is a constant in each
- * caller, so the loops over it unroll. */
+/* Rows of nc whole vectors (dim = 16 nc <= 128) with a next sample: x and
+ * next stay in registers (and with missing values their masks, mx and
+ * mn), the steps of 16 units are computed 8 doubles at a time, and a unit
+ * that does not move is only measured. The same moves (sub, mul, add) and
+ * the same distance sums as the general loop below, in the same order. nc
+ * and masked are constants in each caller, so the loops over nc unroll
+ * and complete rows pay nothing for the masks. */
 __attribute__((target("avx512f,avx512bw,avx512vl"), always_inline)) static inline float
 update_full(float *cb, size_t n_units, const float *x, double alpha, const double *h,
-            const float *next, float *fd, const size_t nc)
+            const float *next, float *fd, const __mmask16 *mx, const __mmask16 *mn,
+            const size_t nc, const bool masked)
 {
     const size_t dim = nc * 16;
     __m512 vx[8], vn[8];
@@ -611,16 +621,18 @@ update_full(float *cb, size_t n_units, const float *x, double alpha, const doubl
                     __m512 vw = _mm512_loadu_ps(w + 16 * k);
                     __m512 vw2 = _mm512_loadu_ps(w + dim + 16 * k);
                     /* sub, mul, add: never fused, the bits of move_generic */
-                    vw = _mm512_add_ps(vw, _mm512_mul_ps(va, _mm512_sub_ps(vx[k], vw)));
-                    vw2 = _mm512_add_ps(vw2, _mm512_mul_ps(vb, _mm512_sub_ps(vx[k], vw2)));
+                    vw = MOVED(vw, _mm512_add_ps(vw, _mm512_mul_ps(va, _mm512_sub_ps(vx[k], vw))), k);
+                    vw2 = MOVED(vw2, _mm512_add_ps(vw2, _mm512_mul_ps(vb, _mm512_sub_ps(vx[k], vw2))),
+                                k);
                     _mm512_storeu_ps(w + 16 * k, vw);
                     _mm512_storeu_ps(w + dim + 16 * k, vw2);
                     /* next - w, for one of the two units on the multiply-add
                      * units: -(w * 1) + next rounds once, as the subtraction
                      * does; the moves keep two additions per vector on the
                      * adders. */
-                    __m512 d = _mm512_sub_ps(vn[k], vw);
-                    __m512 d2 = _mm512_fnmadd_ps(vw2, one, vn[k]);
+                    __m512 d = NEXT_DIFF(vw, k);
+                    __m512 d2 = masked ? _mm512_maskz_fnmadd_ps(mn[k], vw2, one, vn[k])
+                                       : _mm512_fnmadd_ps(vw2, one, vn[k]);
                     acc = _mm512_fmadd_ps(d, d, acc);
                     acc2 = _mm512_fmadd_ps(d2, d2, acc2);
                 }
@@ -629,19 +641,20 @@ update_full(float *cb, size_t n_units, const float *x, double alpha, const doubl
             } else if (both == 0u) {
                 __m512 acc = _mm512_setzero_ps(), acc2 = _mm512_setzero_ps();
                 for (size_t k = 0; k < nc; k++) {
-                    __m512 d = _mm512_sub_ps(vn[k], _mm512_loadu_ps(w + 16 * k));
-                    __m512 d2 = _mm512_sub_ps(vn[k], _mm512_loadu_ps(w + dim + 16 * k));
+                    __m512 d = NEXT_DIFF(_mm512_loadu_ps(w + 16 * k), k);
+                    __m512 d2 = NEXT_DIFF(_mm512_loadu_ps(w + dim + 16 * k), k);
                     acc = _mm512_fmadd_ps(d, d, acc);
                     acc2 = _mm512_fmadd_ps(d2, d2, acc2);
                 }
                 accs[g] = acc;
                 accs[g + 1] = acc2;
             } else {
-                accs[g] = update_one(w, moves >> g & 1u, af[g], vx, vn, nc);
-                accs[g + 1] = update_one(w + dim, moves >> (g + 1) & 1u, af[g + 1], vx, vn, nc);
+                accs[g] = update_one(w, moves >> g & 1u, af[g], vx, vn, mx, mn, nc, masked);
+                accs[g + 1] =
+                    update_one(w + dim, moves >> (g + 1) & 1u, af[g + 1], vx, vn, mx, mn, nc, masked);
             }
         }
-        if (g < group) accs[g] = update_one(w, moves >> g & 1u, af[g], vx, vn, nc);
+        if (g < group) accs[g] = update_one(w, moves >> g & 1u, af[g], vx, vn, mx, mn, nc, masked);
         for (g = group; g < 16; g++) accs[g] = _mm512_setzero_ps();
         __m512 sums = sum16x16(accs);
         __mmask16 valid = (__mmask16)(group == 16 ? 0xffffu : (1u << group) - 1u);
@@ -651,12 +664,16 @@ update_full(float *cb, size_t n_units, const float *x, double alpha, const doubl
     return _mm512_reduce_min_ps(vmin);
 }
 
+#undef MOVED
+#undef NEXT_DIFF
+
 #define UPDATE_FULL(nc)                                                                  \
     __attribute__((target("avx512f,avx512bw,avx512vl"))) static float update_full##nc(  \
         float *cb, size_t n_units, const float *x, double alpha, const double *h,       \
-        const float *next, float *fd)                                                    \
+        const float *next, float *fd, const __mmask16 *mx, const __mmask16 *mn)         \
     {                                                                                    \
-        return update_full(cb, n_units, x, alpha, h, next, fd, nc);                      \
+        if (mx) return update_full(cb, n_units, x, alpha, h, next, fd, mx, mn, nc, true); \
+        return update_full(cb, n_units, x, alpha, h, next, fd, NULL, NULL, nc, false);   \
     }
 UPDATE_FULL(1)
 UPDATE_FULL(2)
@@ -672,16 +689,29 @@ update_avx512(float *cb, size_t n_units, size_t dim, const float *x, const uint8
               double alpha, const double *h, const float *next, const uint8_t *next_mask,
               float *fd)
 {
-    if (next && !mask && !next_mask && dim % 16 == 0) {
+    if (next && dim % 16 == 0 && dim <= 128) {
+        /* The masks of x and next, 16 fields per register (all present
+         * where a row has no mask); NULL for complete rows. */
+        __mmask16 mx[8], mn[8];
+        const bool masked = mask || next_mask;
+        const __m128i nil = _mm_setzero_si128();
+        for (size_t k = 0; masked && k < dim / 16; k++) {
+            mx[k] = mask ? _mm_cmpneq_epi8_mask(_mm_loadu_si128((const void *)(mask + 16 * k)), nil)
+                         : (__mmask16)0xffffu;
+            mn[k] = next_mask
+                        ? _mm_cmpneq_epi8_mask(_mm_loadu_si128((const void *)(next_mask + 16 * k)), nil)
+                        : (__mmask16)0xffffu;
+        }
+        const __mmask16 *px = masked ? mx : NULL, *pn = masked ? mn : NULL;
         switch (dim / 16) {
-        case 1: return update_full1(cb, n_units, x, alpha, h, next, fd);
-        case 2: return update_full2(cb, n_units, x, alpha, h, next, fd);
-        case 3: return update_full3(cb, n_units, x, alpha, h, next, fd);
-        case 4: return update_full4(cb, n_units, x, alpha, h, next, fd);
-        case 5: return update_full5(cb, n_units, x, alpha, h, next, fd);
-        case 6: return update_full6(cb, n_units, x, alpha, h, next, fd);
-        case 7: return update_full7(cb, n_units, x, alpha, h, next, fd);
-        case 8: return update_full8(cb, n_units, x, alpha, h, next, fd);
+        case 1: return update_full1(cb, n_units, x, alpha, h, next, fd, px, pn);
+        case 2: return update_full2(cb, n_units, x, alpha, h, next, fd, px, pn);
+        case 3: return update_full3(cb, n_units, x, alpha, h, next, fd, px, pn);
+        case 4: return update_full4(cb, n_units, x, alpha, h, next, fd, px, pn);
+        case 5: return update_full5(cb, n_units, x, alpha, h, next, fd, px, pn);
+        case 6: return update_full6(cb, n_units, x, alpha, h, next, fd, px, pn);
+        case 7: return update_full7(cb, n_units, x, alpha, h, next, fd, px, pn);
+        case 8: return update_full8(cb, n_units, x, alpha, h, next, fd, px, pn);
         default: break;
         }
     }
