@@ -1103,6 +1103,32 @@ end
 
 # ---- the man page's examples run -------------------------------------------
 
+# A CSV file of 4 MB or more is parsed by two threads (csv.c, parse_split)
+# unless OMP_NUM_THREADS=1: the same model bytes either way, and the same
+# message for a bad cell in the second half. Labels, empty cells, a quoted
+# label and a blank line make it no plain table.
+awk 'BEGIN { srand(7); print "name,a,b,c,d,e,f,g,h"
+    for (i = 1; i <= 90000; i++) {
+        if (i == 30000) print ""
+        printf (i == 60000 ? "\"row, %d\"" : "row%d"), i
+        for (j = 0; j < 8; j++) printf (rand() < 0.01 ? "," : ",%.5f"), rand() * 4 - 2
+        printf "\n"
+    } }' >big.csv
+awk -F, 'NR == 70001 { $3 = "oops" } { print }' OFS=, big.csv >big-bad.csv
+begin csv-two-threads-same-model
+run_sh "OMP_NUM_THREADS=1 \"$SOM\" train big.csv -o big1.som --grid 6x6 --epochs 1 --threads 2 -q &&
+        OMP_NUM_THREADS=2 \"$SOM\" train big.csv -o big2.som --grid 6x6 --epochs 1 --threads 2 -q"
+expect_rc 0
+[ "$(wc -c <big.csv)" -ge 4194304 ] || note "big.csv is under 4 MB: not split"
+expect_cmp big1.som big2.som
+end
+begin csv-two-threads-same-error
+run_sh "OMP_NUM_THREADS=2 \"$SOM\" train big-bad.csv -o bigbad.som --grid 6x6 -q"
+expect_rc 1
+expect_grep err "^som: big-bad.csv:70001:3: expected a number in column 'b', got 'oops'"
+expect_no_file bigbad.som
+end
+
 # Each command of the EXAMPLES section of doc/som.1.md (indented lines,
 # with backslash continuations) runs in a directory that has the bundled
 # data as data/ and an incomplete.csv, and must succeed.
