@@ -166,7 +166,23 @@ __attribute__((target("avx512f"))) static void top2_avx512(const float *s, const
     _mm512_storeu_ps(fv + 16, v2);
     _mm512_storeu_si512((void *)fi, i1);
     _mm512_storeu_si512((void *)(fi + 16), i2);
-    som__top2_lanes_finish(fv, fi, n_units, b1_out, b2_out);
+    /* Best: lexicographic minimum; a lane that never saw a value below
+     * infinity offers (inf, 0), which is what the plain loop returns when
+     * every score is infinite. */
+    int k1 = 0;
+    for (int k = 1; k < 16; k++)
+        if (fv[k] < fv[k1] || (fv[k] == fv[k1] && fi[k] < fi[k1])) k1 = k;
+    size_t b1 = (size_t)fi[k1], b2 = n_units;
+    float s2 = INFINITY;
+    for (int k = 0; k < 32; k++) {
+        if (fi[k] < 0 || (size_t)fi[k] == b1 || !(fv[k] < INFINITY)) continue;
+        if (fv[k] < s2 || (fv[k] == s2 && (size_t)fi[k] < b2)) {
+            s2 = fv[k];
+            b2 = (size_t)fi[k];
+        }
+    }
+    *b1_out = b1;
+    *b2_out = b2;
 }
 #endif
 
@@ -905,9 +921,13 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
     if (by_work < 1.0) by_work = 1.0;
     if ((double)n_threads > by_work) n_threads = (int)by_work;
 
+    /* Every row goes through the fused kernel when the CPU has it
+     * (bmu_kernel.c), else through cblas_sgemm and the scan, which alone
+     * need the squared codebook (rows with gaps). */
+    const bool use_kernel = som__bmu_kernel_available();
     float *wnorm = som__aligned_calloc(n_units, sizeof(float));
-    float *wsq = mask ? som__aligned_calloc(n_units * dim, sizeof(float)) : NULL;
-    if (!wnorm || (mask && !wsq)) {
+    float *wsq = mask && !use_kernel ? som__aligned_calloc(n_units * dim, sizeof(float)) : NULL;
+    if (!wnorm || (mask && !use_kernel && !wsq)) {
         som__aligned_free(wnorm);
         som__aligned_free(wsq);
         return som__error_oom(err);
@@ -921,12 +941,8 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
         }
         wnorm[i] = (float)s;
     }
-
-    /* Complete rows go through the fused kernel when the CPU has it
-     * (bmu_kernel.c); rows with gaps, and every row otherwise, through
-     * cblas_sgemm and the scan. */
     som_bmu_pack *pack = NULL;
-    if (som__bmu_kernel_available() && !(pack = som__bmu_pack(codebook, wnorm, n_units, dim))) {
+    if (use_kernel && !(pack = som__bmu_pack(codebook, wnorm, n_units, dim))) {
         som__aligned_free(wnorm);
         som__aligned_free(wsq);
         return som__error_oom(err);

@@ -206,7 +206,7 @@ KERNEL_ATTR void tile(const som_bmu_pack *p, const float *const *x, const row_ga
     }
 }
 
-/* som__top2_lanes_finish on registers: the smallest value, then the
+/* The lanes' answer, as bmu.c's scan gives it: the smallest value, then the
  * smallest unit among the lanes holding it. A lane that never saw a value
  * below infinity holds (inf, 0), which is the answer when every score is
  * infinite. The second: the smallest (value, unit) among every other best
@@ -296,28 +296,4 @@ int som__bmu_kernel_top2(const som_bmu_pack *p, const float *x, const uint8_t *m
     (void)p, (void)x, (void)mask, (void)rows, (void)b1, (void)b2;
 #endif
     return SOM_OK;
-}
-
-/* The answer of 16 lanes' best (fv, fi[0..15]) and second best
- * (fv, fi[16..31]), as the scan gives it: the best is the smallest
- * (value, unit) pair; a lane that never saw a value below infinity offers
- * (inf, 0), which is the plain loop's answer when every score is infinite.
- * The second is the smallest pair among the other candidates. */
-void som__top2_lanes_finish(const float *fv, const int32_t *fi, size_t n_units, size_t *b1_out,
-                            size_t *b2_out)
-{
-    int k1 = 0;
-    for (int k = 1; k < 16; k++)
-        if (fv[k] < fv[k1] || (fv[k] == fv[k1] && fi[k] < fi[k1])) k1 = k;
-    size_t b1 = (size_t)fi[k1], b2 = n_units;
-    float s2 = INFINITY;
-    for (int k = 0; k < 32; k++) {
-        if (fi[k] < 0 || (size_t)fi[k] == b1 || !(fv[k] < INFINITY)) continue;
-        if (fv[k] < s2 || (fv[k] == s2 && (size_t)fi[k] < b2)) {
-            s2 = fv[k];
-            b2 = (size_t)fi[k];
-        }
-    }
-    *b1_out = b1;
-    *b2_out = b2;
 }

@@ -241,10 +241,6 @@ som_bmu_pack *som__bmu_pack(const float *codebook, const float *wnorm, size_t n_
 void som__bmu_pack_free(som_bmu_pack *p);
 int som__bmu_kernel_top2(const som_bmu_pack *p, const float *x, const uint8_t *mask, size_t rows,
                          size_t *b1, size_t *b2);
-/* The best and second best of 16 lanes' best (fv[0..15], units fi[0..15])
- * and second best (fv[16..31], fi[16..31]; unit -1: none). */
-void som__top2_lanes_finish(const float *fv, const int32_t *fi, size_t n_units, size_t *b1,
-                            size_t *b2);
 /* Scalar reference: the BMU of one scaled row, squared distance in double.
  * mask may be NULL. Returns n_units when no field is present. */
 size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim,
