@@ -254,8 +254,9 @@ top2_rows(const som_bmu_pack *p, const float *x, const uint8_t *mask, size_t row
             xr[r] = x + row * dim;
             gaps[r].mode = 0;
             gaps[r].n = 0;
+            gaps[r].idx = NULL;
+            if (!mask) continue; /* no scratch either: it exists only with a mask */
             gaps[r].idx = scratch + r * dim;
-            if (!mask) continue;
             const uint8_t *m = mask + row * dim;
             uint32_t missing = 0;
             for (size_t j = 0; j < dim; j++) missing += m[j] == 0;
