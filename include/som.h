@@ -138,7 +138,8 @@ SOM_API const char *som_version_string(void);
     XX(ESTOPPED, -8, "stopped by the progress callback")                \
     XX(ENOTSUP, -9, "not supported")                                    \
     XX(ERANGE, -10, "value out of range")                               \
-    XX(EEMPTY, -11, "no data")
+    XX(EEMPTY, -11, "no data")                                          \
+    XX(ECANCELED, -12, "interrupted")
 
 typedef enum som_status {
 #define SOM_STATUS_ENUM_(name, value, text) SOM_##name = value,
@@ -175,6 +176,55 @@ SOM_API void som_error_clear(som_error *err);
  * programs) that report errors the same way the core does. */
 SOM_API int som_error_set(som_error *err, int code, const char *fmt, ...)
     SOM_FORMAT_PRINTF(3, 4);
+
+/* ------------------------------------------------------------------------- */
+/* Cancellation                                                               */
+/* ------------------------------------------------------------------------- */
+
+/* One way to stop any long libsom call from outside it: a Ctrl-C handler, a
+ * Stop button, a language binding's KeyboardInterrupt.
+ *
+ * A som_cancel is a flag. The caller binds it to a thread with
+ * som_cancel_bind; from then on every long call made on that thread —
+ * reading CSV and .npy files, scaling, initialisation and PCA, training
+ * (inside every batch pass, every few hundred online steps), mapping,
+ * prediction, evaluation, clustering, the pictures of som_render.h,
+ * converting and saving — looks at the flag every few milliseconds of work
+ * (including from the OpenMP threads it starts), and once the flag is set
+ * it stops, frees what it allocated, removes any temporary file and returns
+ * SOM_ECANCELED with the message "interrupted". A file being saved is then
+ * not written, and an older file of that name is left as it was.
+ *
+ * som_cancel_set may be called from any thread and from a signal handler
+ * (it is one lock-free atomic store). A cancelled som_trainer_run leaves
+ * the trainer as it was at the last completed step (a batch pass is
+ * discarded whole): clear the flag and call som_trainer_run again to go on,
+ * to the same result as a run never cancelled. The flag stays set until
+ * som_cancel_reset; while it is set, every long call on a bound thread
+ * returns SOM_ECANCELED at once.
+ *
+ * The progress callback's own way to stop training (return non-zero:
+ * SOM_ESTOPPED) remains for callers that stop at a pass boundary on their
+ * own terms; a token is the way to stop promptly, in any phase. */
+typedef struct som_cancel som_cancel;
+/* A new token, not set; NULL when out of memory. */
+SOM_API som_cancel *som_cancel_new(void);
+/* Frees a token (NULL is a no-op); unbind it first from every thread. */
+SOM_API void som_cancel_free(som_cancel *cancel);
+/* Sets the flag. Async-signal-safe; NULL is a no-op. */
+SOM_API void som_cancel_set(som_cancel *cancel);
+/* Clears the flag. NULL is a no-op. */
+SOM_API void som_cancel_reset(som_cancel *cancel);
+/* 1 when the flag is set, else 0 (also for NULL). */
+SOM_API int som_cancel_is_set(const som_cancel *cancel);
+/* Makes `cancel` the token of the calling thread's libsom calls (NULL: none)
+ * and returns the one bound before, so that a caller can restore it. */
+SOM_API som_cancel *som_cancel_bind(som_cancel *cancel);
+/* The poll, for layers built on libsom (pictures, programs) that have long
+ * loops of their own: SOM_ECANCELED, with err filled ("interrupted"), when
+ * the calling thread's token is set; else SOM_OK. One thread-local read
+ * and one atomic load. */
+SOM_API int som_cancel_poll(som_error *err);
 
 /* ------------------------------------------------------------------------- */
 /* Allocator                                                                   */
@@ -1007,6 +1057,11 @@ SOM_API int som_outfile_open(const char *path, som_outfile **out,
 SOM_API FILE *som_outfile_stream(som_outfile *f);
 SOM_API int som_outfile_commit(som_outfile *f, som_error *err);
 SOM_API void som_outfile_abort(som_outfile *f);
+/* Removes the temporary file of every outfile open now (up to 16 at once
+ * are tracked), for a signal handler about to end the process: it only
+ * calls unlink and is async-signal-safe. The outfiles themselves stay
+ * open; the process is expected to end. */
+SOM_API void som_outfile_remove_temporaries(void);
 
 /* ------------------------------------------------------------------------- */
 /* Interchange formats                                                        */

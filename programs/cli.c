@@ -8,13 +8,22 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 /* ---- messages ---------------------------------------------------------- */
 
+static void interrupt_message(void);
+
 void cli_error(const char *fmt, ...)
 {
+    /* After Ctrl-C or SIGTERM, whatever failed failed because of it: one
+     * message says so and names what was not written. */
+    if (cli_interrupted()) {
+        interrupt_message();
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     fputs("som: ", stderr);
@@ -25,6 +34,10 @@ void cli_error(const char *fmt, ...)
 
 int cli_fail(const som_error *err)
 {
+    if (cli_interrupted() || (err && err->code == SOM_ECANCELED)) {
+        interrupt_message();
+        return CLI_FAIL;
+    }
     /* The library's message already starts with file:line:column when it
      * knows them; fall back on the code's text for a message left empty. */
     if (err && err->message[0])
@@ -310,34 +323,83 @@ double cli_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* ---- interrupts ------------------------------------------------------------
+ * The first SIGINT or SIGTERM sets the library's cancellation token, bound
+ * to the main thread for the whole command: every long phase polls it and
+ * returns SOM_ECANCELED within milliseconds, and no output is renamed into
+ * place after it. A second signal removes the temporary files of outputs
+ * being written and ends the program at once with the signal's default
+ * action. No SA_RESTART: a read from a pipe or a terminal returns EINTR,
+ * so that reading standard input is interrupted too. */
 static volatile sig_atomic_t interrupted;
+static som_cancel *cancel_token;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    if (interrupted) {
+        som_outfile_remove_temporaries();
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    interrupted = sig;
+    som_cancel_set(cancel_token);
 }
 
 void cli_interrupt_catch(void)
 {
+    if (cancel_token) return; /* once per process */
+    cancel_token = som_cancel_new();
+    som_cancel_bind(cancel_token);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    /* One-shot: a second Ctrl-C gets the default action and ends the program
-     * at once, for a user who does not want to wait for the pass to end. */
-    sa.sa_flags = (int)SA_RESETHAND; /* glibc defines it as an unsigned 0x80000000 */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
 
-void cli_interrupt_release(void)
+bool cli_interrupted(void) { return interrupted != 0; }
+
+/* ---- what an interrupted command did not write ----------------------------- */
+
+static const char *command_name = "som";
+static const char *outputs[4];
+static size_t n_outputs;
+static const char *resume_path;
+
+void cli_set_command(const char *name) { command_name = name; }
+
+void cli_output(const char *path)
 {
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    if (path && n_outputs < sizeof outputs / sizeof *outputs) outputs[n_outputs++] = path;
 }
 
-bool cli_interrupted(void) { return interrupted != 0; }
+void cli_output_resume(const char *checkpoint) { resume_path = checkpoint; }
+
+/* "som train: interrupted; model.som was not written (the old one is
+ * unchanged)", once. */
+static void interrupt_message(void)
+{
+    static bool said;
+    if (said) return;
+    said = true;
+    fprintf(stderr, "som %s: interrupted", command_name);
+    for (size_t i = 0; i < n_outputs; i++) {
+        const char *o = outputs[i];
+        fputs(i == 0 ? "; " : ", ", stderr);
+        if (strcmp(o, "-") == 0) {
+            fputs("the output on standard output is incomplete", stderr);
+            continue;
+        }
+        struct stat st;
+        bool old = stat(o, &st) == 0 && S_ISREG(st.st_mode);
+        fprintf(stderr, "%s was not written%s", o, old ? " (the old one is unchanged)" : "");
+    }
+    if (resume_path && access(resume_path, F_OK) == 0)
+        fprintf(stderr, "; --resume continues from %s", resume_path);
+    fputc('\n', stderr);
+}
 
 void cli_progress_init(cli_progress *p, bool enabled)
 {
@@ -365,7 +427,6 @@ static void format_duration(char *buf, size_t size, double s)
 int cli_progress_cb(const som_progress *pr, void *ctx)
 {
     cli_progress *p = ctx;
-    if (interrupted) return 1;
     if (!p || !p->draw || pr->n_steps == 0) return 0;
     double now = cli_now();
     /* About 6 updates a second: more only costs the terminal time. */

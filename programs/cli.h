@@ -150,9 +150,8 @@ void cli_json_double(FILE *fp, double v);
 /* ---- progress ---------------------------------------------------------- */
 
 /* The training progress bar. Drawn on stderr only when it is a terminal,
- * at most about 6 times a second; cleared when training ends. Its callback
- * also stops training (SOM_ESTOPPED) after an interrupt (Ctrl-C), so that an
- * interrupted run leaves no file behind and the old model untouched. */
+ * at most about 6 times a second; cleared when training ends. (Ctrl-C
+ * stops training through the cancellation token: cli_interrupt_catch.) */
 typedef struct cli_progress {
     bool draw;            /* the bar is shown */
     bool drawn;           /* something is on the line now */
@@ -165,11 +164,20 @@ int cli_progress_cb(const som_progress *progress, void *ctx);
 /* Erases the bar. */
 void cli_progress_end(cli_progress *p);
 
-/* Catches SIGINT and SIGTERM until cli_interrupt_release; the first one only
- * sets a flag (see cli_progress_cb), a second one ends the program. */
+/* Catches SIGINT and SIGTERM for the rest of the process (main calls it
+ * before every command but serve): the first one sets the libsom
+ * cancellation token bound to the main thread, so that the running call
+ * returns SOM_ECANCELED at its next poll; a second one removes the
+ * temporary files of outputs being written and ends the program. */
 void cli_interrupt_catch(void);
-void cli_interrupt_release(void);
 bool cli_interrupted(void);
+/* For the message of an interrupted command (cli_fail and cli_error print
+ * it instead of theirs once a signal came): the command's name, each
+ * output file it writes ("-": standard output), and a checkpoint that
+ * --resume would continue from. The strings must outlive the command. */
+void cli_set_command(const char *name);
+void cli_output(const char *path);
+void cli_output_resume(const char *checkpoint);
 
 /* Seconds on the monotonic clock. */
 double cli_now(void);

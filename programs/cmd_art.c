@@ -304,6 +304,7 @@ static int check_args(args *a, out_kind *kind)
         if (!a->guess) return cli_usage(cmd, "no output file; give -o FILE");
         a->output = "som-art-guess.png";
     }
+    cli_output(a->output);
     const char *ext = extension(a->output);
     if (strcmp(a->output, "-") == 0) ext = "csv"; /* CSV on standard output */
     if (strcasecmp(ext, "csv") == 0) {

@@ -104,6 +104,7 @@ int cmd_cluster(int argc, char **argv)
     if (!out_path) return cli_usage(cmd, "no output given: -o MODEL2");
     if (k_set && range_set) return cli_usage(cmd, "give -k or --k-range, not both");
     const char *model_path = argv[optind];
+    cli_output(out_path);
 
     som_map *map = NULL;
     double *db = NULL;

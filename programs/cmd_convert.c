@@ -196,6 +196,7 @@ int cmd_convert(int argc, char **argv)
     if (argc - optind > 2)
         return cli_usage(cmd, "expected IN and OUT, got also '%s'", argv[optind + 2]);
     const char *in = argv[optind], *out = argv[optind + 1];
+    cli_output(out);
     if (strcmp(out, "-") == 0)
         return cli_usage(cmd, "OUT must be a file name: its extension chooses the format");
     bool bm = ends_with(out, ".bm");

@@ -38,7 +38,9 @@ static int write_rows(FILE *fp, const som_map *map, const som_data *data,
     size_t cols = som_map_grid(map)->cols;
     const uint32_t *cluster = som_map_clusters(map);
     fputs(cluster ? "label,unit,row,col,distance,cluster\n" : "label,unit,row,col,distance\n", fp);
-    for (size_t i = 0; i < som_data_n_samples(data); i++) {
+    /* An interrupt ends the loop; the commit then refuses the file. */
+    for (size_t i = 0; i < som_data_n_samples(data) && !((i & 1023) == 0 && cli_interrupted());
+         i++) {
         const char *label = som_data_label(data, i);
         if (label)
             cli_csv_field(fp, label);
@@ -78,6 +80,7 @@ int cmd_map(int argc, char **argv)
         return cli_usage(cmd, "expected MODEL and DATA, got %d argument%s",
                          argc - optind, argc - optind == 1 ? "" : "s");
     const char *model_path = argv[optind], *data_path = argv[optind + 1];
+    cli_output(out_path);
 
     som_map *map = NULL;
     som_data *data = NULL;

@@ -104,7 +104,8 @@ static int write_classes(FILE *fp, const som_map *map, const som_data *data, con
             cli_csv_field(fp, som_map_title(map, j));
         }
     fputc('\n', fp);
-    for (size_t i = 0; i < n; i++) {
+    /* An interrupt ends the loop; the commit then refuses the file. */
+    for (size_t i = 0; i < n && !((i & 1023) == 0 && cli_interrupted()); i++) {
         const char *lab = som_data_label(data, i);
         if (other_label) {
             cli_csv_field(fp, lab ? lab : "");
@@ -200,6 +201,7 @@ int cmd_predict(int argc, char **argv)
         return cli_usage(cmd, "expected MODEL and DATA, got %d argument%s",
                          argc - optind, argc - optind == 1 ? "" : "s");
     const char *model_path = argv[optind], *data_path = argv[optind + 1];
+    cli_output(out_path);
 
     som_map *map = NULL;
     som_data *data = NULL;

@@ -233,6 +233,7 @@ int cmd_render(int argc, char **argv)
         goto done;
     }
     if (rc != CLI_OK) goto done;
+    cli_output(a.out_path);
 
     rc = cli_load_map(a.model_path, &map);
     if (rc != CLI_OK) goto done;

@@ -861,6 +861,7 @@ static int train_local(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc < 0) return CLI_OK; /* --help */
     if (rc != CLI_OK) return rc;
+    cli_output(a.model_path);
 
     som_data *data = NULL;
     som_map *map = NULL;
@@ -939,7 +940,7 @@ static int train_local(int argc, char **argv)
         a.opts.progress = checkpoint_cb;
         a.opts.progress_ctx = &ck;
     }
-    cli_interrupt_catch();
+    if (ckpt_path && a.checkpoint_every) cli_output_resume(ckpt_path);
     if (ckpt_path) {
         /* Checkpoints fingerprint the data in original units, so this run
          * keeps them and trains on a scaled copy (the same model). */
@@ -953,7 +954,6 @@ static int train_local(int argc, char **argv)
         status = som_map_train_inplace(map, data, &a.opts, &err);
     }
     cli_progress_end(&progress);
-    cli_interrupt_release();
     if (ck.failed) {
         rc = cli_fail(&ck.err);
         goto done;
@@ -969,15 +969,6 @@ static int train_local(int argc, char **argv)
         goto done;
     }
 #endif
-    if (status == SOM_ESTOPPED || cli_interrupted()) {
-        if (ckpt_path && a.checkpoint_every && access(ckpt_path, F_OK) == 0)
-            cli_error("interrupted; %s not written (--resume continues from "
-                      "%s)", a.model_path, ckpt_path);
-        else
-            cli_error("interrupted; %s not written", a.model_path);
-        rc = CLI_FAIL;
-        goto done;
-    }
     if (status != SOM_OK) {
         rc = cli_fail(&err);
         goto done;

@@ -124,6 +124,10 @@ int main(int argc, char **argv)
         fputs("Try 'som help'.\n", stderr);
         return CLI_USAGE;
     }
+    /* Ctrl-C and SIGTERM stop every command's long work promptly (serve
+     * has its own shutdown). */
+    cli_set_command(cmd->name);
+    if (strcmp(cmd->name, "serve") != 0) cli_interrupt_catch();
     /* The command sees its own name as argv[0], for getopt's sake. */
     rc = cmd->fn(argc - 1, argv + 1);
     /* Data went to stdout: a full disk or a closed pipe must not pass for

@@ -953,6 +953,7 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
     int rc = SOM_OK;
+    som_cancel *cancel = som__cancel_token(); /* polled per block of rows */
 
 #pragma omp parallel num_threads(n_threads)
     {
@@ -973,7 +974,7 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
         }
 #pragma omp for schedule(static)
         for (size_t blk = 0; blk < n_blocks; blk++) {
-            if (!ok) continue;
+            if (!ok || som__cancel_hit(cancel)) continue;
             size_t r0 = blk * B;
             size_t rows = n - r0 < B ? n - r0 : B;
             const float *xb = x + r0 * dim;
@@ -1062,7 +1063,7 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
     som__aligned_free(wnorm);
     som__aligned_free(wsq);
     if (rc) return som__error_oom(err);
-    return SOM_OK;
+    return SOM__CANCELLED(cancel, err);
 }
 
 /* ---- public recognition API -------------------------------------------- */

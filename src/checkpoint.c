@@ -147,6 +147,10 @@ static void write_state(const som_trainer *t, writer *w)
 int som_trainer_save_state(const som_trainer *t, const char *path, som_error *err)
 {
     if (!t || !path) return som__error(err, SOM_EINVAL, "som_trainer_save_state: NULL argument");
+    if (t->end_pending)
+        return som__error(err, SOM_EINVAL,
+                          "the run was cancelled at the end of a pass: run it again before "
+                          "saving its state");
     if (t->opts.shard)
         return som__error(err, SOM_ENOTSUP, "checkpoints of distributed training are not supported");
     void *model = NULL;

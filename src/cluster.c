@@ -89,15 +89,18 @@ static bool fill_empty(size_t n, size_t k, uint32_t *lab, double *d2, size_t *cn
     return moved;
 }
 
-/* Lloyd's iterations from the centres in cent; returns the inertia. */
+/* Lloyd's iterations from the centres in cent; returns the inertia, or NaN
+ * when the call is cancelled (polled every 1024 points). */
 static double lloyd(const float *x, size_t n, size_t dim, size_t k, size_t max_iter, double *cent,
                     uint32_t *lab, double *d2, size_t *cnt)
 {
+    som_cancel *cancel = som__cancel_token();
     for (size_t i = 0; i < n; i++) lab[i] = UINT32_MAX;
     for (size_t it = 0;; it++) {
         bool changed = false;
         memset(cnt, 0, k * sizeof *cnt);
         for (size_t i = 0; i < n; i++) {
+            if ((i & 1023) == 0 && som__cancel_hit(cancel)) return NAN;
             uint32_t best = 0;
             double bd = INFINITY;
             for (size_t c = 0; c < k; c++) {
@@ -152,19 +155,21 @@ int som_kmeans(const float *x, size_t n, size_t dim, size_t k, uint64_t seed, si
     for (size_t r = 0; r < restarts; r++) {
         kmeanspp(x, n, dim, k, &rng, cent, d2);
         double in = lloyd(x, n, dim, k, max_iter, cent, lab, d2, cnt);
+        if (isnan(in)) break; /* cancelled */
         if (in < best || r == 0) {
             best = in;
             memcpy(labels, lab, n * sizeof *labels);
         }
     }
-    relabel(labels, n, k, ids);
-    if (inertia) *inertia = best;
+    int rc = som__cancel_check(err);
+    if (rc == SOM_OK) relabel(labels, n, k, ids);
+    if (inertia && rc == SOM_OK) *inertia = best;
     som__free(cent);
     som__free(d2);
     som__free(cnt);
     som__free(lab);
     som__free(ids);
-    return SOM_OK;
+    return rc;
 }
 
 /* ---- Ward linkage between grid neighbours ----------------------------------
@@ -340,8 +345,12 @@ static int ward_run(const float *x, const som_grid *grid, size_t dim, size_t k_m
         for (size_t t = 0; rc == SOM_OK && t < w.nb[u].n; t++)
             if (w.nb[u].v[t] > u) rc = push_pair(&w, (uint32_t)u, w.nb[u].v[t]);
     size_t count = n;
-    for (;;) {
+    for (size_t step = 0;; step++) {
         if (rc != SOM_OK) break;
+        if ((step & 1023) == 0 && som__cancel_check(NULL)) {
+            rc = SOM_ECANCELED;
+            break;
+        }
         if (count >= k_min && count <= k_max) {
             uint32_t *lab = out + (count - k_min) * n;
             for (size_t u = 0; u < n; u++) lab[u] = find_root(&w, (uint32_t)u);
@@ -380,6 +389,7 @@ static int ward_run(const float *x, const som_grid *grid, size_t dim, size_t k_m
     ward_free(&w);
     som__free(ids);
     if (rc == SOM_ENOMEM) return som__error_oom(err);
+    if (rc == SOM_ECANCELED) return som__error(err, rc, "interrupted");
     if (rc) return som__error(err, rc, "Ward clustering ran out of neighbouring clusters");
     return SOM_OK;
 }

@@ -239,7 +239,16 @@ typedef struct reader {
     void *sink_ctx;
     size_t block_missing; /* n_missing when the block began */
     char **block_titles;  /* dim titles, borrowed from titles */
+    som_cancel *cancel;   /* polled every 1024 lines (both threads) */
 } reader;
+
+/* The poll of the line loops: stops the reader with SOM_ECANCELED. */
+static bool cancelled(reader *r, size_t line)
+{
+    if ((line & 1023) != 0 || !som__cancel_hit(r->cancel)) return false;
+    if (r->rc == SOM_OK) r->rc = som__error(r->err, SOM_ECANCELED, "interrupted");
+    return true;
+}
 
 static int fail_at(reader *r, int code, size_t line, size_t column,
                    const char *fmt, ...) SOM_PRINTF(5, 6);
@@ -884,6 +893,7 @@ static void parse_lines(reader *r, struct csv_parser *parser, const char **pp, c
          * "row not begun". */
         const bool boundary = r->nf == 0 && r->n_off == 0 && parser->pstate == 0;
         if (at_rows && boundary && r->phase == 2) break;
+        if (cancelled(r, *line)) break;
         ++*line;
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
@@ -935,6 +945,7 @@ static const char *parse_plain(reader *r, const char *p, const char *end, size_t
                                releaser *rel, char delim)
 {
     while (p < end && r->rc == SOM_OK && r->n < r->cap) {
+        if (cancelled(r, *line)) break;
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
         r->rec_line = *line + 1;
@@ -1064,6 +1075,7 @@ static int read_csv(const char *buf, size_t len, const char *name, const som_csv
     r.label_col = NO_COLUMN;
     r.sink = sink;
     r.sink_ctx = sink_ctx;
+    r.cancel = som__cancel_token();
     r.loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (r.loc == (locale_t)0) return som__error_oom(err);
 
@@ -1107,6 +1119,7 @@ static int read_csv(const char *buf, size_t len, const char *name, const som_csv
             }
             r.est_rows++;
             release_upto(&rel, q);
+            if (cancelled(&r, r.est_rows)) break;
         }
         rel.done = 0;
     }
@@ -1240,7 +1253,9 @@ int som_data_write_csv(const som_data *data, const char *path, som_error *err)
         write_field(f, data->titles[j], true, loc);
     }
     putc('\n', f);
-    for (size_t i = 0; i < data->n; i++) {
+    /* A cancellation ends the loop; the commit then removes the file. */
+    som_cancel *cancel = som__cancel_token();
+    for (size_t i = 0; i < data->n && !((i & 1023) == 0 && som__cancel_hit(cancel)); i++) {
         if (label_title) {
             write_field(f, som_data_label(data, i), false, loc);
             putc(',', f);

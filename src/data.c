@@ -329,6 +329,12 @@ static int read_stream(int fd, const char *name, som_file *f, som_error *err)
             buf = bigger;
             cap *= 2;
         }
+        /* A signal that interrupts a read (EINTR) is heard here at once. */
+        int rc = som__cancel_check(err);
+        if (rc) {
+            som__free(buf);
+            return rc;
+        }
         ssize_t k = read(fd, buf + len, cap - len);
         if (k < 0) {
             if (errno == EINTR) continue;

@@ -26,13 +26,15 @@ static int column_ranges(const som_scaled *sx, double *lo, double *hi, const som
     }
     int rc = som__shard_receive(shard, lo, 2 * sx->dim, err);
     if (rc) return rc;
-    for (size_t i = 0; i < sx->n; i++)
+    for (size_t i = 0; i < sx->n; i++) {
+        if ((i & 4095) == 0 && (rc = som__cancel_check(err))) return rc;
         for (size_t j = 0; j < sx->dim; j++) {
             if (sx->mask && !sx->mask[i * sx->dim + j]) continue;
             double v = sx->x[i * sx->dim + j];
             if (v < lo[j]) lo[j] = v;
             if (v > hi[j]) hi[j] = v;
         }
+    }
     if ((rc = som__shard_pass_on(shard, lo, 2 * sx->dim, err))) return rc;
     for (size_t j = 0; j < sx->dim; j++)
         if (lo[j] > hi[j])
@@ -61,12 +63,14 @@ static int column_means(const som_scaled *sx, double *mean, const som_shard *sha
     if (!st) return som__error_oom(err);
     double *sum = st, *cnt = st + dim;
     int rc = som__shard_receive(shard, st, 2 * dim, err);
-    for (size_t i = 0; rc == SOM_OK && i < sx->n; i++)
+    for (size_t i = 0; rc == SOM_OK && i < sx->n; i++) {
+        if ((i & 4095) == 0 && (rc = som__cancel_check(err))) break;
         for (size_t j = 0; j < dim; j++) {
             if (sx->mask && !sx->mask[i * dim + j]) continue;
             sum[j] += (double)sx->x[i * dim + j];
             cnt[j] += 1.0;
         }
+    }
     if (rc == SOM_OK) rc = som__shard_pass_on(shard, st, 2 * dim, err);
     for (size_t j = 0; rc == SOM_OK && j < dim; j++) {
         if (cnt[j] == 0.0) rc = som__error(err, SOM_EEMPTY, "field %zu has no value in any row", j + 1);
@@ -168,7 +172,11 @@ static int covariance_sums(const som_scaled *sx, const double *mean, double *cov
     if (__builtin_cpu_supports("avx512f")) rows_fn = covariance_rows_avx512;
 #endif
     size_t run = 0; /* complete rows waiting in d */
+    int rc = SOM_OK;
     for (size_t i = 0; i <= n; i++) {
+        /* Up to dim^2/2 multiply-adds a row: a wide table needs the poll
+         * every few rows (once per buffered run). */
+        if (run == 0 && (rc = som__cancel_check(err))) break;
         const uint8_t *mk = sx->mask && i < n ? sx->mask + i * dim : NULL;
         bool complete = i < n;
         for (size_t j = 0; mk && j < dim && complete; j++) complete = mk[j] != 0;
@@ -196,7 +204,7 @@ static int covariance_sums(const som_scaled *sx, const double *mean, double *cov
         }
     }
     som__free(d);
-    return SOM_OK;
+    return rc;
 }
 
 /* The plane through the mean spanned by the two leading eigenvectors of the

@@ -6,6 +6,7 @@
 #include "som.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +50,26 @@ int som__error_oom(som_error *err);
     do {                                                  \
         if (cond) return som__error((err), (code), __VA_ARGS__); \
     } while (0)
+
+/* ---- cancellation (cancel.c; som_cancel in som.h) ----------------------- */
+struct som_cancel {
+    atomic_int flag;
+};
+/* The calling thread's token (NULL: none). Read it once before a parallel
+ * region and poll it inside with som__cancel_hit: OpenMP threads have no
+ * binding of their own. */
+som_cancel *som__cancel_token(void);
+/* One relaxed load: cheap enough for every block of rows. */
+static inline bool som__cancel_hit(const som_cancel *c)
+{
+    return c && atomic_load_explicit(&((som_cancel *)c)->flag, memory_order_relaxed) != 0;
+}
+/* SOM_ECANCELED ("interrupted", through err) when the calling thread's token
+ * is set, else SOM_OK. The poll of every long loop outside parallel regions. */
+int som__cancel_check(som_error *err);
+/* The status a parallel region that polled `c` ends with. */
+#define SOM__CANCELLED(c, err) \
+    (som__cancel_hit(c) ? som__error((err), SOM_ECANCELED, "interrupted") : SOM_OK)
 
 /* ---- random numbers (rng.c): xoshiro256**, seeded by splitmix64 --------- */
 typedef struct som_rng {
@@ -337,6 +358,8 @@ struct som_trainer {
     double *dist2;        /* n: squared distances of the last sweep */
     bool bmu_valid;       /* bmu matches the current codebook */
     bool finished;        /* the map has been marked trained */
+    bool end_pending;     /* a pass ran but its end (quality, history,
+                             report) was cancelled: the next run does it */
     /* batch scratch */
     double *sum;          /* n_units*dim */
     double *cnt;          /* n_units (complete data) or n_units*dim (mask

@@ -171,6 +171,7 @@ int som_map_fit_scaling_ex(som_map *m, const som_data *d, som_scaling kind,
     }
     int rc = som__shard_receive(shard, st, 4 * dim, err);
     for (size_t i = 0; rc == SOM_OK && i < n; i++) {
+        if ((i & 4095) == 0 && (rc = som__cancel_check(err))) break;
         for (size_t j = 0; j < dim; j++) {
             if (mask && !mask[i * dim + j]) continue;
             double v = x[i * dim + j];
@@ -188,12 +189,14 @@ int som_map_fit_scaling_ex(som_map *m, const som_data *d, som_scaling kind,
         double *ss = som__calloc(dim, sizeof(double));
         if (!ss) rc = som__error_oom(err);
         if (rc == SOM_OK) rc = som__shard_receive(shard, ss, dim, err);
-        for (size_t i = 0; rc == SOM_OK && i < n; i++)
+        for (size_t i = 0; rc == SOM_OK && i < n; i++) {
+            if ((i & 4095) == 0 && (rc = som__cancel_check(err))) break;
             for (size_t j = 0; j < dim; j++) {
                 if (mask && !mask[i * dim + j]) continue;
                 double dv = (double)x[i * dim + j] - sum[j] / cnt[j];
                 ss[j] += dv * dv;
             }
+        }
         if (rc == SOM_OK) rc = som__shard_pass_on(shard, ss, dim, err);
         for (size_t j = 0; rc == SOM_OK && j < dim; j++) {
             m->fmin[j] = lo[j];
@@ -427,6 +430,11 @@ int som__scaled_init(som_scaled *s, const som_map *m, const som_data *d, som_err
     if (!s->owned) return som__error_oom(err);
     const float *x = som_data_values(d);
     for (size_t i = 0; i < s->n; i++) {
+        int rc;
+        if ((i & 4095) == 0 && (rc = som__cancel_check(err))) {
+            som__scaled_free(s);
+            return rc;
+        }
         float *o = s->owned + i * s->dim;
         som_map_scale_row(m, x + i * s->dim, o);
         if (s->mask)
@@ -448,6 +456,8 @@ int som__scaled_init_inplace(som_scaled *s, const som_map *m, som_data *d, som_e
     /* som_map_scale_row reads each value before writing it: in place is
      * the same arithmetic as into a copy. */
     for (size_t i = 0; i < s->n; i++) {
+        int rc;
+        if ((i & 4095) == 0 && (rc = som__cancel_check(err))) return rc;
         float *row = d->x + i * s->dim;
         som_map_scale_row(m, row, row);
         if (s->mask)

@@ -288,13 +288,16 @@ int som_map_save(const som_map *map, const char *path, som_error *err)
     som_outfile *f;
     rc = som_outfile_open(path, &f, err);
     if (rc == SOM_OK) {
-        if (fwrite(buf, 1, len, som_outfile_stream(f)) != len) {
-            int e = errno;
-            som_outfile_abort(f);
-            rc = som__error_at(err, SOM_EIO, path, 0, 0, "cannot write: %s", strerror(e));
-        } else {
-            rc = som_outfile_commit(f, err);
+        /* 4 MB at a time, polling the cancellation token between. */
+        const size_t step = (size_t)4 << 20;
+        for (size_t at = 0; rc == SOM_OK && at < len; at += step) {
+            size_t k = len - at < step ? len - at : step;
+            if ((rc = som__cancel_check(err))) break;
+            if (fwrite((const unsigned char *)buf + at, 1, k, som_outfile_stream(f)) != k)
+                rc = som__error_at(err, SOM_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
         }
+        if (rc != SOM_OK) som_outfile_abort(f);
+        else rc = som_outfile_commit(f, err);
     }
     som__free(buf);
     return rc;

@@ -297,6 +297,8 @@ static int take_values(som_data *d, const unsigned char *src, size_t item, size_
     const size_t n = d->n, dim = d->dim, cells = n * dim;
     const bool in_place = (const void *)src == (const void *)d->x;
     for (size_t c = 0; c < cells; c++) {
+        int rc;
+        if ((c & 0xffff) == 0 && (rc = som__cancel_check(err))) return rc;
         float v = in_place ? d->x[c] : value_at(src, item, c);
         if (isnan(v)) {
             if (!d->mask) {
@@ -550,12 +552,14 @@ static void npy_header(unsigned char out[NPY_PREAMBLE], size_t n, size_t dim)
     out[NPY_PREAMBLE - 1] = '\n';
 }
 
-/* Rows of a data set as float32, NaN where a value is missing. */
+/* Rows of a data set as float32, NaN where a value is missing. False when
+ * a write fails or the call is cancelled (som__cancel_check tells which). */
 static bool write_rows(FILE *fp, const som_data *d, size_t first, size_t n)
 {
     float buf[1024];
     const size_t dim = d->dim;
     for (size_t i = first; i < first + n; i++) {
+        if ((i & 4095) == 0 && som__cancel_check(NULL)) return false;
         const float *row = d->x + i * dim;
         const uint8_t *mk = d->mask ? d->mask + i * dim : NULL;
         for (size_t j0 = 0; j0 < dim; j0 += 1024) {
@@ -584,6 +588,7 @@ int som_data_write_npy(const som_data *data, const char *path, som_error *err)
     FILE *fp = som_outfile_stream(f);
     if (fwrite(head, 1, sizeof head, fp) != sizeof head || !write_rows(fp, data, 0, data->n)) {
         som_outfile_abort(f);
+        if ((rc = som__cancel_check(err))) return rc;
         return som__error_at(err, SOM_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
     }
     return som_outfile_commit(f, err);
@@ -634,7 +639,8 @@ int som_data_convert_csv_npy(const char *csv_path, const char *npy_path, const s
     rc = som__csv_read_blocks(in.bytes ? in.bytes : "", in.len, name, opts, in.mapped,
                               SOM__CSV_BLOCK_ROWS, convert_block, &c, err);
     som__file_release(&in);
-    if (rc == SOM_EIO && c.failed)
+    if (rc == SOM_EIO && c.failed && som__cancel_check(err)) rc = SOM_ECANCELED;
+    else if (rc == SOM_EIO && c.failed)
         rc = som__error_at(err, SOM_EIO, npy_path, 0, 0, "cannot write: %s", strerror(errno));
     if (rc == SOM_OK) {
         unsigned char head[NPY_PREAMBLE];

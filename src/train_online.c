@@ -41,7 +41,16 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
     bool have_fd = false;
     float fmin = INFINITY;
 
+    /* Between two steps the run is consistent and resumable: a
+     * cancellation stops there, every 64 steps (a step costs at least a
+     * pass over the codebook, so the poll is free and the wait short). */
+    som_cancel *cancel = som__cancel_token();
+    int rc = SOM_OK;
     for (size_t s = 0; s < n_steps; s++) {
+        if ((s & 63) == 0 && som__cancel_hit(cancel)) {
+            rc = som__error(err, SOM_ECANCELED, "interrupted");
+            break;
+        }
         if (t->perm_pos == n) {
             som__rng_shuffle(&t->rng, t->perm, n);
             t->perm_pos = 0;
@@ -87,5 +96,5 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
     }
     som__free(fd);
     t->bmu_valid = false;
-    return SOM_OK;
+    return rc;
 }

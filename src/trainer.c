@@ -200,7 +200,7 @@ void som_trainer_free(som_trainer *t)
     som__free(t);
 }
 
-int som_trainer_done(const som_trainer *t) { return t->step >= t->n_steps; }
+int som_trainer_done(const som_trainer *t) { return t->step >= t->n_steps && !t->end_pending; }
 size_t som_trainer_step(const som_trainer *t) { return t->step; }
 size_t som_trainer_n_steps(const som_trainer *t) { return t->n_steps; }
 
@@ -224,6 +224,10 @@ static int end_pass(som_trainer *t, som_error *err)
     bool due = t->opts.quality_every && t->pass % t->opts.quality_every == 0;
     if (due || last) {
         int rc = som__trainer_quality(t, &qe, &te, err);
+        if (rc == SOM_ECANCELED) { /* the pass stays; its end comes next run */
+            t->pass--;
+            t->end_pending = true;
+        }
         if (rc) return rc;
         som_history h = {t->pass, t->sigma, t->alpha, qe, te};
         if ((rc = som__map_history_push(t->map, &h, err))) return rc;
@@ -249,7 +253,11 @@ int som_trainer_run(som_trainer *t, size_t max_steps, som_error *err)
 {
     size_t budget = max_steps ? max_steps : SIZE_MAX;
     size_t n = t->sx.n;
-    int rc = SOM_OK;
+    int rc = som__cancel_check(err);
+    if (rc == SOM_OK && t->end_pending) {
+        t->end_pending = false;
+        rc = end_pass(t, err);
+    }
     while (rc == SOM_OK && t->step < t->n_steps && budget > 0) {
         if (t->opts.algorithm == SOM_BATCH) {
             if ((rc = som__batch_pass(t, err))) break;

@@ -787,8 +787,10 @@ static int job_draw(cairo_t *cr, const job *j, som_error *err)
     cairo_paint(cr);
     for (size_t i = 0; i < j->n_panels; i++) {
         const panel *p = &j->panels[i];
+        int rc = som_cancel_poll(err); /* a picture per panel */
+        if (rc != SOM_OK) return rc;
         if (p->kind == PANEL_ERROR) {
-            int rc = som__draw_error_chart(cr, j->map, &j->o, p->px, p->py, p->pw, p->ph, err);
+            rc = som__draw_error_chart(cr, j->map, &j->o, p->px, p->py, p->pw, p->ph, err);
             if (rc != SOM_OK) return rc;
             continue;
         }

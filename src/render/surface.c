@@ -48,6 +48,10 @@ static cairo_status_t sink_write(void *closure, const unsigned char *data,
 {
     som__surface *s = closure;
     if (s->write_failed) return CAIRO_STATUS_WRITE_ERROR;
+    if (som_cancel_poll(NULL) != SOM_OK) { /* flush_surface says why */
+        s->write_failed = 1;
+        return CAIRO_STATUS_WRITE_ERROR;
+    }
     if (s->out) {
         if (length && fwrite(data, 1, length, som_outfile_stream(s->out)) != length) {
             s->write_failed = 1;
@@ -184,6 +188,10 @@ static int flush_surface(som__surface *s, cairo_t *cr, som_error *err)
         st = cairo_surface_status(s->surface);
     }
     if (st == CAIRO_STATUS_SUCCESS && s->write_failed) st = CAIRO_STATUS_WRITE_ERROR;
+    if (st != CAIRO_STATUS_SUCCESS && som_cancel_poll(err) != SOM_OK) {
+        som__surface_abort(s, NULL);
+        return SOM_ECANCELED;
+    }
     if (st != CAIRO_STATUS_SUCCESS) {
         som__surface_abort(s, NULL);
         return som_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO,
