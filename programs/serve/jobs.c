@@ -6,11 +6,11 @@
  * A job moves through
  *     queued -> running -> done | stopped | failed,   stopped -> queued
  * (Continue). A worker takes the oldest queued job, builds its map and a
- * som_trainer on the first run, and calls som_trainer_run; Stop sets a flag
- * that the progress callback turns into SOM_ESTOPPED at the next report —
- * the end of a batch pass, or every few online steps (progress_every is
- * chosen so that a report comes at least every ~100 ms) — and Continue runs
- * the same trainer again, to the same result as an uninterrupted run.
+ * som_trainer on the first run, and calls som_trainer_run; Stop sets the
+ * job's libsom cancellation token (som_cancel), bound to the worker while
+ * it runs the job, so that training stops within milliseconds, inside a
+ * pass or during initialisation, with the trainer resumable — and Continue
+ * runs the same trainer again, to the same result as an uninterrupted run.
  *
  * The worker owns the map while it trains. Everything else reads snapshots:
  * at most every 50 ms (or every pass when paced) the callback clones the
@@ -59,7 +59,7 @@ struct job {
     som_train_opts opts;
     double pace;          /* passes per second, 0 = as fast as possible */
     double created;       /* wall clock, seconds since 1970 */
-    atomic_int stop;      /* Stop (or shutdown, or delete) asked */
+    som_cancel *stop;     /* Stop (or shutdown, or delete) asked */
     /* Only the worker that runs the job touches these. */
     som_map *map;
     som_trainer *trainer;
@@ -102,6 +102,7 @@ static void snap_put(snapshot *s)
 
 static void job_free(job *j)
 {
+    som_cancel_free(j->stop);
     som_trainer_free(j->trainer);
     som_map_free(j->map);
     snap_put(j->snap);
@@ -142,7 +143,7 @@ static void bump(job *j)
 
 static bool stop_now(job *j)
 {
-    return atomic_load(&j->stop) || atomic_load(&serve.shutdown);
+    return som_cancel_is_set(j->stop) || atomic_load(&serve.shutdown);
 }
 
 /* Clones the map into a new snapshot and swaps it in. `own` hands the map
@@ -254,6 +255,12 @@ static void run_job(job *j)
             if (o.algorithm == SOM_ONLINE) o.progress_every = online_report_every(j->map);
             rc = som_trainer_new(j->map, data, &o, &j->trainer, &err);
         }
+        if (rc == SOM_ECANCELED) { /* stopped during initialisation */
+            som_map_free(j->map);
+            j->map = NULL;
+            set_state(j, JOB_STOPPED, NULL);
+            return;
+        }
         if (rc != SOM_OK) {
             set_state(j, JOB_FAILED, &err);
             return;
@@ -287,7 +294,7 @@ static void run_job(job *j)
         j->map = NULL;
         publish(j, &last, final);
         set_state(j, JOB_DONE, NULL);
-    } else if (rc == SOM_OK || rc == SOM_ESTOPPED) {
+    } else if (rc == SOM_OK || rc == SOM_ESTOPPED || rc == SOM_ECANCELED) {
         publish(j, &last, NULL);
         set_state(j, JOB_STOPPED, NULL);
     } else {
@@ -313,7 +320,9 @@ static void *worker_main(void *arg)
         bump(j);
         pthread_mutex_unlock(&j->mu);
         pthread_mutex_unlock(&T.mu);
+        som_cancel *before = som_cancel_bind(j->stop);
         run_job(j);
+        som_cancel_bind(before);
         job_put(j);
     }
     return NULL;
@@ -338,7 +347,7 @@ void jobs_wake_all(void)
     pthread_mutex_lock(&T.mu);
     for (size_t i = 0; i < T.n; i++) {
         job *j = T.jobs[i];
-        atomic_store(&j->stop, 1);
+        som_cancel_set(j->stop);
         pthread_mutex_lock(&j->mu);
         pthread_cond_broadcast(&j->cond);
         pthread_mutex_unlock(&j->mu);
@@ -350,7 +359,7 @@ void jobs_shutdown(void)
 {
     pthread_mutex_lock(&T.mu);
     T.quit = true;
-    for (size_t i = 0; i < T.n; i++) atomic_store(&T.jobs[i]->stop, 1);
+    for (size_t i = 0; i < T.n; i++) som_cancel_set(T.jobs[i]->stop);
     pthread_cond_broadcast(&T.wake);
     pthread_mutex_unlock(&T.mu);
     for (size_t i = 0; i < T.n_workers; i++) pthread_join(T.workers[i], NULL);
@@ -401,7 +410,7 @@ static void view_take(job *j, job_view *v)
 {
     pthread_mutex_lock(&j->mu);
     v->state = j->state;
-    v->stopping = j->state == JOB_RUNNING && atomic_load(&j->stop);
+    v->stopping = j->state == JOB_RUNNING && som_cancel_is_set(j->stop);
     v->version = j->version;
     v->snap = j->snap;
     if (v->snap) atomic_fetch_add(&v->snap->refs, 1);
@@ -501,12 +510,14 @@ enum MHD_Result handle_jobs(request *rq)
         return reply_error(rq, st, "%s", msg);
     }
     job *j = calloc(1, sizeof *j);
-    if (!j) {
+    som_cancel *stop = j ? som_cancel_new() : NULL;
+    if (!stop) {
+        free(j);
         dataset_put(ds);
         return reply_error(rq, 503, "out of memory");
     }
     atomic_init(&j->refs, 1);
-    atomic_init(&j->stop, 0);
+    j->stop = stop;
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cond, NULL);
     j->ds = ds;
@@ -605,7 +616,7 @@ enum MHD_Result handle_job(request *rq)
             } else {
                 i++;
             }
-        atomic_store(&j->stop, 1);
+        som_cancel_set(j->stop);
         pthread_mutex_lock(&j->mu);
         j->deleted = true;
         bump(j);
@@ -649,9 +660,8 @@ enum MHD_Result handle_job_stop(request *rq)
         bump(j);
         break;
     case JOB_RUNNING:
-        /* Takes effect at the next progress report: within a pass (batch)
-         * or a few ms (online). */
-        atomic_store(&j->stop, 1);
+        /* Takes effect at the library's next poll: within milliseconds. */
+        som_cancel_set(j->stop);
         bump(j);
         status = 202;
         break;
@@ -684,7 +694,7 @@ enum MHD_Result handle_job_continue(request *rq)
     pthread_mutex_lock(&j->mu);
     job_state st = j->state;
     if (st == JOB_STOPPED && !j->deleted && !T.quit) {
-        atomic_store(&j->stop, 0);
+        som_cancel_reset(j->stop);
         j->state = JOB_QUEUED;
         bump(j);
         atomic_fetch_add(&j->refs, 1);
