@@ -35,13 +35,15 @@ static void dataset_free(dataset *ds)
     free(ds);
 }
 
-/* What a data set holds in memory, about: the values (float32), the mask
- * when a value is missing, a source line per row, and the labels and
- * titles with the allocator's overhead. */
-static size_t data_bytes(const som_data *d)
+/* What a data set holds, about: the values (float32, in memory or on disk
+ * and mapped), the mask when a value is missing, a source line per row
+ * when parsed from CSV (not kept on disk), and the labels and titles with
+ * the allocator's overhead. */
+static size_t data_bytes(const som_data *d, bool on_disk)
 {
     size_t n = som_data_n_samples(d), dim = som_data_dim(d);
-    size_t b = n * dim * sizeof(float) + n * sizeof(size_t) + 256;
+    size_t b = n * dim * sizeof(float) + 256;
+    if (!on_disk) b += n * sizeof(size_t); /* the CSV's line numbers */
     if (som_data_n_missing(d)) b += n * dim;
     for (size_t j = 0; j < dim; j++) b += strlen(som_data_title(d, j)) + 32;
     if (som_data_label(d, 0))
@@ -174,9 +176,10 @@ unsigned dataset_add(som_data *data, const char *name, char id[ROUTE_ID_MAX + 1]
         snprintf(ds->label_title, sizeof ds->label_title, "%s", lt);
         ds->has_label = true;
     }
-    data = compact(data);
-    ds->data = data;
-    ds->bytes = data_bytes(data);
+    som_data *kept = compact(data);
+    ds->data = kept;
+    ds->bytes = data_bytes(kept, kept != data);
+    data = kept;
     ds->created = serve_now();
     size_t max = serve.cfg.max_data;
     if (ds->bytes > max) {
