@@ -343,6 +343,66 @@ describe('a server open to the network needs its token', () => {
   });
 });
 
+// The page itself behind a token: one visit to the printed address, then
+// everything it does (fetches, the event stream, training to the end, the
+// model download) goes on with the cookie. Needs playwright-core and
+// chromium (tests/web/run.sh browser's); skipped without them.
+let chromium = null;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch (e) {
+  chromium = null;
+}
+const CHROMIUM = process.env.SOM_CHROMIUM || '/usr/bin/chromium';
+const noBrowser = !chromium ? 'playwright-core is not installed'
+  : !fs.existsSync(CHROMIUM) ? `${CHROMIUM} is missing` : false;
+
+test('the web app works behind the token after one visit to the printed address', { skip: noBrowser }, async () => {
+  const srv = await start(['--host', '0.0.0.0']);
+  const t0 = Date.now();
+  while (!/\?token=/.test(srv.err) && Date.now() - t0 < 5000) await sleep(20);
+  const token = /\?token=([0-9a-f]{32}) /.exec(srv.err)[1];
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'som-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+  });
+  try {
+    const page = context.pages()[0] || (await context.newPage());
+    page.setDefaultTimeout(20000);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // Without the token: the page says what to do, and nothing else loads.
+    const denied = await page.goto(`${srv.base}/`);
+    assert.equal(denied.status(), 401);
+    assert.match(await page.textContent('body'), /access link/);
+    await page.goto(`${srv.base}/?token=${token}#train`);
+    assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
+    await page.waitForSelector('body[data-ready="1"]');
+    const options = await page.$$eval('#dataset option', (os) => os.map((o) => o.value));
+    assert.ok(options.includes('iris'), `data sets listed: ${options}`);
+    // Train through the page to the end: POST, the event stream, map.json.
+    await page.selectOption('#dataset', 'iris');
+    await page.fill('#rows', '4');
+    await page.fill('#cols', '4');
+    await page.fill('#epochs', '5');
+    await page.click('#start');
+    await page.waitForFunction(() => document.getElementById('progress').dataset.state === 'done');
+    const job = await page.$eval('#progress', (el) => el.dataset.job);
+    const dl = await page.evaluate((id) => fetch(`/api/jobs/${id}/model.som`).then((r) => r.status), job);
+    assert.equal(dl, 200);
+    await page.screenshot({ path: path.join(process.env.SOM_WEB_SHOTS || os.tmpdir(), 'token-train.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+  await stop(srv);
+});
+
 // A GET with a Host header of our choosing (fetch sets its own).
 function rawStatus(port, p, host, token) {
   return new Promise((resolve, reject) => {

@@ -45,6 +45,7 @@ fi
 # The limits tests start servers of their own, with the flags they test.
 if [ "$KIND" = limits ]; then
     export SOM_BIN=$SOM
+    export SOM_WEB_SHOTS=${SOM_WEB_SHOTS:-$(pwd)/web-shots}
     cd "$HERE" || exit 1
     exec node --test "$HERE/limits.test.js"
 fi
