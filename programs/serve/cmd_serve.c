@@ -56,12 +56,15 @@ static const char usage_text[] =
     "      --max-data N        bytes of uploaded data sets kept, in all, with K, M\n"
     "                          or G (default 512M); unused old ones make room\n"
     "  -v, --verbose           log every request on standard error\n"
-    "  -q, --quiet             no messages on standard error\n"
+    "  -q, --quiet             no messages on standard error (but for the\n"
+    "                          warning and token of a server on the network)\n"
     "  -h, --help              show this help\n"
     "\n"
     "Examples:\n"
     "  som serve                       # then open http://127.0.0.1:8080/\n"
     "  som serve --port 0              # any free port; the address is printed\n"
+    "  som serve --host 0.0.0.0        # on the network: open the ?token= link\n"
+    "                                  # it prints on standard error\n"
     "  curl -o me.png http://127.0.0.1:8080/avatar/me.png?size=128\n";
 
 enum {
