@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* http.c — the libmicrohttpd side of `som serve`: the listening socket,
- * request bodies and their size limit, the Host and Origin checks, replies,
- * and the dispatch of each route to its handler.
+ * request bodies and their size limit, the Host and Origin checks, the
+ * token (auth.c), replies, and the dispatch of each route to its handler.
  *
  * libmicrohttpd runs one thread per connection (so that an event stream may
  * wait for news without holding up anyone else), with poll() instead of
- * select() so that descriptors above 1024 work. */
+ * select() so that descriptors above 1024 work. Every connection is also
+ * followed by guard.c, which closes those that take too long or hold a
+ * slot others need.
+ *
+ * Bodies up to SERVE_SPILL_BYTES are kept in memory; a larger one is
+ * written to an unlinked private file as it arrives and mapped for its
+ * handler, and such handlers run PARSE_SLOTS at a time: memory then grows
+ * with what is parsed at once, not with the uploads in flight. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
