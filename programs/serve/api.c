@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "serve.h"
 
@@ -62,7 +63,11 @@ enum MHD_Result handle_datasets(request *rq)
     char name[80], msg[1024];
     som_data *data = NULL;
     serve_query q = req_args(rq);
-    unsigned st0 = rq->body_fd >= 0
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", rq->body_fd);
+    /* Without /proc, the mapped body is read from memory. */
+    bool by_path = rq->body_fd >= 0 && access(proc, R_OK) == 0;
+    unsigned st0 = by_path
                        ? dataset_from_file(rq, &data, name, sizeof name, msg, sizeof msg)
                        : parse_dataset_upload(rq->body, rq->body_len, &q, &data, name,
                                               sizeof name, msg, sizeof msg);
