@@ -144,8 +144,11 @@ enum MHD_Result handle_maps(request *rq)
     serve_query q = req_args(rq);
     unsigned st0 = parse_model_upload(rq->body, rq->body_len, &q, &map, name, sizeof name, msg,
                                       sizeof msg);
+    req_body_release(rq);
     if (st0) return reply_error(rq, st0, "%s", msg);
     unsigned st = model_add(map, name, id);
+    if (st == 413)
+        return reply_error(rq, 413, "this map is larger than the server keeps");
     if (st) return reply_error(rq, st, "too many models kept; delete some (DELETE /api/maps/ID)");
     return reply_model(rq, 201, id);
 }

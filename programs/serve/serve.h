@@ -316,6 +316,7 @@ typedef struct model {
     char id[ROUTE_ID_MAX + 1];
     char source[96];    /* "upload.som", "job 1f2e..." */
     som_map *map;       /* immutable once stored */
+    size_t bytes;       /* what map holds, about (counts in --max-data) */
     double created;
 } model;
 
@@ -323,8 +324,8 @@ int store_init(som_error *err); /* parses the bundled data sets */
 void store_free(void);
 /* Takes ownership of data; the new data set's id goes to id. 0; 413 when
  * the data set alone is larger than --max-data; 429 when the store is
- * full (by count or bytes) of data sets in use. Unused uploads go, oldest
- * first, to make room. */
+ * full (by count, or by the bytes of data sets and models together) of
+ * data sets in use. Unused uploads go, oldest first, to make room. */
 unsigned dataset_add(som_data *data, const char *name, char id[ROUTE_ID_MAX + 1]);
 dataset *dataset_get(const char *id); /* a new reference, or NULL */
 void dataset_put(dataset *ds);
@@ -333,6 +334,7 @@ unsigned dataset_delete(const char *id);
 json_t *dataset_json(const dataset *ds);
 json_t *datasets_json(void);
 
+/* As dataset_add, for maps: 0, 413 or 429; unused models make room. */
 unsigned model_add(som_map *map, const char *source, char id[ROUTE_ID_MAX + 1]);
 model *model_get(const char *id);
 void model_put(model *m);

@@ -59,8 +59,18 @@ void dataset_put(dataset *ds)
 static void model_free(model *m)
 {
     if (!m) return;
+    atomic_fetch_sub(&live_bytes, m->bytes);
     som_map_free(m->map);
     free(m);
+}
+
+/* What a map holds, about: the codebook (float32), and per field a title
+ * and the scaling's numbers. */
+static size_t map_bytes(const som_map *map)
+{
+    size_t dim = som_map_dim(map), b = som_map_n_units(map) * dim * sizeof(float) + 4096;
+    for (size_t j = 0; j < dim; j++) b += strlen(som_map_title(map, j)) + 64;
+    return b;
 }
 
 void model_put(model *m)
@@ -305,12 +315,24 @@ unsigned model_add(som_map *map, const char *source, char id[ROUTE_ID_MAX + 1])
     snprintf(m->source, sizeof m->source, "%s", source);
     m->map = map;
     m->created = serve_now();
-    model *evicted = NULL;
+    size_t need = map_bytes(map), max = serve.cfg.max_data;
+    if (need > max) {
+        model_free(m); /* m->bytes is 0: never counted */
+        return 413;
+    }
+    /* Room by count and by bytes (shared with the data sets): the oldest
+     * models nobody holds go first; if they are not enough, none goes. */
+    model *evicted[SERVE_MAX_MODELS];
+    size_t n_evicted = 0;
     pthread_mutex_lock(&mu);
-    if (n_models >= SERVE_MAX_MODELS) {
+    size_t count = n_models, bytes = atomic_load(&live_bytes);
+    while (count >= SERVE_MAX_MODELS || bytes + need > max) {
         size_t best = SIZE_MAX;
         for (size_t i = 0; i < n_models; i++) {
             if (atomic_load(&models[i]->refs) != 1) continue;
+            bool taken = false;
+            for (size_t k = 0; k < n_evicted && !taken; k++) taken = evicted[k] == models[i];
+            if (taken) continue;
             if (best == SIZE_MAX || models[i]->created < models[best]->created) best = i;
         }
         if (best == SIZE_MAX) {
@@ -318,13 +340,25 @@ unsigned model_add(som_map *map, const char *source, char id[ROUTE_ID_MAX + 1])
             model_free(m);
             return 429;
         }
-        evicted = models[best];
-        models[best] = models[--n_models];
+        evicted[n_evicted++] = models[best];
+        count--;
+        bytes -= models[best]->bytes;
     }
+    for (size_t k = 0; k < n_evicted; k++) {
+        atomic_fetch_sub(&live_bytes, evicted[k]->bytes);
+        evicted[k]->bytes = 0;
+        for (size_t i = 0; i < n_models; i++)
+            if (models[i] == evicted[k]) {
+                models[i] = models[--n_models];
+                break;
+            }
+    }
+    m->bytes = need;
+    atomic_fetch_add(&live_bytes, need);
     models[n_models++] = m;
     memcpy(id, m->id, sizeof m->id);
     pthread_mutex_unlock(&mu);
-    model_put(evicted);
+    for (size_t k = 0; k < n_evicted; k++) model_put(evicted[k]);
     return 0;
 }
 

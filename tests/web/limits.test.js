@@ -284,6 +284,35 @@ describe('uploads do not live in memory', () => {
   });
 });
 
+describe('maps count in --max-data too', () => {
+  test('copies of jobs: the oldest unused goes; one larger than the limit is 413', async () => {
+    const srv = await start(['-q', '--max-data', '12K']);
+    const post = (p, body) => get(srv, p, { 'Content-Type': 'application/json' },
+      { method: 'POST', body: JSON.stringify(body) });
+    const train = async (side) => {
+      const j = (await post('/api/jobs', { dataset: 'iris', rows: side, cols: side, epochs: 2 })).json;
+      for (let t0 = Date.now(); (await get(srv, `/api/jobs/${j.id}`)).json.state !== 'done';) {
+        assert.ok(Date.now() - t0 < 30000);
+        await sleep(20);
+      }
+      return j.id;
+    };
+    const small = await train(3); // about 4.5 KB as a map
+    const copies = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await post('/api/maps', { job: small });
+      assert.equal(r.status, 201, r.buf.toString());
+      copies.push(r.json.id);
+    }
+    const ids = (await get(srv, '/api/maps')).json.maps.map((m) => m.id);
+    assert.deepEqual(ids.sort(), copies.slice(1).sort(), 'the oldest copy went');
+    const big = await post('/api/maps', { job: await train(40) }); // 1,600 units: 30 KB
+    assert.equal(big.status, 413);
+    assert.match(big.json.error, /larger than the server keeps/);
+    await stop(srv);
+  });
+});
+
 describe('a server open to the network needs its token', () => {
   test('--host 0.0.0.0: a warning and a token; 401 without it, 200 with it', async () => {
     const srv = await start(['--host', '0.0.0.0']);
