@@ -131,9 +131,10 @@ enum MHD_Result reply_som_error(request *rq, const som_error *err)
 /* 401: JSON for the API, a line of text for a person opening the page. */
 static enum MHD_Result reply_unauthorized(request *rq)
 {
-    static const char msg[] = "this server needs its access token: open the address "
-                              "it printed when it started (it ends in ?token=...), "
-                              "or send Authorization: Bearer TOKEN";
+    static const char msg[] = "this server needs its access token: send Authorization: "
+                              "Bearer TOKEN, or open the page once with ?token=TOKEN "
+                              "after its address (the token printed when the server "
+                              "started, or the one it was given)";
     struct MHD_Response *r;
     if (strncmp(rq->url, "/api/", 5) == 0) {
         json_t *v = json_pack("{s:s}", "error", msg);
@@ -143,9 +144,11 @@ static enum MHD_Result reply_unauthorized(request *rq)
         r = resp_bytes(text, strlen(text), "application/json", free);
     } else {
         static const char page[] =
-            "<!doctype html><meta charset=\"utf-8\"><title>som</title>"
-            "<p>This server needs its access link: open the address it printed "
-            "when it started (it ends in ?token=...).</p>\n";
+            "<!doctype html><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width\"><title>som</title>"
+            "<p>This server needs its access link: open this page once with "
+            "<code style=\"white-space:nowrap\">?token=TOKEN</code> after its address "
+            "— the token printed when the server started, or the one it was given.</p>\n";
         r = resp_bytes((void *)page, sizeof page - 1, "text/html; charset=utf-8", NULL);
     }
     if (r) MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
