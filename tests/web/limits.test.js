@@ -357,6 +357,33 @@ describe('a server open to the network needs its token', () => {
     await stop(srv);
   });
 
+  // The machine's own non-loopback address, to connect from: then the
+  // server sees a client address that is not the loopback's.
+  const lan = Object.values(os.networkInterfaces()).flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal);
+  test('--max-per-client: a network client holds at most N connections; others are not held up',
+    { skip: lan ? false : 'no non-loopback IPv4 address on this machine' }, async () => {
+      const srv = await start(['--host', '0.0.0.0', '--max-per-client', '4', '--token', 'sesame-0123456789']);
+      const open = (host) => new Promise((resolve) => {
+        const s = net.connect({ port: srv.port, host, localAddress: host === lan.address ? lan.address : undefined });
+        const c = { s, closed: false };
+        s.on('connect', () => resolve(c));
+        s.on('close', () => (c.closed = true));
+        s.on('error', () => (c.closed = true));
+      });
+      const held = [];
+      for (let i = 0; i < 4; i++) held.push(await open(lan.address));
+      const fifth = await open(lan.address);
+      await sleep(500);
+      assert.equal(fifth.closed, true, 'a fifth connection from the same address is closed');
+      assert.ok(held.every((c) => !c.closed), 'the four before it stay');
+      // Another address (the loopback) is served at once.
+      const r = await get(srv, '/api/health', { Authorization: 'Bearer sesame-0123456789' });
+      assert.equal(r.status, 200);
+      for (const c of [...held, fifth]) c.s.destroy();
+      await stop(srv);
+    });
+
   test('--token on a loopback server is required too; a bad --token is a usage error', async () => {
     const srv = await start(['--token', 'sesame-0123456789', '-q']);
     assert.equal((await get(srv, '/api/health')).status, 401);
