@@ -26,7 +26,8 @@
  * reference for as long as they need it.
  *
  * Lock order: the job table's mutex (jobs.c) before a job's mutex; the
- * stores' mutexes are never held together with another lock. */
+ * stores' mutexes, guard.c's and the large-body gate's (http.c) are never
+ * held together with another lock. */
 #ifndef SOM_SERVE_H
 #define SOM_SERVE_H
 
