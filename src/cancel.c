@@ -7,7 +7,9 @@
  * it starts, which have no binding of their own. */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 static _Thread_local som_cancel *bound;
 
@@ -49,4 +51,83 @@ int som__cancel_check(som_error *err)
 {
     if (!som__cancel_hit(bound)) return SOM_OK;
     return som__error(err, SOM_ECANCELED, "interrupted");
+}
+
+/* ---- calls that cannot poll --------------------------------------------- */
+
+typedef struct runner {
+    void (*fn)(void *);
+    void (*release)(void *);
+    void *arg;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    int state; /* 0 running, 1 done, 2 abandoned (under mu) */
+} runner;
+
+static void runner_free(runner *r)
+{
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cond);
+    som__free(r);
+}
+
+static void *runner_main(void *p)
+{
+    runner *r = p;
+    r->fn(r->arg);
+    pthread_mutex_lock(&r->mu);
+    bool abandoned = r->state == 2;
+    r->state = 1;
+    pthread_cond_signal(&r->cond);
+    pthread_mutex_unlock(&r->mu);
+    if (abandoned) { /* nobody waits: the results and the runner are ours */
+        r->release(r->arg);
+        runner_free(r);
+    }
+    return NULL;
+}
+
+int som__run_cancellable(void (*fn)(void *), void (*release)(void *), void *arg, som_error *err)
+{
+    som_cancel *cancel = bound;
+    if (!cancel) {
+        fn(arg);
+        return SOM_OK;
+    }
+    int rc = som__cancel_check(err);
+    if (rc) return rc;
+    runner *r = som__calloc(1, sizeof *r);
+    if (!r) return som__error_oom(err);
+    r->fn = fn;
+    r->release = release;
+    r->arg = arg;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cond, NULL);
+    pthread_t th;
+    if (pthread_create(&th, NULL, runner_main, r) != 0) {
+        runner_free(r);
+        fn(arg); /* no thread to spare: run it here, unpolled */
+        return SOM_OK;
+    }
+    pthread_mutex_lock(&r->mu);
+    while (r->state == 0 && !som__cancel_hit(cancel)) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 10 * 1000 * 1000; /* the poll: every 10 ms */
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&r->cond, &r->mu, &until);
+    }
+    bool done = r->state == 1;
+    if (!done) r->state = 2;
+    pthread_mutex_unlock(&r->mu);
+    if (!done) {
+        pthread_detach(th);
+        return som__error(err, SOM_ECANCELED, "interrupted");
+    }
+    pthread_join(th, NULL);
+    runner_free(r);
+    return SOM_OK;
 }

@@ -174,9 +174,6 @@ static int covariance_sums(const som_scaled *sx, const double *mean, double *cov
     size_t run = 0; /* complete rows waiting in d */
     int rc = SOM_OK;
     for (size_t i = 0; i <= n; i++) {
-        /* Up to dim^2/2 multiply-adds a row: a wide table needs the poll
-         * every few rows (once per buffered run). */
-        if (run == 0 && (rc = som__cancel_check(err))) break;
         const uint8_t *mk = sx->mask && i < n ? sx->mask + i * dim : NULL;
         bool complete = i < n;
         for (size_t j = 0; mk && j < dim && complete; j++) complete = mk[j] != 0;
@@ -185,6 +182,9 @@ static int covariance_sums(const som_scaled *sx, const double *mean, double *cov
             for (size_t a = 0; a < dim; a++)
                 for (size_t b = a; b < dim; b++) cnt[a * dim + b] += (double)run;
             run = 0;
+            /* Up to dim^2/2 multiply-adds a row: a wide table needs the
+             * poll every few rows (once per buffered run). */
+            if ((rc = som__cancel_check(err))) break;
         }
         if (i == n) break;
         const float *x = sx->x + i * dim;
@@ -193,6 +193,7 @@ static int covariance_sums(const som_scaled *sx, const double *mean, double *cov
             run++;
             continue;
         }
+        if ((i & 15) == 0 && (rc = som__cancel_check(err))) break; /* rows with gaps */
         for (size_t a = 0; a < dim; a++) {
             if (!mk[a]) continue;
             double da = (double)x[a] - mean[a];
@@ -205,6 +206,29 @@ static int covariance_sums(const som_scaled *sx, const double *mean, double *cov
     }
     som__free(d);
     return rc;
+}
+
+/* The eigensolver of the PCA start, for som__run_cancellable: seconds for
+ * thousands of fields, and LAPACK cannot be polled inside. */
+typedef struct eig_job {
+    double *cov, *eig; /* owned by the job once it is abandoned */
+    size_t dim;
+    lapack_int info;
+} eig_job;
+
+static void eig_run(void *p)
+{
+    eig_job *j = p;
+    j->info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)j->dim, j->cov,
+                            (lapack_int)j->dim, j->eig);
+}
+
+static void eig_release(void *p)
+{
+    eig_job *j = p;
+    som__free(j->cov);
+    som__free(j->eig);
+    som__free(j);
 }
 
 /* The plane through the mean spanned by the two leading eigenvectors of the
@@ -228,9 +252,23 @@ static int init_pca(som_map *m, const som_scaled *sx, const som_shard *shard, so
                 double c = cnt[a * dim + b] > 1.0 ? cov[a * dim + b] / (cnt[a * dim + b] - 1.0) : 0.0;
                 cov[a * dim + b] = cov[b * dim + a] = c;
             }
-        lapack_int info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)dim, cov,
-                                        (lapack_int)dim, eig);
-        if (info != 0)
+        eig_job *job = som__calloc(1, sizeof *job);
+        lapack_int info = 0;
+        if (!job) {
+            rc = som__error_oom(err);
+        } else {
+            *job = (eig_job){cov, eig, dim, 0};
+            /* Small problems (milliseconds) need no thread. */
+            if (dim >= 128) rc = som__run_cancellable(eig_run, eig_release, job, err);
+            else eig_run(job);
+            if (rc == SOM_ECANCELED) {
+                cov = eig = NULL; /* the solver's thread frees them */
+            } else {
+                info = job->info;
+                som__free(job);
+            }
+        }
+        if (rc == SOM_OK && info != 0)
             rc = som__error(err, SOM_EINVAL, "PCA initialisation failed (LAPACK dsyev info %d)",
                             (int)info);
     }

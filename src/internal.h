@@ -67,6 +67,14 @@ static inline bool som__cancel_hit(const som_cancel *c)
 /* SOM_ECANCELED ("interrupted", through err) when the calling thread's token
  * is set, else SOM_OK. The poll of every long loop outside parallel regions. */
 int som__cancel_check(som_error *err);
+/* Runs fn(arg) — one long call that cannot poll, such as a LAPACK
+ * eigensolver — on a thread of its own while the calling thread polls its
+ * token every 10 ms. SOM_OK once fn has returned; on a cancellation,
+ * SOM_ECANCELED at once: the thread finishes alone and then calls
+ * release(arg), so arg (and everything fn writes) must belong to it from
+ * then on. Without a bound token fn simply runs here. */
+int som__run_cancellable(void (*fn)(void *), void (*release)(void *), void *arg,
+                         som_error *err);
 /* The status a parallel region that polled `c` ends with. */
 #define SOM__CANCELLED(c, err) \
     (som__cancel_hit(c) ? som__error((err), SOM_ECANCELED, "interrupted") : SOM_OK)

@@ -137,6 +137,12 @@ cp m40.som model.som
 interrupt TERM 0.5 model.som m40.som train wide.npy --grid 10x10 --init pca -o model.som -q
 end
 
+begin pca-init-wide-late
+# Later: the eigensolver (LAPACK, seconds; polled from beside it).
+cp m40.som model.som
+interrupt INT 2.5 model.som m40.som train wide.npy --grid 10x10 --init pca -o model.som -q
+end
+
 # ---- using models ------------------------------------------------------------
 begin map-large-file
 cp old.txt out.csv
