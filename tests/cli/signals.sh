@@ -39,7 +39,7 @@ interrupt() {
         pattern="$out.tmp.*"
         [ "$wait_for" = tmp ] || pattern=${wait_for#file:}
         i=0
-        while [ $i -lt 1200 ] && ! ls $pattern >/dev/null 2>&1; do
+        while [ $i -lt 4800 ] && ! ls $pattern >/dev/null 2>&1; do
             sleep 0.05
             i=$((i + 1))
         done
@@ -115,7 +115,7 @@ end
 begin batch-pass
 # The first pass's checkpoint marks the start of the second pass.
 cp m40.som model.som
-interrupt TERM file:model.som.ckpt model.som m40.som train big.npy --grid 40x40 --epochs 20 \
+interrupt TERM file:model.som.ckpt model.som m40.som train big.npy --grid 25x25 --epochs 20 \
     --quality-every 0 --checkpoint-every 1 -o model.som -q
 expect_grep err 'resume continues from model.som.ckpt'
 rm -f model.som.ckpt
