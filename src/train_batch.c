@@ -212,6 +212,14 @@ int som__batch_pass(som_trainer *t, som_error *err)
 
     int n_threads = som__threads(t->opts.threads);
     int oom = 0;
+    /* units x hit units x dim multiply-adds: seconds for a large hex map,
+     * so the loop polls the cancellation token; the new weights go to a
+     * copy of the codebook, which replaces it only when the pass ends, so
+     * that a cancelled pass leaves the map as it was. */
+    som_cancel *cancel = som__cancel_token();
+    float *next = som__aligned_calloc(n_units * dim, sizeof *next);
+    if (!next) return som__error_oom(err);
+    memcpy(next, m->codebook, n_units * dim * sizeof *next);
 #pragma omp parallel num_threads(n_threads)
     {
         double *num = som__calloc(dim, sizeof *num);
@@ -222,7 +230,7 @@ int som__batch_pass(som_trainer *t, som_error *err)
         }
 #pragma omp for schedule(static)
         for (size_t k = 0; k < n_units; k++) {
-            if (!num || !den) continue;
+            if (!num || !den || ((k & 63) == 0 && som__cancel_hit(cancel))) continue;
             memset(num, 0, dim * sizeof *num);
             memset(den, 0, per_unit * sizeof *den);
             size_t kr = k / cols, kc = k % cols;
@@ -237,7 +245,7 @@ int som__batch_pass(som_trainer *t, som_error *err)
                 const double *c = t->cnt + u * per_unit;
                 for (size_t j = 0; j < per_unit; j++) den[j] += w * c[j];
             }
-            float *wk = m->codebook + k * dim;
+            float *wk = next + k * dim;
             for (size_t j = 0; j < dim; j++) {
                 double dj = den[per_unit == 1 ? 0 : j];
                 if (dj > 0.0) wk[j] = (float)(num[j] / dj);
@@ -246,6 +254,8 @@ int som__batch_pass(som_trainer *t, som_error *err)
         som__free(num);
         som__free(den);
     }
-    if (oom) return som__error_oom(err);
-    return SOM_OK;
+    int rc2 = oom ? som__error_oom(err) : SOM__CANCELLED(cancel, err);
+    if (rc2 == SOM_OK) memcpy(m->codebook, next, n_units * dim * sizeof *next);
+    som__aligned_free(next);
+    return rc2;
 }

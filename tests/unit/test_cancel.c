@@ -70,14 +70,16 @@ static som_data *make_data(void)
     return d;
 }
 
-static som_map *make_map(const som_data *d)
+static som_map *make_map_on(const som_data *d, som_topology topo)
 {
-    som_grid g = {6, 5, SOM_HEX, 0};
+    som_grid g = {6, 5, topo, 0};
     som_map *m = NULL;
     assert_int_equal(som_map_new(&g, 3, &m, NULL), SOM_OK);
     assert_int_equal(som_map_fit_scaling(m, d, SOM_SCALE_ZSCORE, NULL), SOM_OK);
     return m;
 }
+
+static som_map *make_map(const som_data *d) { return make_map_on(d, SOM_HEX); }
 
 static void test_token(void **state)
 {
@@ -180,7 +182,10 @@ static int stop_at(const som_progress *p, void *ctx)
     return 0;
 }
 
-static void resumes_to_same_bytes(som_algorithm algo)
+/* The token is set by the callback after step at_step; the run must stop
+ * with `stopped` steps done, and continue to the uninterrupted bytes. */
+static void resumes_to_same_bytes(som_algorithm algo, som_topology topo, size_t at_step,
+                                  size_t stopped)
 {
     som_cancel_bind(NULL); /* whatever a failed test left */
     som_data *d = make_data();
@@ -191,14 +196,14 @@ static void resumes_to_same_bytes(som_algorithm algo)
     o.threads = 2;
     if (algo == SOM_ONLINE) o.progress_every = 50;
 
-    som_map *ref = make_map(d);
+    som_map *ref = make_map_on(d, topo);
     assert_int_equal(som_map_train(ref, d, &o, NULL), SOM_OK);
     void *want;
     size_t want_len;
     assert_int_equal(som_map_save_mem(ref, &want, &want_len, NULL), SOM_OK);
 
-    som_map *m = make_map(d);
-    stopper st = {som_cancel_new(), algo == SOM_ONLINE ? 450 : 3};
+    som_map *m = make_map_on(d, topo);
+    stopper st = {som_cancel_new(), at_step};
     o.progress = stop_at;
     o.progress_ctx = &st;
     som_cancel_bind(st.cancel);
@@ -207,17 +212,12 @@ static void resumes_to_same_bytes(som_algorithm algo)
     som_error err;
     assert_int_equal(som_trainer_run(t, 0, &err), SOM_ECANCELED);
     assert_int_equal(err.code, SOM_ECANCELED);
-    /* Online: at the next poll, before step 451. Batch: pass 4 already
-     * has its BMUs (pass 3's quality measured them), so it runs whole and
-     * its end — the quality search — is what the token stops; that end is
-     * done by the next run (the pending end of a pass). */
-    size_t stopped = algo == SOM_ONLINE ? 450 : 4;
     assert_int_equal(som_trainer_step(t), stopped);
     assert_false(som_trainer_done(t));
     /* Still set: a second run stops at once. */
     assert_int_equal(som_trainer_run(t, 0, NULL), SOM_ECANCELED);
     assert_int_equal(som_trainer_step(t), stopped);
-    if (algo == SOM_BATCH) { /* no state saved in the middle of a pass end */
+    if (stopped > at_step) { /* no state saved in the middle of a pass end */
         char path[128];
         snprintf(path, sizeof path, "%s/mid.ckpt", tmpdir);
         assert_int_equal(som_trainer_save_state(t, path, NULL), SOM_EINVAL);
@@ -241,16 +241,29 @@ static void resumes_to_same_bytes(som_algorithm algo)
     som_data_free(d);
 }
 
+/* A hex map's pass polls in its smoothing (into a copy of the codebook):
+ * pass 4 is dropped whole and the run stops after 3. */
 static void test_batch_resumes(void **state)
 {
     (void)state;
-    resumes_to_same_bytes(SOM_BATCH);
+    resumes_to_same_bytes(SOM_BATCH, SOM_HEX, 3, 3);
 }
 
+/* A rect gaussian pass has its BMUs already (pass 3's quality measured
+ * them) and a short separable smoothing: it runs whole, and its end — the
+ * quality search — is what the token stops; the next run does that end
+ * first (the pending end of a pass). */
+static void test_batch_resumes_pass_end(void **state)
+{
+    (void)state;
+    resumes_to_same_bytes(SOM_BATCH, SOM_RECT, 3, 4);
+}
+
+/* Online: at the next poll, before step 451. */
 static void test_online_resumes(void **state)
 {
     (void)state;
-    resumes_to_same_bytes(SOM_ONLINE);
+    resumes_to_same_bytes(SOM_ONLINE, SOM_HEX, 450, 450);
 }
 
 /* What a signal handler calls before the process ends: the temporaries of
@@ -283,6 +296,7 @@ int main(void)
         cmocka_unit_test(test_token),
         cmocka_unit_test(test_every_call_stops),
         cmocka_unit_test(test_batch_resumes),
+        cmocka_unit_test(test_batch_resumes_pass_end),
         cmocka_unit_test(test_online_resumes),
         cmocka_unit_test(test_remove_temporaries),
     };
