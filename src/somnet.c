@@ -316,12 +316,7 @@ int som_map_save_somnet(const som_map *map, const char *path, size_t width, size
     }
     for (; n % 8; n++) putc('\0', f);
     som__free(w);
-    if (ferror(f)) {
-        som_outfile_abort(of);
-        rc = som__error_at(err, SOM_EIO, full, 0, 0, "cannot write");
-    } else {
-        rc = som_outfile_commit(of, err);
-    }
+    rc = som_outfile_commit(of, err); /* which reports a failed write */
     som__free(full);
     return rc;
 }
