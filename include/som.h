@@ -189,6 +189,18 @@ SOM_API int som_set_allocator(void *(*malloc_fn)(size_t),
                               void *(*realloc_fn)(void *, size_t),
                               void (*free_fn)(void *));
 
+/* The most bytes libsom reads into memory from one input given by its path:
+ * standard input ("-"), a pipe, a compressed file, a model, a text format.
+ * Reading stops there with SOM_ERANGE and a message naming the limit; a
+ * stream is also checked as it arrives (the magic and header of a model or
+ * .npy, no NUL byte in a text format), so a wrong one stops after its first
+ * bytes. Regular CSV and .npy files, which are memory-mapped, are not
+ * counted. 0 restores the default, 4 GiB.
+ * Process-wide, like som_set_allocator: set it before reading; reading it
+ * from any thread is safe. */
+SOM_API void som_set_input_limit(size_t bytes);
+SOM_API size_t som_input_limit(void);
+
 /* ------------------------------------------------------------------------- */
 /* Data sets                                                                  */
 /* ------------------------------------------------------------------------- */

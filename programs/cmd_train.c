@@ -382,6 +382,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     if (a->snapshot_every || a->snapshot_dir)
         return cli_usage(cmd, "snapshots need som built with Cairo");
 #endif
+    if (cli_refuse_binary_to_terminal(cmd, a->model_path)) return CLI_USAGE;
     if ((a->checkpoint_every || a->resume) && strcmp(a->model_path, "-") == 0)
         return cli_usage(cmd, "checkpoints go beside the model file: give "
                               "-o MODEL, not standard output");
@@ -650,7 +651,7 @@ static void print_summary(const train_args *a, const som_map *map,
             if (w[j] != 1.0) fprintf(stderr, " %s=%g", som_map_title(map, j), w[j]);
         fputs(" (the others 1)\n", stderr);
     }
-    fprintf(stderr, "wrote    %s\n", a->model_path);
+    fprintf(stderr, "wrote    %s\n", cli_output_name(a->model_path));
 }
 
 #ifdef SOM_HAVE_MPI
