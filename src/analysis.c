@@ -154,10 +154,19 @@ int som__map_bmus_scaled(const som_map *m, const float *x, const uint8_t *mask, 
 /* ---- automatic map size ---------------------------------------------------- */
 
 /* The two largest eigenvalues of the covariance of the scaled rows
- * (pairwise-complete over missing values, as the PCA initialisation). */
+ * (pairwise-complete over missing values, as the PCA initialisation; a
+ * table with fewer rows than fields goes through pca_gram.c). */
 static int top_eigenvalues(const som_scaled *sx, double *l1, double *l2, som_error *err)
 {
     size_t dim = sx->dim, n = sx->n;
+    if (som__pca_gram_wanted(n, dim)) { /* wide: the rows x rows Gram matrix */
+        double lambda[2] = {0.0, 0.0}, *mean = som__calloc(dim, sizeof *mean);
+        int rc = mean ? som__pca_gram(sx, NULL, mean, lambda, NULL, err) : som__error_oom(err);
+        som__free(mean);
+        *l1 = lambda[0];
+        *l2 = lambda[1];
+        return rc;
+    }
     double *mean = som__calloc(dim, sizeof *mean), *cnt1 = som__calloc(dim, sizeof *cnt1);
     double *cov = som__calloc(dim * dim, sizeof *cov), *cnt = som__calloc(dim * dim, sizeof *cnt);
     double *eig = som__calloc(dim, sizeof *eig);
