@@ -94,6 +94,21 @@ static void test_same_components(void **state)
     som_data_free(d);
 }
 
+/* More rows than one block of the Gram matrix (256 rows per BLAS call). */
+static void test_blocks(void **state)
+{
+    (void)state;
+    som_data *d = wide(300, 420, 0, 13);
+    som_grid g = {5, 7, SOM_RECT, 0};
+    som_map *a = pca_map(d, &g, true), *b = pca_map(d, &g, false);
+    double diff = max_abs_diff(som_map_codebook(a), som_map_codebook(b), 35 * 420);
+    if (!(diff < 1e-5)) fprintf(stderr, "max difference %g\n", diff);
+    assert_true(diff < 1e-5);
+    som_map_free(a);
+    som_map_free(b);
+    som_data_free(d);
+}
+
 static void test_same_grid(void **state)
 {
     (void)state;
@@ -282,7 +297,8 @@ static void test_tall_untouched(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_same_components), cmocka_unit_test(test_same_grid),
+        cmocka_unit_test(test_same_components), cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_same_grid),
         cmocka_unit_test(test_same_quality),    cmocka_unit_test(test_gaps_semantics),
         cmocka_unit_test(test_edges),           cmocka_unit_test(test_tall_untouched),
     };
