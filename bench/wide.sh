@@ -13,7 +13,8 @@
 # is stopped after $CAP seconds (default 240) and reported as "> CAP s".
 # The same runs with --init random and the grid chosen by the new program
 # show what PCA and the grid sizing cost on their own.
-# Peak RSS is GNU time's %M. Data are som_bench's gaussian blobs (16
+# Each line: wall seconds, CPU seconds (user + system: what a loaded
+# machine distorts least) and peak RSS (GNU time's %M). Data are som_bench's gaussian blobs (16
 # centres: low-rank structure plus N(0, 1) noise, fixed seed), written as
 # .npy and converted to CSV by `som convert`.
 set -eu
@@ -36,7 +37,7 @@ trap 'rm -rf "$DIR"' EXIT INT TERM
 measure() {
     label=$1
     shift
-    /usr/bin/time -f "%e %M" -o "$DIR/time" "$@" >"$DIR/out" 2>"$DIR/err" &
+    /usr/bin/time -f "%e %M %U %S" -o "$DIR/time" "$@" >"$DIR/out" 2>"$DIR/err" &
     tpid=$!
     t=0
     stopped=
@@ -52,13 +53,13 @@ measure() {
     st=0
     wait "$tpid" || st=$?
     if [ -n "$stopped" ]; then
-        awk -v l="$label" -v c="$CAP" 'END { printf "%-44s  > %5d s %8.0f MB so far (stopped)\n", l, c, $2 / 1000 }' "$DIR/time"
+        awk -v l="$label" -v c="$CAP" 'END { printf "%-44s  > %5d s  (cpu %7.1f s) %6.0f MB so far: stopped\n", l, c, $3 + $4, $2 / 1000 }' "$DIR/time"
     elif [ "$st" -ne 0 ]; then
         echo "wide.sh: $label failed:" >&2
         cat "$DIR/err" >&2
         exit 1
     else
-        awk -v l="$label" 'END { printf "%-44s %8.2f s %8.0f MB\n", l, $1, $2 / 1000 }' "$DIR/time"
+        awk -v l="$label" 'END { printf "%-44s %8.2f s  (cpu %7.2f s) %6.0f MB\n", l, $1, $3 + $4, $2 / 1000 }' "$DIR/time"
     fi
 }
 
@@ -87,11 +88,13 @@ for shape in 20000x5 20000x100 5000x2000; do
         measure "  som info" "$SOM" info "$DIR/w.som"
         measure "  som cluster (k-means, k chosen in 2..10)" "$SOM" cluster "$DIR/w.som" -o "$DIR/c.som"
         measure "  som cluster --method ward" "$SOM" cluster "$DIR/w.som" --method ward -o "$DIR/c.som"
+        measure "  som predict (the table to CSV)" "$SOM" predict "$DIR/w.som" "$DIR/w.csv" -o "$DIR/p.csv"
         measure "  som render -p umatrix" "$SOM" render "$DIR/w.som" -p umatrix -o "$DIR/u.png"
         if [ -n "$BEFORE" ]; then
             measure "  som eval, before" "$BEFORE" eval "$DIR/w.som" "$DIR/w.csv"
             measure "  som map, before" "$BEFORE" map "$DIR/w.som" "$DIR/w.csv" -o "$DIR/m.csv"
+            measure "  som cluster, before" "$BEFORE" cluster "$DIR/w.som" -o "$DIR/c.som"
         fi
     fi
-    rm -f "$DIR/w.npy" "$DIR/w.csv" "$DIR/m.csv"
+    rm -f "$DIR/w.npy" "$DIR/w.csv" "$DIR/m.csv" "$DIR/p.csv"
 done
