@@ -58,7 +58,7 @@ if [ -n "$missing" ]; then
     else
         SUDO=""
     fi
-    export DEBIAN_FRONTEND=noninteractive
+    export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
     $SUDO apt-get update -qq >/dev/null
     # shellcheck disable=SC2086
     $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
