@@ -6,8 +6,11 @@
 #   make fresh [FRESH_FLAGS='--keep ...']
 #
 # As root (debootstrap and chroot need it); `make fresh` installs
-# debootstrap first (scripts/setup-deps.sh --fresh). Takes about 5 minutes
-# with a warm cache, 10 at most; `.ci/run` runs it after `make test`.
+# debootstrap first (scripts/setup-deps.sh --fresh); `.ci/run` runs it after
+# `make test`. On a 2-core machine shared with heavy builds it took 6 to 8
+# minutes, about half debootstrap and half `make run` (apt and the build);
+# a warm download cache saves little there. Each step has a time limit
+# against hangs.
 #
 #  1. builds a minimal Debian 12 tree with debootstrap: minbase plus what a
 #     new machine of ours starts with (gcc, g++, make, cmake, git,
@@ -56,7 +59,7 @@ while [ $# -gt 0 ]; do
         --no-cache) CACHE=; shift ;;
         --keep) KEEP=1; shift ;;
         --mirror) [ $# -ge 2 ] || usage; MIRROR=$2; shift 2 ;;
-        -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '3,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "fresh: unknown option '$1'" >&2; usage ;;
     esac
 done
