@@ -1,5 +1,10 @@
 # The two set-up commands: `make run` and `make test`. Both install missing
 # Debian packages first (scripts/setup-deps.sh), then configure and build.
+# `make run` needs only the program's dependencies: the build includes the
+# tests only when cmocka is there. `make test` installs the test
+# dependencies and requires them (SOM_BUILD_TESTS=ON), so that a missing one
+# stops it instead of dropping tests. `make fresh` checks `make run` and
+# `make install` on a bare Debian 12 tree (tests/fresh/check.sh; root).
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
@@ -15,8 +20,13 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_PARALLEL ?= 1
 FUZZ_TARGETS = csv npy model_load somnet sompak sompak_cod esom roundtrip http_request http_body
+# make install PREFIX=... [DESTDIR=...]: where the program, the library,
+# its headers, som.pc and the manual page go.
+PREFIX ?= /usr/local
+# Set by the targets that run the tests (below); empty for `make run`.
+TEST_FLAGS =
 
-.PHONY: all deps test-deps build build-asan run test test-unit test-asan test-tsan bench fuzz web-deps bench-serve clean
+.PHONY: all deps test-deps build build-asan run install man fresh test test-unit test-asan test-tsan bench fuzz web-deps bench-serve clean
 
 all: build
 
@@ -31,21 +41,41 @@ web-deps:
 	@scripts/setup-deps.sh --web
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) $(TEST_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: test-deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSOM_ASAN=ON -DSOM_UBSAN=ON \
-		-DSOM_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+		-DSOM_BUILD_BENCH=OFF -DSOM_BUILD_TESTS=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 # The main job: train a map on bundled data and show what it learned.
 run: build
 	@scripts/run-demo.sh $(SOM)
 
+# The Release build, installed under PREFIX (som.pc's paths are PREFIX's;
+# DESTDIR, when given, is prepended to every path for staging).
+install: CMAKE_FLAGS += -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+install: build
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+# doc/som.1 from doc/som.1.md (pandoc; after every edit of som.1.md:
+# tests/cli/man.sh fails while the two differ).
+man:
+	@scripts/setup-deps.sh --man
+	@scripts/gen-man.sh
+
+# make run, make install and the example built through pkg-config, in a bare
+# Debian 12 tree (debootstrap + chroot; as root). FRESH_FLAGS: see the script.
+FRESH_FLAGS ?=
+fresh:
+	@scripts/setup-deps.sh --fresh
+	@tests/fresh/check.sh $(FRESH_FLAGS)
+
 # Every test, in an optimised build and again under ASan + UBSan; the
 # threaded ones under ThreadSanitizer too.
 test: test-deps web-deps build test-unit test-asan test-tsan
+test test-unit: TEST_FLAGS = -DSOM_BUILD_TESTS=ON
 
 test-unit: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -75,7 +105,7 @@ fuzz:
 TSAN_TESTS = unit/test_threads unit/test_train unit/test_perf_csv web/api
 test-tsan: test-deps
 	@CC=clang cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOM_TSAN=ON \
-		-DSOM_BUILD_BENCH=OFF >/dev/null
+		-DSOM_BUILD_BENCH=OFF -DSOM_BUILD_TESTS=ON >/dev/null
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target som test_threads test_train test_perf_csv >/dev/null
 	@cd $(TSAN_BUILD) && \
 		TSAN_OPTIONS="ignore_noninstrumented_modules=1:halt_on_error=1:suppressions=$(CURDIR)/tests/tsan.supp" \

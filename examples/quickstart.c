@@ -1,7 +1,9 @@
 /* quickstart.c — the worked example of som.h as a program: train a 10x10
  * hexagonal map on a CSV file, find the best-matching unit of its first row,
- * save the map.
- *     example_quickstart data/iris.csv iris.som */
+ * save the map. Built as build/example_quickstart, or after `make install`:
+ *     cc examples/quickstart.c $(pkg-config --cflags --libs som) -o quickstart
+ *     ./quickstart data/iris.csv iris.som
+ * (tests/fresh/check.sh does this against a staging prefix). */
 #include <stdio.h>
 
 #include "som.h"

@@ -613,6 +613,8 @@ typedef int (*som_progress_fn)(const som_progress *progress, void *ctx);
  * (n_units x (dim + 1) doubles; x (2 dim) with missing values) along the
  * chain and back; each shard waits only for the previous one's adding of
  * its rows' sums (the cheap part: the BMU search runs in parallel).
+ * A wide table's PCA (fewer rows than columns, som_map_init) passes its
+ * centred rows along instead of a covariance: n_total x dim doubles.
  * Initialisation ends with the first shard's codebook given to every
  * shard, so that machines whose LAPACK rounds differently still start
  * from the same codebook.
@@ -673,8 +675,15 @@ SOM_API void som_train_opts_init(som_train_opts *opts);
 
 /* Initialises the map's codebook from `data` (original units; scaled with
  * the map's scaling). SOM_INIT_PCA falls back to SOM_INIT_RANDOM when the
- * data has fewer than 2 columns or samples. Errors: SOM_EDIM, SOM_EEMPTY,
- * SOM_EINVAL, SOM_ENOMEM. */
+ * data has fewer than 2 columns or samples. With fewer rows than columns
+ * (a wide table: genes x samples), PCA never builds the dim x dim
+ * covariance: the components come from the rows x rows Gram matrix of the
+ * centred rows (O(n^2 dim) time, O(n dim) memory). On a complete table
+ * that is the same plane; with missing values, the covariance entry of two
+ * fields divides by sqrt((n_a - 1)(n_b - 1)), their own counts less one,
+ * instead of the pairwise-complete count less one (the variances on the
+ * diagonal are the same). Errors: SOM_EDIM, SOM_EEMPTY, SOM_EINVAL,
+ * SOM_ENOMEM. */
 SOM_API int som_map_init(som_map *map, const som_data *data, som_init method,
                          uint64_t seed, som_error *err);
 
@@ -860,8 +869,10 @@ SOM_API int som_map_unit_labels(const som_map *map, const som_data *data,
  * are sqrt(3)/2 apart and count for that much height. Data with one field
  * or a second eigenvalue of 0 gets a single row. A hexagonal toroid gets an
  * even row count. *ratio (may be NULL) receives sqrt(lambda1 / lambda2) (or
- * infinity). Errors: SOM_EEMPTY (no samples, a column with no value),
- * SOM_EINVAL, SOM_ENOMEM. */
+ * infinity). A table with fewer rows than columns takes the eigenvalues
+ * from the rows x rows Gram matrix, as the PCA initialisation does
+ * (som_map_init): seconds for 20,000 columns. Errors: SOM_EEMPTY (no
+ * samples, a column with no value), SOM_EINVAL, SOM_ENOMEM. */
 SOM_API int som_grid_auto(const som_data *data, som_scaling scaling,
                           som_topology topology, int toroid, som_grid *grid,
                           double *ratio, som_error *err);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages that building and testing som needs, when they
 # are missing. Fast and silent when everything is there already.
-# Usage: scripts/setup-deps.sh [--test | --web | --fuzz]
+# Usage: scripts/setup-deps.sh [--test | --web | --fuzz | --man | --fresh]
 #   --test  adds what the tests need (with clang, its sanitizer runtimes and
 #           LLVM's OpenMP for the ThreadSanitizer run, make test-tsan; Open
 #           MPI for the distributed training test, tests/cli/mpi.sh)
@@ -10,6 +10,12 @@
 #           pinned by tests/web/package-lock.json) unless already done
 #   --fuzz  what `make fuzz` needs: clang and its libFuzzer runtime, which
 #           plain builds never use
+#   --man   pandoc, which `make man` uses to render doc/som.1.md to doc/som.1
+#           (kept in the repository: building and installing never need it)
+#   --fresh debootstrap, for the fresh-machine check (tests/fresh/check.sh)
+#
+# Without a flag: only what `make run` needs to configure, build and run
+# (the tests are built only when cmocka is there, which --test installs).
 set -eu
 
 mode=${1:-}
@@ -20,6 +26,8 @@ case $mode in
     --test) packages="$packages libcmocka-dev python3 libxml2-utils curl clang
             libclang-rt-14-dev libomp-14-dev libopenmpi-dev openmpi-bin" ;;
     --fuzz) packages="$packages clang libclang-rt-14-dev" ;;
+    --man) packages="pandoc" ;;
+    --fresh) packages="debootstrap debian-archive-keyring" ;;
     --web)
         packages="chromium"
         # Any node >= 18 will do (Debian 12 has 18); one installed from
@@ -29,7 +37,7 @@ case $mode in
         fi
         ;;
     "") ;;
-    *) echo "usage: $0 [--test | --web | --fuzz]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--test | --web | --fuzz | --man | --fresh]" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -50,7 +58,7 @@ if [ -n "$missing" ]; then
     else
         SUDO=""
     fi
-    export DEBIAN_FRONTEND=noninteractive
+    export DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes
     $SUDO apt-get update -qq >/dev/null
     # shellcheck disable=SC2086
     $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -215,6 +215,20 @@ int som__csv_read_blocks(const char *buf, size_t len, const char *name,
 int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
                               const som_csv_opts *opts, som_data **out, som_error *err);
 
+/* ---- titles by hashing (title_index.c) --------------------------------- */
+/* An index over titles[0..] (kept alive by the caller) holding at most
+ * `capacity` titles; find gives the first index added with that title, or
+ * -1. Matching n titles against n costs O(n), not n^2 comparisons. */
+typedef struct som_title_index {
+    const char *const *titles;
+    size_t *slot, mask;
+} som_title_index;
+int som__title_index_init(som_title_index *ix, const char *const *titles, size_t capacity,
+                          som_error *err);
+void som__title_index_add(som_title_index *ix, size_t j);
+long som__title_index_find(const som_title_index *ix, const char *s, size_t len);
+void som__title_index_free(som_title_index *ix);
+
 /* ---- shards (shard.c): folds over rows split among processes ------------ */
 /* state: the fold so far. receive replaces it with the previous shard's
  * (a no-op without a shard or on the first); pass_on sends it on and
@@ -433,6 +447,17 @@ int som__trainer_quality(som_trainer *t, double *qe, double *te,
  * codebook. */
 int som__init_codebook(som_map *map, const som_scaled *sx, som_init method,
                        uint64_t seed, const som_shard *shard, som_error *err);
+/* The two leading principal components of a wide table through the rows x
+ * rows Gram matrix (pca_gram.c): mean (dim) of every shard's rows, lambda
+ * the two largest eigenvalues of the covariance (largest first), v (2 x
+ * dim, unit rows, or NULL for the eigenvalues alone) their directions.
+ * Missing values: see pca_gram.c. som__pca_gram_wanted says whether PCA
+ * and som_grid_auto take this path: n_total < dim, unless switched off
+ * (tests and benchmarks compare it with the dim x dim covariance). */
+int som__pca_gram(const som_scaled *sx, const som_shard *shard, double *mean, double lambda[2],
+                  double *v, som_error *err);
+bool som__pca_gram_wanted(size_t n_total, size_t dim);
+void som__pca_gram_use(bool on); /* default on */
 
 /* ---- quality (quality.c) ------------------------------------------------ */
 /* The sums behind QE and TE, added to *sum (sqrt of each dist2, in row
