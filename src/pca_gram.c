@@ -129,6 +129,35 @@ static int gather_rows(const som_scaled *sx, const som_shard *shard, const doubl
     return rc;
 }
 
+/* dsyevr of the Gram matrix, for som__run_cancellable. */
+typedef struct gram_eig {
+    double *g, *z;      /* owned by the job once it is abandoned */
+    lapack_int *support;
+    size_t n;
+    lapack_int il;
+    bool vectors;
+    lapack_int found;
+    double w[2];
+    lapack_int info;
+} gram_eig;
+
+static void gram_eig_run(void *p)
+{
+    gram_eig *j = p;
+    j->info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, j->vectors ? 'V' : 'N', 'I', 'U',
+                             (lapack_int)j->n, j->g, (lapack_int)j->n, 0.0, 0.0, j->il,
+                             (lapack_int)j->n, 0.0, &j->found, j->w, j->z, 2, j->support);
+}
+
+static void gram_eig_release(void *p)
+{
+    gram_eig *j = p;
+    som__free(j->g);
+    som__free(j->z);
+    som__free(j->support);
+    som__free(j);
+}
+
 int som__pca_gram(const som_scaled *sx, const som_shard *shard, double *mean, double lambda[2],
                   double *v, som_error *err)
 {
@@ -173,10 +202,28 @@ int som__pca_gram(const som_scaled *sx, const som_shard *shard, double *mean, do
     if (rc == SOM_OK) {
         /* Only the two largest eigenpairs (ascending in w, columns of z). */
         lapack_int il = n >= 2 ? (lapack_int)n - 1 : 1;
-        lapack_int info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, v ? 'V' : 'N', 'I', 'U', (lapack_int)n,
-                                         g, (lapack_int)n, 0.0, 0.0, il, (lapack_int)n, 0.0,
-                                         &found, w, z, 2, support);
-        if (info != 0)
+        /* n^3 work (seconds for thousands of rows) that LAPACK cannot
+         * poll inside: on its own thread while this one polls. */
+        gram_eig *job = som__calloc(1, sizeof *job);
+        lapack_int info = 0;
+        if (!job) {
+            rc = som__error_oom(err);
+        } else {
+            *job = (gram_eig){g, z, support, n, il, v != NULL, 0, {0.0, 0.0}, 0};
+            rc = n >= 256 ? som__run_cancellable(gram_eig_run, gram_eig_release, job, err)
+                          : (gram_eig_run(job), SOM_OK);
+            if (rc == SOM_ECANCELED) {
+                g = z = NULL; /* the solver's thread frees them */
+                support = NULL;
+            } else {
+                info = job->info;
+                found = job->found;
+                w[0] = job->w[0];
+                w[1] = job->w[1];
+                som__free(job);
+            }
+        }
+        if (rc == SOM_OK && info != 0)
             rc = som__error(err, SOM_EINVAL, "principal components of the rows failed (LAPACK "
                             "dsyevr info %d)", (int)info);
     }
