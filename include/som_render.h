@@ -86,9 +86,10 @@ typedef enum som_plot {
     SOM_PLOT_LABELS = 3,
     SOM_PLOT_ERROR = 4,
     SOM_PLOT_DASHBOARD = 5,
-    SOM_PLOT_CLUSTERS = 6
+    SOM_PLOT_CLUSTERS = 6,
+    SOM_PLOT_CODES = 7
 } som_plot;
-#define SOM_PLOT_COUNT 7
+#define SOM_PLOT_COUNT 8
 
 /* Colour schemes; each maps t in [0,1] to a colour (som_colormap). */
 typedef enum som_colors {
@@ -124,6 +125,38 @@ typedef enum som_umatrix_style {
     SOM_UMATRIX_FULL = 1   /* units plus interstitial cells (SOM_PAK umat) */
 } som_umatrix_style;
 
+/* Which values a plane's colours span (planes and the dashboard's planes). */
+typedef enum som_range_mode {
+    SOM_RANGE_CODEBOOK = 0, /* the units' own min..max in the field: what the
+                               map holds (default); the first colour is the
+                               lowest unit, the last the highest */
+    SOM_RANGE_DATA = 1,     /* the data's min..max (som_map_field_range) */
+    SOM_RANGE_FIXED = 2     /* range_min..range_max; units outside clamp */
+} som_range_mode;
+
+/* How a value becomes a position t in the colour map. */
+typedef enum som_color_scale {
+    SOM_COLOR_SCALE_LINEAR = 0,
+    SOM_COLOR_SCALE_LOG = 1,  /* log10 for ranges above 0; otherwise a
+                                 symmetric log, asinh(v / c) with c a
+                                 thousandth of the largest |value|, so that
+                                 signs keep their sides */
+    SOM_COLOR_SCALE_RANK = 2  /* the units' ranks in the field (ties share
+                                 their mean rank): equal colour steps per
+                                 unit, whatever the skew */
+} som_color_scale;
+
+/* A range for one field, by title (see som_render_opts.field_ranges). */
+typedef struct som_field_range {
+    const char *title;
+    som_range_mode mode;
+    double min, max;            /* for SOM_RANGE_FIXED */
+} som_field_range;
+
+/* Text smaller than this many pixels (the font size, 96 dpi) is not drawn
+ * in cells: a picture drops it rather than shrink it further. */
+#define SOM_RENDER_MIN_TEXT_PX 9.0
+
 /* Rendering options. Initialise with som_render_opts_init, then change what
  * you need. Every field has a usable default. */
 typedef struct som_render_opts {
@@ -148,6 +181,17 @@ typedef struct som_render_opts {
     int boundaries;              /* 1: lines between neighbouring units of
                                     different clusters over every map panel
                                     (default 0; the map needs clusters) */
+    /* Added after the first release; zero means the default for each. */
+    som_range_mode range;        /* planes' colour range; default codebook */
+    double range_min, range_max; /* for SOM_RANGE_FIXED (min < max) */
+    const som_field_range *field_ranges; /* per-field overrides of `range` */
+    size_t n_field_ranges;
+    som_color_scale color_scale; /* planes: linear (default), log or rank */
+    size_t max_fields;           /* planes, dashboard and codes without
+                                    `fields`: at most this many fields, those
+                                    whose codebook column varies most (scaled
+                                    space), named in a page title; 0 = the
+                                    default (24 planes, 15 in codes) */
 } som_render_opts;
 
 SOM_API void som_render_opts_init(som_render_opts *opts);
@@ -167,6 +211,23 @@ SOM_API int som_cells_parse(const char *name);      /* auto hex square */
 SOM_API int som_hits_style_parse(const char *name); /* colour markers */
 SOM_API int som_labels_style_parse(const char *name); /* majority all */
 SOM_API int som_umatrix_style_parse(const char *name); /* units full */
+SOM_API int som_color_scale_parse(const char *name);  /* linear log rank */
+SOM_API int som_range_mode_parse(const char *name);   /* codebook data */
+
+/* The colour of class (or field) k in pictures: Okabe and Ito's
+ * colour-blind-safe qualitative palette without its black (7 colours:
+ * orange #E69F00, sky blue #56B4E9, bluish green #009E73, yellow #F0E442,
+ * blue #0072B2, vermillion #D55E00, reddish purple #CC79A7), then Paul
+ * Tol's muted scheme (9: #CC6677 #332288 #DDCC77 #117733 #88CCEE #882255
+ * #44AA99 #999933 #AA4499); k >= 16 repeats from the start. Classes are
+ * the data's labels in sorted (strcmp) order. */
+SOM_API void som_class_color(size_t k, unsigned char rgb[3]);
+
+/* "Nice" legend ticks for lo..hi: 3 to 6 (fewer only when the range is
+ * empty or tiny) round values inside [lo, hi], steps of 1, 2, 2.5 or 5
+ * times a power of ten. Writes at most `cap` values to out and returns how
+ * many. */
+SOM_API size_t som_nice_ticks(double lo, double hi, double *out, size_t cap);
 
 /* The colour of t in [0,1] under a scheme, as 8-bit sRGB in rgb[0..2].
  * t outside [0,1] is clamped; NaN gives mid grey (128,128,128). For
