@@ -210,27 +210,35 @@ static void draw_labels(cairo_t *cr, const job *j, const panel *p)
 static double legend_fs(const panel *p) { return fmax(p->fs * 0.85, SOM_RENDER_MIN_TEXT_PX); }
 
 /* Ticks under the strip: round values in original units, each drawn where
- * its colour is; a label that would overlap the previous one is left out. */
+ * its colour is. When labels would overlap, every other tick is dropped
+ * (evenly, so the steps stay regular) until they fit. */
 static void draw_ticks(cairo_t *cr, const panel *p, double ty, double fs)
 {
-    double v[8];
-    size_t n = som__panel_ticks(p, v, 8);
-    double last_right = -1e30;
+    double v[8], left[8], w[8];
+    size_t n = som__panel_ticks(p, v, 8), stride = 1;
+    char buf[8][32];
     for (size_t k = 0; k < n; k++) {
         double x = p->lx + som__value_t(p, v[k]) * p->lw;
-        char buf[32];
-        som__format_value(buf, sizeof buf, v[k]);
-        double w = text_width(cr, buf, fs, 0);
-        double left = som__clampd(x - w / 2, p->lx - 4, p->lx + p->lw + 4 - w);
+        som__format_value(buf[k], sizeof buf[k], v[k]);
+        w[k] = text_width(cr, buf[k], fs, 0);
+        left[k] = som__clampd(x - w[k] / 2, p->lx - 4, p->lx + p->lw + 4 - w[k]);
+    }
+    for (;;) {
+        int overlap = 0;
+        for (size_t k = stride; k < n; k += stride)
+            if (left[k] < left[k - stride] + w[k - stride] + fs * 0.5) overlap = 1;
+        if (!overlap || stride >= n) break;
+        stride *= 2;
+    }
+    for (size_t k = 0; k < n; k += stride) {
+        double x = p->lx + som__value_t(p, v[k]) * p->lw;
         cairo_set_source_rgb(cr, 0.25, 0.25, 0.25);
         cairo_set_line_width(cr, 1);
         cairo_move_to(cr, x, p->ly + p->lh);
         cairo_line_to(cr, x, p->ly + p->lh + fs * 0.3);
         cairo_stroke(cr);
-        if (left < last_right + fs * 0.5) continue;
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        som__text(cr, buf, left, ty, 0.0, 0, fs, 0);
-        last_right = left + w;
+        som__text(cr, buf[k], left[k], ty, 0.0, 0, fs, 0);
     }
 }
 

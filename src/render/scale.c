@@ -207,7 +207,19 @@ size_t som__panel_ticks(const som__panel *p, double *out, size_t cap)
             return k;
         }
     }
-    return som_nice_ticks(p->lo, p->hi, out, cap);
+    size_t n = som_nice_ticks(p->lo, p->hi, out, cap);
+    if (p->hits) { /* counts: whole numbers only */
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (out[i] == floor(out[i])) out[k++] = out[i];
+        if (k < 2 && cap >= 2) {
+            out[0] = p->lo;
+            out[1] = p->hi;
+            k = p->hi > p->lo ? 2 : 1;
+        }
+        n = k;
+    }
+    return n;
 }
 
 /* ---- the fields that vary most ---------------------------------------------- */
