@@ -13,26 +13,55 @@
  *   planes     one component plane per field (or the fields chosen by
  *              title): every unit coloured by its weight in that field, in
  *              the data's ORIGINAL units, with the field's title above and a
- *              colour legend below showing the field's min and max
- *              (som_map_field_range). The MQL5 library's main picture; the
- *              planes wrap into rows of `per_row` (its MaxPictures).
+ *              colour legend below with 3 to 6 round ticks (som_nice_ticks).
+ *              Colours span the units' own range by default (the lowest
+ *              unit gets the scheme's first colour, the highest its last);
+ *              `range` and `field_ranges` choose the data's range or a fixed
+ *              one, `color_scale` a log or rank scale for skewed fields.
+ *              Where the data reach beyond the colours, the legend has an
+ *              arrow at that end and a note "data reach MIN to MAX". A map
+ *              with more fields than `max_fields` (default 24) shows those
+ *              whose codebook column varies most, in field order, under a
+ *              page title that says so. The MQL5 library's main picture;
+ *              the planes wrap into rows of `per_row` (its MaxPictures).
  *   umatrix    the U-matrix: each unit's mean distance to its grid
  *              neighbours (som_map_umatrix, scaled space, with the map's
  *              feature weights). SOM_UMATRIX_FULL draws it as SOM_PAK's
  *              umat does, with an interstitial cell between every pair of
  *              neighbours holding their distance (weighted the same way).
  *   hits       how many rows of `data` have each unit as their BMU, as
- *              colours or as markers whose area grows with the count.
- *   labels     the majority label of each unit's rows, or every row's title
- *              at its BMU (the MQL5 ShowTitles), over a light U-matrix.
+ *              colours over 1..max with the count written in the cell, or
+ *              as markers whose area is proportional to the count. A unit
+ *              no row chose is hatched light grey (its own legend entry).
+ *   labels     SOM_LABELS_MAJORITY: every unit in the colour of its
+ *              majority class (som_class_color; classes are the data's
+ *              labels in sorted order), paler the more its rows are mixed
+ *              (pure units get the palette colour exactly), with the label
+ *              written where it fits and a class legend. SOM_LABELS_ALL:
+ *              every row's title at its BMU (the MQL5 ShowTitles), over a
+ *              light U-matrix.
  *   error      quantization and topographic error per pass from the map's
  *              training history (som_map_history).
- *   dashboard  U-matrix, hits (when data is given) and every plane on one
+ *   dashboard  U-matrix, hits (when data is given) and the planes on one
  *              page.
  *   clusters   the map's clusters of units (som_map_cluster): every unit in
  *              its cluster's colour and number, with a line wherever two
- *              neighbouring units are in different clusters. Any map panel
- *              can carry those boundary lines too (opts.boundaries).
+ *              neighbouring units are in different clusters. With labelled
+ *              data, a dot of each unit's majority class colour (area by
+ *              the class's share) replaces the number, with a class legend.
+ *              Any map panel can carry the boundary lines (opts.boundaries).
+ *   codes      each unit's profile: one bar per field (at most max_fields,
+ *              default 15, those that vary most), from the field's lowest
+ *              unit to its highest, in som_class_color(k) for the k-th
+ *              field drawn, with a legend naming them; a line through the
+ *              values when bars would be under 3 pixels wide.
+ *
+ * Sizes and text. Without width and height a picture's size follows the
+ * grid: a lone panel's cells grow until their text (hit counts, labels,
+ * cluster numbers) can be 9 pixels or more, up to about 1600 pixels wide.
+ * Text in cells has one size per picture and is never drawn smaller than
+ * SOM_RENDER_MIN_TEXT_PX: a label that does not fit is left out, and at
+ * smaller cells all of it is. Titles and legends are 9 pixels or more.
  *
  * Cells follow the grid: hexagonal grids get pointy-top hexagons centred at
  * som_grid_coords (odd rows shifted right by half a unit), which tile
@@ -164,8 +193,8 @@ typedef struct som_render_opts {
     som_colors colors;           /* default SOM_COLORS_VIRIDIS */
     som_cells cells;             /* default SOM_CELLS_AUTO */
     int width, height;           /* whole picture in pixels (points for PDF);
-                                    0 = chosen from the map and plot (about
-                                    240 px per panel) */
+                                    0 = chosen from the grid and plot (see
+                                    "Sizes and text" above) */
     size_t per_row;              /* panels per row (MQL5 MaxPictures);
                                     0 = automatic */
     int borders;                 /* 1 outline every cell (default 1) */
@@ -202,7 +231,7 @@ SOM_API void som_render_opts_init(som_render_opts *opts);
  * name functions return static strings, or "?" when out of range. */
 SOM_API int som_plot_parse(const char *name);       /* planes umatrix hits
                                                        labels error dashboard
-                                                       clusters */
+                                                       clusters codes */
 SOM_API const char *som_plot_name(som_plot plot);
 SOM_API int som_colors_parse(const char *name);     /* viridis magma cividis
                                                        grey coolwarm mql */

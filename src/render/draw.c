@@ -392,16 +392,18 @@ double som__swatch_height(const som__job *j, int fields, double fs, double w)
 static void draw_legend(cairo_t *cr, const job *j, const panel *p)
 {
     double fs = legend_fs(p);
-    if (p->kind == PANEL_MARKERS) {
-        double sw = p->lh * 1.6, tw = text_width(cr, p->legend_note, fs, 0);
-        double x = p->px + (p->pw - tw - sw - fs * 3.5) / 2;
+    if (p->kind == PANEL_MARKERS) { /* [hatch] empty   marker area: ... */
+        double sw = p->lh * 1.6, gap = fs * 1.5;
+        double ew = text_width(cr, "empty", fs, 0), tw = text_width(cr, p->legend_note, fs, 0);
+        double x = p->px + fmax((p->pw - (sw + 4 + ew + gap + tw)) / 2, 4);
         cairo_rectangle(cr, x, p->ly, sw, p->lh);
         som__set_rgb(cr, EMPTY_RGB);
         cairo_fill_preserve(cr);
         hatch_cell(cr, x + sw / 2, p->ly + p->lh / 2, p->lh * 2.5);
         cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        som__text(cr, "0", x + sw + 3, p->ly + p->lh / 2, 0.0, 0, fs, 0);
-        som__text(cr, p->legend_note, x + sw + fs * 3.5, p->ly + p->lh / 2, 0.0, p->pw - 8, fs, 0);
+        som__text(cr, "empty", x + sw + 4, p->ly + p->lh / 2, 0.0, 0, fs, 0);
+        som__text(cr, p->legend_note, x + sw + 4 + ew + gap, p->ly + p->lh / 2, 0.0,
+                  p->px + p->pw - 4 - (x + sw + 4 + ew + gap), fs, 0);
         return;
     }
     if (p->kind == PANEL_LABELS && j->o.labels_style == SOM_LABELS_MAJORITY) {

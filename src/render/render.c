@@ -439,7 +439,8 @@ static int add_codes(job *j, som_error *err)
     int rc = choose_fields(j, 15, "Codes", err);
     if (rc != SOM_OK) return rc;
     char title[96];
-    snprintf(title, sizeof title, "Codes: each unit's %zu field values", j->n_fields);
+    if (j->page_title[0]) snprintf(title, sizeof title, "Codes");
+    else snprintf(title, sizeof title, "Codes: each unit's %zu field values", j->n_fields);
     panel *p = add_panel(j, PANEL_CODES, title, err);
     /* plain cells under the profiles: zeros, never NaN */
     if (!p || !(p->values = new_values(som_map_n_units(j->map), err))) return SOM_ENOMEM;
@@ -547,7 +548,7 @@ static double cell_target(const job *j, const panel *p)
         return som__clampd(som__widest_label(j, 11) / 0.86,
                            j->o.labels_style == SOM_LABELS_ALL ? 64 : 44, 90);
     case PANEL_CLUSTERS: return 38;
-    case PANEL_CODES: return som__clampd(5.0 * (double)j->n_fields + 16, 48, 110);
+    case PANEL_CODES: return som__clampd(5.0 * (double)j->n_fields + 16, 56, 110);
     case PANEL_MARKERS: return 28;
     default: return p->hits ? 38 : 28;
     }
