@@ -20,7 +20,7 @@
  *              one, `color_scale` a log or rank scale for skewed fields.
  *              Where the data reach beyond the colours, the legend has an
  *              arrow at that end and a note "data reach MIN to MAX". A map
- *              with more fields than `max_fields` (default 24) shows those
+ *              with more fields than `max_fields` (default 40) shows those
  *              whose codebook column varies most, in field order, under a
  *              page title that says so. The MQL5 library's main picture;
  *              the planes wrap into rows of `per_row` (its MaxPictures).
@@ -220,7 +220,7 @@ typedef struct som_render_opts {
                                     `fields`: at most this many fields, those
                                     whose codebook column varies most (scaled
                                     space), named in a page title; 0 = the
-                                    default (24 planes, 15 in codes) */
+                                    default (40 planes, 15 in codes) */
 } som_render_opts;
 
 SOM_API void som_render_opts_init(som_render_opts *opts);

@@ -30,7 +30,7 @@ static const char usage_text[] =
     "      --boundaries        draw the cluster boundaries over the maps of\n"
     "                          any plot (a model with clusters)\n"
     "      --fields T1,T2,...  planes of these fields only, in this order\n"
-    "      --max-fields N      without --fields, at most N planes (default 24;\n"
+    "      --max-fields N      without --fields, at most N planes (default 40;\n"
     "                          15 in codes): the fields that vary most\n"
     "      --range R           the planes' colour range: codebook (default:\n"
     "                          the units' lowest to highest value), data (the\n"

@@ -336,7 +336,7 @@ static int add_planes(job *j, som_error *err)
 {
     size_t dim = som_map_dim(j->map), units = som_map_n_units(j->map);
     if (!j->fields) {
-        int rc = choose_fields(j, 24, "Planes", err);
+        int rc = choose_fields(j, 40, "Planes", err);
         if (rc != SOM_OK) return rc;
     }
     const float *cb = som_map_codebook(j->map);
