@@ -4,7 +4,8 @@
  * fields. Each field's value is placed between that field's lowest and
  * highest unit, so that every field uses the full height whatever its unit;
  * one colour per field (som_class_color), named in the legend. Bars while
- * each is at least 3 pixels wide, else a line through coloured points. */
+ * each is at least 3 pixels wide, else a grey line through the values with
+ * a dot in each field's colour (while dots fit). */
 #include "render_internal.h"
 
 #include <math.h>
@@ -64,6 +65,18 @@ void som__draw_codes(cairo_t *cr, const som__job *j, const som__panel *p)
             cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
             cairo_set_line_width(cr, som__clampd(p->s / 60, 0.6, 1.5));
             cairo_stroke(cr);
+            /* each field's point in its colour, where there is room */
+            double r = som__clampd(step * 0.4, 0.8, 2.2);
+            for (size_t k = 0; step >= 1.5 && k < nf; k++) {
+                double v = (double)cb[i * dim + j->fields[k]];
+                double t = hi[k] > lo[k] ? (v - lo[k]) / (hi[k] - lo[k]) : 0.5;
+                if (isnan(t)) continue;
+                unsigned char rgb[3];
+                som_class_color(k, rgb);
+                som__set_rgb(cr, rgb);
+                cairo_arc(cr, x0 + step * ((double)k + 0.5), base - t * bh, r, 0, 2 * M_PI);
+                cairo_fill(cr);
+            }
         }
     }
     free(lo);

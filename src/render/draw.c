@@ -344,7 +344,7 @@ static double swatches(cairo_t *cr, const job *j, int fields, double x, double y
     }
     cy += row;
     if (draw) {
-        const char *note = fields ? "bar height: from the field's lowest unit to its highest"
+        const char *note = fields ? "height: from the field's lowest unit to its highest"
                            : j->o.plot == SOM_PLOT_CLUSTERS
                                ? "dot: the class most of the unit's rows have"
                                : "paler: a mixed unit; hatched: no rows";
@@ -407,11 +407,11 @@ static void draw_legend(cairo_t *cr, const job *j, const panel *p)
         return;
     }
     if (p->kind == PANEL_LABELS && j->o.labels_style == SOM_LABELS_MAJORITY) {
-        swatches(cr, j, 0, p->lx, p->swatch_y, p->lw, fs, 1);
+        swatches(cr, j, 0, p->px + 8, p->swatch_y, p->pw - 16, fs, 1);
         return;
     }
     if (p->kind == PANEL_CODES) {
-        swatches(cr, j, 1, p->lx, p->swatch_y, p->lw, fs, 1);
+        swatches(cr, j, 1, p->px + 8, p->swatch_y, p->pw - 16, fs, 1);
         return;
     }
     draw_gradient_legend(cr, j, p);
@@ -604,7 +604,7 @@ int som__job_draw(cairo_t *cr, const job *j, som_error *err)
                       p->fs * 1.1, 1);
             if (p->kind == PANEL_CLUSTERS) {
                 draw_cluster_legend(cr, p);
-                if (j->n_classes) swatches(cr, j, 0, p->lx, p->swatch_y, p->lw, legend_fs(p), 1);
+                if (j->n_classes) swatches(cr, j, 0, p->px + 8, p->swatch_y, p->pw - 16, legend_fs(p), 1);
             } else {
                 draw_legend(cr, j, p);
             }
