@@ -189,6 +189,18 @@ SOM_API int som_set_allocator(void *(*malloc_fn)(size_t),
                               void *(*realloc_fn)(void *, size_t),
                               void (*free_fn)(void *));
 
+/* The most bytes libsom reads into memory from one input given by its path:
+ * standard input ("-"), a pipe, a compressed file, a model, a text format.
+ * Reading stops there with SOM_ERANGE and a message naming the limit; a
+ * stream is also checked as it arrives (the magic and header of a model or
+ * .npy, no NUL byte in a text format), so a wrong one stops after its first
+ * bytes. Regular CSV and .npy files, which are memory-mapped, are not
+ * counted. 0 restores the default, 4 GiB.
+ * Process-wide, like som_set_allocator: set it before reading; reading it
+ * from any thread is safe. */
+SOM_API void som_set_input_limit(size_t bytes);
+SOM_API size_t som_input_limit(void);
+
 /* ------------------------------------------------------------------------- */
 /* Data sets                                                                  */
 /* ------------------------------------------------------------------------- */
@@ -551,6 +563,8 @@ typedef int (*som_progress_fn)(const som_progress *progress, void *ctx);
  * (n_units x (dim + 1) doubles; x (2 dim) with missing values) along the
  * chain and back; each shard waits only for the previous one's adding of
  * its rows' sums (the cheap part: the BMU search runs in parallel).
+ * A wide table's PCA (fewer rows than columns, som_map_init) passes its
+ * centred rows along instead of a covariance: n_total x dim doubles.
  * Initialisation ends with the first shard's codebook given to every
  * shard, so that machines whose LAPACK rounds differently still start
  * from the same codebook.
@@ -611,8 +625,15 @@ SOM_API void som_train_opts_init(som_train_opts *opts);
 
 /* Initialises the map's codebook from `data` (original units; scaled with
  * the map's scaling). SOM_INIT_PCA falls back to SOM_INIT_RANDOM when the
- * data has fewer than 2 columns or samples. Errors: SOM_EDIM, SOM_EEMPTY,
- * SOM_EINVAL, SOM_ENOMEM. */
+ * data has fewer than 2 columns or samples. With fewer rows than columns
+ * (a wide table: genes x samples), PCA never builds the dim x dim
+ * covariance: the components come from the rows x rows Gram matrix of the
+ * centred rows (O(n^2 dim) time, O(n dim) memory). On a complete table
+ * that is the same plane; with missing values, the covariance entry of two
+ * fields divides by sqrt((n_a - 1)(n_b - 1)), their own counts less one,
+ * instead of the pairwise-complete count less one (the variances on the
+ * diagonal are the same). Errors: SOM_EDIM, SOM_EEMPTY, SOM_EINVAL,
+ * SOM_ENOMEM. */
 SOM_API int som_map_init(som_map *map, const som_data *data, som_init method,
                          uint64_t seed, som_error *err);
 
@@ -798,8 +819,10 @@ SOM_API int som_map_unit_labels(const som_map *map, const som_data *data,
  * are sqrt(3)/2 apart and count for that much height. Data with one field
  * or a second eigenvalue of 0 gets a single row. A hexagonal toroid gets an
  * even row count. *ratio (may be NULL) receives sqrt(lambda1 / lambda2) (or
- * infinity). Errors: SOM_EEMPTY (no samples, a column with no value),
- * SOM_EINVAL, SOM_ENOMEM. */
+ * infinity). A table with fewer rows than columns takes the eigenvalues
+ * from the rows x rows Gram matrix, as the PCA initialisation does
+ * (som_map_init): seconds for 20,000 columns. Errors: SOM_EEMPTY (no
+ * samples, a column with no value), SOM_EINVAL, SOM_ENOMEM. */
 SOM_API int som_grid_auto(const som_data *data, som_scaling scaling,
                           som_topology topology, int toroid, som_grid *grid,
                           double *ratio, som_error *err);
@@ -998,8 +1021,15 @@ SOM_API void som_free(void *ptr);
 /* Atomic output files, for every writer in and on top of libsom: write to a
  * temporary file beside `path`, then som_outfile_commit flushes, fsyncs and
  * renames it into place; som_outfile_abort (or a failed commit) removes the
- * temporary and leaves any old file untouched. "-" means standard output
- * (no atomicity). */
+ * temporary and leaves any old file untouched. A replaced file keeps its
+ * mode (and its owner where the process may set it); a new one gets 0666
+ * less the umask; a symbolic link is replaced, its target left alone. What
+ * is not a regular file is never replaced: a FIFO or a character device
+ * (/dev/null) is written in place, "-" and /dev/stdout mean standard output,
+ * /dev/stderr and /dev/fd/N that descriptor (no atomicity for any of
+ * these); a directory, a socket or a block device is refused (SOM_EIO). A
+ * failed write is reported by the commit with its reason ("No space left on
+ * device"). */
 typedef struct som_outfile som_outfile;
 SOM_API int som_outfile_open(const char *path, som_outfile **out,
                              som_error *err);

@@ -154,10 +154,19 @@ int som__map_bmus_scaled(const som_map *m, const float *x, const uint8_t *mask, 
 /* ---- automatic map size ---------------------------------------------------- */
 
 /* The two largest eigenvalues of the covariance of the scaled rows
- * (pairwise-complete over missing values, as the PCA initialisation). */
+ * (pairwise-complete over missing values, as the PCA initialisation; a
+ * table with fewer rows than fields goes through pca_gram.c). */
 static int top_eigenvalues(const som_scaled *sx, double *l1, double *l2, som_error *err)
 {
     size_t dim = sx->dim, n = sx->n;
+    if (som__pca_gram_wanted(n, dim)) { /* wide: the rows x rows Gram matrix */
+        double lambda[2] = {0.0, 0.0}, *mean = som__calloc(dim, sizeof *mean);
+        int rc = mean ? som__pca_gram(sx, NULL, mean, lambda, NULL, err) : som__error_oom(err);
+        som__free(mean);
+        *l1 = lambda[0];
+        *l2 = lambda[1];
+        return rc;
+    }
     double *mean = som__calloc(dim, sizeof *mean), *cnt1 = som__calloc(dim, sizeof *cnt1);
     double *cov = som__calloc(dim * dim, sizeof *cov), *cnt = som__calloc(dim * dim, sizeof *cnt);
     double *eig = som__calloc(dim, sizeof *eig);
@@ -285,6 +294,7 @@ int som_data_one_hot_labels(const som_data *d, som_data **out, size_t *n_classes
         return som__error(err, SOM_EINVAL, "the label column '%s' has no value to encode", lt);
     }
     som_data *a = NULL;
+    som_title_index seen = {0}; /* the titles so far: repeats found in O(1) */
     int rc = som__data_alloc(n, dim + k, &a, err);
     if (rc) {
         som__free(cls);
@@ -311,6 +321,8 @@ int som_data_one_hot_labels(const som_data *d, som_data **out, size_t *n_classes
         }
     }
     a->n_missing += d->n_missing;
+    rc = som__title_index_init(&seen, (const char *const *)a->titles, dim + k, err);
+    if (rc) goto fail;
     for (size_t j = 0; j < dim + k; j++) {
         char *t;
         if (j < dim) {
@@ -323,13 +335,15 @@ int som_data_one_hot_labels(const som_data *d, som_data **out, size_t *n_classes
         if (!t) goto oom;
         som__free(a->titles[j]);
         a->titles[j] = t;
-        for (size_t p = 0; p < j; p++)
-            if (strcmp(a->titles[p], t) == 0) {
-                rc = som__error(err, SOM_EINVAL, "the class field '%s' would repeat the title of "
-                                "field %zu", t, p + 1);
-                goto fail;
-            }
+        long p = som__title_index_find(&seen, t, strlen(t));
+        if (p >= 0) {
+            rc = som__error(err, SOM_EINVAL, "the class field '%s' would repeat the title of "
+                            "field %ld", t, p + 1);
+            goto fail;
+        }
+        som__title_index_add(&seen, j);
     }
+    som__title_index_free(&seen);
     for (size_t i = 0; i < n; i++)
         if ((rc = som_data_set_label(a, i, d->labels[i] ? d->labels[i] : "", err))) goto fail;
     if (d->label_title) {
@@ -356,6 +370,7 @@ int som_data_one_hot_labels(const som_data *d, som_data **out, size_t *n_classes
 oom:
     rc = som__error_oom(err);
 fail:
+    som__title_index_free(&seen);
     som__free(cls);
     som_data_free(a);
     return rc;

@@ -36,15 +36,35 @@ static void relabel(uint32_t *labels, size_t n, size_t n_ids, uint32_t *map)
 
 /* ---- k-means -------------------------------------------------------------- */
 
+/* dist2_fd from each of the n points to the centre c, four points at a
+ * time: the same sums in the same order, four independent chains. */
+static void dist2_points(const float *x, size_t n, size_t dim, const double *c, double *out)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const float *x0 = x + i * dim;
+        double s[4] = {0.0};
+        for (size_t j = 0; j < dim; j++) {
+            const double cj = c[j];
+            for (size_t l = 0; l < 4; l++) {
+                double t = (double)x0[l * dim + j] - cj;
+                s[l] += t * t;
+            }
+        }
+        for (size_t l = 0; l < 4; l++) out[i + l] = s[l];
+    }
+    for (; i < n; i++) out[i] = dist2_fd(x + i * dim, c, dim);
+}
+
 /* k-means++ (Arthur and Vassilvitskii): the first centre uniformly, each
  * next one with probability proportional to the squared distance to the
- * nearest centre chosen so far. */
+ * nearest centre chosen so far. dn: scratch of n. */
 static void kmeanspp(const float *x, size_t n, size_t dim, size_t k, som_rng *rng, double *cent,
-                     double *d2)
+                     double *d2, double *dn)
 {
     size_t first = (size_t)som__rng_below(rng, n);
     for (size_t j = 0; j < dim; j++) cent[j] = (double)x[first * dim + j];
-    for (size_t i = 0; i < n; i++) d2[i] = dist2_fd(x + i * dim, cent, dim);
+    dist2_points(x, n, dim, cent, d2);
     for (size_t c = 1; c < k; c++) {
         double total = 0.0;
         for (size_t i = 0; i < n; i++) total += d2[i];
@@ -61,10 +81,9 @@ static void kmeanspp(const float *x, size_t n, size_t dim, size_t k, som_rng *rn
         if (pick == n) pick = (size_t)som__rng_below(rng, n); /* all points coincide */
         double *cc = cent + c * dim;
         for (size_t j = 0; j < dim; j++) cc[j] = (double)x[pick * dim + j];
-        for (size_t i = 0; i < n; i++) {
-            double d = dist2_fd(x + i * dim, cc, dim);
-            if (d < d2[i]) d2[i] = d;
-        }
+        dist2_points(x, n, dim, cc, dn);
+        for (size_t i = 0; i < n; i++)
+            if (dn[i] < d2[i]) d2[i] = dn[i];
     }
 }
 
@@ -89,19 +108,54 @@ static bool fill_empty(size_t n, size_t k, uint32_t *lab, double *d2, size_t *cn
     return moved;
 }
 
-/* Lloyd's iterations from the centres in cent; returns the inertia. */
+/* dist2_fd from x to the k centres, four at a time: ct holds them in
+ * panels of 4 centres, field by field (panel p, field j, lane l at
+ * ct[(p dim + j) 4 + l]; lanes past k are 0 and their sums ignored). Each
+ * centre's sum runs over the fields in the same order as dist2_fd (the
+ * same bits), but four independent sums stay in registers and overlap:
+ * with a wide map's 20,000 fields one dependent chain per centre was the
+ * whole cost of clustering. */
+#define KM_LANES 4
+static void dist2_to_all(const float *x, const double *ct, size_t dim, size_t k, double *out)
+{
+    for (size_t p = 0; p * KM_LANES < k; p++) {
+        const double *panel = ct + p * dim * KM_LANES;
+        double s[KM_LANES] = {0.0};
+        for (size_t j = 0; j < dim; j++) {
+            const double xj = (double)x[j];
+            for (size_t l = 0; l < KM_LANES; l++) {
+                double t = xj - panel[j * KM_LANES + l];
+                s[l] += t * t;
+            }
+        }
+        for (size_t l = 0; l < KM_LANES && p * KM_LANES + l < k; l++) out[p * KM_LANES + l] = s[l];
+    }
+}
+
+static size_t panels_len(size_t k, size_t dim)
+{
+    return (k + KM_LANES - 1) / KM_LANES * KM_LANES * dim;
+}
+
+/* Lloyd's iterations from the centres in cent; returns the inertia. ct
+ * (panels_len) and dk (k) are scratch. */
 static double lloyd(const float *x, size_t n, size_t dim, size_t k, size_t max_iter, double *cent,
-                    uint32_t *lab, double *d2, size_t *cnt)
+                    uint32_t *lab, double *d2, size_t *cnt, double *ct, double *dk)
 {
     for (size_t i = 0; i < n; i++) lab[i] = UINT32_MAX;
     for (size_t it = 0;; it++) {
         bool changed = false;
         memset(cnt, 0, k * sizeof *cnt);
+        memset(ct, 0, panels_len(k, dim) * sizeof *ct);
+        for (size_t c = 0; c < k; c++)
+            for (size_t j = 0; j < dim; j++)
+                ct[((c / KM_LANES) * dim + j) * KM_LANES + c % KM_LANES] = cent[c * dim + j];
         for (size_t i = 0; i < n; i++) {
             uint32_t best = 0;
             double bd = INFINITY;
+            dist2_to_all(x + i * dim, ct, dim, k, dk);
             for (size_t c = 0; c < k; c++) {
-                double d = dist2_fd(x + i * dim, cent + c * dim, dim);
+                double d = dk[c];
                 if (d < bd) {
                     bd = d;
                     best = (uint32_t)c;
@@ -133,7 +187,8 @@ int som_kmeans(const float *x, size_t n, size_t dim, size_t k, uint64_t seed, si
         return som__error(err, SOM_EINVAL, "k-means needs 1 <= k <= %zu points (k = %zu)", n, k);
     if (k > UINT32_MAX) return som__error(err, SOM_EINVAL, "k = %zu is too large", k);
     if (restarts == 0) restarts = 1;
-    double *cent = som__calloc(k * dim, sizeof *cent);
+    const size_t plen = panels_len(k, dim);
+    double *cent = som__calloc(k * dim + plen + k + n, sizeof *cent); /* then ct, dk, dn */
     double *d2 = som__calloc(n, sizeof *d2);
     size_t *cnt = som__calloc(k, sizeof *cnt);
     uint32_t *lab = som__calloc(n, sizeof *lab);
@@ -150,8 +205,9 @@ int som_kmeans(const float *x, size_t n, size_t dim, size_t k, uint64_t seed, si
     som__rng_seed(&rng, seed);
     double best = INFINITY;
     for (size_t r = 0; r < restarts; r++) {
-        kmeanspp(x, n, dim, k, &rng, cent, d2);
-        double in = lloyd(x, n, dim, k, max_iter, cent, lab, d2, cnt);
+        kmeanspp(x, n, dim, k, &rng, cent, d2, cent + k * dim + plen + k);
+        double in = lloyd(x, n, dim, k, max_iter, cent, lab, d2, cnt, cent + k * dim,
+                          cent + k * dim + plen);
         if (in < best || r == 0) {
             best = in;
             memcpy(labels, lab, n * sizeof *labels);

@@ -528,7 +528,11 @@ static bool set_titles(reader *r, bool from_record)
 {
     r->titles = som__calloc(r->ncols, sizeof *r->titles);
     if (!r->titles) return false;
-    for (size_t k = 0; k < r->ncols; k++) {
+    som_title_index seen; /* the titles so far: repeats in O(1), not O(k) */
+    if (som__title_index_init(&seen, (const char *const *)r->titles, r->ncols, NULL) != SOM_OK)
+        return false;
+    bool ok = true;
+    for (size_t k = 0; ok && k < r->ncols; k++) {
         const char *s = "";
         size_t len = 0;
         if (from_record) {
@@ -541,18 +545,21 @@ static bool set_titles(reader *r, bool from_record)
             s = num;
             len = strlen(num);
         }
-        bool dup = false;
-        for (size_t p = 0; p < k && !dup; p++)
-            dup = strlen(r->titles[p]) == len && memcmp(r->titles[p], s, len) == 0;
+        bool dup = som__title_index_find(&seen, s, len) >= 0;
         size_t size = len + (dup ? 24 : 1);
         char *t = som__malloc(size);
-        if (!t) return false;
+        if (!t) {
+            ok = false;
+            break;
+        }
         memcpy(t, s, len);
         t[len] = '\0';
         if (dup) snprintf(t + len, size - len, ".%zu", k + 1);
         r->titles[k] = t;
+        som__title_index_add(&seen, k);
     }
-    return true;
+    som__title_index_free(&seen);
+    return ok;
 }
 
 static void unknown_label_column(reader *r)
@@ -1255,9 +1262,5 @@ int som_data_write_csv(const som_data *data, const char *path, som_error *err)
     }
     uselocale(old);
     freelocale(loc);
-    if (ferror(f)) {
-        som_outfile_abort(of);
-        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
-    }
-    return som_outfile_commit(of, err);
+    return som_outfile_commit(of, err); /* which reports a failed write */
 }

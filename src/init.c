@@ -199,13 +199,73 @@ static int covariance_sums(const som_scaled *sx, const double *mean, double *cov
     return SOM_OK;
 }
 
-/* The plane through the mean spanned by the two leading eigenvectors of the
- * covariance matrix; each direction spans +-sqrt(3) standard deviations
- * along the grid (a uniform spread with the data's variance), the larger
- * component along the longer side of the grid. */
+/* The codebook on the plane through the mean spanned by two unit
+ * directions v1, v2 (entries stride apart) with standard deviations sd1 >=
+ * sd2: each direction spans +-sqrt(3) standard deviations along the grid
+ * (a uniform spread with the data's variance), the larger component along
+ * the longer side of the grid. Each direction's sign is fixed so that its
+ * largest component is positive: the same data always gives the same map. */
+static void pca_plane(som_map *m, const double *mean, double var1, double var2, double *v1,
+                      double *v2, size_t stride)
+{
+    const size_t dim = m->dim;
+    double s1 = sqrt(var1 > 0 ? var1 : 0) * sqrt(3.0);
+    double s2 = dim >= 2 ? sqrt(var2 > 0 ? var2 : 0) * sqrt(3.0) : 0.0;
+    for (int which = 0; which < 2; which++) {
+        double *v = which ? v2 : v1;
+        size_t arg = 0;
+        for (size_t j = 1; j < dim; j++)
+            if (fabs(v[j * stride]) > fabs(v[arg * stride])) arg = j;
+        if (v[arg * stride] < 0)
+            for (size_t j = 0; j < dim; j++) v[j * stride] = -v[j * stride];
+    }
+    /* Grid coordinates normalised to [-1, 1] on each axis. */
+    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    for (size_t u = 0; u < m->n_units; u++) {
+        double gx, gy;
+        som_grid_coords(&m->grid, u, &gx, &gy);
+        if (gx < xmin) xmin = gx;
+        if (gx > xmax) xmax = gx;
+        if (gy < ymin) ymin = gy;
+        if (gy > ymax) ymax = gy;
+    }
+    bool cols_longer = (xmax - xmin) >= (ymax - ymin);
+    for (size_t u = 0; u < m->n_units; u++) {
+        double gx, gy;
+        som_grid_coords(&m->grid, u, &gx, &gy);
+        double a = xmax > xmin ? 2.0 * (gx - xmin) / (xmax - xmin) - 1.0 : 0.0;
+        double b = ymax > ymin ? 2.0 * (gy - ymin) / (ymax - ymin) - 1.0 : 0.0;
+        double c1 = cols_longer ? a : b, c2 = cols_longer ? b : a;
+        for (size_t j = 0; j < dim; j++) {
+            double val = mean[j] + c1 * s1 * v1[j * stride];
+            if (dim >= 2) val += c2 * s2 * v2[j * stride];
+            m->codebook[u * dim + j] = (float)val;
+        }
+    }
+}
+
+/* Fewer rows than fields: the same plane from the rows x rows Gram matrix
+ * (pca_gram.c), never a dim x dim matrix. */
+static int init_pca_wide(som_map *m, const som_scaled *sx, const som_shard *shard,
+                         som_error *err)
+{
+    const size_t dim = m->dim;
+    double *mean = som__calloc(dim, sizeof *mean);
+    double *v = som__calloc(2 * dim, sizeof *v);
+    double lambda[2] = {0.0, 0.0};
+    int rc = (!mean || !v) ? som__error_oom(err) : som__pca_gram(sx, shard, mean, lambda, v, err);
+    if (rc == SOM_OK) pca_plane(m, mean, lambda[0], lambda[1], v, v + dim, 1);
+    som__free(mean);
+    som__free(v);
+    return rc;
+}
+
+/* The plane of the two leading eigenvectors of the covariance matrix. */
 static int init_pca(som_map *m, const som_scaled *sx, const som_shard *shard, som_error *err)
 {
     size_t dim = m->dim;
+    if (som__pca_gram_wanted(som__shard_n_total(shard, sx->n), dim))
+        return init_pca_wide(m, sx, shard, err);
     double *mean = som__calloc(dim, sizeof *mean);
     double *cov = som__calloc(2 * dim * dim, sizeof *cov); /* then the counts: one state */
     double *cnt = cov ? cov + dim * dim : NULL;
@@ -227,43 +287,9 @@ static int init_pca(som_map *m, const som_scaled *sx, const som_shard *shard, so
                             (int)info);
     }
     if (rc == SOM_OK) {
-        /* Eigenvalues ascend; eigenvectors are the columns. Fix each sign so
-         * the largest component is positive: the same data always gives the
-         * same map. */
+        /* Eigenvalues ascend; eigenvectors are the columns. */
         size_t k1 = dim - 1, k2 = dim >= 2 ? dim - 2 : dim - 1;
-        double s1 = sqrt(eig[k1] > 0 ? eig[k1] : 0) * sqrt(3.0);
-        double s2 = dim >= 2 ? sqrt(eig[k2] > 0 ? eig[k2] : 0) * sqrt(3.0) : 0.0;
-        for (int which = 0; which < 2; which++) {
-            size_t k = which ? k2 : k1;
-            size_t arg = 0;
-            for (size_t j = 1; j < dim; j++)
-                if (fabs(cov[j * dim + k]) > fabs(cov[arg * dim + k])) arg = j;
-            if (cov[arg * dim + k] < 0)
-                for (size_t j = 0; j < dim; j++) cov[j * dim + k] = -cov[j * dim + k];
-        }
-        /* Grid coordinates normalised to [-1, 1] on each axis. */
-        double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-        for (size_t u = 0; u < m->n_units; u++) {
-            double gx, gy;
-            som_grid_coords(&m->grid, u, &gx, &gy);
-            if (gx < xmin) xmin = gx;
-            if (gx > xmax) xmax = gx;
-            if (gy < ymin) ymin = gy;
-            if (gy > ymax) ymax = gy;
-        }
-        bool cols_longer = (xmax - xmin) >= (ymax - ymin);
-        for (size_t u = 0; u < m->n_units; u++) {
-            double gx, gy;
-            som_grid_coords(&m->grid, u, &gx, &gy);
-            double a = xmax > xmin ? 2.0 * (gx - xmin) / (xmax - xmin) - 1.0 : 0.0;
-            double b = ymax > ymin ? 2.0 * (gy - ymin) / (ymax - ymin) - 1.0 : 0.0;
-            double c1 = cols_longer ? a : b, c2 = cols_longer ? b : a;
-            for (size_t j = 0; j < dim; j++) {
-                double v = mean[j] + c1 * s1 * cov[j * dim + k1];
-                if (dim >= 2) v += c2 * s2 * cov[j * dim + k2];
-                m->codebook[u * dim + j] = (float)v;
-            }
-        }
+        pca_plane(m, mean, eig[k1], dim >= 2 ? eig[k2] : 0.0, cov + k1, cov + k2, dim);
     }
     som__free(mean);
     som__free(cov);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #if defined(__GNUC__)
 #define SOM_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -120,14 +121,54 @@ int som__data_alloc(size_t n, size_t dim, som_data **out, som_error *err);
 size_t som__data_fixed_unit(const som_data *d, const som_grid *grid, size_t i,
                             som_error *err);
 #define SOM__FIXED_BAD (SIZE_MAX - 1)
+/* ---- reading an input whole (input.c) ---- */
+/* A check of an input as it arrives, for streams (a regular file is parsed
+ * whole instead): called after every read with all `len` bytes so far;
+ * SOM_OK reads on, an error (reported in err) stops reading at once. */
+typedef struct som__input_check {
+    int (*fn)(void *ctx, const unsigned char *buf, size_t len, const char *name,
+              som_error *err);
+    void *ctx;
+} som__input_check;
+/* Where the bytes come from: read() up to n bytes into buf (0 at the end,
+ * -1 with errno or with *why set), and the size when known in advance. */
+#define SOM__SIZE_UNKNOWN UINT64_MAX
+typedef struct som__source {
+    ssize_t (*read)(void *ctx, void *buf, size_t n, const char **why);
+    void *ctx;
+    uint64_t size; /* a regular file's; SOM__SIZE_UNKNOWN for streams */
+} som__source;
+/* Everything src holds in a new buffer (NUL-terminated, free with
+ * som__free), at most som_input_limit() bytes; check may be NULL. */
+int som__read_all(const som__source *src, const char *name,
+                  const som__input_check *check, unsigned char **out,
+                  size_t *len, som_error *err);
+int som__read_fd(int fd, const char *name, const som__input_check *check,
+                 unsigned char **out, size_t *len, som_error *err);
+/* fd's size when it is a regular file, else SOM__SIZE_UNKNOWN. */
+uint64_t som__fd_size(int fd);
+/* The limit's message (SOM_ERANGE), for readers that know a size early. */
+int som__input_too_big(const char *name, size_t limit, som_error *err);
+/* The check of text formats: no NUL byte. ctx: a size_t set to 0. */
+int som__check_text(void *ctx, const unsigned char *buf, size_t len,
+                    const char *name, som_error *err);
+/* The checks of .som and .npy streams (model.c, npy.c); ctx: a size_t set
+ * to 0. */
+int som__check_model_stream(void *ctx, const unsigned char *buf, size_t len,
+                            const char *name, som_error *err);
+int som__check_npy_stream(void *ctx, const unsigned char *buf, size_t len,
+                          const char *name, som_error *err);
+
 /* A whole input file: mapped private read-only when it is a regular file,
- * else read into memory (pipes, "-" for standard input). */
+ * else read into memory (pipes, "-" for standard input), checked by `check`
+ * (may be NULL) as it arrives. */
 typedef struct som_file {
     void *bytes;
     size_t len;
     bool mapped;
 } som_file;
-int som__file_read(const char *path, som_file *f, som_error *err);
+int som__file_read(const char *path, const som__input_check *check, som_file *f,
+                   som_error *err);
 void som__file_release(som_file *f);
 /* CSV read a block of rows at a time (csv.c), for inputs larger than
  * memory: `sink` receives each block of up to block_rows rows as a
@@ -144,6 +185,20 @@ int som__csv_read_blocks(const char *buf, size_t len, const char *name,
  * file does not sit in memory beside the samples. */
 int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
                               const som_csv_opts *opts, som_data **out, som_error *err);
+
+/* ---- titles by hashing (title_index.c) --------------------------------- */
+/* An index over titles[0..] (kept alive by the caller) holding at most
+ * `capacity` titles; find gives the first index added with that title, or
+ * -1. Matching n titles against n costs O(n), not n^2 comparisons. */
+typedef struct som_title_index {
+    const char *const *titles;
+    size_t *slot, mask;
+} som_title_index;
+int som__title_index_init(som_title_index *ix, const char *const *titles, size_t capacity,
+                          som_error *err);
+void som__title_index_add(som_title_index *ix, size_t j);
+long som__title_index_find(const som_title_index *ix, const char *s, size_t len);
+void som__title_index_free(som_title_index *ix);
 
 /* ---- shards (shard.c): folds over rows split among processes ------------ */
 /* state: the fold so far. receive replaces it with the previous shard's
@@ -361,6 +416,17 @@ int som__trainer_quality(som_trainer *t, double *qe, double *te,
  * codebook. */
 int som__init_codebook(som_map *map, const som_scaled *sx, som_init method,
                        uint64_t seed, const som_shard *shard, som_error *err);
+/* The two leading principal components of a wide table through the rows x
+ * rows Gram matrix (pca_gram.c): mean (dim) of every shard's rows, lambda
+ * the two largest eigenvalues of the covariance (largest first), v (2 x
+ * dim, unit rows, or NULL for the eigenvalues alone) their directions.
+ * Missing values: see pca_gram.c. som__pca_gram_wanted says whether PCA
+ * and som_grid_auto take this path: n_total < dim, unless switched off
+ * (tests and benchmarks compare it with the dim x dim covariance). */
+int som__pca_gram(const som_scaled *sx, const som_shard *shard, double *mean, double lambda[2],
+                  double *v, som_error *err);
+bool som__pca_gram_wanted(size_t n_total, size_t dim);
+void som__pca_gram_use(bool on); /* default on */
 
 /* ---- quality (quality.c) ------------------------------------------------ */
 /* The sums behind QE and TE, added to *sum (sqrt of each dist2, in row

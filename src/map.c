@@ -258,17 +258,38 @@ void som_map_field_range(const som_map *m, size_t j, double *min, double *max)
 
 /* ---- aligning data columns to the map's fields ------------------------- */
 
+/* src[j]: the data column titled as field j (the first such), or -1;
+ * through a hash of the data's titles, so 20,000 fields are 20,000 look-ups. */
+static int data_columns_of_fields(const som_map *m, const som_data *d, long *src, som_error *err)
+{
+    size_t ddim = som_data_dim(d);
+    const char **dt = som__calloc(ddim ? ddim : 1, sizeof *dt);
+    som_title_index ix = {0};
+    int rc = dt ? som__title_index_init(&ix, dt, ddim, err) : som__error_oom(err);
+    for (size_t c = 0; rc == SOM_OK && c < ddim; c++) {
+        dt[c] = som_data_title(d, c);
+        som__title_index_add(&ix, c);
+    }
+    for (size_t j = 0; rc == SOM_OK && j < m->dim; j++)
+        src[j] = som__title_index_find(&ix, m->titles[j], strlen(m->titles[j]));
+    som__title_index_free(&ix);
+    som__free(dt);
+    return rc;
+}
+
 int som_map_align_data(const som_map *m, const som_data *d, som_data **out, som_error *err)
 {
     *out = NULL;
     size_t n = som_data_n_samples(d), ddim = som_data_dim(d);
     long *src = som__calloc(m->dim, sizeof *src);
     if (!src) return som__error_oom(err);
-    size_t matched = 0;
-    for (size_t j = 0; j < m->dim; j++) {
-        src[j] = som_data_find_title(d, m->titles[j]);
-        if (src[j] >= 0) matched++;
+    int irc = data_columns_of_fields(m, d, src, err);
+    if (irc) {
+        som__free(src);
+        return irc;
     }
+    size_t matched = 0;
+    for (size_t j = 0; j < m->dim; j++) matched += src[j] >= 0;
     if (matched == 0) {
         if (ddim != m->dim) {
             som__free(src);
@@ -394,14 +415,20 @@ void som__scale_rows(const som_map *m, const float *x, const uint8_t *mask, size
 int som_map_data_in_order(const som_map *m, const som_data *d)
 {
     if (!m || !d || som_data_dim(d) != m->dim) return 0;
-    size_t matched = 0;
-    for (size_t j = 0; j < m->dim; j++) {
-        long k = som_data_find_title(d, m->titles[j]);
-        if (k >= 0) {
-            matched++;
-            if ((size_t)k != j) return 0;
-        }
+    long *src = som__calloc(m->dim, sizeof *src);
+    if (!src || data_columns_of_fields(m, d, src, NULL) != SOM_OK) {
+        som__free(src);
+        return 0; /* out of memory: "not in order" takes the general path */
     }
+    size_t matched = 0;
+    bool in_place = true;
+    for (size_t j = 0; j < m->dim; j++) {
+        if (src[j] < 0) continue;
+        matched++;
+        in_place &= (size_t)src[j] == j;
+    }
+    som__free(src);
+    if (!in_place) return 0;
     /* som_map_align_data: every field matched in place, or none matched
      * and the columns are taken by position. */
     return matched == 0 || matched == m->dim;

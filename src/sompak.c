@@ -270,7 +270,7 @@ int som_data_read_sompak(const char *path, som_data **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_data_read_sompak: out is NULL");
     *out = NULL;
-    return som__read_path(path, data_read_sompak_thunk, out, err);
+    return som__read_text_path(path, data_read_sompak_thunk, out, err);
 }
 
 /* A title or label as one blank-free token: blanks become '_' (SOM_PAK
@@ -291,9 +291,36 @@ static void put_names(FILE *f, char *const *titles, size_t dim)
     putc('\n', f);
 }
 
+/* SOM_PAK reads a word after the components that starts with 'weight=' or
+ * 'fixed=' as that keyword, and has no way to quote one: a label with such
+ * a word cannot be written so that it reads back as the same label. */
+static bool keyword_word(const char *label, size_t *at)
+{
+    for (const char *w = label; *w;) {
+        while (*w == ' ' || *w == '\t' || *w == '\r' || *w == '\n') w++;
+        size_t n = strcspn(w, " \t\r\n");
+        if ((n > 7 && memcmp(w, "weight=", 7) == 0) || (n > 6 && memcmp(w, "fixed=", 6) == 0)) {
+            *at = (size_t)(w - label);
+            return true;
+        }
+        w += n;
+    }
+    return false;
+}
+
 int som_data_write_sompak(const som_data *data, const char *path, som_error *err)
 {
     if (!data || !path) return som__error(err, SOM_EINVAL, "som_data_write_sompak: NULL argument");
+    for (size_t i = 0; data->labels && i < data->n; i++) {
+        size_t at;
+        if (keyword_word(som_data_label(data, i), &at))
+            return som__error(err, SOM_EINVAL,
+                              "%s: the label of row %zu has a word starting with '%.*s', which "
+                              "SOM_PAK would read as that keyword; rename the label or write "
+                              "CSV instead",
+                              path, i + 1, som_data_label(data, i)[at] == 'w' ? 7 : 6,
+                              som_data_label(data, i) + at);
+    }
     som__textout o;
     int rc = som__textout_open(&o, path, err);
     if (rc) return rc;
@@ -453,7 +480,7 @@ int som_map_load_sompak(const char *path, som_map **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_map_load_sompak: out is NULL");
     *out = NULL;
-    return som__read_path(path, map_load_sompak_thunk, out, err);
+    return som__read_text_path(path, map_load_sompak_thunk, out, err);
 }
 
 int som_map_save_sompak(const som_map *map, const char *path, som_error *err)

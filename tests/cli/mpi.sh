@@ -72,6 +72,13 @@ same npy-2 2 d.npy --grid 8x9 --epochs 4
 same npy-3-hex-random 3 d.npy --grid 6x7 --topology hex --toroid --init random --epochs 3 --scale minmax
 same csv-2-sample-bubble 2 d.csv --grid 7x7 --init sample --neighborhood bubble --epochs 3
 same csv-weights-2 2 d.csv --grid 5x6 --weights b=0,c=2 --epochs 3
+# A wide table (fewer rows than fields): PCA through the Gram matrix, the
+# centred rows travelling along the ranks; with gaps.
+awk 'BEGIN { srand(5); for (j = 1; j <= 300; j++) printf("%sg%d", (j > 1 ? "," : ""), j); print "";
+    for (i = 0; i < 13; i++) for (j = 1; j <= 300; j++) {
+        v = (i > 0 && (i * j) % 37 == 3) ? "" : sprintf("%.4f", rand() + (i % 3) * (j % 5));
+        printf("%s%s", v, (j < 300 ? "," : "\n")) } }' >wide.csv
+same wide-csv-3 3 wide.csv --grid 3x4 --epochs 3
 
 # expect NAME STATUS ERE NP ARGS...: NP ranks fail with STATUS, the message
 # (matching ERE) appears once, and no model is written.

@@ -176,7 +176,7 @@ static som_data *blobs(size_t n, size_t dim, int gaps)
 {
     som_data *d;
     assert_int_equal(som_data_new(n, dim, &d, NULL), SOM_OK);
-    float row[8];
+    float row[64];
     uint32_t s = 777;
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < dim; j++) {
@@ -240,6 +240,23 @@ static void test_hex_masks_inits(void **state)
     som_data_free(d);
 }
 
+/* Fewer rows than fields: PCA through the Gram matrix, whose centred rows
+ * travel along the shards; with and without gaps. */
+static void test_wide_pca(void **state)
+{
+    (void)state;
+    som_grid g = {4, 5, SOM_RECT, 0};
+    som_train_opts o;
+    som_train_opts_init(&o);
+    o.epochs = 3;
+    o.threads = 1;
+    for (int gaps = 0; gaps < 2; gaps++) {
+        som_data *d = blobs(30, 64, gaps);
+        check_same(d, &g, &o, SOM_SCALE_ZSCORE);
+        som_data_free(d);
+    }
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -266,6 +283,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rect_gaussian_pca),
         cmocka_unit_test(test_hex_masks_inits),
+        cmocka_unit_test(test_wide_pca),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -232,6 +232,40 @@ static void test_data_golden(void **state)
     som_data_free(d);
 }
 
+/* A label word that SOM_PAK would read as a keyword cannot be written
+ * (found by fuzz_roundtrip): the writer refuses and leaves no file. */
+static void test_data_keyword_label(void **state)
+{
+    (void)state;
+    const char *bad[] = {"fixed=3,4", "a weight=2", "x fixed=\xb9"};
+    char dir[] = "/tmp/som-sompak-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char out[256];
+    snprintf(out, sizeof out, "%s/d.dat", dir);
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        som_data *d = line_data(2);
+        assert_int_equal(som_data_set_label(d, 1, bad[k], NULL), SOM_OK);
+        som_error err;
+        assert_int_equal(som_data_write_sompak(d, out, &err), SOM_EINVAL);
+        assert_non_null(strstr(err.message, "row 2"));
+        assert_non_null(strstr(err.message, "SOM_PAK would read as that keyword"));
+        assert_int_equal(access(out, F_OK), -1);
+        som_data_free(d);
+    }
+    /* Words that only contain or end in the keywords are labels. */
+    som_data *d = line_data(2);
+    assert_int_equal(som_data_set_label(d, 0, "unfixed=1 weight= fixed=", NULL), SOM_OK);
+    som_error err;
+    assert_int_equal(som_data_write_sompak(d, out, &err), SOM_OK);
+    som_data *back = NULL;
+    assert_int_equal(som_data_read_sompak(out, &back, &err), SOM_OK);
+    assert_string_equal(som_data_label(back, 0), "unfixed=1 weight= fixed=");
+    som_data_free(back);
+    som_data_free(d);
+    unlink(out);
+    rmdir(dir);
+}
+
 static void expect_data_error(const char *text, int code, size_t line, size_t column,
                               const char *phrase)
 {
@@ -384,6 +418,7 @@ int main(void)
         cmocka_unit_test(test_fixed_training),
         cmocka_unit_test(test_data_golden),
         cmocka_unit_test(test_data_errors),
+        cmocka_unit_test(test_data_keyword_label),
         cmocka_unit_test(test_cod_order),
         cmocka_unit_test(test_cod_roundtrip),
         cmocka_unit_test(test_cod_errors),
