@@ -13,26 +13,55 @@
  *   planes     one component plane per field (or the fields chosen by
  *              title): every unit coloured by its weight in that field, in
  *              the data's ORIGINAL units, with the field's title above and a
- *              colour legend below showing the field's min and max
- *              (som_map_field_range). The MQL5 library's main picture; the
- *              planes wrap into rows of `per_row` (its MaxPictures).
+ *              colour legend below with 3 to 6 round ticks (som_nice_ticks).
+ *              Colours span the units' own range by default (the lowest
+ *              unit gets the scheme's first colour, the highest its last);
+ *              `range` and `field_ranges` choose the data's range or a fixed
+ *              one, `color_scale` a log or rank scale for skewed fields.
+ *              Where the data reach beyond the colours, the legend has an
+ *              arrow at that end and a note "data reach MIN to MAX". A map
+ *              with more fields than `max_fields` (default 40) shows those
+ *              whose codebook column varies most, in field order, under a
+ *              page title that says so. The MQL5 library's main picture;
+ *              the planes wrap into rows of `per_row` (its MaxPictures).
  *   umatrix    the U-matrix: each unit's mean distance to its grid
  *              neighbours (som_map_umatrix, scaled space, with the map's
  *              feature weights). SOM_UMATRIX_FULL draws it as SOM_PAK's
  *              umat does, with an interstitial cell between every pair of
  *              neighbours holding their distance (weighted the same way).
  *   hits       how many rows of `data` have each unit as their BMU, as
- *              colours or as markers whose area grows with the count.
- *   labels     the majority label of each unit's rows, or every row's title
- *              at its BMU (the MQL5 ShowTitles), over a light U-matrix.
+ *              colours over 1..max with the count written in the cell, or
+ *              as markers whose area is proportional to the count. A unit
+ *              no row chose is hatched light grey (its own legend entry).
+ *   labels     SOM_LABELS_MAJORITY: every unit in the colour of its
+ *              majority class (som_class_color; classes are the data's
+ *              labels in sorted order), paler the more its rows are mixed
+ *              (pure units get the palette colour exactly), with the label
+ *              written where it fits and a class legend. SOM_LABELS_ALL:
+ *              every row's title at its BMU (the MQL5 ShowTitles), over a
+ *              light U-matrix.
  *   error      quantization and topographic error per pass from the map's
  *              training history (som_map_history).
- *   dashboard  U-matrix, hits (when data is given) and every plane on one
+ *   dashboard  U-matrix, hits (when data is given) and the planes on one
  *              page.
  *   clusters   the map's clusters of units (som_map_cluster): every unit in
  *              its cluster's colour and number, with a line wherever two
- *              neighbouring units are in different clusters. Any map panel
- *              can carry those boundary lines too (opts.boundaries).
+ *              neighbouring units are in different clusters. With labelled
+ *              data, a dot of each unit's majority class colour (area by
+ *              the class's share) replaces the number, with a class legend.
+ *              Any map panel can carry the boundary lines (opts.boundaries).
+ *   codes      each unit's profile: one bar per field (at most max_fields,
+ *              default 15, those that vary most), from the field's lowest
+ *              unit to its highest, in som_class_color(k) for the k-th
+ *              field drawn, with a legend naming them; a line through the
+ *              values when bars would be under 3 pixels wide.
+ *
+ * Sizes and text. Without width and height a picture's size follows the
+ * grid: a lone panel's cells grow until their text (hit counts, labels,
+ * cluster numbers) can be 9 pixels or more, up to about 1600 pixels wide.
+ * Text in cells has one size per picture and is never drawn smaller than
+ * SOM_RENDER_MIN_TEXT_PX: a label that does not fit is left out, and at
+ * smaller cells all of it is. Titles and legends are 9 pixels or more.
  *
  * Cells follow the grid: hexagonal grids get pointy-top hexagons centred at
  * som_grid_coords (odd rows shifted right by half a unit), which tile
@@ -86,9 +115,10 @@ typedef enum som_plot {
     SOM_PLOT_LABELS = 3,
     SOM_PLOT_ERROR = 4,
     SOM_PLOT_DASHBOARD = 5,
-    SOM_PLOT_CLUSTERS = 6
+    SOM_PLOT_CLUSTERS = 6,
+    SOM_PLOT_CODES = 7
 } som_plot;
-#define SOM_PLOT_COUNT 7
+#define SOM_PLOT_COUNT 8
 
 /* Colour schemes; each maps t in [0,1] to a colour (som_colormap). */
 typedef enum som_colors {
@@ -124,6 +154,38 @@ typedef enum som_umatrix_style {
     SOM_UMATRIX_FULL = 1   /* units plus interstitial cells (SOM_PAK umat) */
 } som_umatrix_style;
 
+/* Which values a plane's colours span (planes and the dashboard's planes). */
+typedef enum som_range_mode {
+    SOM_RANGE_CODEBOOK = 0, /* the units' own min..max in the field: what the
+                               map holds (default); the first colour is the
+                               lowest unit, the last the highest */
+    SOM_RANGE_DATA = 1,     /* the data's min..max (som_map_field_range) */
+    SOM_RANGE_FIXED = 2     /* range_min..range_max; units outside clamp */
+} som_range_mode;
+
+/* How a value becomes a position t in the colour map. */
+typedef enum som_color_scale {
+    SOM_COLOR_SCALE_LINEAR = 0,
+    SOM_COLOR_SCALE_LOG = 1,  /* log10 for ranges above 0; otherwise a
+                                 symmetric log, asinh(v / c) with c a
+                                 thousandth of the largest |value|, so that
+                                 signs keep their sides */
+    SOM_COLOR_SCALE_RANK = 2  /* the units' ranks in the field (ties share
+                                 their mean rank): equal colour steps per
+                                 unit, whatever the skew */
+} som_color_scale;
+
+/* A range for one field, by title (see som_render_opts.field_ranges). */
+typedef struct som_field_range {
+    const char *title;
+    som_range_mode mode;
+    double min, max;            /* for SOM_RANGE_FIXED */
+} som_field_range;
+
+/* Text smaller than this many pixels (the font size, 96 dpi) is not drawn
+ * in cells: a picture drops it rather than shrink it further. */
+#define SOM_RENDER_MIN_TEXT_PX 9.0
+
 /* Rendering options. Initialise with som_render_opts_init, then change what
  * you need. Every field has a usable default. */
 typedef struct som_render_opts {
@@ -131,8 +193,8 @@ typedef struct som_render_opts {
     som_colors colors;           /* default SOM_COLORS_VIRIDIS */
     som_cells cells;             /* default SOM_CELLS_AUTO */
     int width, height;           /* whole picture in pixels (points for PDF);
-                                    0 = chosen from the map and plot (about
-                                    240 px per panel) */
+                                    0 = chosen from the grid and plot (see
+                                    "Sizes and text" above) */
     size_t per_row;              /* panels per row (MQL5 MaxPictures);
                                     0 = automatic */
     int borders;                 /* 1 outline every cell (default 1) */
@@ -148,6 +210,17 @@ typedef struct som_render_opts {
     int boundaries;              /* 1: lines between neighbouring units of
                                     different clusters over every map panel
                                     (default 0; the map needs clusters) */
+    /* Added after the first release; zero means the default for each. */
+    som_range_mode range;        /* planes' colour range; default codebook */
+    double range_min, range_max; /* for SOM_RANGE_FIXED (min < max) */
+    const som_field_range *field_ranges; /* per-field overrides of `range` */
+    size_t n_field_ranges;
+    som_color_scale color_scale; /* planes: linear (default), log or rank */
+    size_t max_fields;           /* planes, dashboard and codes without
+                                    `fields`: at most this many fields, those
+                                    whose codebook column varies most (scaled
+                                    space), named in a page title; 0 = the
+                                    default (40 planes, 15 in codes) */
 } som_render_opts;
 
 SOM_API void som_render_opts_init(som_render_opts *opts);
@@ -158,7 +231,7 @@ SOM_API void som_render_opts_init(som_render_opts *opts);
  * name functions return static strings, or "?" when out of range. */
 SOM_API int som_plot_parse(const char *name);       /* planes umatrix hits
                                                        labels error dashboard
-                                                       clusters */
+                                                       clusters codes */
 SOM_API const char *som_plot_name(som_plot plot);
 SOM_API int som_colors_parse(const char *name);     /* viridis magma cividis
                                                        grey coolwarm mql */
@@ -167,6 +240,23 @@ SOM_API int som_cells_parse(const char *name);      /* auto hex square */
 SOM_API int som_hits_style_parse(const char *name); /* colour markers */
 SOM_API int som_labels_style_parse(const char *name); /* majority all */
 SOM_API int som_umatrix_style_parse(const char *name); /* units full */
+SOM_API int som_color_scale_parse(const char *name);  /* linear log rank */
+SOM_API int som_range_mode_parse(const char *name);   /* codebook data */
+
+/* The colour of class (or field) k in pictures: Okabe and Ito's
+ * colour-blind-safe qualitative palette without its black (7 colours:
+ * orange #E69F00, sky blue #56B4E9, bluish green #009E73, yellow #F0E442,
+ * blue #0072B2, vermillion #D55E00, reddish purple #CC79A7), then Paul
+ * Tol's muted scheme (9: #CC6677 #332288 #DDCC77 #117733 #88CCEE #882255
+ * #44AA99 #999933 #AA4499); k >= 16 repeats from the start. Classes are
+ * the data's labels in sorted (strcmp) order. */
+SOM_API void som_class_color(size_t k, unsigned char rgb[3]);
+
+/* "Nice" legend ticks for lo..hi: 3 to 6 (fewer only when the range is
+ * empty or tiny) round values inside [lo, hi], steps of 1, 2, 2.5 or 5
+ * times a power of ten. Writes at most `cap` values to out and returns how
+ * many. */
+SOM_API size_t som_nice_ticks(double lo, double hi, double *out, size_t cap);
 
 /* The colour of t in [0,1] under a scheme, as 8-bit sRGB in rgb[0..2].
  * t outside [0,1] is clamped; NaN gives mid grey (128,128,128). For

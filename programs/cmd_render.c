@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_render.c — `som render`: draw a model as a picture. The drawing is
  * som_render_file; this file maps options onto som_render_opts. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,29 +17,44 @@ static const char usage_text[] =
     "\n"
     "  -o, --output OUT        the picture to write (required)\n"
     "  -p, --plot KIND         planes (default): one map per field, in the\n"
-    "                          data's units, with its min and max;\n"
+    "                          data's units, with round ticks;\n"
     "                          umatrix: distances between neighbouring units;\n"
     "                          hits: rows of --data per unit;\n"
     "                          labels: labels of --data's rows on the map;\n"
     "                          error: QE and TE per pass of the training;\n"
-    "                          dashboard: U-matrix, hits and every plane;\n"
+    "                          dashboard: U-matrix, hits and the planes;\n"
     "                          clusters: the units' clusters ('som cluster')\n"
-    "                          with lines between them\n"
+    "                          with lines between them (and, with labelled\n"
+    "                          --data, a dot of each unit's majority class);\n"
+    "                          codes: each unit's profile over the fields\n"
     "      --boundaries        draw the cluster boundaries over the maps of\n"
     "                          any plot (a model with clusters)\n"
     "      --fields T1,T2,...  planes of these fields only, in this order\n"
-    "  -d, --data DATA         rows for hits and labels (and the dashboard)\n"
+    "      --max-fields N      without --fields, at most N planes (default 40;\n"
+    "                          15 in codes): the fields that vary most\n"
+    "      --range R           the planes' colour range: codebook (default:\n"
+    "                          the units' lowest to highest value), data (the\n"
+    "                          training data's min to max) or MIN:MAX; as\n"
+    "                          TITLE=R for one field (repeat the option)\n"
+    "      --scale-colors S    linear (default), log (symmetric around 0 for\n"
+    "                          negative values) or rank, for skewed fields\n"
+    "  -d, --data DATA         rows for hits and labels (and the dashboard,\n"
+    "                          and the classes over clusters)\n"
     "      --colors NAME       viridis (default), magma, cividis, grey,\n"
     "                          coolwarm, mql (the MQL5 blue-green-red palette)\n"
     "      --cells SHAPE       auto (default: the grid's own), hex or square\n"
     "      --per-row N         panels per row (default: about a square page)\n"
-    "      --size WxH          picture size in pixels (default: from the map)\n"
+    "      --size WxH          picture size in pixels (default: from the grid,\n"
+    "                          big enough for text in cells when it can be)\n"
     "      --no-borders        no cell outlines\n"
     "      --no-titles         no titles or legends: the cells alone\n"
-    "      --hits-style S      colour (default) or markers\n"
-    "      --labels S          majority (default): each unit's most frequent\n"
-    "                          label; all: every row's label (or line number)\n"
-    "                          at its best-matching unit\n"
+    "      --hits-style S      colour (default; counts in cells that hold\n"
+    "                          them) or markers (area grows with the count);\n"
+    "                          units no row chose are hatched grey\n"
+    "      --labels S          majority (default): each unit in the colour of\n"
+    "                          its most frequent label, paler when mixed, with\n"
+    "                          the label where it fits; all: every row's label\n"
+    "                          (or line number) at its best-matching unit\n"
     "      --umatrix S         units (default) or full: with a cell between\n"
     "                          every two neighbours, as SOM_PAK's umat\n"
     "      --threads T         threads for the BMU search, 0 = all cores\n"
@@ -57,7 +73,10 @@ enum {
     OPT_HITS_STYLE,
     OPT_LABELS,
     OPT_UMATRIX,
-    OPT_BOUNDARIES
+    OPT_BOUNDARIES,
+    OPT_RANGE,
+    OPT_SCALE_COLORS,
+    OPT_MAX_FIELDS
 };
 
 static const struct option long_options[] = {
@@ -77,6 +96,10 @@ static const struct option long_options[] = {
     {"labels", required_argument, NULL, OPT_LABELS},
     {"umatrix", required_argument, NULL, OPT_UMATRIX},
     {"boundaries", no_argument, NULL, OPT_BOUNDARIES},
+    {"range", required_argument, NULL, OPT_RANGE},
+    {"scale-colors", required_argument, NULL, OPT_SCALE_COLORS},
+    {"scale-colours", required_argument, NULL, OPT_SCALE_COLORS},
+    {"max-fields", required_argument, NULL, OPT_MAX_FIELDS},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
     CLI_DATA_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
@@ -86,6 +109,8 @@ typedef struct render_args {
     char *fields_buf;     /* --fields, split in place */
     const char **fields;
     size_t n_fields;
+    som_field_range *ranges; /* --range TITLE=..., titles point into argv */
+    size_t n_ranges;
     som_csv_opts csv;
     som_render_opts opts;
 } render_args;
@@ -125,6 +150,51 @@ static int split_fields(render_args *a, const char *arg)
     return CLI_OK;
 }
 
+/* "codebook", "data" or "MIN:MAX" (MIN < MAX, finite). */
+static int parse_range(const char *s, som_range_mode *mode, double *lo, double *hi)
+{
+    int m = som_range_mode_parse(s);
+    if (m >= 0) {
+        *mode = (som_range_mode)m;
+        return 1;
+    }
+    /* the colon after MIN: MIN itself may start with '-' */
+    char *end;
+    double a = strtod(s, &end);
+    if (end == s || *end != ':') return 0;
+    const char *t = end + 1;
+    double b = strtod(t, &end);
+    if (end == t || *end || !isfinite(a) || !isfinite(b) || !(a < b)) return 0;
+    *mode = SOM_RANGE_FIXED;
+    *lo = a;
+    *hi = b;
+    return 1;
+}
+
+/* --range R (every plane) or --range TITLE=R (one field; repeatable). */
+static int add_range(render_args *a, char *arg)
+{
+    const char *what = "codebook, data, MIN:MAX (MIN below MAX) or TITLE=one of those";
+    char *eq = strrchr(arg, '=');
+    if (!eq) {
+        if (!parse_range(arg, &a->opts.range, &a->opts.range_min, &a->opts.range_max))
+            return cli_bad_value("render", "--range", arg, what);
+        return CLI_OK;
+    }
+    som_field_range r = {arg, SOM_RANGE_CODEBOOK, 0, 0};
+    if (eq == arg || !parse_range(eq + 1, &r.mode, &r.min, &r.max))
+        return cli_bad_value("render", "--range", arg, what);
+    som_field_range *grown = realloc(a->ranges, (a->n_ranges + 1) * sizeof *grown);
+    if (!grown) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    *eq = '\0'; /* the title ends here (argv is ours to change) */
+    a->ranges = grown;
+    a->ranges[a->n_ranges++] = r;
+    return CLI_OK;
+}
+
 static int has_picture_extension(const char *path)
 {
     const char *dot = strrchr(path, '.');
@@ -148,8 +218,8 @@ static int parse_args(int argc, char **argv, render_args *a)
         case 'p':
             if ((v = som_plot_parse(optarg)) < 0)
                 return cli_bad_value(cmd, "--plot", optarg,
-                                     "planes, umatrix, hits, labels, error, dashboard "
-                                     "or clusters");
+                                     "planes, umatrix, hits, labels, error, dashboard, "
+                                     "clusters or codes");
             a->opts.plot = (som_plot)v;
             break;
         case OPT_FIELDS:
@@ -174,6 +244,19 @@ static int parse_args(int argc, char **argv, render_args *a)
         case OPT_SIZE:
             if (!parse_size(optarg, &a->opts.width, &a->opts.height))
                 return cli_bad_value(cmd, "--size", optarg, "WIDTHxHEIGHT in pixels, e.g. 800x600");
+            break;
+        case OPT_RANGE:
+            if ((v = add_range(a, optarg)) != CLI_OK) return v;
+            break;
+        case OPT_SCALE_COLORS:
+            if ((v = som_color_scale_parse(optarg)) < 0)
+                return cli_bad_value(cmd, "--scale-colors", optarg, "linear, log or rank");
+            a->opts.color_scale = (som_color_scale)v;
+            break;
+        case OPT_MAX_FIELDS:
+            if (!cli_parse_size(optarg, 1, &n))
+                return cli_bad_value(cmd, "--max-fields", optarg, "a whole number >= 1");
+            a->opts.max_fields = n;
             break;
         case OPT_NO_BORDERS: a->opts.borders = 0; break;
         case OPT_NO_TITLES: a->opts.titles = 0; break;
@@ -216,6 +299,8 @@ static int parse_args(int argc, char **argv, render_args *a)
         return cli_usage(cmd, "the %s plot needs --data", som_plot_name(a->opts.plot));
     a->opts.fields = a->fields;
     a->opts.n_fields = a->n_fields;
+    a->opts.field_ranges = a->ranges;
+    a->opts.n_field_ranges = a->n_ranges;
     return CLI_OK;
 }
 
@@ -253,5 +338,6 @@ done:
     som_map_free(map);
     free(a.fields);
     free(a.fields_buf);
+    free(a.ranges);
     return rc;
 }

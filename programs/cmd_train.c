@@ -537,6 +537,8 @@ static int snapshot_write(snapshots *s, const som_map *map, size_t step)
     som_render_opts ro;
     som_render_opts_init(&ro);
     ro.plot = SOM_PLOT_PLANES;
+    /* the data's range, fixed for every frame, so the frames compare */
+    ro.range = SOM_RANGE_DATA;
     if (som_render_file(map, NULL, &ro, path, &s->err) != SOM_OK) {
         s->failed = true;
         return 1;

@@ -99,9 +99,10 @@ demo optim data/optim.csv "optim: 10x10 hexagonal map of optimisation results" \
     --epochs 30 --seed 1
 
 # (d) pictures of the maps (som render; only in builds with Cairo): the
-# iris map's planes, U-matrix, hits, labels, training error and dashboard,
-# the colours map in the MQL5 palette, and the optimisation table's planes
-# five to a row (the MQL5 MaxPictures).
+# iris map's planes, U-matrix, hits, species, profiles (codes), training
+# error and dashboard, the colours map in the MQL5 palette, and the
+# optimisation table's planes five to a row (the MQL5 MaxPictures), with
+# its skewed Profit field once more by rank.
 if "$SOM" help | grep -q '^  render '; then
     rule "pictures"
     picture() {
@@ -116,6 +117,7 @@ if "$SOM" help | grep -q '^  render '; then
     picture iris-umatrix-full.png "$OUT/iris.som" --plot umatrix --umatrix full
     picture iris-hits.png "$OUT/iris.som" --plot hits --data data/iris.csv
     picture iris-labels.png "$OUT/iris.som" --plot labels --data data/iris.csv
+    picture iris-codes.png "$OUT/iris.som" --plot codes
     picture iris-error.png "$OUT/iris.som" --plot error
     picture iris-dashboard.png "$OUT/iris.som" --plot dashboard --data data/iris.csv
     picture iris-dashboard.svg "$OUT/iris.som" --plot dashboard --data data/iris.csv
@@ -124,6 +126,7 @@ if "$SOM" help | grep -q '^  render '; then
         --data data/colours.csv
     picture optim-planes.png "$OUT/optim.som" --plot planes --per-row 5
     picture optim-planes.pdf "$OUT/optim.som" --plot planes --per-row 5
+    picture optim-profit-rank.png "$OUT/optim.som" --fields Profit --scale-colors rank
 fi
 
 rule "files"

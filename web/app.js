@@ -572,7 +572,8 @@
     } else {
       const j = Number(which) || 0;
       values = map.codebook.map((w) => w[j]);
-      // The field's data range, as `som render` uses for its legends.
+      // The field's data range (som render --range data), the same for every
+      // pass while the map trains, so that its colours compare.
       [lo, hi] = map.ranges[j] || range(values);
     }
     train.planeGeo = drawPanel($('plane-canvas'), map, values, scheme, lo, hi);

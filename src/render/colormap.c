@@ -162,7 +162,7 @@ void som_colormap(som_colors scheme, double t, unsigned char rgb[3])
 /* ---- names ---------------------------------------------------------------- */
 
 static const char *const plot_names[SOM_PLOT_COUNT] = {
-    "planes", "umatrix", "hits", "labels", "error", "dashboard", "clusters"};
+    "planes", "umatrix", "hits", "labels", "error", "dashboard", "clusters", "codes"};
 static const char *const colors_names[SOM_COLORS_COUNT] = {
     "viridis", "magma", "cividis", "grey", "coolwarm", "mql"};
 

@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* render.c — the pictures: what each plot puts in which panel, where the
- * panels go on the page, and how a panel of coloured cells is drawn.
+/* render.c — the pictures: what each plot puts in which panel and where the
+ * panels go on the page (drawing is draw.c and codes.c).
  *
  * A picture is built in three steps so that the layout can be asked for
  * without drawing (som_render_unit_center, for tests and hover look-ups):
  *   1. job_build: compute every panel's values (planes, U-matrix, hits,
- *      labels) from the public map/data calls;
+ *      labels, classes) from the public map/data calls;
  *   2. job_layout: page size, one box per panel, each panel's map transform
- *      (pixels per grid unit and origin) and its legend strip;
- *   3. job_draw: paint. */
+ *      (pixels per grid unit and origin), its legend and its text sizes;
+ *   3. som__job_draw: paint. */
 #include "render_internal.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+typedef som__job job;
+typedef som__panel panel;
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -46,7 +49,7 @@ void som__text(cairo_t *cr, const char *text, double x, double y,
     cairo_new_path(cr);
 }
 
-static void set_rgb(cairo_t *cr, const unsigned char rgb[3])
+void som__set_rgb(cairo_t *cr, const unsigned char rgb[3])
 {
     cairo_set_source_rgb(cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
 }
@@ -62,54 +65,20 @@ void som_render_opts_init(som_render_opts *o)
     o->hits_style = SOM_HITS_COLOR;
     o->labels_style = SOM_LABELS_MAJORITY;
     o->umatrix = SOM_UMATRIX_UNITS;
+    o->range = SOM_RANGE_CODEBOOK;
+    o->color_scale = SOM_COLOR_SCALE_LINEAR;
 }
 
 void som_render_free(void *buf) { free(buf); }
 
 /* ---- the job -------------------------------------------------------------- */
 
-typedef enum panel_kind {
-    PANEL_VALUES,  /* cells coloured by values, gradient legend */
-    PANEL_MARKERS, /* light cells with markers sized by values */
-    PANEL_LABELS,  /* cells coloured by values, text on top */
-    PANEL_ERROR,   /* the training-error chart */
-    PANEL_CLUSTERS /* cells in their cluster's colour, cluster boundaries */
-} panel_kind;
-
-typedef struct panel {
-    panel_kind kind;
-    char title[160];
-    const som__cells *cells; /* the units or the U-matrix lattice */
-    double *values;          /* one per cell; owned unless values_borrowed */
-    int values_borrowed;
-    double lo, hi;           /* legend range */
-    char legend_note[64];    /* MARKERS: text instead of a gradient */
-    /* layout, in pixels */
-    double px, py, pw, ph;   /* the panel's box */
-    double s, ox, oy;        /* page = o + (grid - cells->x0/y0) * s */
-    double fs;               /* font size */
-    double lx, ly, lw, lh;   /* legend strip */
-} panel;
-
-typedef struct job {
-    const som_map *map;
-    som_render_opts o;
-    int hex;                 /* hexagonal cells */
-    som__cells units, lattice;
-    double *umat;
-    som_data *aligned;       /* data matched to the map's fields */
-    size_t *bmu, *hits, max_hits;
-    const char **majority;   /* per unit, borrowed from aligned */
-    panel *panels;
-    size_t n_panels, cap_panels;
-    int width, height;
-    size_t per_row;
-} job;
-
 static void job_free(job *j)
 {
-    for (size_t i = 0; i < j->n_panels; i++)
+    for (size_t i = 0; i < j->n_panels; i++) {
         if (!j->panels[i].values_borrowed) free(j->panels[i].values);
+        free(j->panels[i].sorted);
+    }
     free(j->panels);
     som__cells_free(&j->units);
     som__cells_free(&j->lattice);
@@ -117,11 +86,15 @@ static void job_free(job *j)
     free(j->bmu);
     free(j->hits);
     free(j->majority);
+    free(j->classes);
+    free(j->unit_class);
+    free(j->purity);
+    free(j->fields);
     som_data_free(j->aligned);
     memset(j, 0, sizeof *j);
 }
 
-static panel *add_panel(job *j, panel_kind kind, const char *title, som_error *err)
+static panel *add_panel(job *j, som__panel_kind kind, const char *title, som_error *err)
 {
     if (j->n_panels == j->cap_panels) {
         size_t cap = j->cap_panels ? 2 * j->cap_panels : 8;
@@ -138,6 +111,7 @@ static panel *add_panel(job *j, panel_kind kind, const char *title, som_error *e
     p->kind = kind;
     snprintf(p->title, sizeof p->title, "%s", title ? title : "");
     p->cells = &j->units;
+    p->data_lo = p->data_hi = (double)NAN;
     return p;
 }
 
@@ -199,7 +173,98 @@ static int check_opts(const som_map *map, const som_render_opts *o, som_error *e
     return SOM_OK;
 }
 
-/* BMUs, hits and (when asked) majority labels of the data. */
+/* Options added after the first release. */
+static int check_opts_more(const som_map *map, const som_render_opts *o, som_error *err)
+{
+    if ((unsigned)o->range > SOM_RANGE_FIXED)
+        return som_error_set(err, SOM_EINVAL, "unknown range mode %d", (int)o->range);
+    if (o->range == SOM_RANGE_FIXED && !(o->range_min < o->range_max))
+        return som_error_set(err, SOM_EINVAL, "the colour range %g:%g is empty (MIN must be "
+                             "below MAX)", o->range_min, o->range_max);
+    if ((unsigned)o->color_scale > SOM_COLOR_SCALE_RANK)
+        return som_error_set(err, SOM_EINVAL, "unknown colour scale %d", (int)o->color_scale);
+    if (o->n_field_ranges && !o->field_ranges)
+        return som_error_set(err, SOM_EINVAL, "n_field_ranges is %zu but field_ranges is NULL",
+                             o->n_field_ranges);
+    for (size_t k = 0; k < o->n_field_ranges; k++) {
+        const som_field_range *r = &o->field_ranges[k];
+        if (!r->title || som_map_find_title(map, r->title) < 0)
+            return som_error_set(err, SOM_EINVAL, "a range is given for '%s', but the map has "
+                                 "no field of that title", r->title ? r->title : "(null)");
+        if ((unsigned)r->mode > SOM_RANGE_FIXED)
+            return som_error_set(err, SOM_EINVAL, "unknown range mode %d for '%s'",
+                                 (int)r->mode, r->title);
+        if (r->mode == SOM_RANGE_FIXED && !(r->min < r->max))
+            return som_error_set(err, SOM_EINVAL, "the colour range %g:%g of '%s' is empty "
+                                 "(MIN must be below MAX)", r->min, r->max, r->title);
+    }
+    return SOM_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static long class_index(const job *j, const char *label)
+{
+    size_t a = 0, b = j->n_classes;
+    while (a < b) {
+        size_t m = (a + b) / 2;
+        int c = strcmp(j->classes[m], label);
+        if (c == 0) return (long)m;
+        if (c < 0) a = m + 1;
+        else b = m;
+    }
+    return -1;
+}
+
+/* The data's distinct labels (sorted), and per unit its majority class and
+ * that class's share of the unit's rows. Ties go to the class that sorts
+ * first, as som_map_unit_labels does. */
+static int prepare_classes(job *j, som_error *err)
+{
+    size_t n = som_data_n_samples(j->aligned), units = som_map_n_units(j->map);
+    const char **all = malloc((n ? n : 1) * sizeof *all);
+    j->unit_class = malloc(units * sizeof *j->unit_class);
+    j->purity = calloc(units, sizeof *j->purity);
+    if (!all || !j->unit_class || !j->purity) {
+        free(all);
+        return som_error_set(err, SOM_ENOMEM, "out of memory");
+    }
+    size_t m = 0;
+    for (size_t r = 0; r < n; r++) {
+        const char *t = som_data_label(j->aligned, r);
+        if (t) all[m++] = t;
+    }
+    qsort(all, m, sizeof *all, cmp_str);
+    size_t k = 0;
+    for (size_t r = 0; r < m; r++)
+        if (!k || strcmp(all[k - 1], all[r]) != 0) all[k++] = all[r];
+    j->classes = all;
+    j->n_classes = k;
+    size_t *count = calloc(units * k + 1, sizeof *count);
+    if (!count) return som_error_set(err, SOM_ENOMEM, "out of memory");
+    for (size_t r = 0; r < n; r++) {
+        const char *t = som_data_label(j->aligned, r);
+        long c = t ? class_index(j, t) : -1;
+        if (c >= 0 && j->bmu[r] < units) count[j->bmu[r] * k + (size_t)c]++;
+    }
+    for (size_t u = 0; u < units; u++) {
+        size_t best = 0, total = 0;
+        long bc = -1;
+        for (size_t c = 0; c < k; c++) {
+            total += count[u * k + c];
+            if (count[u * k + c] > best) best = count[u * k + c], bc = (long)c;
+        }
+        j->unit_class[u] = bc;
+        j->purity[u] = total ? (double)best / (double)total : 0;
+    }
+    free(count);
+    return SOM_OK;
+}
+
+/* BMUs, hits and (when asked) majority labels and classes of the data. */
 static int prepare_data(job *j, const som_data *data, int want_majority, som_error *err)
 {
     int rc = som_map_align_data(j->map, data, &j->aligned, err);
@@ -213,8 +278,9 @@ static int prepare_data(job *j, const som_data *data, int want_majority, som_err
     j->max_hits = 0;
     for (size_t i = 0; i < n; i++)
         if (j->bmu[i] < units && ++j->hits[j->bmu[i]] > j->max_hits) j->max_hits = j->hits[j->bmu[i]];
+    int labelled = n > 0 && som_data_label(j->aligned, 0) != NULL;
     if (want_majority) {
-        if (!som_data_label(j->aligned, 0))
+        if (!labelled)
             return som_error_set(err, SOM_EINVAL,
                                      "the data has no label column, so units have no majority label "
                                      "(use the 'all' labels style to show row numbers)");
@@ -223,35 +289,82 @@ static int prepare_data(job *j, const som_data *data, int want_majority, som_err
         rc = som_map_unit_labels(j->map, j->aligned, j->bmu, j->majority, err);
         if (rc != SOM_OK) return rc;
     }
+    if (labelled && (want_majority || j->o.plot == SOM_PLOT_CLUSTERS)) return prepare_classes(j, err);
     return SOM_OK;
+}
+
+/* The fields to draw: those named, else all of them up to `cap`, else the
+ * `cap` that vary most (then a page title says so). */
+static int choose_fields(job *j, size_t cap, const char *what, som_error *err)
+{
+    size_t dim = som_map_dim(j->map);
+    if (j->o.max_fields) cap = j->o.max_fields;
+    size_t n = j->o.n_fields ? j->o.n_fields : (dim < cap ? dim : cap);
+    j->fields = malloc((n ? n : 1) * sizeof *j->fields);
+    if (!j->fields) return som_error_set(err, SOM_ENOMEM, "out of memory");
+    j->n_fields = n;
+    if (j->o.n_fields) {
+        for (size_t k = 0; k < n; k++) j->fields[k] = (size_t)som_map_find_title(j->map, j->o.fields[k]);
+        return SOM_OK;
+    }
+    if (n == dim) {
+        for (size_t k = 0; k < n; k++) j->fields[k] = k;
+        return SOM_OK;
+    }
+    snprintf(j->page_title, sizeof j->page_title,
+             "%s of the %zu fields (of %zu) that vary most on the map", what, n, dim);
+    return som__fields_by_variation(j->map, n, j->fields, err);
+}
+
+/* The colour range of field f: the option for it, else the picture's. */
+static void field_range_mode(const job *j, size_t f, som_range_mode *mode, double *lo, double *hi)
+{
+    *mode = j->o.range;
+    *lo = j->o.range_min;
+    *hi = j->o.range_max;
+    const char *title = som_map_title(j->map, f);
+    for (size_t k = 0; k < j->o.n_field_ranges; k++) {
+        const som_field_range *r = &j->o.field_ranges[k];
+        if (strcmp(r->title, title) != 0) continue;
+        *mode = r->mode;
+        *lo = r->min;
+        *hi = r->max;
+    }
 }
 
 static int add_planes(job *j, som_error *err)
 {
     size_t dim = som_map_dim(j->map), units = som_map_n_units(j->map);
-    size_t nf = j->o.n_fields ? j->o.n_fields : dim;
-    float *w = malloc(units * dim * sizeof *w);
-    if (!w) return som_error_set(err, SOM_ENOMEM, "out of memory");
-    for (size_t i = 0; i < units; i++) som_map_unit_weights(j->map, i, w + i * dim);
-    for (size_t k = 0; k < nf; k++) {
-        size_t f = j->o.n_fields ? (size_t)som_map_find_title(j->map, j->o.fields[k]) : k;
-        panel *p = add_panel(j, PANEL_VALUES, som_map_title(j->map, f), err);
-        if (!p || !(p->values = new_values(units, err))) {
-            free(w);
-            return SOM_ENOMEM;
-        }
-        for (size_t i = 0; i < units; i++) p->values[i] = (double)w[i * dim + f];
-        /* The legend shows the field's range over the data (original
-         * units), so planes of different maps of one data set compare. */
-        som_map_field_range(j->map, f, &p->lo, &p->hi);
-        double lo, hi;
-        range_of(p->values, units, &lo, &hi);
-        if (!(p->hi >= p->lo) || !isfinite(p->lo) || !isfinite(p->hi)) {
-            p->lo = lo;
-            p->hi = hi;
-        }
+    if (!j->fields) {
+        int rc = choose_fields(j, 40, "Planes", err);
+        if (rc != SOM_OK) return rc;
     }
-    free(w);
+    const float *cb = som_map_codebook(j->map);
+    const double *off = som_map_scale_offset(j->map), *fac = som_map_scale_factor(j->map);
+    for (size_t k = 0; k < j->n_fields; k++) {
+        size_t f = j->fields[k];
+        panel *p = add_panel(j, PANEL_VALUES, som_map_title(j->map, f), err);
+        if (!p || !(p->values = new_values(units, err))) return SOM_ENOMEM;
+        p->ticks = 1;
+        /* original units exactly as som_map_unit_weights gives them, one
+         * column at a time: 20,000 fields need no units x dim copy */
+        for (size_t i = 0; i < units; i++)
+            p->values[i] = (double)(float)((double)cb[i * dim + f] * fac[f] + off[f]);
+        double clo, chi, dlo, dhi;
+        range_of(p->values, units, &clo, &chi);
+        som_map_field_range(j->map, f, &dlo, &dhi);
+        if (!(dhi >= dlo) || !isfinite(dlo) || !isfinite(dhi)) dlo = clo, dhi = chi;
+        som_range_mode mode;
+        double flo, fhi;
+        field_range_mode(j, f, &mode, &flo, &fhi);
+        if (mode == SOM_RANGE_DATA) p->lo = dlo, p->hi = dhi;
+        else if (mode == SOM_RANGE_FIXED) p->lo = flo, p->hi = fhi;
+        else p->lo = clo, p->hi = chi;
+        p->data_lo = dlo;
+        p->data_hi = dhi;
+        int rc = som__panel_scale(p, j->o.color_scale, err);
+        if (rc != SOM_OK) return rc;
+    }
     return SOM_OK;
 }
 
@@ -260,6 +373,7 @@ static int add_umatrix(job *j, som_error *err)
     size_t units = som_map_n_units(j->map);
     panel *p = add_panel(j, PANEL_VALUES, "U-matrix", err);
     if (!p) return SOM_ENOMEM;
+    p->ticks = 1;
     if (j->o.umatrix == SOM_UMATRIX_FULL) {
         if (!j->lattice.n) {
             int rc = som__cells_umatrix_full(&j->lattice, j->map, j->hex, j->umat, err);
@@ -284,8 +398,11 @@ static int add_hits(job *j, som_error *err)
     panel *p = add_panel(j, markers ? PANEL_MARKERS : PANEL_VALUES, "Hits", err);
     if (!p || !(p->values = new_values(units, err))) return SOM_ENOMEM;
     for (size_t i = 0; i < units; i++) p->values[i] = (double)j->hits[i];
-    p->lo = 0;
+    /* colours span 1..max: an empty unit has its own neutral fill */
+    p->lo = j->max_hits > 1 ? 1 : 0;
     p->hi = (double)j->max_hits;
+    p->hits = 1;
+    p->ticks = 1;
     if (markers)
         snprintf(p->legend_note, sizeof p->legend_note, "marker area: hits (max %zu)", j->max_hits);
     return SOM_OK;
@@ -295,24 +412,38 @@ static int add_labels(job *j, som_error *err)
 {
     size_t units = som_map_n_units(j->map);
     panel *p = add_panel(j, PANEL_LABELS,
-                         j->o.labels_style == SOM_LABELS_ALL ? "Titles at BMUs" : "Labels", err);
+                         j->o.labels_style == SOM_LABELS_ALL ? "Titles at BMUs" : "Classes", err);
     if (!p || !(p->values = new_values(units, err))) return SOM_ENOMEM;
     memcpy(p->values, j->umat, units * sizeof *p->values);
     range_of(p->values, units, &p->lo, &p->hi);
+    p->ticks = j->o.labels_style == SOM_LABELS_ALL;
     return SOM_OK;
 }
 
 static int add_clusters(job *j, som_error *err)
 {
     size_t units = som_map_n_units(j->map), k = som_map_n_clusters(j->map);
-    char title[64];
-    snprintf(title, sizeof title, "Clusters (k = %zu)", k);
+    char title[96];
+    snprintf(title, sizeof title, j->n_classes ? "Clusters (k = %zu) and classes" : "Clusters (k = %zu)", k);
     panel *p = add_panel(j, PANEL_CLUSTERS, title, err);
     if (!p || !(p->values = new_values(units, err))) return SOM_ENOMEM;
     const uint32_t *c = som_map_clusters(j->map);
     for (size_t i = 0; i < units; i++) p->values[i] = (double)c[i];
     p->lo = 0;
     p->hi = (double)(k - 1);
+    return SOM_OK;
+}
+
+static int add_codes(job *j, som_error *err)
+{
+    int rc = choose_fields(j, 15, "Codes", err);
+    if (rc != SOM_OK) return rc;
+    char title[96];
+    if (j->page_title[0]) snprintf(title, sizeof title, "Codes");
+    else snprintf(title, sizeof title, "Codes: each unit's %zu field values", j->n_fields);
+    panel *p = add_panel(j, PANEL_CODES, title, err);
+    /* plain cells under the profiles: zeros, never NaN */
+    if (!p || !(p->values = new_values(som_map_n_units(j->map), err))) return SOM_ENOMEM;
     return SOM_OK;
 }
 
@@ -325,6 +456,7 @@ static int job_build(job *j, const som_map *map, const som_data *data,
     else som_render_opts_init(&j->o);
     if (!map) return som_error_set(err, SOM_EINVAL, "no map to draw");
     int rc = check_opts(map, &j->o, err);
+    if (rc == SOM_OK) rc = check_opts_more(map, &j->o, err);
     if (rc != SOM_OK) return rc;
     const som_grid *g = som_map_grid(map);
     j->hex = j->o.cells == SOM_CELLS_HEX || (j->o.cells == SOM_CELLS_AUTO && g->topology == SOM_HEX);
@@ -342,7 +474,8 @@ static int job_build(job *j, const som_map *map, const som_data *data,
     if ((plot == SOM_PLOT_HITS || plot == SOM_PLOT_LABELS) && !data)
         return som_error_set(err, SOM_EINVAL, "the %s plot needs data (rows to find BMUs for)",
                                  som_plot_name(plot));
-    if (data && (plot == SOM_PLOT_HITS || plot == SOM_PLOT_LABELS || plot == SOM_PLOT_DASHBOARD)) {
+    if (data && (plot == SOM_PLOT_HITS || plot == SOM_PLOT_LABELS || plot == SOM_PLOT_DASHBOARD ||
+                 plot == SOM_PLOT_CLUSTERS)) {
         rc = prepare_data(j, data,
                           plot == SOM_PLOT_LABELS && j->o.labels_style == SOM_LABELS_MAJORITY, err);
         if (rc != SOM_OK) return rc;
@@ -359,6 +492,7 @@ static int job_build(job *j, const som_map *map, const som_data *data,
         rc = add_panel(j, PANEL_ERROR, "Training error", err) ? SOM_OK : SOM_ENOMEM;
         break;
     case SOM_PLOT_CLUSTERS: rc = add_clusters(j, err); break;
+    case SOM_PLOT_CODES: rc = add_codes(j, err); break;
     case SOM_PLOT_DASHBOARD:
         rc = add_umatrix(j, err);
         if (rc == SOM_OK && data) rc = add_hits(j, err);
@@ -370,14 +504,55 @@ static int job_build(job *j, const som_map *map, const som_data *data,
 
 /* ---- layout --------------------------------------------------------------- */
 
-#define PANEL_MAP_PX 220.0 /* default map width per panel, pixels */
-
-static double clampd(double v, double lo, double hi) { return v < lo ? lo : v > hi ? hi : v; }
-
-/* Height of the title band and the legend band for a panel font size. */
 static double title_band(const job *j, double fs) { return j->o.titles ? fs * 1.8 : 0; }
-static double legend_band(const job *j, double fs) { return j->o.titles ? fs * 2.6 : 0; }
+static double page_band(const job *j) { return j->o.titles && j->page_title[0] ? 28 : 0; }
 static double pad_of(const job *j) { return j->o.titles ? 8 : 3; }
+
+/* Any plane whose data reach beyond its colours gets a note line. */
+static int wider_data(const panel *p)
+{
+    if (!p->ticks || isnan(p->data_lo)) return 0;
+    double eps = 1e-9 * fmax(fabs(p->hi - p->lo), 1e-300);
+    return p->data_lo < p->lo - eps || p->data_hi > p->hi + eps;
+}
+
+/* The legend band under a panel's map, for font size fs and width w. */
+static double legend_band(const job *j, const panel *p, double fs, double w)
+{
+    if (!j->o.titles || p->kind == PANEL_ERROR) return 0;
+    double strip = fs * 2.9, h = strip;
+    if (p->kind == PANEL_LABELS && j->o.labels_style == SOM_LABELS_MAJORITY)
+        h = som__swatch_height(j, 0, fs, w);
+    else if (p->kind == PANEL_CODES)
+        h = som__swatch_height(j, 1, fs, w);
+    else if (p->kind == PANEL_CLUSTERS && j->n_classes)
+        h = strip + som__swatch_height(j, 0, fs, w);
+    if (wider_data(p)) h += fs * 1.2;
+    return h;
+}
+
+static double max_legend_band(const job *j, double fs, double w)
+{
+    double h = 0;
+    for (size_t i = 0; i < j->n_panels; i++) h = fmax(h, legend_band(j, &j->panels[i], fs, w));
+    return h;
+}
+
+static double font_for(double pw) { return som__clampd(pw / 22, 10.5, 13); }
+
+/* Pixels per cell that let a lone panel's cell text be legible. */
+static double cell_target(const job *j, const panel *p)
+{
+    switch (p->kind) {
+    case PANEL_LABELS: /* room for the widest label at a comfortable size */
+        return som__clampd(som__widest_label(j, 11) / 0.86,
+                           j->o.labels_style == SOM_LABELS_ALL ? 64 : 44, 90);
+    case PANEL_CLUSTERS: return 38;
+    case PANEL_CODES: return som__clampd(5.0 * (double)j->n_fields + 16, 56, 110);
+    case PANEL_MARKERS: return 28;
+    default: return p->hits ? 38 : 28;
+    }
+}
 
 static void job_layout(job *j)
 {
@@ -390,51 +565,61 @@ static void job_layout(job *j)
 
     double ew = j->units.x1 - j->units.x0, eh = j->units.y1 - j->units.y0;
     int is_chart = n == 1 && j->panels[0].kind == PANEL_ERROR;
+    double pad = pad_of(j);
     double dw, dh; /* default picture size */
     if (is_chart) {
         dw = 720;
         dh = 360;
     } else {
-        /* Labels need room for text in every cell; a lone panel may be
-         * larger than one of many. */
-        double mw = n == 1 ? 1.5 * PANEL_MAP_PX : PANEL_MAP_PX;
-        if (n == 1 && j->panels[0].kind == PANEL_LABELS)
-            mw = clampd(ew * (j->o.labels_style == SOM_LABELS_ALL ? 64 : 48), mw, 1400);
+        /* A lone panel grows with the grid until its cells hold legible
+         * text (up to a limit, beyond which text is dropped); panels of a
+         * sheet stay small. */
+        double mw, mh_max;
+        if (n == 1) {
+            double lo = j->panels[0].kind == PANEL_CODES ? 420 : 330;
+            mw = som__clampd(ew * cell_target(j, &j->panels[0]), lo, 1600);
+            mh_max = 1400;
+        } else {
+            mw = som__clampd(ew * 18, 200, 320);
+            mh_max = 320;
+        }
         double mh = mw * eh / ew;
-        double mh_max = n == 1 ? fmax(450, mw * 0.9) : 300;
         if (mh > mh_max) {
             mh = mh_max;
-            mw = mh * ew / eh;
+            mw = fmax(mh * ew / eh, j->o.titles ? 200 : 1);
         }
-        double fs = clampd((mw + 2 * pad_of(j)) / 16, 9, 14);
-        if (mw < 150 && j->o.titles) mw = 150; /* room for the legend */
-        dw = (double)k * (mw + 2 * pad_of(j));
-        dh = (double)m * (mh + 2 * pad_of(j) + title_band(j, fs) + legend_band(j, fs));
+        double pw = mw + 2 * pad, fs = font_for(pw);
+        dw = (double)k * pw;
+        dh = (double)m * (mh + 2 * pad + title_band(j, fs) + max_legend_band(j, fs, pw - 2 * pad)) +
+             page_band(j);
     }
     if (j->o.width > 0 && j->o.height > 0) {
         j->width = j->o.width;
         j->height = j->o.height;
     } else if (j->o.width > 0) {
         j->width = j->o.width;
-        j->height = (int)clampd(floor(dh * j->o.width / dw + 0.5), 1, 32767);
+        j->height = (int)som__clampd(floor(dh * j->o.width / dw + 0.5), 1, 32767);
     } else if (j->o.height > 0) {
         j->height = j->o.height;
-        j->width = (int)clampd(floor(dw * j->o.height / dh + 0.5), 1, 32767);
+        j->width = (int)som__clampd(floor(dw * j->o.height / dh + 0.5), 1, 32767);
     } else {
-        j->width = (int)clampd(ceil(dw), 1, 32767);
-        j->height = (int)clampd(ceil(dh), 1, 32767);
+        j->width = (int)som__clampd(ceil(dw), 1, 32767);
+        j->height = (int)som__clampd(ceil(dh), 1, 32767);
     }
 
-    double pw = (double)j->width / (double)k, ph = (double)j->height / (double)m;
+    double top = page_band(j);
+    double pw = (double)j->width / (double)k, ph = ((double)j->height - top) / (double)m;
+    double fs = is_chart ? 12 : font_for(pw);
+    double lb = is_chart ? 0 : max_legend_band(j, fs, pw - 2 * pad);
     for (size_t i = 0; i < n; i++) {
         panel *p = &j->panels[i];
         p->px = (double)(i % k) * pw;
-        p->py = (double)(i / k) * ph;
+        p->py = top + (double)(i / k) * ph;
         p->pw = pw;
         p->ph = ph;
-        p->fs = clampd(fmin(pw, ph * 1.2) / 16, 8, 14);
+        p->fs = fs;
         if (p->kind == PANEL_ERROR) continue;
-        double pad = pad_of(j), tb = title_band(j, p->fs), lb = legend_band(j, p->fs);
+        double tb = title_band(j, fs);
         double ax = p->px + pad, ay = p->py + pad + tb;
         double aw = pw - 2 * pad, ah = ph - 2 * pad - tb - lb;
         if (aw < 1) aw = 1;
@@ -445,369 +630,30 @@ static void job_layout(job *j)
         p->ox = ax + (aw - cw * p->s) / 2;
         p->oy = ay + (ah - ch * p->s) / 2;
         p->lw = fmin(aw, fmax(cw * p->s, 0.7 * aw));
-        p->lh = p->fs * 0.9;
+        p->lh = fs * 0.9;
         p->lx = p->px + (pw - p->lw) / 2;
-        p->ly = p->oy + ch * p->s + p->fs * 0.5;
+        p->ly = p->oy + ch * p->s + fs * 0.5;
+        p->swatch_y = p->ly;
+        if (p->kind == PANEL_CLUSTERS) p->swatch_y = p->ly + fs * 2.9;
+        /* one text size per picture, never below the legible minimum */
+        double cfs = 0;
+        if (p->kind == PANEL_VALUES && p->hits) cfs = fmin(0.3 * p->s, 14);
+        else if (p->kind == PANEL_LABELS) {
+            /* the size at which the widest label fits, if that is legible;
+             * otherwise labels that fit at the minimum are written alone */
+            cfs = j->o.labels_style == SOM_LABELS_ALL ? fmin(0.2 * p->s, 12) : fmin(0.26 * p->s, 14);
+            double w = som__widest_label(j, cfs);
+            if (w > 0.86 * p->s) cfs = fmax(cfs * 0.995 * 0.86 * p->s / w, SOM_RENDER_MIN_TEXT_PX);
+        }
+        else if (p->kind == PANEL_CLUSTERS && !j->n_classes) cfs = fmin(0.3 * p->s, 14);
+        p->cell_fs = cfs >= SOM_RENDER_MIN_TEXT_PX ? cfs : 0;
     }
 }
 
-/* Page position of cell i of panel p. */
-static void cell_center(const panel *p, size_t i, double *x, double *y)
+void som__cell_center(const panel *p, size_t i, double *x, double *y)
 {
     *x = p->ox + (p->cells->x[i] - p->cells->x0) * p->s;
     *y = p->oy + (p->cells->y[i] - p->cells->y0) * p->s;
-}
-
-/* ---- drawing ---------------------------------------------------------------- */
-
-static double value_t(const panel *p, double v)
-{
-    return p->hi > p->lo ? (v - p->lo) / (p->hi - p->lo) : 0.5;
-}
-
-static double border_width(const panel *p) { return clampd(p->s / 40, 0.6, 2.0); }
-
-/* Outlines over the filled cells; without borders a hairline in each
- * cell's own colour instead, which closes the antialiasing seams between
- * neighbours (the MQL5 rule: the outline takes the fill colour). */
-static void fill_cells(cairo_t *cr, const job *j, const panel *p, int light)
-{
-    const som__cells *c = p->cells;
-    for (size_t i = 0; i < c->n; i++) {
-        double v = p->values[i];
-        if (isnan(v)) continue;
-        unsigned char rgb[3];
-        if (light) rgb[0] = rgb[1] = rgb[2] = 244;
-        else som_colormap(j->o.colors, value_t(p, v), rgb);
-        double x, y;
-        cell_center(p, i, &x, &y);
-        som__cell_path(cr, x, y, p->s, c->size, c->hex);
-        set_rgb(cr, rgb);
-        if (j->o.borders) {
-            cairo_fill(cr);
-        } else {
-            cairo_fill_preserve(cr);
-            cairo_set_line_width(cr, 0.75);
-            cairo_stroke(cr);
-        }
-    }
-    if (!j->o.borders) return;
-    cairo_set_source_rgb(cr, 0.13, 0.13, 0.13);
-    cairo_set_line_width(cr, border_width(p));
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    for (size_t i = 0; i < c->n; i++) {
-        if (isnan(p->values[i])) continue;
-        double x, y;
-        cell_center(p, i, &x, &y);
-        som__cell_path(cr, x, y, p->s, c->size, c->hex);
-    }
-    cairo_stroke(cr);
-}
-
-static void draw_markers(cairo_t *cr, const job *j, const panel *p)
-{
-    unsigned char rgb[3];
-    som_colormap(j->o.colors, 0.1, rgb);
-    set_rgb(cr, rgb);
-    for (size_t i = 0; i < p->cells->n; i++) {
-        if (!(p->values[i] > 0) || !(p->hi > 0)) continue;
-        double x, y, f = 0.9 * sqrt(p->values[i] / p->hi);
-        cell_center(p, i, &x, &y);
-        som__cell_path(cr, x, y, p->s * f, p->cells->size, p->cells->hex);
-        cairo_fill(cr);
-    }
-}
-
-/* Black or white, whichever reads better on the cell colour. */
-static void text_colour_for(cairo_t *cr, const unsigned char rgb[3])
-{
-    double lum = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
-    if (lum > 140) cairo_set_source_rgb(cr, 0, 0, 0);
-    else cairo_set_source_rgb(cr, 1, 1, 1);
-}
-
-/* One font size for every label of a panel reads better than each label
- * shrunk on its own: the size at which the widest label fits, but not
- * below 70% of `base` (labels still too wide then shrink alone). */
-static double common_size(cairo_t *cr, const job *j, const panel *p,
-                          double base, double width)
-{
-    som__font_select(cr, base, 0);
-    double widest = 0;
-    size_t units = som_map_n_units(j->map);
-    if (j->o.labels_style == SOM_LABELS_MAJORITY) {
-        for (size_t i = 0; i < units; i++) {
-            if (!j->majority[i]) continue;
-            cairo_text_extents_t te;
-            cairo_text_extents(cr, j->majority[i], &te);
-            if (te.x_advance > widest) widest = te.x_advance;
-        }
-    } else {
-        size_t n = som_data_n_samples(j->aligned);
-        for (size_t r = 0; r < n; r++) {
-            const char *t = som_data_label(j->aligned, r);
-            if (!t) break; /* line numbers: short */
-            cairo_text_extents_t te;
-            cairo_text_extents(cr, t, &te);
-            if (te.x_advance > widest) widest = te.x_advance;
-        }
-    }
-    (void)p;
-    if (widest <= width) return base;
-    return fmax(base * width / widest, 0.7 * base);
-}
-
-static void draw_labels(cairo_t *cr, const job *j, const panel *p)
-{
-    size_t units = som_map_n_units(j->map);
-    double cw = p->s * 0.86; /* text width that stays inside a cell */
-    if (j->o.labels_style == SOM_LABELS_MAJORITY) {
-        double fs = common_size(cr, j, p, clampd(p->s * 0.28, 5, 16), cw);
-        for (size_t i = 0; i < units; i++) {
-            if (!j->majority[i]) continue;
-            unsigned char rgb[3];
-            som_colormap(j->o.colors, value_t(p, p->values[i]), rgb);
-            text_colour_for(cr, rgb);
-            double x, y;
-            cell_center(p, i, &x, &y);
-            som__text(cr, j->majority[i], x, y, 0.5, cw, fs, 0);
-        }
-        return;
-    }
-    /* every row's title at its BMU: as many lines as fit, then "+N" */
-    size_t n = som_data_n_samples(j->aligned);
-    double fs = common_size(cr, j, p, clampd(p->s * 0.2, 5, 12), cw), line = fs * 1.15;
-    size_t max_lines = (size_t)fmax(1, floor(p->s * 0.8 / line));
-    for (size_t i = 0; i < units; i++) {
-        size_t cnt = j->hits[i];
-        if (!cnt) continue;
-        size_t show = cnt <= max_lines ? cnt : max_lines - 1;
-        size_t lines = show + (show < cnt);
-        unsigned char rgb[3];
-        som_colormap(j->o.colors, value_t(p, p->values[i]), rgb);
-        text_colour_for(cr, rgb);
-        double x, y;
-        cell_center(p, i, &x, &y);
-        double y0 = y - line * (double)(lines - 1) / 2;
-        size_t k = 0;
-        for (size_t r = 0; r < n && k < show; r++) {
-            if (j->bmu[r] != i) continue;
-            char buf[32];
-            const char *t = som_data_label(j->aligned, r);
-            if (!t) {
-                snprintf(buf, sizeof buf, "%zu", som_data_line(j->aligned, r));
-                t = buf;
-            }
-            som__text(cr, t, x, y0 + line * (double)k, 0.5, cw, fs, 0);
-            k++;
-        }
-        if (show < cnt) {
-            char more[32];
-            snprintf(more, sizeof more, "+%zu", cnt - show);
-            som__text(cr, more, x, y0 + line * (double)k, 0.5, cw, fs, 1);
-        }
-    }
-}
-
-static void draw_legend(cairo_t *cr, const job *j, const panel *p)
-{
-    double fs = p->fs * 0.85;
-    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    if (p->kind == PANEL_MARKERS) {
-        som__text(cr, p->legend_note, p->px + p->pw / 2, p->ly + p->lh / 2, 0.5, p->pw - 8, fs, 0);
-        return;
-    }
-    /* The strip samples the scheme at 65 stops; Cairo blends between them
-     * (PNG, SVG and PDF alike), which is what the cells use up to rounding. */
-    cairo_pattern_t *g = cairo_pattern_create_linear(p->lx, 0, p->lx + p->lw, 0);
-    for (int k = 0; k <= 64; k++) {
-        unsigned char rgb[3];
-        som_colormap(j->o.colors, k / 64.0, rgb);
-        cairo_pattern_add_color_stop_rgb(g, k / 64.0, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
-    }
-    cairo_rectangle(cr, p->lx, p->ly, p->lw, p->lh);
-    cairo_set_source(cr, g);
-    cairo_fill(cr);
-    cairo_pattern_destroy(g);
-    cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
-    cairo_set_line_width(cr, 0.6);
-    cairo_rectangle(cr, p->lx, p->ly, p->lw, p->lh);
-    cairo_stroke(cr);
-
-    char lo[32], hi[32];
-    som__format_value(lo, sizeof lo, p->lo);
-    som__format_value(hi, sizeof hi, p->hi);
-    double ty = p->ly + p->lh + fs * 0.9;
-    cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-    som__text(cr, lo, p->lx, ty, 0.0, p->lw / 2.2, fs, 0);
-    som__text(cr, hi, p->lx + p->lw, ty, 1.0, p->lw / 2.2, fs, 0);
-    if (p->kind == PANEL_LABELS)
-        som__text(cr, "U-matrix", p->lx + p->lw / 2, ty, 0.5, p->lw / 4, fs * 0.9, 0);
-}
-
-/* ---- clusters -------------------------------------------------------------- */
-
-/* Cluster c of k: hues a golden angle apart, so that neighbouring numbers
- * (which tend to be neighbouring patches) differ most, at a lightness that
- * dark text and dark boundary lines read on. */
-static void cluster_colour(size_t c, unsigned char rgb[3])
-{
-    double h = fmod(0.58 + 0.618033988749895 * (double)c, 1.0) * 6.0;
-    double s = 0.55, l = 0.64 - 0.08 * (double)((c / 7) % 2);
-    double ch = (1 - fabs(2 * l - 1)) * s, x = ch * (1 - fabs(fmod(h, 2.0) - 1)), m = l - ch / 2;
-    double r = 0, g = 0, b = 0;
-    switch ((int)h) {
-    case 0: r = ch, g = x; break;
-    case 1: r = x, g = ch; break;
-    case 2: g = ch, b = x; break;
-    case 3: g = x, b = ch; break;
-    case 4: r = x, b = ch; break;
-    default: r = ch, b = x; break;
-    }
-    rgb[0] = (unsigned char)lround(255 * (r + m));
-    rgb[1] = (unsigned char)lround(255 * (g + m));
-    rgb[2] = (unsigned char)lround(255 * (b + m));
-}
-
-static void fill_clusters(cairo_t *cr, const job *j, const panel *p)
-{
-    const som__cells *c = p->cells;
-    for (size_t i = 0; i < c->n; i++) {
-        unsigned char rgb[3];
-        cluster_colour((size_t)p->values[i], rgb);
-        double x, y;
-        cell_center(p, i, &x, &y);
-        som__cell_path(cr, x, y, p->s, c->size, c->hex);
-        set_rgb(cr, rgb);
-        cairo_fill_preserve(cr);
-        if (j->o.borders) cairo_set_source_rgba(cr, 0.13, 0.13, 0.13, 0.35);
-        cairo_set_line_width(cr, j->o.borders ? border_width(p) * 0.6 : 0.75);
-        cairo_stroke(cr);
-    }
-    /* The cluster's number in each cell, when cells are big enough. */
-    if (p->s < 16) return;
-    double fs = clampd(p->s * 0.3, 6, 14);
-    cairo_set_source_rgba(cr, 0.1, 0.1, 0.1, 0.75);
-    char buf[16];
-    for (size_t i = 0; i < c->n; i++) {
-        double x, y;
-        cell_center(p, i, &x, &y);
-        snprintf(buf, sizeof buf, "%zu", (size_t)p->values[i]);
-        som__text(cr, buf, x, y, 0.5, p->s * 0.8, fs, 0);
-    }
-}
-
-/* A line along the edge two neighbouring cells share, wherever their units
- * are in different clusters. Edges come from the drawn cells: the
- * perpendicular bisector of the centres, one hexagon side long, for
- * hexagons; the overlap of the facing sides for squares (half a side
- * between the shifted rows of a hex grid drawn square). Neighbours across
- * a toroid's wrap are not side by side in the picture and get no line. */
-static void draw_boundaries(cairo_t *cr, const job *j, const panel *p)
-{
-    const som_grid *g = som_map_grid(j->map);
-    const uint32_t *cl = som_map_clusters(j->map);
-    size_t units = som_map_n_units(j->map);
-    const som__cells *u = &j->units;
-    /* Lines run a unit's length; the U-matrix lattice ends a quarter unit
-     * outside the units, so keep them inside the panel's cells. */
-    cairo_save(cr);
-    cairo_rectangle(cr, p->ox, p->oy, (p->cells->x1 - p->cells->x0) * p->s,
-                    (p->cells->y1 - p->cells->y0) * p->s);
-    cairo_clip(cr);
-    cairo_set_source_rgb(cr, 0.08, 0.08, 0.08);
-    cairo_set_line_width(cr, clampd(p->s / 9, 1.5, 5));
-    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-    for (size_t a = 0; a < units; a++) {
-        size_t nb[6];
-        size_t m = som_grid_neighbors(g, a, nb);
-        for (size_t t = 0; t < m; t++) {
-            size_t b = nb[t];
-            if (b <= a || cl[a] == cl[b]) continue;
-            double dx = u->x[b] - u->x[a], dy = u->y[b] - u->y[a];
-            if (dx * dx + dy * dy > 1.44) continue; /* wrapped */
-            double mx = (u->x[a] + u->x[b]) / 2, my = (u->y[a] + u->y[b]) / 2;
-            double x0, y0, x1, y1;
-            if (u->hex) {
-                double len = sqrt(dx * dx + dy * dy), half = 0.5 / sqrt(3.0);
-                x0 = mx - dy / len * half;
-                y0 = my + dx / len * half;
-                x1 = mx + dy / len * half;
-                y1 = my - dx / len * half;
-            } else if (fabs(dx) >= fabs(dy)) {
-                x0 = x1 = mx;
-                y0 = fmax(u->y[a], u->y[b]) - 0.5;
-                y1 = fmin(u->y[a], u->y[b]) + 0.5;
-            } else {
-                y0 = y1 = my;
-                x0 = fmax(u->x[a], u->x[b]) - 0.5;
-                x1 = fmin(u->x[a], u->x[b]) + 0.5;
-            }
-            /* Grid units to the page, as for the unit centres. */
-            cairo_move_to(cr, p->ox + (x0 - p->cells->x0) * p->s, p->oy + (y0 - p->cells->y0) * p->s);
-            cairo_line_to(cr, p->ox + (x1 - p->cells->x0) * p->s, p->oy + (y1 - p->cells->y0) * p->s);
-        }
-    }
-    cairo_stroke(cr);
-    cairo_restore(cr);
-}
-
-static void draw_cluster_legend(cairo_t *cr, const panel *p)
-{
-    size_t k = (size_t)p->hi + 1;
-    double fs = p->fs * 0.85;
-    if (k > 24) {
-        char buf[64];
-        snprintf(buf, sizeof buf, "%zu clusters", k);
-        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        som__text(cr, buf, p->px + p->pw / 2, p->ly + p->lh / 2, 0.5, p->pw - 8, fs, 0);
-        return;
-    }
-    double w = p->lw / (double)k;
-    for (size_t c = 0; c < k; c++) {
-        unsigned char rgb[3];
-        cluster_colour(c, rgb);
-        set_rgb(cr, rgb);
-        cairo_rectangle(cr, p->lx + w * (double)c, p->ly, w, p->lh);
-        cairo_fill(cr);
-        char buf[16];
-        snprintf(buf, sizeof buf, "%zu", c);
-        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-        som__text(cr, buf, p->lx + w * ((double)c + 0.5), p->ly + p->lh + fs * 0.9, 0.5, w, fs, 0);
-    }
-    cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
-    cairo_set_line_width(cr, 0.6);
-    cairo_rectangle(cr, p->lx, p->ly, p->lw, p->lh);
-    cairo_stroke(cr);
-}
-
-static int job_draw(cairo_t *cr, const job *j, som_error *err)
-{
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    for (size_t i = 0; i < j->n_panels; i++) {
-        const panel *p = &j->panels[i];
-        int rc = som_cancel_poll(err); /* a picture per panel */
-        if (rc != SOM_OK) return rc;
-        if (p->kind == PANEL_ERROR) {
-            rc = som__draw_error_chart(cr, j->map, &j->o, p->px, p->py, p->pw, p->ph, err);
-            if (rc != SOM_OK) return rc;
-            continue;
-        }
-        if (p->kind == PANEL_CLUSTERS) fill_clusters(cr, j, p);
-        else fill_cells(cr, j, p, p->kind == PANEL_MARKERS);
-        if (p->kind == PANEL_MARKERS) draw_markers(cr, j, p);
-        if (p->kind == PANEL_CLUSTERS || j->o.boundaries) draw_boundaries(cr, j, p);
-        if (p->kind == PANEL_LABELS) draw_labels(cr, j, p);
-        if (j->o.titles) {
-            cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-            som__text(cr, p->title, p->px + p->pw / 2, p->py + pad_of(j) + title_band(j, p->fs) / 2,
-                      0.5, p->pw - 2 * pad_of(j), p->fs * 1.1, 1);
-            if (p->kind == PANEL_CLUSTERS) draw_cluster_legend(cr, p);
-            else draw_legend(cr, j, p);
-        }
-    }
-    return SOM_OK;
 }
 
 /* ---- public entry points ------------------------------------------------------ */
@@ -815,14 +661,12 @@ static int job_draw(cairo_t *cr, const job *j, som_error *err)
 static int render_to(som__surface *s, const job *j, som_error *err)
 {
     cairo_t *cr = cairo_create(s->surface);
-    int rc = job_draw(cr, j, err);
+    int rc = som__job_draw(cr, j, err);
     if (rc != SOM_OK) {
         som__surface_abort(s, cr);
         return rc;
     }
-    if (s->out) return som__surface_finish(s, cr, err);
-    cairo_destroy(cr);
-    return SOM_OK;
+    return som__surface_finish(s, cr, err);
 }
 
 int som_render_file(const som_map *map, const som_data *data,
@@ -864,7 +708,7 @@ int som_render_mem(const som_map *map, const som_data *data,
         rc = som__surface_open_format(&s, (som__surface_format)f, NULL, j.width, j.height, err);
         if (rc == SOM_OK) {
             cairo_t *cr = cairo_create(s.surface);
-            rc = job_draw(cr, &j, err);
+            rc = som__job_draw(cr, &j, err);
             if (rc == SOM_OK) rc = som__surface_finish_mem(&s, cr, buf, len, err);
             else som__surface_abort(&s, cr);
         }

@@ -970,6 +970,39 @@ expect_rc 1
 expect_no_file none.png
 end
 
+begin render-range-scale-codes
+run render hex.som -o r1.png --range data --scale-colors log
+expect_rc 0
+expect_empty err
+is_png r1.png || note "r1.png is not a PNG"
+run render hex.som -o r2.png --range "$FIELD1=-1.5:9" --range codebook --scale-colors rank
+expect_rc 0
+expect_empty err
+run render hex.som -o codes.png --plot codes --max-fields 2
+expect_rc 0
+is_png codes.png || note "codes.png is not a PNG"
+run render ward.som -o classes.png --plot clusters --data "$IRIS"
+expect_rc 0
+expect_empty err
+end
+
+usage_error render-empty-range render hex.som -o bad.png --range 5:1
+expect_grep err "--range"
+expect_no_file bad.png
+end
+
+usage_error render-bad-scale render hex.som -o bad.png --scale-colors cubic
+expect_grep err "--scale-colors"
+expect_no_file bad.png
+end
+
+begin render-range-unknown-field
+run render hex.som -o bad.png --range nosuch=0:1
+expect_rc 1
+expect_grep err "^som: .*'nosuch'"
+expect_no_file bad.png
+end
+
 begin render-unknown-field
 run render hex.som -o bad.png --fields "$FIELD1,no_such_field"
 expect_rc 1

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include <zlib.h>
+#include <cairo.h>
 
 #include "som.h"
 #include "som_render.h"
@@ -627,14 +628,20 @@ static void hits_and_labels_render(void **state)
     o.plot = SOM_PLOT_HITS;
     image img;
     render_png(map, d, &o, &img);
-    /* hits 2, 3, 1, 0: colour by count over 0..3 */
+    /* hits 2, 3, 1, 0: colours span 1..3 (the count is written at the
+     * centre, so look below it); the empty unit has the neutral fill, and
+     * its centre is clear of the hatch */
     static const double hits[4] = {2, 3, 1, 0};
     for (size_t u = 0; u < 4; u++) {
-        double x, y;
-        assert_int_equal(som_render_unit_center(map, d, &o, 0, u, &x, &y, NULL, NULL), SOM_OK);
+        double x, y, hw;
+        assert_int_equal(som_render_unit_center(map, d, &o, 0, u, &x, &y, &hw, NULL), SOM_OK);
+        if (hits[u] == 0) {
+            assert_rgb(pixel(&img, x, y), 236, 236, 236);
+            continue;
+        }
         unsigned char want[3];
-        som_colormap(SOM_COLORS_VIRIDIS, hits[u] / 3, want);
-        assert_memory_equal(pixel(&img, x, y), want, 3);
+        som_colormap(SOM_COLORS_VIRIDIS, (hits[u] - 1) / 2, want);
+        assert_memory_equal(pixel(&img, x, y + 0.6 * hw), want, 3);
     }
     free(img.rgb);
     unsigned char *buf;
@@ -684,6 +691,324 @@ static void error_plot_needs_history(void **state)
     assert_true(file_exists(path));
     unlink(path);
     som_data_free(d);
+    som_map_free(map);
+}
+
+
+/* ---- colour ranges, classes, text sizes (issue 16) ----------------------------- */
+
+/* A 1x4 map whose field holds 10, 12, 15, 40 in original units, fitted to
+ * data reaching -100..200: by default the unit holding the codebook's
+ * minimum has the colour map's first colour and the maximum unit its last,
+ * for every scale; with the data's range they do not. */
+static void codebook_range_ends_get_the_end_colours(void **state)
+{
+    (void)state;
+    som_grid g = {1, 4, SOM_RECT, 0};
+    som_map *map = NULL;
+    assert_int_equal(som_map_new(&g, 1, &map, NULL), SOM_OK);
+    som_data *d = NULL;
+    assert_int_equal(som_data_new(3, 1, &d, NULL), SOM_OK);
+    static const float rows[3] = {-100, 0, 200};
+    for (size_t i = 0; i < 3; i++) assert_int_equal(som_data_set_row(d, i, &rows[i], NULL, NULL), SOM_OK);
+    assert_int_equal(som_map_fit_scaling(map, d, SOM_SCALE_MINMAX, NULL), SOM_OK);
+    static const float orig[4] = {10, 12, 15, 40};
+    float cb[4];
+    for (size_t u = 0; u < 4; u++) som_map_scale_row(map, &orig[u], &cb[u]);
+    som_map_set_codebook(map, cb);
+    double dlo, dhi;
+    som_map_field_range(map, 0, &dlo, &dhi);
+    assert_true(dlo == -100 && dhi == 200); /* the data are wider */
+    for (int scale = 0; scale < 3; scale++) {
+        for (int scheme = 0; scheme < SOM_COLORS_COUNT; scheme++) {
+            som_render_opts o;
+            som_render_opts_init(&o);
+            o.color_scale = (som_color_scale)scale;
+            o.colors = (som_colors)scheme;
+            image img;
+            render_png(map, NULL, &o, &img); /* with titles and legend */
+            unsigned char first[3], last[3];
+            som_colormap(o.colors, 0, first);
+            som_colormap(o.colors, 1, last);
+            double x, y;
+            som_render_unit_center(map, NULL, &o, 0, 0, &x, &y, NULL, NULL);
+            if (memcmp(pixel(&img, x, y), first, 3) != 0)
+                fail_msg("scale %d scheme %d: the minimum unit is not the first colour", scale, scheme);
+            som_render_unit_center(map, NULL, &o, 0, 3, &x, &y, NULL, NULL);
+            if (memcmp(pixel(&img, x, y), last, 3) != 0)
+                fail_msg("scale %d scheme %d: the maximum unit is not the last colour", scale, scheme);
+            free(img.rgb);
+        }
+    }
+    /* --range data: 10 sits at t = 110/300, 40 at 140/300 */
+    som_render_opts o;
+    som_render_opts_init(&o);
+    o.range = SOM_RANGE_DATA;
+    image img;
+    render_png(map, NULL, &o, &img);
+    unsigned char want[3];
+    double x, y;
+    som_render_unit_center(map, NULL, &o, 0, 0, &x, &y, NULL, NULL);
+    som_colormap(o.colors, 110.0 / 300, want);
+    assert_memory_equal(pixel(&img, x, y), want, 3);
+    free(img.rgb);
+    /* a fixed range for the field by title: 10..40 over 0..50 */
+    som_field_range fr = {"1", SOM_RANGE_FIXED, 0, 50};
+    o.range = SOM_RANGE_CODEBOOK;
+    o.field_ranges = &fr;
+    o.n_field_ranges = 1;
+    render_png(map, NULL, &o, &img);
+    som_render_unit_center(map, NULL, &o, 0, 3, &x, &y, NULL, NULL);
+    som_colormap(o.colors, 40.0 / 50, want);
+    assert_memory_equal(pixel(&img, x, y), want, 3);
+    free(img.rgb);
+    /* bad ranges are refused */
+    som_error err;
+    fr.min = 60;
+    assert_int_equal(som_render_unit_center(map, NULL, &o, 0, 0, &x, &y, NULL, &err), SOM_EINVAL);
+    assert_non_null(strstr(err.message, "empty"));
+    fr.title = "nope";
+    fr.min = 0;
+    assert_int_equal(som_render_unit_center(map, NULL, &o, 0, 0, &x, &y, NULL, &err), SOM_EINVAL);
+    assert_non_null(strstr(err.message, "'nope'"));
+    som_data_free(d);
+    som_map_free(map);
+}
+
+static void nice_ticks_are_round_and_inside(void **state)
+{
+    (void)state;
+    double t[8];
+    assert_int_equal(som_nice_ticks(0, 1, t, 8), 5);
+    assert_true(t[0] == 0 && t[1] == 0.25 && t[4] == 1);
+    assert_int_equal(som_nice_ticks(-9761, 24732, t, 8), 6);
+    assert_true(t[0] == -5000 && t[1] == 0 && t[5] == 20000);
+    assert_int_equal(som_nice_ticks(3, 50, t, 8), 5);
+    assert_true(t[0] == 10 && t[4] == 50);
+    assert_int_equal(som_nice_ticks(7, 7, t, 8), 1);
+    /* any range: 3..6 ticks inside it, equally spaced by 1, 2, 2.5 or 5 x 10^e */
+    unsigned seed = 1;
+    for (int k = 0; k < 2000; k++) {
+        seed = seed * 1103515245u + 12345u;
+        double lo = ((double)(seed % 20001) - 10000) * pow(10, (double)(seed % 7) - 3);
+        seed = seed * 1103515245u + 12345u;
+        double hi = lo + (1 + (double)(seed % 10000)) * pow(10, (double)(seed % 9) - 4);
+        size_t n = som_nice_ticks(lo, hi, t, 8);
+        if (n < 3 || n > 6) fail_msg("%g..%g: %zu ticks", lo, hi, n);
+        double step = t[1] - t[0], e = pow(10, floor(log10(step))), m = step / e;
+        assert_true(fabs(m - 1) < 1e-6 || fabs(m - 2) < 1e-6 || fabs(m - 2.5) < 1e-6 ||
+                    fabs(m - 5) < 1e-6 || fabs(m - 10) < 1e-6);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(t[i] >= lo - 1e-9 * step && t[i] <= hi + 1e-9 * step);
+            if (i) assert_true(fabs(t[i] - t[i - 1] - step) < 1e-6 * step);
+        }
+    }
+}
+
+/* An empty unit never looks like a unit with one hit, in any scheme. */
+static void empty_unit_differs_from_one_hit(void **state)
+{
+    (void)state;
+    static const float w[4] = {0, 1, 2, 3};
+    som_map *map = make_map(2, 2, SOM_RECT, 0, 1, w);
+    som_map_set_title(map, 0, "x", NULL);
+    som_data *d = labelled_data(); /* hits 2, 3, 1, 0 */
+    for (int scheme = 0; scheme < SOM_COLORS_COUNT; scheme++)
+        for (int style = 0; style < 2; style++) {
+            som_render_opts o;
+            som_render_opts_init(&o);
+            o.plot = SOM_PLOT_HITS;
+            o.colors = (som_colors)scheme;
+            o.hits_style = (som_hits_style)style;
+            image img;
+            render_png(map, d, &o, &img);
+            double x1, y1, x0, y0, hw;
+            som_render_unit_center(map, d, &o, 0, 2, &x1, &y1, &hw, NULL); /* 1 hit */
+            som_render_unit_center(map, d, &o, 0, 3, &x0, &y0, NULL, NULL); /* empty */
+            /* beside the count text or marker centre */
+            const unsigned char *one = pixel(&img, x1, y1 + 0.6 * hw);
+            const unsigned char *none = pixel(&img, x0, y0 + 0.6 * hw);
+            const unsigned char *none_c = pixel(&img, x0, y0);
+            if (memcmp(one, none, 3) == 0 || memcmp(one, none_c, 3) == 0)
+                fail_msg("scheme %d style %d: empty unit drawn like a one-hit unit", scheme, style);
+            free(img.rgb);
+        }
+    som_data_free(d);
+    som_map_free(map);
+}
+
+/* Two classes get the palette's first two colours (classes in sorted
+ * order), on pure units; the palette starts with Okabe-Ito's orange and
+ * sky blue. */
+static void two_classes_get_first_palette_colours(void **state)
+{
+    (void)state;
+    unsigned char c[3];
+    som_class_color(0, c), assert_rgb(c, 0xE6, 0x9F, 0x00);
+    som_class_color(1, c), assert_rgb(c, 0x56, 0xB4, 0xE9);
+    som_class_color(16, c), assert_rgb(c, 0xE6, 0x9F, 0x00);
+    static const float w[4] = {0, 1, 2, 3};
+    som_map *map = make_map(2, 2, SOM_RECT, 0, 1, w);
+    som_map_set_title(map, 0, "x", NULL);
+    static const char csv[] = "name,x\n" "zeta,0\n" "zeta,0.1\n" "alpha,2\n" "alpha,3\n";
+    som_data *d = NULL;
+    assert_int_equal(som_data_read_csv_mem(csv, sizeof csv - 1, "c.csv", NULL, &d, NULL), SOM_OK);
+    som_render_opts o;
+    som_render_opts_init(&o);
+    o.plot = SOM_PLOT_LABELS;
+    image img;
+    render_png(map, d, &o, &img);
+    static const int want_class[4] = {1, -1, 0, 0}; /* units 0: zeta; 2, 3: alpha; 1: empty */
+    for (size_t u = 0; u < 4; u++) {
+        double x, y, hw;
+        som_render_unit_center(map, d, &o, 0, u, &x, &y, &hw, NULL);
+        const unsigned char *got = pixel(&img, x, y + 0.6 * hw); /* below the label */
+        if (want_class[u] < 0) {
+            assert_rgb(pixel(&img, x, y), 236, 236, 236);
+            continue;
+        }
+        som_class_color((size_t)want_class[u], c);
+        if (memcmp(got, c, 3) != 0)
+            fail_msg("unit %zu: (%d,%d,%d), want class %d's colour", u, got[0], got[1], got[2],
+                     want_class[u]);
+    }
+    free(img.rgb);
+    som_data_free(d);
+    som_map_free(map);
+}
+
+/* Ink height (rows with a pixel unlike the fill) inside the middle of a
+ * cell; 0 when the cell holds no text. */
+static int ink_rows(const image *img, double x, double y, double hw, const unsigned char *fill)
+{
+    int top = 0, bottom = 0, found = 0;
+    for (int dy = (int)(-0.55 * hw); dy <= (int)(0.55 * hw); dy++)
+        for (int dx = (int)(-0.8 * hw); dx <= (int)(0.8 * hw); dx++) {
+            const unsigned char *p = pixel(img, x + dx, y + dy);
+            if (abs(p[0] - fill[0]) + abs(p[1] - fill[1]) + abs(p[2] - fill[2]) < 30) continue;
+            if (!found) top = dy;
+            found = 1;
+            bottom = dy;
+        }
+    return found ? bottom - top + 1 : 0;
+}
+
+/* Text in cells is at least SOM_RENDER_MIN_TEXT_PX or absent: on grids from
+ * 3x3 to 60x60, at the default size and squeezed by --size, the digits of
+ * every hit count are at least as tall as Cairo says a digit is at the
+ * minimum size, or not drawn. Every unit has one hit, so every cell has one
+ * fill colour. */
+static void cell_text_is_legible_or_absent(void **state)
+{
+    (void)state;
+    cairo_surface_t *cs = cairo_image_surface_create(CAIRO_FORMAT_A8, 1, 1);
+    cairo_t *cr = cairo_create(cs);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, SOM_RENDER_MIN_TEXT_PX);
+    cairo_text_extents_t te;
+    cairo_text_extents(cr, "1", &te);
+    cairo_destroy(cr);
+    cairo_surface_destroy(cs);
+    int min_ink = (int)floor(te.height);
+    assert_true(min_ink >= 5);
+    static const struct { size_t side; int w, h; int text; } cases[] = {
+        {3, 0, 0, 1}, {12, 0, 0, 1}, {30, 0, 0, 1}, {60, 0, 0, 0}, {12, 200, 200, 0}, {5, 300, 300, 1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        size_t n = cases[k].side, units = n * n;
+        float *cb = malloc(units * 2 * sizeof *cb);
+        assert_non_null(cb);
+        for (size_t u = 0; u < units; u++) cb[2 * u] = (float)(u / n), cb[2 * u + 1] = (float)(u % n);
+        som_map *map = make_map(n, n, SOM_HEX, 0, 2, cb);
+        som_data *d = NULL;
+        assert_int_equal(som_data_new(units, 2, &d, NULL), SOM_OK);
+        for (size_t u = 0; u < units; u++) som_data_set_row(d, u, cb + 2 * u, NULL, NULL);
+        som_render_opts o;
+        som_render_opts_init(&o);
+        o.plot = SOM_PLOT_HITS;
+        o.width = cases[k].w;
+        o.height = cases[k].h;
+        image img;
+        render_png(map, d, &o, &img);
+        unsigned char fill[3];
+        som_colormap(o.colors, 1, fill); /* one hit everywhere: colours span 0..1 */
+        size_t with_text = 0;
+        for (size_t u = 0; u < units; u += (units > 100 ? 37 : 1)) {
+            double x, y, hw;
+            som_render_unit_center(map, d, &o, 0, u, &x, &y, &hw, NULL);
+            assert_memory_equal(pixel(&img, x - 0.7 * hw, y), fill, 3);
+            int ink = ink_rows(&img, x, y, hw, fill);
+            if (ink == 0) continue;
+            with_text++;
+            if (ink < min_ink)
+                fail_msg("%zux%zu (%dx%d): text %d px tall in unit %zu, minimum %d", n, n, img.w,
+                         img.h, ink, u, min_ink);
+        }
+        if (cases[k].text) assert_true(with_text > 0);
+        else assert_int_equal(with_text, 0);
+        free(img.rgb);
+        som_data_free(d);
+        som_map_free(map);
+        free(cb);
+    }
+}
+
+/* 20,000 fields: the planes are the 40 that vary most (here the only ones
+ * that vary), each spanning the whole colour map; the picture stays small. */
+static void many_fields_give_the_most_varying(void **state)
+{
+    (void)state;
+    enum { DIM = 20000, R = 4, C = 4, U = R * C };
+    float *cb = calloc((size_t)U * DIM, sizeof *cb);
+    assert_non_null(cb);
+    for (size_t u = 0; u < U; u++)
+        for (size_t f = 0; f < DIM; f++)
+            cb[u * DIM + f] = (f % 500 == 7) ? (float)u : (float)(u % 2) * 1e-3f;
+    som_map *map = make_map(R, C, SOM_RECT, 0, DIM, cb);
+    free(cb);
+    som_render_opts o;
+    som_render_opts_init(&o);
+    image img;
+    render_png(map, NULL, &o, &img);
+    assert_true(img.w < 2000 && img.h < 2000);
+    unsigned char first[3], last[3];
+    som_colormap(o.colors, 0, first);
+    som_colormap(o.colors, 1, last);
+    for (size_t p = 0; p < 40; p++) {
+        double x, y;
+        assert_int_equal(som_render_unit_center(map, NULL, &o, p, 0, &x, &y, NULL, NULL), SOM_OK);
+        assert_memory_equal(pixel(&img, x, y), first, 3);
+        assert_int_equal(som_render_unit_center(map, NULL, &o, p, U - 1, &x, &y, NULL, NULL), SOM_OK);
+        assert_memory_equal(pixel(&img, x, y), last, 3);
+    }
+    double x, y;
+    assert_int_equal(som_render_unit_center(map, NULL, &o, 40, 0, &x, &y, NULL, NULL), SOM_EINVAL);
+    o.max_fields = 3;
+    assert_int_equal(som_render_unit_center(map, NULL, &o, 3, 0, &x, &y, NULL, NULL), SOM_EINVAL);
+    free(img.rgb);
+    som_map_free(map);
+}
+
+/* The codes plot: a unit at a field's maximum has a full bar in the
+ * field's colour; at its minimum no bar (the cell's light fill). */
+static void codes_bars_follow_values(void **state)
+{
+    (void)state;
+    static const float w[2] = {0, 1};
+    som_map *map = make_map(1, 2, SOM_RECT, 0, 1, w);
+    som_render_opts o;
+    som_render_opts_init(&o);
+    o.plot = SOM_PLOT_CODES;
+    image img;
+    render_png(map, NULL, &o, &img);
+    double x, y;
+    unsigned char c[3];
+    som_class_color(0, c);
+    som_render_unit_center(map, NULL, &o, 0, 1, &x, &y, NULL, NULL);
+    assert_memory_equal(pixel(&img, x, y), c, 3);
+    som_render_unit_center(map, NULL, &o, 0, 0, &x, &y, NULL, NULL);
+    assert_rgb(pixel(&img, x, y), 248, 248, 248);
+    free(img.rgb);
     som_map_free(map);
 }
 
@@ -785,6 +1110,13 @@ int main(void)
         cmocka_unit_test(hits_and_labels_render),
         cmocka_unit_test(error_plot_needs_history),
         cmocka_unit_test(bad_input_leaves_no_file),
+        cmocka_unit_test(codebook_range_ends_get_the_end_colours),
+        cmocka_unit_test(nice_ticks_are_round_and_inside),
+        cmocka_unit_test(empty_unit_differs_from_one_hit),
+        cmocka_unit_test(two_classes_get_first_palette_colours),
+        cmocka_unit_test(cell_text_is_legible_or_absent),
+        cmocka_unit_test(many_fields_give_the_most_varying),
+        cmocka_unit_test(codes_bars_follow_values),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
