@@ -196,18 +196,127 @@ int cli_data_option(const char *cmd, int c, const char *arg,
         }
         csv->label_column = arg;
         return 1;
+    case CLI_OPT_NO_ROW_NAMES: csv->row_names = 0; return 1;
     default: return 0;
     }
 }
 
 /* ---- files ------------------------------------------------------------- */
 
-int cli_read_data(const char *path, const som_csv_opts *csv, som_data **out)
+static const char *shown_path(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+void cli_note_row_names(const char *path, const som_data *data)
+{
+    int how = som_data_row_names(data);
+    if (how == SOM_ROW_NAMES_NONE) return;
+    if (how == SOM_ROW_NAMES_LABELS)
+        cli_error("%s: the untitled first column holds distinct whole numbers (row names, as R's "
+                  "write.csv writes them): read as the row labels, not as a field "
+                  "(--no-row-names keeps it a field)", shown_path(path));
+    else
+        cli_error("%s: the untitled first column holds distinct whole numbers (row names, as R's "
+                  "write.csv writes them): left out, the labels being column '%s' "
+                  "(--no-row-names keeps it a field)", shown_path(path),
+                  som_data_label_title(data));
+}
+
+int cli_read_data(const char *path, const som_csv_opts *csv, bool quiet,
+                  som_data **out)
 {
     som_error err;
     som_error_clear(&err);
     if (som_data_read(path, csv, out, &err) != SOM_OK) return cli_fail(&err);
+    if (!quiet) cli_note_row_names(path, *out);
     return CLI_OK;
+}
+
+/* ---- which columns the model uses ------------------------------------------ */
+
+/* True when `title` is "NAME=..." for a NAME that stands for the field's
+ * column in DATA: the target, the label column, or a column (a class
+ * target's one-hot fields are made from the labels, never read). */
+static bool class_field_of(const char *title, const som_data *data, const char *target)
+{
+    const char *lt = som_data_label_title(data);
+    for (const char *eq = strchr(title, '='); eq; eq = strchr(eq + 1, '=')) {
+        size_t k = (size_t)(eq - title);
+        if ((target && strlen(target) == k && memcmp(target, title, k) == 0) ||
+            (lt && strlen(lt) == k && memcmp(lt, title, k) == 0))
+            return true;
+        for (size_t j = 0; j < som_data_dim(data); j++) {
+            const char *t = som_data_title(data, j);
+            if (strlen(t) == k && memcmp(t, title, k) == 0) return true;
+        }
+    }
+    return false;
+}
+
+/* Titles "1".."dim": a file without titles (.npy, --no-header). */
+static bool numbered_titles(const som_data *data)
+{
+    char num[32];
+    for (size_t j = 0; j < som_data_dim(data); j++) {
+        snprintf(num, sizeof num, "%zu", j + 1);
+        if (strcmp(som_data_title(data, j), num) != 0) return false;
+    }
+    return true;
+}
+
+/* One note: "PATH: N WHAT: 'a', 'b', ... and K more". */
+#define NOTE_NAMES 8
+static void note_list(const char *path, const char *what_one, const char *what_many,
+                      const char *const *names, size_t n)
+{
+    fprintf(stderr, "som: %s: %zu %s: ", shown_path(path), n, n == 1 ? what_one : what_many);
+    for (size_t i = 0; i < n && i < NOTE_NAMES; i++)
+        fprintf(stderr, "%s'%s'", i ? ", " : "", names[i]);
+    if (n > NOTE_NAMES) fprintf(stderr, " and %zu more", n - NOTE_NAMES);
+    fputc('\n', stderr);
+}
+
+void cli_note_columns(const som_map *map, const char *path, const som_data *data,
+                      const char *target)
+{
+    size_t dim = som_map_dim(map), ddim = som_data_dim(data);
+    const char **names = malloc((dim > ddim ? dim : ddim) * sizeof *names + 1);
+    if (!names) return; /* a note, not worth failing for */
+    size_t matched = 0, n = 0;
+    for (size_t j = 0; j < dim; j++) matched += som_data_find_title(data, som_map_title(map, j)) >= 0;
+    if (matched == 0) {
+        /* som_map_align_data takes the columns by position (equal counts;
+         * otherwise it fails and says why). Silent for a file without
+         * titles, where that is the only way. */
+        if (ddim == dim && !numbered_titles(data))
+            cli_error("%s: no column title matches the model's fields: the %zu columns are taken "
+                      "in order as %s%s%s", shown_path(path), ddim, som_map_title(map, 0),
+                      dim > 1 ? ", ..., " : "", dim > 1 ? som_map_title(map, dim - 1) : "");
+        free(names);
+        return;
+    }
+    for (size_t j = 0; j < ddim; j++) {
+        const char *t = som_data_title(data, j);
+        int is_class = 0;
+        if (som_map_find_title(map, t) >= 0 || (target && strcmp(t, target) == 0)) continue;
+        /* The column a class target is made from (empty labels). */
+        if (som_map_target_fields(map, t, NULL, 0, &is_class) && is_class) continue;
+        names[n++] = t;
+    }
+    if (n) note_list(path, "column the model does not have, ignored",
+                     "columns the model does not have, ignored", names, n);
+    n = 0;
+    for (size_t j = 0; j < dim; j++) {
+        const char *t = som_map_title(map, j);
+        if (som_data_find_title(data, t) >= 0 || (target && strcmp(t, target) == 0) ||
+            class_field_of(t, data, target))
+            continue;
+        names[n++] = t;
+    }
+    if (n) note_list(path, "field of the model not in the file, missing in every row",
+                     "fields of the model not in the file, missing in every row", names, n);
+    free(names);
 }
 
 int cli_load_map(const char *path, som_map **out)
@@ -220,12 +329,14 @@ int cli_load_map(const char *path, som_map **out)
 }
 
 int cli_read_aligned(const som_map *map, const char *path,
-                     const som_csv_opts *csv, som_data **out)
+                     const som_csv_opts *csv, const char *target, bool quiet,
+                     som_data **out)
 {
     som_data *raw = NULL;
     *out = NULL;
-    int rc = cli_read_data(path, csv, &raw);
+    int rc = cli_read_data(path, csv, quiet, &raw);
     if (rc != CLI_OK) return rc;
+    if (!quiet) cli_note_columns(map, path, raw, target);
     som_error err;
     som_error_clear(&err);
     if (som_map_data_in_order(map, raw)) {

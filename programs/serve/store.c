@@ -168,11 +168,17 @@ json_t *dataset_json(const dataset *ds)
     json_t *titles = json_array();
     for (size_t j = 0; j < dim; j++) json_array_append_new(titles, jstr(som_data_title(d, j)));
     const char *label = som_data_label_title(d);
-    return json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "id", ds->id, "name",
+    /* What the reader made of an untitled first column of row numbers (R's
+     * write.csv): the page can say so, as the CLI does on stderr. */
+    int rn = som_data_row_names(d);
+    json_t *row_names = rn == SOM_ROW_NAMES_LABELS    ? json_string("labels")
+                        : rn == SOM_ROW_NAMES_DROPPED ? json_string("dropped")
+                                                      : json_null();
+    return json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "id", ds->id, "name",
                      jstr(ds->name), "bundled", ds->bundled, "rows",
                      jsize(som_data_n_samples(d)), "dim", jsize(dim), "titles", titles,
                      "label_column", label ? jstr(label) : json_null(), "missing",
-                     jsize(som_data_n_missing(d)));
+                     jsize(som_data_n_missing(d)), "row_names", row_names);
 }
 
 json_t *datasets_json(void)
