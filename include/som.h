@@ -220,7 +220,7 @@ SOM_API void som_csv_opts_init(som_csv_opts *opts);
  *  - one column may hold labels (see opts->label_column); without one, a
  *    row's label is its line number in the file (som_data_line);
  *  - row names: a first column whose title is empty and whose cells are
- *    all present, distinct whole numbers (up to 2^24 in size) — R's
+ *    all present, distinct whole numbers (below 2^24 in size) — R's
  *    write.csv writes 1..n there, pandas' to_csv 0..n-1 — is not a field:
  *    its cells become the row labels (label title "") when no other column
  *    holds labels, and it is dropped when one does (som_data_row_names

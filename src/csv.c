@@ -812,13 +812,14 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Column 0 of a data set with another column left: every cell present, a
- * whole number that a float holds exactly, no two alike; every row has a
- * value elsewhere. */
-static bool is_row_names(const som_data *d)
+/* 1 when column 0 of a data set with another column left is row names:
+ * every cell present, a whole number that a float holds exactly, no two
+ * alike; every row has a value elsewhere. 0 when not, SOM_ENOMEM. */
+static int is_row_names(const som_data *d)
 {
-    if (d->dim < 2 || d->n == 0) return false;
-    const float limit = 16777216.0f; /* 2^24: whole floats beyond are spaced */
+    if (d->dim < 2 || d->n == 0) return 0;
+    const float limit = 16777216.0f; /* 2^24: from there on, two texts (16777216,
+                                        16777217) read as one float */
     bool consecutive = true;
     for (size_t i = 0; i < d->n; i++) {
         float v = d->x[i * d->dim];
@@ -826,14 +827,14 @@ static bool is_row_names(const som_data *d)
             /* Present, and not the row's only present value: every row
              * keeps one once the column is gone. */
             const uint8_t *m = d->mask + i * d->dim;
-            if (!m[0] || !memchr(m + 1, 1, d->dim - 1)) return false;
+            if (!m[0] || !memchr(m + 1, 1, d->dim - 1)) return 0;
         }
-        if (!(v >= -limit && v <= limit) || v != floorf(v)) return false;
+        if (!(v > -limit && v < limit) || v != floorf(v)) return 0;
         consecutive &= (double)v == (double)d->x[0] + (double)i;
     }
-    if (consecutive) return true; /* 1..n: the common case, no sorting */
+    if (consecutive) return 1; /* 1..n: the common case, no sorting */
     float *v = som__malloc(d->n * sizeof *v);
-    if (!v) return false; /* keep the column: the data stays as read */
+    if (!v) return SOM_ENOMEM;
     for (size_t i = 0; i < d->n; i++) v[i] = d->x[i * d->dim];
     qsort(v, d->n, sizeof *v, cmp_float);
     bool distinct = true;
@@ -931,9 +932,10 @@ static int finish(reader *r, som_data **out)
         d->mask = mask ? mask : r->mask;
         r->mask = NULL;
     }
-    if (r->row_names_opt != 0 && r->first_untitled && r->label_col != 0 &&
-        is_row_names(d) && take_row_names(d) != SOM_OK)
-        goto oom;
+    if (r->row_names_opt != 0 && r->first_untitled && r->label_col != 0) {
+        int rn = is_row_names(d);
+        if (rn < 0 || (rn == 1 && take_row_names(d) != SOM_OK)) goto oom;
+    }
     *out = d;
     return SOM_OK;
 oom:
