@@ -254,15 +254,26 @@ static bool class_field_of(const char *title, const som_data *data, const char *
     return false;
 }
 
-/* Titles "1".."dim": a file without titles (.npy, --no-header). */
-static bool numbered_titles(const som_data *data)
+/* Titles "1".."dim": a file without titles (.npy, --no-header), or a
+ * model from one (SOM_PAK .cod). data or map, the other NULL. */
+static bool numbered_titles(const som_data *data, const som_map *map)
 {
     char num[32];
-    for (size_t j = 0; j < som_data_dim(data); j++) {
+    size_t dim = data ? som_data_dim(data) : som_map_dim(map);
+    for (size_t j = 0; j < dim; j++) {
         snprintf(num, sizeof num, "%zu", j + 1);
-        if (strcmp(som_data_title(data, j), num) != 0) return false;
+        if (strcmp(data ? som_data_title(data, j) : som_map_title(map, j), num) != 0)
+            return false;
     }
     return true;
+}
+
+static size_t titles_matched(const som_map *map, const som_data *data)
+{
+    size_t matched = 0;
+    for (size_t j = 0; j < som_map_dim(map); j++)
+        matched += som_data_find_title(data, som_map_title(map, j)) >= 0;
+    return matched;
 }
 
 /* One note: "PATH: N WHAT: 'a', 'b', ... and K more". */
@@ -283,16 +294,10 @@ void cli_note_columns(const som_map *map, const char *path, const som_data *data
     size_t dim = som_map_dim(map), ddim = som_data_dim(data);
     const char **names = malloc((dim > ddim ? dim : ddim) * sizeof *names + 1);
     if (!names) return; /* a note, not worth failing for */
-    size_t matched = 0, n = 0;
-    for (size_t j = 0; j < dim; j++) matched += som_data_find_title(data, som_map_title(map, j)) >= 0;
-    if (matched == 0) {
-        /* som_map_align_data takes the columns by position (equal counts;
-         * otherwise it fails and says why). Silent for a file without
-         * titles, where that is the only way. */
-        if (ddim == dim && !numbered_titles(data))
-            cli_error("%s: no column title matches the model's fields: the %zu columns are taken "
-                      "in order as %s%s%s", shown_path(path), ddim, som_map_title(map, 0),
-                      dim > 1 ? ", ..., " : "", dim > 1 ? som_map_title(map, dim - 1) : "");
+    size_t n = 0;
+    if (titles_matched(map, data) == 0) {
+        /* Columns taken in order (a file or a model without titles), or
+         * an error that cli_read_aligned reports: nothing to add. */
         free(names);
         return;
     }
@@ -336,6 +341,21 @@ int cli_read_aligned(const som_map *map, const char *path,
     *out = NULL;
     int rc = cli_read_data(path, csv, quiet, &raw);
     if (rc != CLI_OK) return rc;
+    if (titles_matched(map, raw) == 0 && !numbered_titles(raw, NULL) &&
+        !numbered_titles(NULL, map)) {
+        /* Both have titles and none is shared: the wrong file or the wrong
+         * model. Taking the columns in order (as som_map_align_data does
+         * when the counts agree) would give plausible, wrong answers. */
+        size_t dim = som_map_dim(map), ddim = som_data_dim(raw);
+        cli_error("%s: none of the file's %zu column titles (%s%s%s) is one of the model's "
+                  "%zu fields (%s%s%s): expected a file with the model's titles, or one "
+                  "without titles (its columns are then taken in order)",
+                  shown_path(path), ddim, som_data_title(raw, 0), ddim > 1 ? ", ..., " : "",
+                  ddim > 1 ? som_data_title(raw, ddim - 1) : "", dim, som_map_title(map, 0),
+                  dim > 1 ? ", ..., " : "", dim > 1 ? som_map_title(map, dim - 1) : "");
+        som_data_free(raw);
+        return CLI_FAIL;
+    }
     if (!quiet) cli_note_columns(map, path, raw, target);
     som_error err;
     som_error_clear(&err);

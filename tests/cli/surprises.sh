@@ -264,28 +264,46 @@ expect_rc 0
 expect_line err "som: wide.csv: 12 columns the model does not have, ignored: 'x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8' and 4 more"
 end
 
-begin columns-by-position
-# No title in common, as many columns: taken in order, and said so.
+begin columns-none-in-common-same-count
+# No title in common, as many columns: the wrong file, not columns to take
+# in order.
 run map plain.som retitled.csv
-expect_rc 0
-expect_line err "som: retitled.csv: no column title matches the model's fields: the 4 columns are taken in order as sepal_length, ..., petal_width"
-"$SOM" map plain.som plain.csv >want
-cmp -s want "$name.out" || note "not the units of plain.csv"
+expect_rc 1
+expect_empty out
+expect_line err "som: retitled.csv: none of the file's 4 column titles (a, ..., d) is one of the model's 4 fields (sepal_length, ..., petal_width): expected a file with the model's titles, or one without titles (its columns are then taken in order)"
+end
+
+begin columns-none-in-common
+run predict plain.som other.csv
+expect_rc 1
+expect_empty out
+expect_line err "som: other.csv: none of the file's 3 column titles (a, ..., c) is one of the model's 4 fields (sepal_length, ..., petal_width): expected a file with the model's titles, or one without titles (its columns are then taken in order)"
 end
 
 begin columns-by-position-no-titles
-# A file without titles has only positions: nothing to say.
+# A file without titles has only positions: taken in order, nothing to say.
 tail -n +2 plain.csv >numbers.csv
 run map plain.som numbers.csv
 expect_rc 0
 expect_empty err
+"$SOM" map plain.som plain.csv | cut -d, -f2- >want
+cut -d, -f2- "$name.out" >got
+cmp -s want got || note "not the units of plain.csv"
 end
 
-begin columns-none-in-common
-run map plain.som other.csv
+begin columns-by-position-model-without-titles
+# A model without titles (SOM_PAK .cod): the file's columns in order.
+"$SOM" convert plain.som plain.cod
+run eval plain.cod plain.csv
+expect_rc 0
+expect_empty err
+end
+
+begin columns-too-few-no-titles
+cut -d, -f1-3 numbers.csv >numbers3.csv
+run map plain.som numbers3.csv
 expect_rc 1
-expect_empty out
-expect_line err "som: other.csv: the data has 3 fields and none of its titles matches the model's; the model has 4 fields (sepal_length, ...)"
+expect_grep err "^som: numbers3.csv: the data has 3 fields and none of its titles matches the model's; the model has 4 fields"
 end
 
 # ---- predict --target on a file that has the answers ----------------------------
