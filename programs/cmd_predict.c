@@ -107,17 +107,17 @@ static void put_float(FILE *fp, float v)
     fputs(buf, fp);
 }
 
-static void put_title_predicted(FILE *fp, const char *target)
+/* "COL_predicted", quoted as a whole when it needs to be. False when out
+ * of memory. */
+static bool put_title_predicted(FILE *fp, const char *target)
 {
     size_t len = strlen(target) + sizeof "_predicted";
     char *t = malloc(len);
-    if (!t) {
-        fputs("predicted", fp); /* ferror is not set: keep the column */
-        return;
-    }
+    if (!t) return false;
     snprintf(t, len, "%s_predicted", target);
     cli_csv_field(fp, t);
     free(t);
+    return true;
 }
 
 /* What --target computes: per row the true value (if any) and the
@@ -149,7 +149,7 @@ static int write_target(FILE *fp, const som_map *map, const som_data *data, cons
         fputs(first ? "" : ",", fp);
         cli_csv_field(fp, t->name);
         fputc(',', fp);
-        put_title_predicted(fp, t->name);
+        if (!put_title_predicted(fp, t->name)) return -1;
         first = false;
     }
     for (size_t j = 0; j < dim; j++) {
@@ -159,7 +159,7 @@ static int write_target(FILE *fp, const som_map *map, const som_data *data, cons
         cli_csv_field(fp, som_map_title(map, j));
         if (!t->is_class && j == t->field) {
             fputc(',', fp);
-            put_title_predicted(fp, t->name);
+            if (!put_title_predicted(fp, t->name)) return -1;
         }
     }
     fputc('\n', fp);
