@@ -289,7 +289,7 @@ json_t *dataset_json(const dataset *ds)
     for (size_t j = 0; j < dim; j++) json_array_append_new(titles, jstr(som_data_title(d, j)));
     const char *label = ds->has_label ? ds->label_title : som_data_label_title(d);
     /* What the reader made of an untitled first column of row numbers (R's
-     * write.csv): the page can say so, as the CLI does on stderr. */
+     * write.csv), for a client to say, as the CLI does on stderr. */
     int rn = ds->row_names;
     json_t *row_names = rn == SOM_ROW_NAMES_LABELS    ? json_string("labels")
                         : rn == SOM_ROW_NAMES_DROPPED ? json_string("dropped")
