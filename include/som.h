@@ -287,7 +287,9 @@ SOM_API int som_data_write_npy(const som_data *data, const char *path,
  * header when the last row has been written; the file appears atomically
  * (not "-"). The column titles and the label column cannot be kept in a
  * .npy and are dropped: *n_rows, *dim and *had_labels (each may be NULL)
- * say what was written and whether labels were dropped. */
+ * say what was written and whether labels were dropped. A row-names column
+ * (see som_data_read_csv) stays a field here: it is told only after the
+ * last row, when the rows have been written. */
 SOM_API int som_data_convert_csv_npy(const char *csv_path,
                                      const char *npy_path,
                                      const som_csv_opts *opts, size_t *n_rows,
