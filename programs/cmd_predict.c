@@ -264,10 +264,13 @@ static int predict_target(const som_map *map, som_data *data, const char *target
         rc = cli_fail(&err);
         goto done;
     }
-    if (write_target(som_outfile_stream(out), map, data, &t) != 0) {
+    /* A failed write leaves the stream's error flag set: the commit then
+     * reports it with the system's reason and keeps any old file. */
+    if (write_target(som_outfile_stream(out), map, data, &t) != 0 &&
+        !ferror(som_outfile_stream(out))) {
         som_outfile_abort(out);
         out = NULL;
-        cli_error("%s: cannot write", out_path);
+        cli_error("out of memory");
         rc = CLI_FAIL;
         goto done;
     }
