@@ -216,6 +216,10 @@ typedef struct som_csv_opts {
                                  titles unless every cell is a number */
     const char *label_column; /* title of the label column; NULL: the first
                                  column whose first value is not a number */
+    int row_names;            /* SOM_AUTO (default): a first column with an
+                                 empty title holding distinct whole numbers
+                                 is row names, not a field (see
+                                 som_data_row_names); 0: it is a field */
 } som_csv_opts;
 
 SOM_API void som_csv_opts_init(som_csv_opts *opts);
@@ -227,6 +231,12 @@ SOM_API void som_csv_opts_init(som_csv_opts *opts);
  *  - the first row holds the column titles (see opts->header);
  *  - one column may hold labels (see opts->label_column); without one, a
  *    row's label is its line number in the file (som_data_line);
+ *  - row names: a first column whose title is empty and whose cells are
+ *    all present, distinct whole numbers (below 2^24 in size) — R's
+ *    write.csv writes 1..n there, pandas' to_csv 0..n-1 — is not a field:
+ *    its cells become the row labels (label title "") when no other column
+ *    holds labels, and it is dropped when one does (som_data_row_names
+ *    says which; opts->row_names = 0 keeps it as a field);
  *  - empty cells and NA, NaN, ? (any case) are missing values;
  *  - numbers are parsed in the C locale whatever the process locale;
  *    infinities, text in a numeric column, ragged rows, a row with no value
@@ -289,7 +299,9 @@ SOM_API int som_data_write_npy(const som_data *data, const char *path,
  * header when the last row has been written; the file appears atomically
  * (not "-"). The column titles and the label column cannot be kept in a
  * .npy and are dropped: *n_rows, *dim and *had_labels (each may be NULL)
- * say what was written and whether labels were dropped. */
+ * say what was written and whether labels were dropped. A row-names column
+ * (see som_data_read_csv) stays a field here: it is told only after the
+ * last row, when the rows have been written. */
 SOM_API int som_data_convert_csv_npy(const char *csv_path,
                                      const char *npy_path,
                                      const som_csv_opts *opts, size_t *n_rows,
@@ -347,6 +359,13 @@ SOM_API int som_data_set_label(som_data *data, size_t i, const char *label,
                                som_error *err);
 /* Title of the label column, or NULL. */
 SOM_API const char *som_data_label_title(const som_data *data);
+/* What the CSV reader made of a row-names column (see som_data_read_csv):
+ * SOM_ROW_NAMES_NONE there was none (or the data did not come from a CSV
+ * file), SOM_ROW_NAMES_LABELS its cells are the labels, SOM_ROW_NAMES_DROPPED
+ * it was left out because another column holds the labels. The library
+ * prints nothing: a program tells its user. */
+enum { SOM_ROW_NAMES_NONE = 0, SOM_ROW_NAMES_LABELS = 1, SOM_ROW_NAMES_DROPPED = 2 };
+SOM_API int som_data_row_names(const som_data *data);
 /* The source line of row i (1-based), or i + 1 for data made in memory. */
 SOM_API size_t som_data_line(const som_data *data, size_t i);
 

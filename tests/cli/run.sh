@@ -547,10 +547,10 @@ expect_grep out '"target_rows": 50'
 expect_grep out '"accuracy": (0\.9[0-9]*|1)[,}]'
 run predict species.som unlabelled.csv --target species -o predicted.csv
 expect_rc 0
-[ "$(head -n 1 predicted.csv | cut -d, -f1)" = species ] ||
+[ "$(head -n 1 predicted.csv | cut -d, -f1,2)" = species,species_predicted ] ||
     note "predicted.csv starts '$(head -n 1 predicted.csv)'"
 grep -q '=' predicted.csv && note "one-hot fields in predicted.csv"
-awk -F, 'NR > 1 && $1 !~ /^(setosa|versicolor|virginica)$/ { bad = 1 } END { exit bad }' \
+awk -F, 'NR > 1 && $2 !~ /^(setosa|versicolor|virginica)$/ { bad = 1 } END { exit bad }' \
     predicted.csv || note "a row without a predicted species"
 [ "$(($(wc -l <predicted.csv) - 1))" -eq 50 ] || note "not 50 rows"
 end
