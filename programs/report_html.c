@@ -644,7 +644,7 @@ static void profiles(FILE *fp, const report *r)
             num(fp, r->cl_mean[a]);
             fputs("<small>&#177;", fp);
             num(fp, r->cl_sd[a]);
-            fputs(" &#183; ", fp);
+            fputs("</small><small>", fp);
             signed1(fp, r->cl_z[a]);
             fputs(" SD</small></td>", fp);
         }
