@@ -232,7 +232,7 @@ static const char css[] =
     "h2{break-after:avoid;page-break-after:avoid}"
     "figure,.card,tr{break-inside:avoid;page-break-inside:avoid}"
     ".figs{grid-template-columns:repeat(2,1fr)}.figs.planes{grid-template-columns:repeat(3,1fr)}"
-    ".scroll{overflow:visible}table{font-size:7.5pt}"
+    ".scroll{overflow:visible}table{font-size:7pt}th,td{padding:2px 3px}"
     "th,td,.card,dl.facts dd{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
 static const struct {
