@@ -207,12 +207,110 @@ static void labels_and_best_units_by_hand(void **state)
     som_map_free(m);
 }
 
+/* ---- out of memory: each allocation failing in turn ------------------------ */
+
+static long countdown = -1, live, refused;
+
+static void *oom_malloc(size_t n)
+{
+    if (countdown == 0) {
+        refused++;
+        return NULL;
+    }
+    if (countdown > 0) countdown--;
+    void *p = malloc(n);
+    if (p) live++;
+    return p;
+}
+
+static void *oom_realloc(void *p, size_t n)
+{
+    if (countdown == 0) {
+        refused++;
+        return NULL;
+    }
+    if (countdown > 0) countdown--;
+    void *q = realloc(p, n);
+    if (q && !p) live++;
+    return q;
+}
+
+static void oom_free(void *p)
+{
+    if (p) live--;
+    free(p);
+}
+
+/* Runs call(which) with its 1st, 2nd, ... allocation failing until it runs
+ * through: SOM_ENOMEM each time, nothing left allocated. */
+static void each_allocation_failing(int (*call)(int), int which)
+{
+    for (long k = 0;; k++) {
+        assert_int_equal(som_set_allocator(oom_malloc, oom_realloc, oom_free), SOM_OK);
+        live = 0;
+        refused = 0;
+        countdown = k;
+        int rc = call(which);
+        countdown = -1;
+        som_set_allocator(NULL, NULL, NULL);
+        assert_int_equal(live, 0);
+        if (refused == 0) {
+            assert_int_equal(rc, SOM_OK);
+            assert_true(k > 0); /* it does allocate */
+            return;
+        }
+        assert_int_equal(rc, SOM_ENOMEM);
+    }
+}
+
+static som_map *oom_map;
+static som_data *oom_data;
+
+static int summary_call(int which)
+{
+    static const size_t units[6] = {0, 0, 2, 3, 3, 1};
+    static const uint32_t clusters[4] = {0, 1, 1, 0};
+    const char *names[2];
+    size_t n, counts[8], best[4];
+    double out[4];
+    switch (which) {
+    case 0: return som_data_distinct_labels(oom_data, names, 2, &n, NULL);
+    case 1:
+        names[0] = "a";
+        names[1] = "b";
+        return som_map_label_counts(oom_map, oom_data, units, names, 2, counts, NULL);
+    case 2:
+        memset(counts, 0, sizeof counts);
+        counts[1] = 2;
+        return som_label_best_units(counts, 2, 4, 2, best, NULL);
+    case 3:
+        return som_map_cluster_profiles(oom_map, oom_data, units, clusters, 2, NULL, NULL, out,
+                                        NULL, NULL, NULL);
+    default: return som_map_plane_correlations(oom_map, out, NULL);
+    }
+}
+
+static void summaries_out_of_memory(void **state)
+{
+    (void)state;
+    const float cb[4] = {0, 1, 2, 3};
+    oom_map = line_map(1, cb);
+    assert_int_equal(som_data_new(6, 1, &oom_data, NULL), SOM_OK);
+    const char *lab[6] = {"b", "a", "b", "b", "b", ""};
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(som_data_set_label(oom_data, i, lab[i], NULL), SOM_OK);
+    for (int which = 0; which < 5; which++) each_allocation_failing(summary_call, which);
+    som_data_free(oom_data);
+    som_map_free(oom_map);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plane_correlations_by_hand),
         cmocka_unit_test(cluster_profiles_by_hand),
         cmocka_unit_test(labels_and_best_units_by_hand),
+        cmocka_unit_test(summaries_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
