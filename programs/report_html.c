@@ -223,6 +223,9 @@ static const char css[] =
     ".clusters{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:10px}\n"
     ".clusters .card p{margin:0.2em 0;font-size:0.9em}\n"
     "ul.pairs{padding-left:1.2em;margin:0.4em 0}\n"
+    "ul.glance{margin:0.6em 0 1em;padding:10px 14px 10px 30px;background:#eef3fb;"
+    "border-left:4px solid var(--accent);border-radius:4px}\n"
+    "ul.glance li{margin:0.15em 0}\n"
     "footer{margin-top:2.5em;color:var(--mute);font-size:0.8em}\n"
     "@media (max-width:600px){main{padding:12px 12px 30px}body{font-size:14px}"
     ".figs,.figs.planes{grid-template-columns:1fr}"
@@ -289,11 +292,90 @@ static void fact(FILE *fp, const char *name, const char *value)
     fputs("</dd>\n", fp);
 }
 
+/* The few sentences a reader wants first: how well the map fits, the
+ * cluster that stands out most, how cleanly the labels separate, the two
+ * planes most alike. Each is a reading of numbers shown in full below. */
+static void glance(FILE *fp, const report *r)
+{
+    fputs("<ul class=\"glance\">\n", fp);
+    if (r->data) {
+        fprintf(fp, "<li>%zu rows on %zu units: quantization error %.3g, topographic error "
+                    "%.1f%%; %zu units (",
+                r->q.n_samples, r->q.n_units, r->q.qe, 100.0 * r->q.te,
+                r->q.n_units - r->q.units_hit);
+        pct(fp, r->q.n_units - r->q.units_hit, r->q.n_units);
+        fputs(") hold no row.</li>\n", fp);
+    }
+    /* The cluster and field with the largest |z|. */
+    size_t bc = SIZE_MAX, bj = 0;
+    for (size_t c = 0; r->k >= 2 && c < r->k; c++)
+        for (size_t j = 0; j < r->dim; j++) {
+            double z = fabs(r->cl_z[c * r->dim + j]);
+            if (!isnan(z) && (bc == SIZE_MAX || z > fabs(r->cl_z[bc * r->dim + bj]))) {
+                bc = c;
+                bj = j;
+            }
+        }
+    if (bc != SIZE_MAX) {
+        double z = r->cl_z[bc * r->dim + bj];
+        fprintf(fp, "<li>%zu clusters; cluster %zu (%zu %s, ", r->k, bc, r->cl_rows[bc],
+                r->data ? "rows" : "units");
+        size_t total = 0;
+        for (size_t c = 0; c < r->k; c++) total += r->cl_rows[c];
+        pct(fp, r->cl_rows[bc], total);
+        fprintf(fp, ") stands out most: %s <b>", z > 0 ? "high" : "low");
+        esc(fp, som_map_title(r->map, bj));
+        fputs("</b> (", fp);
+        signed1(fp, z);
+        fputs(" SD).</li>\n", fp);
+    }
+    if (r->n_labels && r->n_labels <= 12) {
+        /* Per label, the share of its rows on units where it is the
+         * majority (ties: the label first in order). */
+        fputs("<li>How cleanly the labels separate (the share of each label's rows on units "
+              "where it is the most frequent label): ", fp);
+        for (size_t l = 0; l < r->n_labels; l++) {
+            size_t on = 0;
+            for (size_t u = 0; u < r->n_units; u++) {
+                size_t best = 0;
+                for (size_t m = 1; m < r->n_labels; m++)
+                    if (r->label_counts[m * r->n_units + u] >
+                        r->label_counts[best * r->n_units + u])
+                        best = m;
+                if (best == l) on += r->label_counts[l * r->n_units + u];
+            }
+            fputs(l ? ", " : "", fp);
+            esc(fp, r->labels[l]);
+            fputs(" ", fp);
+            pct(fp, on, r->label_rows[l]);
+        }
+        fputs(".</li>\n", fp);
+    }
+    size_t pa = SIZE_MAX, pb = 0;
+    for (size_t a = 0; a < r->dim; a++)
+        for (size_t b = a + 1; b < r->dim; b++) {
+            double v = fabs(r->corr[a * r->dim + b]);
+            if (!isnan(v) && (pa == SIZE_MAX || v > fabs(r->corr[pa * r->dim + pb]))) {
+                pa = a;
+                pb = b;
+            }
+        }
+    if (pa != SIZE_MAX) {
+        fputs("<li>Most alike planes: <b>", fp);
+        esc(fp, som_map_title(r->map, pa));
+        fputs("</b> and <b>", fp);
+        esc(fp, som_map_title(r->map, pb));
+        fprintf(fp, "</b> (r = %+.2f).</li>\n", r->corr[pa * r->dim + pb]);
+    }
+    fputs("</ul>\n", fp);
+}
+
 static void summary(FILE *fp, const report *r)
 {
     const som_grid *g = som_map_grid(r->map);
     char b[256];
     section_start(fp, 0);
+    glance(fp, r);
     fputs("<dl class=\"facts\">\n", fp);
     fact(fp, "Model", r->model_path);
     snprintf(b, sizeof b, "%zu rows x %zu columns = %zu units, %s, %s", g->rows, g->cols,
