@@ -528,6 +528,11 @@ static int umatrix(FILE *fp, const report *r)
     if (rc == CLI_OK && r->k >= 2)
         rc = plot_figure(fp, r, SOM_PLOT_CLUSTERS, 0, "clus", "clusters",
                          "Clusters, numbered as in the profiles below.");
+#if SOM_PLOT_COUNT > 7 /* the picture layer has the codes plot */
+    if (rc == CLI_OK)
+        rc = plot_figure(fp, r, SOM_PLOT_CODES, r->k >= 2, "codes", "codes",
+                         "Each unit's profile: its weight in every field, scaled.");
+#endif
     fputs("</div>\n", fp);
     if (r->k < 2)
         fputs("<p class=\"note\">The map is too small to cluster.</p>\n", fp);
