@@ -214,6 +214,8 @@ static const char css[] =
     "figure{margin:0;text-align:center}\n"
     "figcaption{font-size:0.82em;margin-top:2px}\n"
     "svg.pic{width:100%;height:auto;display:block;margin:0 auto}\n"
+    ".figs.one{grid-template-columns:minmax(0,680px)}\n"
+    "figure.wide svg.pic{max-width:680px!important}\n"
     ".scroll{overflow-x:auto;margin:0.6em 0}\n"
     "table{border-collapse:collapse;font-size:0.88em}\n"
     "th,td{border:1px solid var(--line);padding:3px 7px;text-align:right;vertical-align:top}\n"
@@ -582,10 +584,12 @@ static int classes(FILE *fp, const report *r)
                 r->n_labels);
         esc(fp, som_data_label_title(r->data));
         fputs("'). Where one label holds a region, the map separates that class.</p>\n"
-              "<div class=\"figs\">\n",
+              "<div class=\"figs one\">\n",
               fp);
-        rc = plot_figure(fp, r, SOM_PLOT_LABELS, 0, "cls", "classes",
-                         "The majority label of each unit.");
+        /* Wider than drawn: the unit's labels are small text. */
+        som_render_opts o = r->ro;
+        o.plot = SOM_PLOT_LABELS;
+        rc = figure(fp, r, &o, "cls", "classes", "The majority label of each unit.", "wide");
         fputs("</div>\n", fp);
     } else {
         fputs("<p class=\"note\">The data has no label column (or no data was given): there "
