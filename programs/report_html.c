@@ -637,10 +637,17 @@ static void traits(FILE *fp, const report *r, size_t c)
 static void cluster_labels(FILE *fp, const report *r, size_t c, size_t max)
 {
     const size_t *rows = r->cl_label_rows + c * r->n_labels;
-    size_t total = 0, shown = 0;
-    for (size_t l = 0; l < r->n_labels; l++) total += rows[l];
+    size_t total = 0, shown = 0, distinct = 0, most = 0;
+    for (size_t l = 0; l < r->n_labels; l++) {
+        total += rows[l];
+        distinct += rows[l] > 0;
+        if (rows[l] > most) most = rows[l];
+    }
     if (!total) return;
-    fputs("<p>", fp);
+    /* Labels that name single rows (no label holds two of the cluster's
+     * rows) are examples, not classes: shares would say nothing. */
+    bool names = most == 1 && distinct > 1;
+    fputs(names ? "<p>Labels: " : "<p>", fp);
     size_t last = SIZE_MAX, last_l = SIZE_MAX;
     while (shown < max) {
         size_t bl = SIZE_MAX;
@@ -654,12 +661,15 @@ static void cluster_labels(FILE *fp, const report *r, size_t c, size_t max)
         if (bl == SIZE_MAX) break;
         fputs(shown ? ", " : "", fp);
         esc(fp, r->labels[bl]);
-        fputs(" ", fp);
-        pct(fp, rows[bl], total);
+        if (!names) {
+            fputs(" ", fp);
+            pct(fp, rows[bl], total);
+        }
         last = rows[bl];
         last_l = bl;
         shown++;
     }
+    if (names && distinct > shown) fprintf(fp, ", &#8230; (%zu labels)", distinct);
     fputs("</p>\n", fp);
 }
 
@@ -675,9 +685,10 @@ static void profiles(FILE *fp, const report *r)
             what, what);
     fputs("<div class=\"clusters\">\n", fp);
     for (size_t c = 0; c < r->k; c++) {
-        fprintf(fp, "<div class=\"card\"><b>Cluster %zu</b><span>%zu units", c, r->cl_units[c]);
+        fprintf(fp, "<div class=\"card\"><b>Cluster %zu</b><span>%zu unit%s", c, r->cl_units[c],
+                r->cl_units[c] == 1 ? "" : "s");
         if (r->data) {
-            fprintf(fp, ", %zu rows (", r->cl_rows[c]);
+            fprintf(fp, ", %zu row%s (", r->cl_rows[c], r->cl_rows[c] == 1 ? "" : "s");
             pct(fp, r->cl_rows[c], total);
             fputs(")", fp);
         }
@@ -787,8 +798,8 @@ static void best_units(FILE *fp, const report *r)
                 continue;
             }
             size_t n = r->label_counts[bl * r->n_units + u];
-            fprintf(fp, "<td class=\"l\">(%zu, %zu)<small>%zu rows &#183; ", u / g->cols,
-                    u % g->cols, n);
+            fprintf(fp, "<td class=\"l\">(%zu, %zu)<small>%zu row%s &#183; ", u / g->cols,
+                    u % g->cols, n, n == 1 ? "" : "s");
             pct(fp, n, r->hits[u]);
             fputs(" pure</small></td>", fp);
         }
