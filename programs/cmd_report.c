@@ -190,7 +190,8 @@ static int gather_labels(report *r, som_error *err)
     size_t n;
     int rc = som_data_distinct_labels(r->data, NULL, 0, &n, err);
     if (rc != SOM_OK) return rc;
-    if (n == 0) return SOM_OK;
+    r->n_distinct = n;
+    if (n == 0 || n > REPORT_MAX_LABEL_TABLE) return SOM_OK;
     r->n_labels = n;
     ALLOC(r->labels, n);
     rc = som_data_distinct_labels(r->data, r->labels, n, &n, err);
@@ -212,6 +213,33 @@ static int gather_labels(report *r, som_error *err)
     return rc;
 }
 
+/* The planes' correlations; with very many fields, among the most varying
+ * ones only, through a map of those fields' columns (a correlation does not
+ * change with the scaling, so the scaled columns serve). */
+static int gather_correlations(report *r, som_error *err)
+{
+    size_t dim = r->dim, n = dim < REPORT_MAX_CORR_FIELDS ? dim : REPORT_MAX_CORR_FIELDS;
+    r->n_corr = n;
+    ALLOC(r->corr_fields, n);
+    ALLOC(r->corr, n * n);
+    report_top_fields(r, r->spread, n, r->corr_fields);
+    if (n == dim) return som_map_plane_correlations(r->map, r->corr, err);
+    som_map *sub = NULL;
+    float *cb = calloc(r->n_units * n, sizeof *cb);
+    int rc = cb ? som_map_new(som_map_grid(r->map), n, &sub, err)
+                : som_error_set(err, SOM_ENOMEM, "out of memory");
+    if (rc == SOM_OK) {
+        const float *full = som_map_codebook(r->map);
+        for (size_t u = 0; u < r->n_units; u++)
+            for (size_t i = 0; i < n; i++) cb[u * n + i] = full[u * dim + r->corr_fields[i]];
+        som_map_set_codebook(sub, cb);
+        rc = som_map_plane_correlations(sub, r->corr, err);
+    }
+    som_map_free(sub);
+    free(cb);
+    return rc;
+}
+
 static int gather_planes(report *r, som_error *err)
 {
     size_t dim = r->dim;
@@ -219,7 +247,6 @@ static int gather_planes(report *r, som_error *err)
     ALLOC(r->cb_min, dim);
     ALLOC(r->cb_max, dim);
     ALLOC(r->plane_order, dim);
-    ALLOC(r->corr, dim * dim);
     som_map_plane_spread(r->map, r->spread);
     float *w;
     ALLOC(w, dim);
@@ -234,7 +261,7 @@ static int gather_planes(report *r, som_error *err)
     free(w);
     r->n_planes = dim < REPORT_MAX_PLANES ? dim : REPORT_MAX_PLANES;
     report_top_fields(r, r->spread, r->n_planes, r->plane_order);
-    return som_map_plane_correlations(r->map, r->corr, err);
+    return gather_correlations(r, err);
 }
 
 static int gather(report *r, const report_args *a, som_error *err)
@@ -276,6 +303,7 @@ static void report_free(report *r)
     free(r->cb_max);
     free(r->plane_order);
     free(r->corr);
+    free(r->corr_fields);
     som_data_free(r->data);
     som_map_free(r->map);
 }

@@ -29,6 +29,12 @@
 #define REPORT_TOP_UNITS 3
 /* Labels shown per cluster and in the label table. */
 #define REPORT_MAX_LABELS 40
+/* Plane correlations are dim x dim: beyond this many fields, among the ones
+ * that vary most. */
+#define REPORT_MAX_CORR_FIELDS 200
+/* The rows-per-label-and-unit table is n_labels x n_units: beyond this many
+ * distinct labels (row names rather than classes) it is left out. */
+#define REPORT_MAX_LABEL_TABLE 1000
 
 typedef enum { CLUSTERS_NONE, CLUSTERS_MODEL, CLUSTERS_COMPUTED } report_cluster_source;
 
@@ -53,7 +59,8 @@ typedef struct report {
     double *all_mean, *all_sd;         /* dim: every row together */
 
     /* labels (data with a label column) */
-    size_t n_labels;
+    size_t n_distinct;                 /* distinct labels in the data */
+    size_t n_labels;                   /* the same, or 0 beyond REPORT_MAX_LABEL_TABLE */
     const char **labels;               /* n_labels, strcmp order */
     size_t *label_counts;              /* n_labels x n_units */
     size_t *label_rows;                /* n_labels */
@@ -65,7 +72,9 @@ typedef struct report {
     double *cb_min, *cb_max;           /* dim: the codebook's range, original units */
     size_t *plane_order;               /* dim field indices, most varying first */
     size_t n_planes;                   /* planes drawn: min(dim, REPORT_MAX_PLANES) */
-    double *corr;                      /* dim x dim */
+    size_t n_corr;                     /* fields in the correlation matrix */
+    size_t *corr_fields;               /* n_corr field indices, in field order */
+    double *corr;                      /* n_corr x n_corr */
 
     som_render_opts ro;                /* the pictures' common options */
     int threads;

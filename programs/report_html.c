@@ -353,21 +353,21 @@ static void glance(FILE *fp, const report *r)
         }
         fputs(".</li>\n", fp);
     }
-    size_t pa = SIZE_MAX, pb = 0;
-    for (size_t a = 0; a < r->dim; a++)
-        for (size_t b = a + 1; b < r->dim; b++) {
-            double v = fabs(r->corr[a * r->dim + b]);
-            if (!isnan(v) && (pa == SIZE_MAX || v > fabs(r->corr[pa * r->dim + pb]))) {
+    size_t pa = SIZE_MAX, pb = 0, nc = r->n_corr;
+    for (size_t a = 0; a < nc; a++)
+        for (size_t b = a + 1; b < nc; b++) {
+            double v = fabs(r->corr[a * nc + b]);
+            if (!isnan(v) && (pa == SIZE_MAX || v > fabs(r->corr[pa * nc + pb]))) {
                 pa = a;
                 pb = b;
             }
         }
     if (pa != SIZE_MAX) {
         fputs("<li>Most alike planes: <b>", fp);
-        esc(fp, som_map_title(r->map, pa));
+        esc(fp, som_map_title(r->map, r->corr_fields[pa]));
         fputs("</b> and <b>", fp);
-        esc(fp, som_map_title(r->map, pb));
-        fprintf(fp, "</b> (r = %+.2f).</li>\n", r->corr[pa * r->dim + pb]);
+        esc(fp, som_map_title(r->map, r->corr_fields[pb]));
+        fprintf(fp, "</b> (r = %+.2f).</li>\n", r->corr[pa * nc + pb]);
     }
     fputs("</ul>\n", fp);
 }
@@ -413,8 +413,9 @@ static void summary(FILE *fp, const report *r)
         fact(fp, "Data", r->data_path);
         fact(fp, "Rows", b);
         const char *lt = som_data_label_title(r->data);
-        if (lt && r->n_labels) {
-            snprintf(b, sizeof b, "column '%s', %zu distinct", lt, r->n_labels);
+        if (lt && r->n_distinct) {
+            snprintf(b, sizeof b, "column '%s', %zu distinct%s", lt, r->n_distinct,
+                     r->n_labels ? "" : " (too many to tabulate by unit)");
             fact(fp, "Labels", b);
         } else {
             fact(fp, "Labels", "none");
@@ -578,10 +579,10 @@ static int classes(FILE *fp, const report *r)
 {
     section_start(fp, 4);
     int rc = CLI_OK;
-    if (r->n_labels) {
+    if (r->n_distinct) {
         fprintf(fp, "<p>Each unit shows the most frequent label among its rows (%zu labels in "
                     "column '",
-                r->n_labels);
+                r->n_distinct);
         esc(fp, som_data_label_title(r->data));
         fputs("'). Where one label holds a region, the map separates that class.</p>\n"
               "<div class=\"figs one\">\n",
@@ -760,8 +761,13 @@ static void best_units(FILE *fp, const report *r)
 {
     section_start(fp, 6);
     if (!r->n_labels) {
-        fputs("<p class=\"note\">The data has no labels (or no data was given).</p>\n"
-              "</section>\n", fp);
+        if (r->n_distinct)
+            fprintf(fp, "<p class=\"note\">%zu distinct labels: too many to tabulate by unit "
+                        "(more than %d).</p>\n</section>\n",
+                    r->n_distinct, REPORT_MAX_LABEL_TABLE);
+        else
+            fputs("<p class=\"note\">The data has no labels (or no data was given).</p>\n"
+                  "</section>\n", fp);
         return;
     }
     const som_grid *g = som_map_grid(r->map);
@@ -824,12 +830,13 @@ static int cmp_pair(const void *x, const void *y)
 
 static void pair_list(FILE *fp, const report *r, size_t max)
 {
-    size_t d = r->dim, n = 0;
+    size_t d = r->n_corr, n = 0;
     pair *v = calloc(d * (d - 1) / 2 + 1, sizeof *v);
     if (!v) return;
     for (size_t a = 0; a < d; a++)
         for (size_t b = a + 1; b < d; b++)
-            if (!isnan(r->corr[a * d + b])) v[n++] = (pair){a, b, r->corr[a * d + b]};
+            if (!isnan(r->corr[a * d + b]))
+                v[n++] = (pair){r->corr_fields[a], r->corr_fields[b], r->corr[a * d + b]};
     qsort(v, n, sizeof *v, cmp_pair);
     if (n > max) n = max;
     fputs("<ul class=\"pairs\">\n", fp);
@@ -859,8 +866,11 @@ static void similarity(FILE *fp, const report *r)
         return;
     }
     fputs("<h3>Most alike</h3>\n", fp);
+    if (r->n_corr < d)
+        fprintf(fp, "<p class=\"note\">Among the %zu fields whose planes vary most.</p>\n",
+                r->n_corr);
     pair_list(fp, r, d <= REPORT_MAX_MATRIX_FIELDS ? 8 : 20);
-    if (d <= REPORT_MAX_MATRIX_FIELDS) {
+    if (d <= REPORT_MAX_MATRIX_FIELDS) { /* then n_corr = dim */
         fputs("<h3>All pairs</h3>\n<div class=\"scroll\"><table>\n<thead><tr>"
               "<th class=\"l\">Field</th>", fp);
         for (size_t b = 0; b < d; b++) fprintf(fp, "<th>%zu</th>", b + 1);

@@ -114,7 +114,7 @@ static json_t *data_json(jb *b, const report *r)
     set(b, o, "missing", whole(som_data_n_missing(r->data)));
     const char *lt = som_data_label_title(r->data);
     set(b, o, "label_column", lt ? str(lt) : json_null());
-    set(b, o, "labels", whole(r->n_labels));
+    set(b, o, "labels", whole(r->n_distinct));
     return o;
 }
 
@@ -217,10 +217,14 @@ static json_t *labels_json(jb *b, const report *r)
 static json_t *similarity_json(jb *b, const report *r)
 {
     json_t *o = json_object();
+    json_t *fields = json_array();
+    for (size_t i = 0; i < r->n_corr; i++)
+        push(b, fields, str(som_map_title(r->map, r->corr_fields[i])));
+    set(b, o, "fields", fields);
     json_t *m = json_array();
-    for (size_t a = 0; a < r->dim; a++) {
+    for (size_t a = 0; a < r->n_corr; a++) {
         json_t *row = json_array();
-        for (size_t c = 0; c < r->dim; c++) push(b, row, num(r->corr[a * r->dim + c]));
+        for (size_t c = 0; c < r->n_corr; c++) push(b, row, num(r->corr[a * r->n_corr + c]));
         push(b, m, row);
     }
     set(b, o, "correlation", m);

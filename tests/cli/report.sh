@@ -98,6 +98,29 @@ is_page units.html
 grep -q 'describes the units alone' units.html || note "no word that the data is missing"
 end
 
+# Very many fields and a label per row: 24 planes, correlations among the
+# 200 most varying fields, no per-label table, each with a note.
+begin report-very-wide
+$PY -c 'import random
+random.seed(2)
+print("name," + ",".join("f%03d" % j for j in range(210)))
+for i in range(1010):
+    a = random.random()
+    print("r%d," % i + ",".join("%.3f" % (a * (j % 7) + random.random()) for j in range(210)))' >wide.csv
+"$SOM" train wide.csv -o wide.som --grid 4x5 -q 2>/dev/null
+run report wide.som -d wide.csv -o wide.html
+expect_rc 0
+is_page wide.html
+grep -q 'these are the 24 whose' wide.html || note "no note on the planes drawn"
+grep -q 'Among the 200 fields' wide.html || note "no note on the correlated fields"
+grep -q '1010 distinct labels: too many' wide.html || note "no note on the labels"
+"$SOM" report wide.som -d wide.csv --json >wide.json
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert len(d["similarity"]["fields"]) == 200 and len(d["similarity"]["correlation"]) == 200
+assert d["data"]["labels"] == 1010 and d["labels"] == []
+assert len(d["model"]["fields"]) == 210' wide.json || note "the JSON does not say so"
+end
+
 # A model with clusters of its own: the report uses them (k = 4).
 begin report-model-clusters
 "$SOM" cluster iris.som -o iris4.som -k 4 -q 2>/dev/null

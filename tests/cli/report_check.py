@@ -101,9 +101,14 @@ def check_json(path, eval_path):
     if sum(p["units"] for p in cl["profiles"]) != ev["units"]:
         fail("cluster units do not add up to the units")
     dim = rep["model"]["dim"]
+    n = len(rep["similarity"]["fields"])
     m = rep["similarity"]["correlation"]
-    if len(m) != dim or any(len(r) != dim for r in m):
-        fail("the correlation matrix is not %d x %d" % (dim, dim))
+    if n != min(dim, 200) or len(m) != n or any(len(r) != n for r in m):
+        fail("the correlation matrix is not %d x %d" % (n, n))
+    for a in range(n):
+        for b in range(n):
+            if m[a][b] != m[b][a]:
+                fail("the correlation matrix is not symmetric")
     print("qe %r" % q["qe"])
 
 
