@@ -86,6 +86,24 @@ void report_top_fields(const report *r, const double *score, size_t n, size_t *o
 
 /* Writes the page; returns CLI_OK or prints the error and returns CLI_FAIL. */
 int report_write_html(FILE *fp, const report *r);
+
+/* What report_html.c and report_tables.c share: text escaped for XML
+ * (esc), numbers as a person reads them (fmt: about 4 significant digits
+ * into buf; num prints one; signed: "+1.3"; pct: part of whole as "42%"), a
+ * diverging background for t in [-1, 1] (tint), a section's opening with
+ * its id and heading (section: i indexes the page's list of sections). */
+void html_esc(FILE *fp, const char *s);
+const char *html_fmt(char buf[32], double v);
+void html_num(FILE *fp, double v);
+void html_signed(FILE *fp, double z);
+void html_pct(FILE *fp, size_t part, size_t whole);
+void html_tint(FILE *fp, double t);
+void html_section(FILE *fp, size_t i);
+/* The sections of numbers (report_tables.c). */
+void html_glance(FILE *fp, const report *r);
+void html_profiles(FILE *fp, const report *r);
+void html_best_units(FILE *fp, const report *r);
+void html_similarity(FILE *fp, const report *r);
 /* The numbers as one JSON object (new reference), or NULL when out of
  * memory. */
 json_t *report_json(const report *r);

@@ -215,7 +215,8 @@ int som_map_cluster_profiles(const som_map *m, const som_data *d, const size_t *
             }
         }
         if (pass == 0)
-            for (size_t a = 0; a < cells; a++) sum[a] = cnt[a] ? sum[a] / (double)cnt[a] : (double)NAN;
+            for (size_t a = 0; a < cells; a++)
+                sum[a] = cnt[a] ? sum[a] / (double)cnt[a] : (double)NAN;
     }
     for (size_t c = 0; c < k; c++) {
         for (size_t j = 0; j < dim; j++) {
