@@ -104,8 +104,8 @@ static void *zalloc(size_t n, size_t size) { return calloc(n ? n : 1, size); }
         if (!(p)) return som_error_set(err, SOM_ENOMEM, "out of memory"); \
     } while (0)
 
-/* The clusters: the model's, or made for the report on a copy-free basis
- * (the map is ours, loaded for this run, and never saved). */
+/* The clusters: the model's, or made for the report in the map loaded for
+ * this run, which is never saved: the model file stays as it was. */
 static int gather_clusters(report *r, const report_args *a, som_error *err)
 {
     if (som_map_n_clusters(r->map) > 0) {
@@ -121,6 +121,7 @@ static int gather_clusters(report *r, const report_args *a, som_error *err)
         int rc = som_map_cluster(r->map, &co, NULL, err);
         if (rc != SOM_OK) return rc;
         r->cluster_source = CLUSTERS_COMPUTED;
+        r->k_asked = a->k;
     }
     if (r->cluster_source == CLUSTERS_NONE) {
         /* Too few units to cluster: the whole map is one group. */

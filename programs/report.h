@@ -52,6 +52,7 @@ typedef struct report {
     /* clusters; profiles are over the data's rows, or over the units'
      * weights (one "row" per unit) without data */
     report_cluster_source cluster_source;
+    size_t k_asked;                    /* computed clusters: -k, or 0 (chosen) */
     size_t k;
     const uint32_t *clusters;          /* n_units, borrowed from map */
     size_t *cl_units, *cl_rows;        /* k */

@@ -140,6 +140,7 @@ static json_t *clusters_json(jb *b, const report *r)
     json_t *o = json_object();
     set(b, o, "source", str(source_name(r->cluster_source)));
     set(b, o, "k", whole(r->k));
+    set(b, o, "k_chosen", json_boolean(r->cluster_source == CLUSTERS_COMPUTED && !r->k_asked));
     set(b, o, "rows_are", str(r->data ? "data" : "units"));
     json_t *unit = json_array();
     for (size_t u = 0; u < r->n_units; u++) push(b, unit, whole(r->clusters[u]));
