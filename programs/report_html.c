@@ -100,10 +100,20 @@ void html_tint(FILE *fp, double t)
 
 /* ---- pictures ---------------------------------------------------------------- */
 
+/* The width the picture was drawn at (its root's width="N..."), or 0. */
+static double svg_width(const char *s, size_t len)
+{
+    const char *p = strstr(s, "<svg");
+    const char *tag_end = p ? memchr(p, '>', len - (size_t)(p - s)) : NULL;
+    for (const char *q = p; q && q + 7 < tag_end; q++)
+        if (memcmp(q, " width=\"", 8) == 0) return strtod(q + 8, NULL);
+    return 0;
+}
+
 /* Copies Cairo's SVG into the page: without the XML declaration, with the
- * fixed size replaced by a viewBox-scaled width capped at the natural one,
- * and with every id (glyphs, clips) prefixed, since all the pictures share
- * one document and Cairo numbers each picture's ids from 0. */
+ * fixed size dropped (the figure around it sets the width, the viewBox the
+ * height), and with every id (glyphs, clips) prefixed, since all the
+ * pictures share one document and Cairo numbers each picture's ids from 0. */
 static void copy_svg(FILE *fp, const char *s, size_t len, const char *prefix, const char *label)
 {
     const char *end = s + len;
@@ -112,7 +122,6 @@ static void copy_svg(FILE *fp, const char *s, size_t len, const char *prefix, co
     const char *tag_end = memchr(p, '>', (size_t)(end - p));
     if (!tag_end) return;
     /* The root tag: keep its attributes but width and height. */
-    double w = 0;
     fputs("<svg", fp);
     const char *q = p + 4;
     while (q < tag_end) {
@@ -122,15 +131,15 @@ static void copy_svg(FILE *fp, const char *s, size_t len, const char *prefix, co
         const char *vend = memchr(eq + 2, '"', (size_t)(tag_end - eq - 2));
         if (!vend) break;
         size_t name_len = (size_t)(eq - q);
-        if (name_len == 5 && strncmp(q, "width", 5) == 0) {
-            w = strtod(eq + 2, NULL);
-        } else if (!(name_len == 6 && strncmp(q, "height", 6) == 0)) {
+        bool size = (name_len == 5 && strncmp(q, "width", 5) == 0) ||
+                    (name_len == 6 && strncmp(q, "height", 6) == 0);
+        if (!size) {
             fputc(' ', fp);
             fwrite(q, 1, (size_t)(vend + 1 - q), fp);
         }
         q = vend + 1;
     }
-    fprintf(fp, " class=\"pic\" style=\"max-width:%.0fpx\" role=\"img\" aria-label=\"", w);
+    fputs(" class=\"pic\" role=\"img\" aria-label=\"", fp);
     html_esc(fp, label);
     fputs("\">", fp);
     static const char *const refs[] = {"id=\"", "href=\"#", "url(#"};
@@ -151,9 +160,13 @@ static void copy_svg(FILE *fp, const char *s, size_t len, const char *prefix, co
     }
 }
 
-/* One figure: the picture of `o` and a caption (may be NULL). */
+/* One figure: the picture of `o` and a caption (may be NULL), at most as
+ * wide as drawn (min_width, when larger, lets a picture of small text grow).
+ * Pictures share a row when 80% of their widths fit: a figure shrinks to
+ * 80% before it wraps, which keeps the text the picture layer sized for
+ * reading (9 px and more) readable. */
 static int figure(FILE *fp, const report *r, const som_render_opts *o, const char *prefix,
-                  const char *label, const char *caption, const char *cls)
+                  const char *label, const char *caption, double min_width)
 {
     unsigned char *buf = NULL;
     size_t len = 0;
@@ -161,7 +174,10 @@ static int figure(FILE *fp, const report *r, const som_render_opts *o, const cha
     som_error_clear(&err);
     if (som_render_mem(r->map, r->data, o, "svg", &buf, &len, &err) != SOM_OK)
         return cli_fail(&err);
-    fprintf(fp, "<figure class=\"%s\">", cls ? cls : "fig");
+    double w = svg_width((const char *)buf, len);
+    if (w < min_width) w = min_width;
+    if (w < 100) w = 100;
+    fprintf(fp, "<figure style=\"flex:1 1 %.0fpx;max-width:%.0fpx\">", 0.8 * w, w);
     copy_svg(fp, (const char *)buf, len, prefix, label);
     som_render_free(buf);
     if (caption) {
@@ -179,7 +195,7 @@ static int plot_figure(FILE *fp, const report *r, som_plot plot, int boundaries,
     som_render_opts o = r->ro;
     o.plot = plot;
     o.boundaries = boundaries;
-    return figure(fp, r, &o, prefix, label, caption, NULL);
+    return figure(fp, r, &o, prefix, label, caption, 0);
 }
 
 /* ---- the page's frame ------------------------------------------------------- */
@@ -190,7 +206,7 @@ static const char css[] =
     "*{box-sizing:border-box}\n"
     "body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 'DejaVu Sans',"
     "system-ui,sans-serif}\n"
-    "main{max-width:1160px;margin:0 auto;padding:20px 24px 40px}\n"
+    "main{max-width:1280px;margin:0 auto;padding:20px 24px 40px}\n"
     "h1{font-size:1.6em;margin:0.2em 0 0.1em}\n"
     "h2{font-size:1.25em;margin:1.8em 0 0.4em;padding-bottom:0.2em;"
     "border-bottom:2px solid var(--line)}\n"
@@ -208,14 +224,11 @@ static const char css[] =
     ".card{background:var(--soft);border-radius:6px;padding:8px 12px}\n"
     ".card>b{display:block;font-size:1.35em}\n"
     ".card>span{color:var(--mute);font-size:0.85em}\n"
-    ".figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:14px;"
-    "align-items:start}\n"
-    ".figs.planes{grid-template-columns:repeat(auto-fill,minmax(240px,1fr))}\n"
-    "figure{margin:0;text-align:center}\n"
+    ".figs{display:flex;flex-wrap:wrap;gap:16px 18px;align-items:flex-start}\n"
+    "figure{margin:0;text-align:center;min-width:0}\n"
     "figcaption{font-size:0.82em;margin-top:2px}\n"
     "svg.pic{width:100%;height:auto;display:block;margin:0 auto}\n"
-    ".figs.one{grid-template-columns:minmax(0,680px)}\n"
-    "figure.wide svg.pic{max-width:680px!important}\n"
+
     ".scroll{overflow-x:auto;margin:0.6em 0}\n"
     "table{border-collapse:collapse;font-size:0.88em}\n"
     "th,td{border:1px solid var(--line);padding:3px 7px;text-align:right;vertical-align:top}\n"
@@ -230,13 +243,12 @@ static const char css[] =
     "ul.glance li{margin:0.15em 0}\n"
     "footer{margin-top:2.5em;color:var(--mute);font-size:0.8em}\n"
     "@media (max-width:600px){main{padding:12px 12px 30px}body{font-size:14px}"
-    ".figs,.figs.planes{grid-template-columns:1fr}"
     "dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:4px}}\n"
     "@media print{@page{size:A4;margin:14mm 12mm}"
     "body{font-size:9.5pt}main{max-width:none;padding:0}nav{display:none}"
     "h2{break-after:avoid;page-break-after:avoid}"
     "figure,.card,tr{break-inside:avoid;page-break-inside:avoid}"
-    ".figs{grid-template-columns:repeat(2,1fr)}.figs.planes{grid-template-columns:repeat(3,1fr)}"
+    ".figs.planes figure{flex:1 1 30%!important;max-width:33%!important}"
     ".scroll{overflow:visible}table{font-size:7pt}th,td{padding:2px 3px}"
     "th,td,.card,dl.facts dd{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
@@ -494,7 +506,7 @@ static int planes(FILE *fp, const report *r)
         som_map_field_range(r->map, j, &lo, &hi);
         snprintf(cap, sizeof cap, "map %s to %s; data %s to %s", html_fmt(a, r->cb_min[j]),
                  html_fmt(b, r->cb_max[j]), html_fmt(c, lo), html_fmt(d, hi));
-        rc = figure(fp, r, &o, prefix, title, cap, NULL);
+        rc = figure(fp, r, &o, prefix, title, cap, 0);
     }
     fputs("</div>\n</section>\n", fp);
     return rc;
@@ -510,12 +522,12 @@ static int classes(FILE *fp, const report *r)
                 r->n_distinct);
         html_esc(fp, som_data_label_title(r->data));
         fputs("'). Where one label holds a region, the map separates that class.</p>\n"
-              "<div class=\"figs one\">\n",
+              "<div class=\"figs\">\n",
               fp);
         /* Wider than drawn: the unit's labels are small text. */
         som_render_opts o = r->ro;
         o.plot = SOM_PLOT_LABELS;
-        rc = figure(fp, r, &o, "cls", "classes", "The majority label of each unit.", "wide");
+        rc = figure(fp, r, &o, "cls", "classes", "The majority label of each unit.", 680);
         fputs("</div>\n", fp);
     } else {
         fputs("<p class=\"note\">The data has no label column (or no data was given): there "
