@@ -537,7 +537,6 @@ static int classes(FILE *fp, const report *r)
     return rc;
 }
 
-/* The fields of cluster c that stand out most (|z| >= 0.5), at most 3. */
 int report_write_html(FILE *fp, const report *r)
 {
     head(fp, r);

@@ -90,7 +90,7 @@ void html_glance(FILE *fp, const report *r)
     fputs("</ul>\n", fp);
 }
 
-
+/* The fields of cluster c that stand out most (|z| >= 0.5), at most 3. */
 static void traits(FILE *fp, const report *r, size_t c)
 {
     size_t pick[3], n = 0;
