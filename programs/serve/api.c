@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "serve.h"
 
@@ -30,17 +31,53 @@ static bool has_content_type(const request *rq, const char *type)
 
 /* ---- data sets -------------------------------------------------------------------- */
 
+/* A large CSV body, which http.c put in a private file: read through the
+ * file's name in /proc, so that the reader maps it and lets go of the
+ * pages it has read (the whole file never counts in memory at once). The
+ * messages name the upload, not that path. */
+static unsigned dataset_from_file(request *rq, som_data **out, char *name, size_t name_size,
+                                  char *msg, size_t size)
+{
+    serve_query q = req_args(rq);
+    parse_clean_name(req_arg(rq, "name"), "upload.csv", name, name_size);
+    som_csv_opts o;
+    unsigned st = parse_csv_options(&q, &o, msg, size);
+    if (st) return st;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", rq->body_fd);
+    som_error err;
+    som_error_clear(&err);
+    if (som_data_read_csv(path, &o, out, &err) == SOM_OK) return 0;
+    const char *m = err.message[0] ? err.message : som_strerror(err.code);
+    size_t k = strlen(path);
+    if (strncmp(m, path, k) == 0)
+        snprintf(msg, size, "%s%s", name, m + k);
+    else
+        snprintf(msg, size, "%s", m);
+    return parse_som_error_status(&err);
+}
+
 enum MHD_Result handle_datasets(request *rq)
 {
     if (strcmp(rq->method, "POST") != 0) return reply_json(rq, 200, datasets_json());
     char name[80], msg[1024];
     som_data *data = NULL;
     serve_query q = req_args(rq);
-    unsigned st0 = parse_dataset_upload(rq->body, rq->body_len, &q, &data, name, sizeof name,
-                                        msg, sizeof msg);
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", rq->body_fd);
+    /* Without /proc, the mapped body is read from memory. */
+    bool by_path = rq->body_fd >= 0 && access(proc, R_OK) == 0;
+    unsigned st0 = by_path
+                       ? dataset_from_file(rq, &data, name, sizeof name, msg, sizeof msg)
+                       : parse_dataset_upload(rq->body, rq->body_len, &q, &data, name,
+                                              sizeof name, msg, sizeof msg);
+    req_body_release(rq);
     if (st0) return reply_error(rq, st0, "%s", msg);
     char id[ROUTE_ID_MAX + 1];
     unsigned st = dataset_add(data, name, id);
+    if (st == 413)
+        return reply_error(rq, 413, "this data set is larger than the server keeps; "
+                                    "upload fewer rows or columns");
     if (st)
         return reply_error(rq, st, "too many data sets in use; delete some "
                                    "(DELETE /api/datasets/ID)");
@@ -107,8 +144,11 @@ enum MHD_Result handle_maps(request *rq)
     serve_query q = req_args(rq);
     unsigned st0 = parse_model_upload(rq->body, rq->body_len, &q, &map, name, sizeof name, msg,
                                       sizeof msg);
+    req_body_release(rq);
     if (st0) return reply_error(rq, st0, "%s", msg);
     unsigned st = model_add(map, name, id);
+    if (st == 413)
+        return reply_error(rq, 413, "this map is larger than the server keeps");
     if (st) return reply_error(rq, st, "too many models kept; delete some (DELETE /api/maps/ID)");
     return reply_model(rq, 201, id);
 }

@@ -6,6 +6,7 @@
  * woken, the HTTP threads finish their requests, training stops at its next
  * report, and every object is freed. */
 #include <errno.h>
+#include <malloc.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +31,13 @@ static const char usage_text[] =
     "runs until interrupted (Ctrl-C, SIGTERM).\n"
     "\n"
     "      --host H            address to listen on (default 127.0.0.1; a\n"
-    "                          loopback server answers only to localhost names)\n"
+    "                          loopback server answers only to localhost names).\n"
+    "                          Any other address opens the server to the network:\n"
+    "                          it then requires a token on every request, made at\n"
+    "                          start and printed with the address to open once\n"
+    "      --token T           require this token on every request (8 to 64 of\n"
+    "                          A-Z a-z 0-9 . _ ~ -): Authorization: Bearer T, or\n"
+    "                          visit http://HOST:PORT/?token=T once in a browser\n"
     "      --port P            port (default 8080; 0 picks a free one)\n"
     "      --max-upload N      largest request body, bytes, or with K, M or G\n"
     "                          (default 64M)\n"
@@ -38,14 +45,27 @@ static const char usage_text[] =
     "                          (default 2)\n"
     "      --threads T         threads of one training job, 0 = all cores\n"
     "                          (default: cores / --jobs, at least 1)\n"
-    "      --max-connections N connections open at once (default 256)\n"
+    "      --max-connections N connections open at once (default 256); when\n"
+    "                          nearly all are taken, the oldest idle or slowest\n"
+    "                          unfinished request is closed to make room\n"
+    "      --max-per-client N  connections from one network address (default\n"
+    "                          max-connections / 8; not applied to loopback\n"
+    "                          clients, which all share one address)\n"
+    "      --request-timeout S seconds a request may take to arrive, plus 1 s per\n"
+    "                          16 KiB of body received (default 30)\n"
+    "      --max-data N        bytes of uploaded data sets and kept maps, in all,\n"
+    "                          with K, M or G (default 512M); unused old ones\n"
+    "                          make room\n"
     "  -v, --verbose           log every request on standard error\n"
-    "  -q, --quiet             no messages on standard error\n"
+    "  -q, --quiet             no messages on standard error (but for the\n"
+    "                          warning and token of a server on the network)\n"
     "  -h, --help              show this help\n"
     "\n"
     "Examples:\n"
     "  som serve                       # then open http://127.0.0.1:8080/\n"
     "  som serve --port 0              # any free port; the address is printed\n"
+    "  som serve --host 0.0.0.0        # on the network: open the ?token= link\n"
+    "                                  # it prints on standard error\n"
     "  curl -o me.png http://127.0.0.1:8080/avatar/me.png?size=128\n";
 
 enum {
@@ -53,7 +73,11 @@ enum {
     OPT_PORT,
     OPT_MAX_UPLOAD,
     OPT_JOBS,
-    OPT_MAX_CONNECTIONS
+    OPT_MAX_CONNECTIONS,
+    OPT_MAX_PER_CLIENT,
+    OPT_REQUEST_TIMEOUT,
+    OPT_MAX_DATA,
+    OPT_TOKEN
 };
 
 static const struct option long_options[] = {
@@ -63,6 +87,10 @@ static const struct option long_options[] = {
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"max-per-client", required_argument, NULL, OPT_MAX_PER_CLIENT},
+    {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
+    {"max-data", required_argument, NULL, OPT_MAX_DATA},
+    {"token", required_argument, NULL, OPT_TOKEN},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -128,6 +156,29 @@ static int parse_args(int argc, char **argv, serve_config *c)
                                      "a whole number from 4 to 100000");
             c->max_connections = (unsigned)v;
             break;
+        case OPT_MAX_PER_CLIENT:
+            if (!cli_parse_size(optarg, 1, &v) || v > 100000)
+                return cli_bad_value(cmd, "--max-per-client", optarg,
+                                     "a whole number from 1 to 100000");
+            c->max_per_client = (unsigned)v;
+            break;
+        case OPT_REQUEST_TIMEOUT:
+            if (!cli_parse_size(optarg, 1, &v) || v > 86400)
+                return cli_bad_value(cmd, "--request-timeout", optarg,
+                                     "a whole number of seconds from 1 to 86400");
+            c->request_timeout = (unsigned)v;
+            break;
+        case OPT_MAX_DATA:
+            if (!parse_bytes(optarg, &c->max_data))
+                return cli_bad_value(cmd, "--max-data", optarg,
+                                     "a size in bytes >= 1, optionally with K, M or G");
+            break;
+        case OPT_TOKEN:
+            if (!auth_token_valid(optarg))
+                return cli_bad_value(cmd, "--token", optarg,
+                                     "8 to 64 letters, digits, '.', '_', '~' or '-'");
+            c->token = optarg;
+            break;
         case 'v': c->verbose = true; break;
         case 'q': c->quiet = true; break;
         case 'h': fputs(usage_text, stdout); return -1;
@@ -163,9 +214,19 @@ int cmd_serve(int argc, char **argv)
     c->max_upload = SERVE_DEFAULT_MAX_UPLOAD;
     c->workers = 2;
     c->max_connections = 256;
+    c->request_timeout = 30;
+    c->max_data = SERVE_DEFAULT_MAX_DATA;
     int rc = parse_args(argc, argv, c);
     if (rc < 0) return CLI_OK; /* --help */
     if (rc != CLI_OK) return rc;
+
+    /* Large blocks (request bodies, parsed uploads, pictures) are mapped
+     * and given back to the system when freed. glibc would otherwise raise
+     * this threshold after the first large free, serve later blocks of up
+     * to 32 MB from its heaps, and keep what they freed: with one thread
+     * per connection, each in its own heap, parsed uploads stayed as
+     * resident memory long after they were stored or refused. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
     /* SIGINT and SIGTERM run a handler that only posts a semaphore, which
      * the main thread waits on below. The threads started here (HTTP,
@@ -205,6 +266,16 @@ int cmd_serve(int argc, char **argv)
     if (!c->quiet)
         fprintf(stderr, "som serve: listening on %s port %u; Ctrl-C stops\n", c->host,
                 serve.port);
+    if (!serve.loopback)
+        /* Said even with -q: the server is open to the network. */
+        fprintf(stderr, "som serve: warning: %s is not a loopback address: the server is "
+                        "reachable from the network, and every request needs the access "
+                        "token\n", c->host);
+    if (serve.token[0] && !c->token)
+        /* A made token is of use only if someone sees it. */
+        fprintf(stderr, "som serve: open http://%s%s%s:%u/?token=%s once in a browser, or "
+                        "send Authorization: Bearer %s\n", v6 ? "[" : "", c->host,
+                v6 ? "]" : "", serve.port, serve.token, serve.token);
 
     pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     while (sem_wait(&stop_sem) != 0 && errno == EINTR) {

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* http.c — the libmicrohttpd side of `som serve`: the listening socket,
- * request bodies and their size limit, the Host and Origin checks, replies,
- * and the dispatch of each route to its handler.
+ * request bodies and their size limit, the Host and Origin checks, the
+ * token (auth.c), replies, and the dispatch of each route to its handler.
  *
  * libmicrohttpd runs one thread per connection (so that an event stream may
  * wait for news without holding up anyone else), with poll() instead of
- * select() so that descriptors above 1024 work. */
+ * select() so that descriptors above 1024 work. Every connection is also
+ * followed by guard.c, which closes those that take too long or hold a
+ * slot others need.
+ *
+ * Bodies up to SERVE_SPILL_BYTES are kept in memory; a larger one is
+ * written to an unlinked private file as it arrives and mapped for its
+ * handler, and such handlers run PARSE_SLOTS at a time: memory then grows
+ * with what is parsed at once, not with the uploads in flight. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -15,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,10 +32,20 @@
 /* One per request: libmicrohttpd's con_cls. */
 typedef struct conn_ctx {
     request rq;
+    guard_conn *guard;   /* the connection's entry in guard.c */
     size_t cap;          /* bytes allocated for rq.body */
     bool too_large;      /* the body went over --max-upload */
     bool answered;       /* a reply was queued before the body came */
+    bool write_failed;   /* the body's file could not be written */
 } conn_ctx;
+
+/* Large bodies are parsed a few at a time: each costs its mapped file and
+ * the values parsed from it while it is read, and sixteen 64 MB uploads
+ * at once would otherwise need all of that together. */
+#define PARSE_SLOTS 2
+static pthread_mutex_t parse_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t parse_cond = PTHREAD_COND_INITIALIZER;
+static int parse_free = PARSE_SLOTS;
 
 const char *req_arg(const request *rq, const char *key)
 {
@@ -109,6 +128,33 @@ enum MHD_Result reply_som_error(request *rq, const som_error *err)
                        err->message[0] ? err->message : som_strerror(err->code));
 }
 
+/* 401: JSON for the API, a line of text for a person opening the page. */
+static enum MHD_Result reply_unauthorized(request *rq)
+{
+    static const char msg[] = "this server needs its access token: send Authorization: "
+                              "Bearer TOKEN, or open the page once with ?token=TOKEN "
+                              "after its address (the token printed when the server "
+                              "started, or the one it was given)";
+    struct MHD_Response *r;
+    if (strncmp(rq->url, "/api/", 5) == 0) {
+        json_t *v = json_pack("{s:s}", "error", msg);
+        char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+        json_decref(v);
+        if (!text) return MHD_NO;
+        r = resp_bytes(text, strlen(text), "application/json", free);
+    } else {
+        static const char page[] =
+            "<!doctype html><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width\"><title>som</title>"
+            "<p>This server needs its access link: open this page once with "
+            "<code style=\"white-space:nowrap\">?token=TOKEN</code> after its address "
+            "— the token printed when the server started, or the one it was given.</p>\n";
+        r = resp_bytes((void *)page, sizeof page - 1, "text/html; charset=utf-8", NULL);
+    }
+    if (r) MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+    return reply(rq, 401, r);
+}
+
 /* ---- checks on every request -------------------------------------------- */
 
 /* The host part of a Host header or an origin's authority: "[::1]:80" ->
@@ -131,16 +177,55 @@ static bool host_part(const char *s, char *out, size_t size)
     return true;
 }
 
+/* The addresses of this machine's interfaces, as text, read at start: the
+ * address literals a network server answers to. */
+#define MAX_LOCAL_ADDRS 64
+static char local_addrs[MAX_LOCAL_ADDRS][INET6_ADDRSTRLEN];
+static size_t n_local_addrs;
+
+static void read_local_addrs(void)
+{
+    struct ifaddrs *list = NULL, *a;
+    n_local_addrs = 0;
+    if (getifaddrs(&list) != 0) return;
+    for (a = list; a && n_local_addrs < MAX_LOCAL_ADDRS; a = a->ifa_next) {
+        if (!a->ifa_addr) continue;
+        const void *src = NULL;
+        int fam = a->ifa_addr->sa_family;
+        if (fam == AF_INET)
+            src = &((const struct sockaddr_in *)(const void *)a->ifa_addr)->sin_addr;
+        else if (fam == AF_INET6)
+            src = &((const struct sockaddr_in6 *)(const void *)a->ifa_addr)->sin6_addr;
+        if (src && inet_ntop(fam, src, local_addrs[n_local_addrs], INET6_ADDRSTRLEN))
+            n_local_addrs++;
+    }
+    freeifaddrs(list);
+}
+
+static bool is_loopback_name(const char *name)
+{
+    return strcasecmp(name, "localhost") == 0 || strcmp(name, "::1") == 0 ||
+           strncmp(name, "127.", 4) == 0;
+}
+
 /* A server bound to the loopback answers only to loopback names: a web page
- * elsewhere cannot reach it through a name it controls (DNS rebinding). */
+ * elsewhere cannot reach it through a name it controls (DNS rebinding). A
+ * server on the network cannot know every name it is reached by, and there
+ * the token keeps other pages out; what it can check is an address
+ * literal, which must be one of this machine's. */
 static bool host_ok(const request *rq)
 {
-    if (!serve.check_host) return true;
     const char *h = req_header(rq, "Host");
     char name[256];
-    if (!h || !host_part(h, name, sizeof name)) return false;
-    return strcasecmp(name, "localhost") == 0 || strcmp(name, "::1") == 0 ||
-           strncmp(name, "127.", 4) == 0 || strcmp(name, serve.cfg.host) == 0;
+    if (!h || !host_part(h, name, sizeof name)) return !serve.check_host && !h;
+    if (is_loopback_name(name) || strcmp(name, serve.cfg.host) == 0) return true;
+    if (serve.check_host) return false;
+    unsigned char bin[sizeof(struct in6_addr)];
+    bool literal = inet_pton(AF_INET, name, bin) == 1 || inet_pton(AF_INET6, name, bin) == 1;
+    if (!literal) return true;
+    for (size_t i = 0; i < n_local_addrs; i++)
+        if (strcasecmp(name, local_addrs[i]) == 0) return true;
+    return false;
 }
 
 /* Requests that change something must come from the app itself, not from
@@ -192,8 +277,16 @@ static enum MHD_Result on_headers(conn_ctx *ctx, const char *url)
     request *rq = &ctx->rq;
     if (!host_ok(rq)) {
         ctx->answered = true;
+        if (!serve.check_host)
+            return reply_error(rq, 403, "unexpected Host header: not an address of "
+                                        "this machine");
         return reply_error(rq, 403, "unexpected Host header: this server answers "
                                     "to localhost names only");
+    }
+    bool from_query = false;
+    if (!auth_ok(rq, &from_query)) {
+        ctx->answered = true;
+        return reply_unauthorized(rq);
     }
     if (!origin_ok(rq)) {
         ctx->answered = true;
@@ -218,6 +311,17 @@ static enum MHD_Result on_headers(conn_ctx *ctx, const char *url)
         }
         return reply_error(rq, 404, "nothing at %s %s", rq->method, url);
     }
+    if (from_query && rq->rt.kind == ROUTE_ASSET && strcmp(rq->rt.name, "index.html") == 0) {
+        /* The printed address: the cookie is set and the token leaves the
+         * address bar. */
+        ctx->answered = true;
+        struct MHD_Response *r = resp_bytes(NULL, 0, NULL, NULL);
+        if (r) {
+            auth_set_cookie(r);
+            MHD_add_response_header(r, "Location", "/");
+        }
+        return reply(rq, 303, r);
+    }
     if (rq->rt.has_body) {
         /* Refuse an announced oversized body before reading any of it. */
         const char *cl = req_header(rq, "Content-Length");
@@ -236,6 +340,66 @@ static enum MHD_Result on_headers(conn_ctx *ctx, const char *url)
     return MHD_YES;
 }
 
+void req_body_release(request *rq)
+{
+    if (rq->body_map)
+        munmap(rq->body, rq->body_map);
+    else
+        free(rq->body);
+    if (rq->body_fd >= 0) close(rq->body_fd);
+    rq->body = NULL;
+    rq->body_map = 0;
+    rq->body_fd = -1;
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+/* Appends to the body's file, moving the body there from memory when it
+ * outgrows SERVE_SPILL_BYTES. A failure (disk full) is answered at the
+ * end of the body. */
+static void body_spill(conn_ctx *ctx, const char *data, size_t n)
+{
+    request *rq = &ctx->rq;
+    if (ctx->write_failed) return;
+    if (rq->body_fd < 0) {
+        rq->body_fd = serve_tmp_fd();
+        if (rq->body_fd < 0 || !write_all(rq->body_fd, rq->body, rq->body_len)) {
+            ctx->write_failed = true;
+            return;
+        }
+        free(rq->body);
+        rq->body = NULL;
+        ctx->cap = 0;
+    }
+    if (!write_all(rq->body_fd, data, n)) ctx->write_failed = true;
+    rq->body_len += n;
+}
+
+/* Maps a body that went to a file (more than SERVE_SPILL_BYTES, never
+ * empty). Pages are read as the parser touches them. */
+static bool body_map(conn_ctx *ctx)
+{
+    request *rq = &ctx->rq;
+    if (rq->body_fd < 0) return true;
+    void *p = mmap(NULL, rq->body_len, PROT_READ, MAP_PRIVATE, rq->body_fd, 0);
+    if (p == MAP_FAILED) return false;
+    rq->body = p;
+    rq->body_map = rq->body_len;
+    return true;
+}
+
 static bool body_append(conn_ctx *ctx, const char *data, size_t n)
 {
     request *rq = &ctx->rq;
@@ -244,9 +408,12 @@ static bool body_append(conn_ctx *ctx, const char *data, size_t n)
         /* Chunked bodies announce no length: count, keep nothing more, and
          * answer 413 at the end. */
         ctx->too_large = true;
-        free(rq->body);
-        rq->body = NULL;
+        req_body_release(rq);
         rq->body_len = 0;
+        return true;
+    }
+    if (rq->body_fd >= 0 || rq->body_len + n > SERVE_SPILL_BYTES) {
+        body_spill(ctx, data, n);
         return true;
     }
     if (rq->body_len + n + 1 > ctx->cap) {
@@ -279,44 +446,82 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         ctx->rq.conn = conn;
         ctx->rq.method = method;
         ctx->rq.url = url;
+        ctx->rq.body_fd = -1;
+        ctx->guard = guard_of(conn);
+        guard_body(ctx->guard, 0);
         return on_headers(ctx, url);
     }
-    if (ctx->answered) {
-        /* A body after an early reply: swallow it. */
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
     if (*upload_data_size) {
-        if (ctx->rq.rt.has_body) {
+        guard_body(ctx->guard, *upload_data_size);
+        /* After an early reply the body is swallowed. */
+        if (!ctx->answered && ctx->rq.rt.has_body) {
             if (!body_append(ctx, upload_data, *upload_data_size)) return MHD_NO;
         }
         *upload_data_size = 0;
         return MHD_YES;
     }
+    if (ctx->answered) return MHD_YES;
     request *rq = &ctx->rq;
+    guard_busy(ctx->guard);
     if (ctx->too_large)
         return reply_error(rq, 413, "request body larger than the limit of %zu "
                                     "bytes (--max-upload)",
                            serve.cfg.max_upload);
+    if (ctx->write_failed || !body_map(ctx)) {
+        req_body_release(rq);
+        return reply_error(rq, 507, "the server has no room to take the upload");
+    }
     if (!rq->body) {
         rq->body = calloc(1, 1);
         if (!rq->body) return MHD_NO;
     }
+    if (rq->rt.kind == ROUTE_JOB_EVENTS && !guard_stream(ctx->guard))
+        return reply_error(rq, 503, "too many event streams are open; close some "
+                                    "pages and try again");
     handler_fn fn = handlers[rq->rt.kind];
-    return fn(rq);
+    bool large = rq->body_map != 0;
+    if (large) {
+        pthread_mutex_lock(&parse_mu);
+        while (parse_free == 0) pthread_cond_wait(&parse_cond, &parse_mu);
+        parse_free--;
+        pthread_mutex_unlock(&parse_mu);
+    }
+    enum MHD_Result ret = fn(rq);
+    if (large) {
+        /* The parsed values are stored (or freed) by now; the file and
+         * its mapping go before another large body is let in. */
+        req_body_release(rq);
+        pthread_mutex_lock(&parse_mu);
+        parse_free++;
+        pthread_cond_signal(&parse_cond);
+        pthread_mutex_unlock(&parse_mu);
+    }
+    return ret;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn,
                          void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     (void)toe;
+    guard_request_end(guard_of(conn));
     conn_ctx *ctx = *con_cls;
     if (!ctx) return;
-    free(ctx->rq.body);
+    req_body_release(&ctx->rq);
     free(ctx);
     *con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = guard_open(conn);
+    } else {
+        guard_close(*socket_context);
+        *socket_context = NULL;
+    }
 }
 
 /* libmicrohttpd's logger: its format strings are its own. */
@@ -408,6 +613,24 @@ int http_start(struct MHD_Daemon **out, som_error *err)
     if (rc != SOM_OK) return rc;
     serve.port = bound;
     serve.check_host = loopback;
+    serve.loopback = loopback;
+    /* Every loopback client has the same address: a limit per address
+     * would be a second total, so it is set for network servers only
+     * (guard.c keeps a loopback server reachable). */
+    unsigned per_ip = serve.cfg.max_per_client;
+    if (per_ip == 0 && !loopback) per_ip = serve.cfg.max_connections / 8;
+    if (per_ip && per_ip < 4) per_ip = 4;
+    read_local_addrs();
+    if (auth_init() != 0) {
+        close(fd);
+        return som_error_set(err, SOM_EIO, "cannot make an access token: no random "
+                                           "bytes from the system");
+    }
+    rc = guard_start(err);
+    if (rc != SOM_OK) {
+        close(fd);
+        return rc;
+    }
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (ipv6) flags |= MHD_USE_IPv6;
@@ -415,11 +638,14 @@ int http_start(struct MHD_Daemon **out, som_error *err)
         flags, 0, NULL, NULL, on_request, NULL,
         MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_CONNECTION_LIMIT, serve.cfg.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_END);
     if (!d) {
+        guard_stop();
         close(fd);
         return som_error_set(err, SOM_EIO, "cannot start the HTTP server");
     }
@@ -430,4 +656,5 @@ int http_start(struct MHD_Daemon **out, som_error *err)
 void http_stop(struct MHD_Daemon *d)
 {
     if (d) MHD_stop_daemon(d);
+    guard_stop();
 }

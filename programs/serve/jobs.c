@@ -802,7 +802,10 @@ unsigned job_copy_map(const char *id, char out_id[ROUTE_ID_MAX + 1], char *msg, 
     char source[96];
     snprintf(source, sizeof source, "job %.32s", id);
     unsigned st = model_add(copy, source, out_id);
-    if (st) snprintf(msg, size, "too many models kept; delete some (DELETE /api/maps/ID)");
+    if (st == 413)
+        snprintf(msg, size, "this map is larger than the server keeps");
+    else if (st)
+        snprintf(msg, size, "too many models kept; delete some (DELETE /api/maps/ID)");
     return st;
 }
 

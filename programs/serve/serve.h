@@ -13,7 +13,9 @@
  *   jobs.c        training jobs, the worker pool, snapshots, events (SSE)
  *   api.c         the handlers of /api/datasets, /api/jobs, /api/maps
  *   art.c         /avatar, /api/art*, /api/colormaps
- *   util.c        JSON helpers, ids, clocks
+ *   util.c        JSON helpers, ids, clocks, the private temporary files
+ *   guard.c       connection limits: deadlines, eviction of slow clients
+ *   auth.c        the access token of a server open to the network
  *
  * Threads. libmicrohttpd runs one thread per connection; every handler may
  * run on many at once. Training runs on a fixed pool of worker threads
@@ -24,7 +26,8 @@
  * reference for as long as they need it.
  *
  * Lock order: the job table's mutex (jobs.c) before a job's mutex; the
- * stores' mutexes are never held together with another lock. */
+ * stores' mutexes, guard.c's and the large-body gate's (http.c) are never
+ * held together with another lock. */
 #ifndef SOM_SERVE_H
 #define SOM_SERVE_H
 
@@ -62,6 +65,8 @@ extern const size_t serve_n_assets;
 
 #define SERVE_DEFAULT_MAX_UPLOAD ((size_t)64 << 20)
 #define SERVE_MAX_DATASETS 32    /* uploaded data sets kept (oldest go) */
+#define SERVE_DEFAULT_MAX_DATA ((size_t)512 << 20) /* their bytes, in all */
+#define SERVE_SPILL_BYTES ((size_t)1 << 20) /* bodies above go to a file */
 #define SERVE_MAX_MODELS 32      /* uploaded or copied models kept */
 #define SERVE_MAX_JOBS 64        /* jobs kept, running or not */
 #define SERVE_MAX_UNITS 10000    /* rows x cols of a job's map */
@@ -74,6 +79,12 @@ typedef struct serve_config {
     size_t workers;        /* jobs training at once */
     int threads;           /* threads of one job (0: all cores) */
     unsigned max_connections;
+    unsigned max_per_client; /* connections from one address; 0: none
+                                (loopback) or max_connections / 8 */
+    unsigned request_timeout; /* seconds a request may take to arrive,
+                                 plus 1 s per 16 KiB of body (guard.c) */
+    size_t max_data;       /* bytes of uploaded data sets kept, in all */
+    const char *token;     /* required on every request when set (auth.c) */
     bool quiet;            /* no request log */
     bool verbose;          /* one line per request on stderr */
 } serve_config;
@@ -83,6 +94,9 @@ typedef struct serve_state {
     serve_config cfg;
     atomic_int shutdown;   /* set once, on SIGINT/SIGTERM */
     bool check_host;       /* bound to loopback: check Host headers */
+    bool loopback;         /* bound to a loopback address */
+    char token[80];        /* the access token ("" for none): --token, or
+                              made at start for a non-loopback address */
     unsigned port;         /* the port actually bound */
     char tmpdir[4096];     /* private, for .somnet export; "" until made */
     pthread_mutex_t tmp_mu;
@@ -113,6 +127,10 @@ json_t *jstr(const char *s);
 bool json_get_size(const json_t *v, size_t lo, size_t hi, size_t *out);
 /* The name of enum value v in names[] (NULL-terminated), or -1. */
 int serve_choice(const char *s, const char *const *names);
+/* A new empty file in the private temporary directory, opened read-write
+ * (mode 0600) and already unlinked: it goes away with the descriptor.
+ * Returns the descriptor, or -1. */
+int serve_tmp_fd(void);
 /* Removes the private temporary directory (at exit). */
 void serve_tmpdir_remove(void);
 /* A path inside the private temporary directory (made on first use), for
@@ -175,9 +193,19 @@ typedef struct request {
     route rt;
     const char *method;
     const char *url;  /* the decoded path */
-    char *body;       /* the whole request body, NUL-terminated */
+    char *body;       /* the whole request body: in memory (then with a
+                         NUL after it), or above SERVE_SPILL_BYTES a
+                         private temporary file mapped read-only (no NUL:
+                         parsers take the length) */
     size_t body_len;
+    int body_fd;      /* that file (unlinked), or -1 */
+    size_t body_map;  /* bytes mapped at body, 0 when body is malloc'ed */
 } request;
+
+/* Releases the body early (a handler that has parsed it): the memory or
+ * the mapping and file go at once instead of when the reply is sent.
+ * body becomes NULL. */
+void req_body_release(request *rq);
 
 /* Query argument `key`, or NULL. */
 const char *req_arg(const request *rq, const char *key);
@@ -232,6 +260,44 @@ enum MHD_Result handle_map_model(request *rq);
 int http_start(struct MHD_Daemon **out, som_error *err);
 void http_stop(struct MHD_Daemon *d);
 
+/* ---- guard.c: connection limits and deadlines ------------------------- */
+
+typedef struct guard_conn guard_conn;
+
+int guard_start(som_error *err);  /* the watchdog thread */
+void guard_stop(void);
+/* libmicrohttpd's connection notifications: opened (may close another
+ * connection to keep slots free) and closed. */
+guard_conn *guard_open(struct MHD_Connection *conn);
+void guard_close(guard_conn *g);
+/* The entry of a connection (NULL when it could not be made). */
+guard_conn *guard_of(struct MHD_Connection *conn);
+/* A request's headers are in and n more body bytes came. */
+void guard_body(guard_conn *g, size_t n);
+/* The handler runs, then the reply is sent: no deadline. */
+void guard_busy(guard_conn *g);
+/* The connection becomes an event stream; false when too many are open. */
+bool guard_stream(guard_conn *g);
+/* The request is over; the next one's clock starts. */
+void guard_request_end(guard_conn *g);
+void guard_counts(size_t *open, size_t *streams, size_t *evicted, size_t *expired);
+
+/* ---- auth.c: the access token ------------------------------------------ */
+
+/* Makes serve.token from --token, or a random one when the server listens
+ * on a non-loopback address. 0, or -1 when no random bytes came. */
+int auth_init(void);
+/* A token --token accepts: 8 to 64 of [A-Za-z0-9._~-] (it goes in a
+ * cookie and an address unescaped). */
+bool auth_token_valid(const char *t);
+/* Whether the request carries the token (Authorization: Bearer, the
+ * cookie, or ?token=); true when no token is set. *from_query is set when
+ * it came as ?token= (the reply then sets the cookie). */
+bool auth_ok(const request *rq, bool *from_query);
+/* Adds the Set-Cookie header that lets the page work after a visit to the
+ * printed address. */
+void auth_set_cookie(struct MHD_Response *r);
+
 /* ---- store.c: data sets and models -------------------------------------- */
 
 typedef struct dataset {
@@ -240,6 +306,9 @@ typedef struct dataset {
     char name[96];      /* for people: the upload's name or the file's */
     bool bundled;       /* embedded data/NAME.csv: never evicted or deleted */
     som_data *data;     /* immutable once stored */
+    size_t bytes;       /* what data holds (memory, or disk and mapped) */
+    char label_title[256]; /* the label column's title, when has_label */
+    bool has_label;
     double created;     /* serve_now() */
 } dataset;
 
@@ -248,13 +317,16 @@ typedef struct model {
     char id[ROUTE_ID_MAX + 1];
     char source[96];    /* "upload.som", "job 1f2e..." */
     som_map *map;       /* immutable once stored */
+    size_t bytes;       /* what map holds, about (counts in --max-data) */
     double created;
 } model;
 
 int store_init(som_error *err); /* parses the bundled data sets */
 void store_free(void);
-/* Takes ownership of data; the new data set's id goes to id. 429 when the
- * store is full of data sets in use, else 0. */
+/* Takes ownership of data; the new data set's id goes to id. 0; 413 when
+ * the data set alone is larger than --max-data; 429 when the store is
+ * full (by count, or by the bytes of data sets and models together) of
+ * data sets in use. Unused uploads go, oldest first, to make room. */
 unsigned dataset_add(som_data *data, const char *name, char id[ROUTE_ID_MAX + 1]);
 dataset *dataset_get(const char *id); /* a new reference, or NULL */
 void dataset_put(dataset *ds);
@@ -263,6 +335,7 @@ unsigned dataset_delete(const char *id);
 json_t *dataset_json(const dataset *ds);
 json_t *datasets_json(void);
 
+/* As dataset_add, for maps: 0, 413 or 429; unused models make room. */
 unsigned model_add(som_map *map, const char *source, char id[ROUTE_ID_MAX + 1]);
 model *model_get(const char *id);
 void model_put(model *m);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "serve.h"
@@ -22,11 +23,32 @@ static size_t n_datasets;
 static model *models[SERVE_MAX_MODELS];
 static size_t n_models;
 
+/* Bytes held by uploaded data sets still alive: those in the store and
+ * those only jobs still hold. Never above --max-data. */
+static atomic_size_t live_bytes;
+
 static void dataset_free(dataset *ds)
 {
     if (!ds) return;
+    if (!ds->bundled) atomic_fetch_sub(&live_bytes, ds->bytes);
     som_data_free(ds->data);
     free(ds);
+}
+
+/* What a data set holds, about: the values (float32, in memory or on disk
+ * and mapped), the mask when a value is missing, a source line per row
+ * when parsed from CSV (not kept on disk), and the labels and titles with
+ * the allocator's overhead. */
+static size_t data_bytes(const som_data *d, bool on_disk)
+{
+    size_t n = som_data_n_samples(d), dim = som_data_dim(d);
+    size_t b = n * dim * sizeof(float) + 256;
+    if (!on_disk) b += n * sizeof(size_t); /* the CSV's line numbers */
+    if (som_data_n_missing(d)) b += n * dim;
+    for (size_t j = 0; j < dim; j++) b += strlen(som_data_title(d, j)) + 32;
+    if (som_data_label(d, 0))
+        for (size_t i = 0; i < n; i++) b += strlen(som_data_label(d, i)) + 1 + 8 + 16;
+    return b;
 }
 
 void dataset_put(dataset *ds)
@@ -37,8 +59,18 @@ void dataset_put(dataset *ds)
 static void model_free(model *m)
 {
     if (!m) return;
+    atomic_fetch_sub(&live_bytes, m->bytes);
     som_map_free(m->map);
     free(m);
+}
+
+/* What a map holds, about: the codebook (float32), and per field a title
+ * and the scaling's numbers. */
+static size_t map_bytes(const som_map *map)
+{
+    size_t dim = som_map_dim(map), b = som_map_n_units(map) * dim * sizeof(float) + 4096;
+    for (size_t j = 0; j < dim; j++) b += strlen(som_map_title(map, j)) + 64;
+    return b;
 }
 
 void model_put(model *m)
@@ -78,14 +110,66 @@ int store_init(som_error *err)
 
 void store_free(void)
 {
+    /* Released outside the lock, which freeing a data set takes. */
+    dataset *ds[sizeof datasets / sizeof datasets[0]];
+    model *ms[SERVE_MAX_MODELS];
     pthread_mutex_lock(&mu);
-    for (size_t i = 0; i < n_datasets; i++) dataset_put(datasets[i]);
-    for (size_t i = 0; i < n_models; i++) model_put(models[i]);
+    size_t nd = n_datasets, nm = n_models;
+    memcpy(ds, datasets, nd * sizeof *ds);
+    memcpy(ms, models, nm * sizeof *ms);
     n_datasets = n_models = 0;
     pthread_mutex_unlock(&mu);
+    for (size_t i = 0; i < nd; i++) dataset_put(ds[i]);
+    for (size_t i = 0; i < nm; i++) model_put(ms[i]);
 }
 
 /* ---- data sets ------------------------------------------------------------- */
+
+/* Uploads smaller than this stay in memory as parsed. */
+#define COMPACT_MIN_BYTES ((size_t)1 << 20)
+
+/* Moves a large data set's values to disk: written as a .npy (float32,
+ * NaN where missing) into the private temporary directory, mapped back by
+ * som_data_read_npy, the file unlinked at once (the mapping keeps it until
+ * som_data_free). The values are then page cache that the kernel reads in
+ * when training touches them and may drop when it needs the memory,
+ * rather than the process's own memory; the pages the reader touched
+ * while checking the values are handed back at once (MADV_PAGEOUT).
+ * Titles and labels are copied over; the label column's title is kept in
+ * the entry (the data set's own would read "label"). Returns the data set
+ * to keep, `d` itself when it stays in memory (small, or no room on disk). */
+static som_data *compact(som_data *d)
+{
+    size_t n = som_data_n_samples(d), dim = som_data_dim(d);
+    if (n * dim * sizeof(float) < COMPACT_MIN_BYTES) return d;
+    char path[4200];
+    if (!serve_tmp_path(path, sizeof path, ".npy")) return d;
+    som_data *m = NULL;
+    int rc = som_data_write_npy(d, path, NULL);
+    if (rc == SOM_OK) rc = som_data_read_npy(path, &m, NULL);
+    unlink(path);
+    for (size_t j = 0; rc == SOM_OK && j < dim; j++)
+        rc = som_data_set_title(m, j, som_data_title(d, j), NULL);
+    if (rc == SOM_OK && som_data_label(d, 0))
+        for (size_t i = 0; rc == SOM_OK && i < n; i++)
+            rc = som_data_set_label(m, i, som_data_label(d, i), NULL);
+    if (rc != SOM_OK) {
+        som_data_free(m);
+        return d;
+    }
+    som_data_free(d);
+#ifdef MADV_PAGEOUT
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t a = (uintptr_t)som_data_values(m), b = a + n * dim * sizeof(float);
+    if (page > 0) {
+        uintptr_t p = (uintptr_t)page;
+        a = (a + p - 1) / p * p;
+        b = b / p * p;
+        if (b > a) madvise((void *)a, b - a, MADV_PAGEOUT);
+    }
+#endif
+    return m;
+}
 
 unsigned dataset_add(som_data *data, const char *name, char id[ROUTE_ID_MAX + 1])
 {
@@ -97,32 +181,65 @@ unsigned dataset_add(som_data *data, const char *name, char id[ROUTE_ID_MAX + 1]
     atomic_init(&ds->refs, 1);
     serve_new_id(ds->id);
     snprintf(ds->name, sizeof ds->name, "%s", name);
-    ds->data = data;
+    const char *lt = som_data_label_title(data);
+    if (lt) {
+        snprintf(ds->label_title, sizeof ds->label_title, "%s", lt);
+        ds->has_label = true;
+    }
+    som_data *kept = compact(data);
+    ds->data = kept;
+    ds->bytes = data_bytes(kept, kept != data);
+    data = kept;
     ds->created = serve_now();
-    dataset *evicted = NULL;
+    size_t max = serve.cfg.max_data;
+    if (ds->bytes > max) {
+        ds->bytes = 0; /* never counted */
+        dataset_free(ds);
+        return 413;
+    }
+    /* Room by count and by bytes: the oldest uploads that no job or
+     * request holds go first; if they are not enough, nothing goes. */
+    dataset *evicted[SERVE_MAX_DATASETS + 8];
+    size_t n_evicted = 0;
     pthread_mutex_lock(&mu);
     size_t uploaded = 0;
     for (size_t i = 0; i < n_datasets; i++) uploaded += !datasets[i]->bundled;
-    if (uploaded >= SERVE_MAX_DATASETS) {
-        /* The oldest upload that no job or request holds. */
+    size_t bytes = atomic_load(&live_bytes);
+    while (uploaded >= SERVE_MAX_DATASETS || bytes + ds->bytes > max) {
         size_t best = SIZE_MAX;
         for (size_t i = 0; i < n_datasets; i++) {
             dataset *d = datasets[i];
             if (d->bundled || atomic_load(&d->refs) != 1) continue;
+            bool taken = false;
+            for (size_t k = 0; k < n_evicted && !taken; k++) taken = evicted[k] == d;
+            if (taken) continue;
             if (best == SIZE_MAX || d->created < datasets[best]->created) best = i;
         }
         if (best == SIZE_MAX) {
             pthread_mutex_unlock(&mu);
+            ds->bytes = 0;
             dataset_free(ds);
             return 429;
         }
-        evicted = datasets[best];
-        datasets[best] = datasets[--n_datasets];
+        evicted[n_evicted++] = datasets[best];
+        uploaded--;
+        bytes -= datasets[best]->bytes;
+    }
+    for (size_t k = 0; k < n_evicted; k++) {
+        /* Uncounted now: the next upload may use the room at once. */
+        atomic_fetch_sub(&live_bytes, evicted[k]->bytes);
+        evicted[k]->bytes = 0;
+        for (size_t i = 0; i < n_datasets; i++)
+            if (datasets[i] == evicted[k]) {
+                datasets[i] = datasets[--n_datasets];
+                break;
+            }
     }
     datasets[n_datasets++] = ds;
+    atomic_fetch_add(&live_bytes, ds->bytes);
     memcpy(id, ds->id, sizeof ds->id);
     pthread_mutex_unlock(&mu);
-    dataset_put(evicted);
+    for (size_t k = 0; k < n_evicted; k++) dataset_put(evicted[k]);
     return 0;
 }
 
@@ -167,7 +284,7 @@ json_t *dataset_json(const dataset *ds)
     size_t dim = som_data_dim(d);
     json_t *titles = json_array();
     for (size_t j = 0; j < dim; j++) json_array_append_new(titles, jstr(som_data_title(d, j)));
-    const char *label = som_data_label_title(d);
+    const char *label = ds->has_label ? ds->label_title : som_data_label_title(d);
     return json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "id", ds->id, "name",
                      jstr(ds->name), "bundled", ds->bundled, "rows",
                      jsize(som_data_n_samples(d)), "dim", jsize(dim), "titles", titles,
@@ -198,12 +315,24 @@ unsigned model_add(som_map *map, const char *source, char id[ROUTE_ID_MAX + 1])
     snprintf(m->source, sizeof m->source, "%s", source);
     m->map = map;
     m->created = serve_now();
-    model *evicted = NULL;
+    size_t need = map_bytes(map), max = serve.cfg.max_data;
+    if (need > max) {
+        model_free(m); /* m->bytes is 0: never counted */
+        return 413;
+    }
+    /* Room by count and by bytes (shared with the data sets): the oldest
+     * models nobody holds go first; if they are not enough, none goes. */
+    model *evicted[SERVE_MAX_MODELS];
+    size_t n_evicted = 0;
     pthread_mutex_lock(&mu);
-    if (n_models >= SERVE_MAX_MODELS) {
+    size_t count = n_models, bytes = atomic_load(&live_bytes);
+    while (count >= SERVE_MAX_MODELS || bytes + need > max) {
         size_t best = SIZE_MAX;
         for (size_t i = 0; i < n_models; i++) {
             if (atomic_load(&models[i]->refs) != 1) continue;
+            bool taken = false;
+            for (size_t k = 0; k < n_evicted && !taken; k++) taken = evicted[k] == models[i];
+            if (taken) continue;
             if (best == SIZE_MAX || models[i]->created < models[best]->created) best = i;
         }
         if (best == SIZE_MAX) {
@@ -211,13 +340,25 @@ unsigned model_add(som_map *map, const char *source, char id[ROUTE_ID_MAX + 1])
             model_free(m);
             return 429;
         }
-        evicted = models[best];
-        models[best] = models[--n_models];
+        evicted[n_evicted++] = models[best];
+        count--;
+        bytes -= models[best]->bytes;
     }
+    for (size_t k = 0; k < n_evicted; k++) {
+        atomic_fetch_sub(&live_bytes, evicted[k]->bytes);
+        evicted[k]->bytes = 0;
+        for (size_t i = 0; i < n_models; i++)
+            if (models[i] == evicted[k]) {
+                models[i] = models[--n_models];
+                break;
+            }
+    }
+    m->bytes = need;
+    atomic_fetch_add(&live_bytes, need);
     models[n_models++] = m;
     memcpy(id, m->id, sizeof m->id);
     pthread_mutex_unlock(&mu);
-    model_put(evicted);
+    for (size_t k = 0; k < n_evicted; k++) model_put(evicted[k]);
     return 0;
 }
 

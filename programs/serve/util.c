@@ -4,6 +4,7 @@
  * temporary directory. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,17 +121,41 @@ json_t *jstr(const char *s)
     return v ? v : json_null();
 }
 
-bool serve_tmp_path(char *out, size_t size, const char *suffix)
+/* Makes the private directory (0700, mkdtemp) on first use. Call with
+ * serve.tmp_mu held. */
+static bool tmpdir_make(void)
 {
-    static atomic_ulong counter;
-    pthread_mutex_lock(&serve.tmp_mu);
     if (!serve.tmpdir[0]) {
         const char *base = getenv("TMPDIR");
         if (!base || !*base) base = "/tmp";
         snprintf(serve.tmpdir, sizeof serve.tmpdir, "%s/som-serve.XXXXXX", base);
         if (!mkdtemp(serve.tmpdir)) serve.tmpdir[0] = '\0';
     }
-    bool ok = serve.tmpdir[0] != '\0';
+    return serve.tmpdir[0] != '\0';
+}
+
+int serve_tmp_fd(void)
+{
+    char path[4200];
+    int fd = -1;
+    pthread_mutex_lock(&serve.tmp_mu);
+    if (tmpdir_make() &&
+        snprintf(path, sizeof path, "%s/body.XXXXXX", serve.tmpdir) < (int)sizeof path) {
+        fd = mkostemp(path, O_CLOEXEC); /* 0600 */
+        /* Unlinked at once: the file lives as long as the descriptor, and
+         * nothing is left behind whatever happens to the request or the
+         * process. */
+        if (fd >= 0) unlink(path);
+    }
+    pthread_mutex_unlock(&serve.tmp_mu);
+    return fd;
+}
+
+bool serve_tmp_path(char *out, size_t size, const char *suffix)
+{
+    static atomic_ulong counter;
+    pthread_mutex_lock(&serve.tmp_mu);
+    bool ok = tmpdir_make();
     if (ok) {
         unsigned long c = atomic_fetch_add(&counter, 1) + 1;
         int k = snprintf(out, size, "%s/%lu%s", serve.tmpdir, c, suffix);

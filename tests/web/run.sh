@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Tests of `som serve`, run by ctest:
 #
-#   tests/web/run.sh api|browser SOM ROOT
+#   tests/web/run.sh api|browser|limits SOM ROOT
 #
 # Starts SOM serve on a free loopback port (--port 0; the address is read
 # from its first line of output), runs the node tests of the kind asked for
@@ -10,14 +10,15 @@
 # browser.test.js needs playwright-core from tests/web/node_modules, `npm ci`,
 # and Debian's chromium), then stops the server with SIGINT (api) or SIGTERM
 # (browser) and checks that it shut down cleanly: exit status 0, and under
-# ASan no leak report.
+# ASan no leak report. limits.test.js starts its own servers (with the flags
+# it tests: connection limits, uploads, the token) from SOM.
 #
 # Exit status: 0 passed, 1 failed, 77 skipped (what the tests need is not
 # installed: `make test` installs it, through scripts/setup-deps.sh --web).
 set -u
 
 if [ $# -lt 3 ]; then
-    echo "usage: $0 api|browser SOM ROOT" >&2
+    echo "usage: $0 api|browser|limits SOM ROOT" >&2
     exit 2
 fi
 KIND=$1
@@ -39,6 +40,14 @@ if [ "$KIND" = browser ]; then
     [ -f "$HERE/node_modules/playwright-core/package.json" ] ||
         skip "playwright-core is not installed (scripts/setup-deps.sh --web runs npm ci)"
     export SOM_CHROMIUM=$CHROMIUM
+fi
+
+# The limits tests start servers of their own, with the flags they test.
+if [ "$KIND" = limits ]; then
+    export SOM_BIN=$SOM
+    export SOM_WEB_SHOTS=${SOM_WEB_SHOTS:-$(pwd)/web-shots}
+    cd "$HERE" || exit 1
+    exec node --test "$HERE/limits.test.js"
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/som-web.XXXXXX") || exit 1
