@@ -189,6 +189,18 @@ SOM_API int som_set_allocator(void *(*malloc_fn)(size_t),
                               void *(*realloc_fn)(void *, size_t),
                               void (*free_fn)(void *));
 
+/* The most bytes libsom reads into memory from one input given by its path:
+ * standard input ("-"), a pipe, a compressed file, a model, a text format.
+ * Reading stops there with SOM_ERANGE and a message naming the limit; a
+ * stream is also checked as it arrives (the magic and header of a model or
+ * .npy, no NUL byte in a text format), so a wrong one stops after its first
+ * bytes. Regular CSV and .npy files, which are memory-mapped, are not
+ * counted. 0 restores the default, 4 GiB.
+ * Process-wide, like som_set_allocator: set it before reading; reading it
+ * from any thread is safe. */
+SOM_API void som_set_input_limit(size_t bytes);
+SOM_API size_t som_input_limit(void);
+
 /* ------------------------------------------------------------------------- */
 /* Data sets                                                                  */
 /* ------------------------------------------------------------------------- */
@@ -1062,8 +1074,15 @@ SOM_API void som_free(void *ptr);
 /* Atomic output files, for every writer in and on top of libsom: write to a
  * temporary file beside `path`, then som_outfile_commit flushes, fsyncs and
  * renames it into place; som_outfile_abort (or a failed commit) removes the
- * temporary and leaves any old file untouched. "-" means standard output
- * (no atomicity). */
+ * temporary and leaves any old file untouched. A replaced file keeps its
+ * mode (and its owner where the process may set it); a new one gets 0666
+ * less the umask; a symbolic link is replaced, its target left alone. What
+ * is not a regular file is never replaced: a FIFO or a character device
+ * (/dev/null) is written in place, "-" and /dev/stdout mean standard output,
+ * /dev/stderr and /dev/fd/N that descriptor (no atomicity for any of
+ * these); a directory, a socket or a block device is refused (SOM_EIO). A
+ * failed write is reported by the commit with its reason ("No space left on
+ * device"). */
 typedef struct som_outfile som_outfile;
 SOM_API int som_outfile_open(const char *path, som_outfile **out,
                              som_error *err);

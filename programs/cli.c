@@ -3,6 +3,8 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -169,7 +171,57 @@ const char *cli_choices(const char *const *names)
     return buf;
 }
 
+/* ---- outputs ------------------------------------------------------------ */
+
+bool cli_refuse_binary_to_terminal(const char *cmd, const char *path)
+{
+    bool tty;
+    if (strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0) {
+        tty = isatty(STDOUT_FILENO);
+    } else {
+        /* A terminal named outright (/dev/tty, /dev/pts/3). */
+        struct stat st;
+        int fd = stat(path, &st) == 0 && S_ISCHR(st.st_mode)
+                     ? open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+                     : -1;
+        tty = fd >= 0 && isatty(fd);
+        if (fd >= 0) close(fd);
+    }
+    if (tty)
+        cli_usage(cmd, "%s is a terminal: a model is binary; redirect standard output "
+                       "or give -o FILE", cli_output_name(path));
+    return tty;
+}
+
+const char *cli_output_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "standard output" : path;
+}
+
 /* ---- data options ------------------------------------------------------ */
+
+int cli_max_input_option(const char *cmd, const char *arg)
+{
+    /* A whole number of bytes, or of K, M, G or T (powers of 1024). */
+    char digits[32];
+    static const char units[] = "KMGT";
+    size_t n = strlen(arg), shift = 0;
+    for (size_t i = 0; n > 1 && i < 4; i++)
+        if (arg[n - 1] == units[i] || arg[n - 1] == units[i] + ('a' - 'A')) {
+            shift = 10 * (i + 1);
+            n--;
+            break;
+        }
+    uint64_t v;
+    if (n == 0 || n >= sizeof digits)
+        return cli_bad_value(cmd, "--max-input", arg, "a size in bytes such as 512M or 8G");
+    memcpy(digits, arg, n);
+    digits[n] = '\0';
+    if (!cli_parse_u64(digits, &v) || v == 0 || v > (SIZE_MAX >> shift))
+        return cli_bad_value(cmd, "--max-input", arg, "a size in bytes such as 512M or 8G");
+    som_set_input_limit((size_t)v << shift);
+    return CLI_OK;
+}
 
 int cli_data_option(const char *cmd, int c, const char *arg,
                     som_csv_opts *csv)
@@ -189,6 +241,8 @@ int cli_data_option(const char *cmd, int c, const char *arg,
         return 1;
     case CLI_OPT_HEADER: csv->header = 1; return 1;
     case CLI_OPT_NO_HEADER: csv->header = 0; return 1;
+    case CLI_OPT_MAX_INPUT:
+        return cli_max_input_option(cmd, arg) == CLI_OK ? 1 : -1;
     case CLI_OPT_LABEL_COLUMN:
         if (!*arg) {
             cli_bad_value(cmd, "--label-column", arg, "a column title");

@@ -105,6 +105,7 @@ enum {
     CLI_OPT_LABEL_COLUMN,
     CLI_OPT_THREADS,
     CLI_OPT_HELP,
+    CLI_OPT_MAX_INPUT,
     CLI_OPT_LOCAL = 0x200 /* first id free for a command's own options */
 };
 
@@ -112,7 +113,24 @@ enum {
     {"delimiter", required_argument, NULL, CLI_OPT_DELIMITER},            \
     {"header", no_argument, NULL, CLI_OPT_HEADER},                        \
     {"no-header", no_argument, NULL, CLI_OPT_NO_HEADER},                  \
-    {"label-column", required_argument, NULL, CLI_OPT_LABEL_COLUMN}
+    {"label-column", required_argument, NULL, CLI_OPT_LABEL_COLUMN},      \
+    CLI_MAX_INPUT_LONG_OPTION
+
+/* --max-input SIZE: som_set_input_limit, for every command that reads. */
+#define CLI_MAX_INPUT_LONG_OPTION                                         \
+    {"max-input", required_argument, NULL, CLI_OPT_MAX_INPUT}
+#define CLI_MAX_INPUT_HELP                                                     \
+    "      --max-input SIZE  read at most SIZE bytes of one input held in\n"   \
+    "                        memory: standard input, a pipe, a .gz, a model\n" \
+    "                        (suffixes K, M, G, T; default 4G)\n"
+/* Handles --max-input's value: CLI_OK, or CLI_USAGE after a message. */
+int cli_max_input_option(const char *cmd, const char *arg);
+
+/* A binary output (a model) bound for a terminal: `-o -` or a tty's name
+ * while a person is looking. Prints the usage error and returns true. */
+bool cli_refuse_binary_to_terminal(const char *cmd, const char *path);
+/* How the summaries name an output: "standard output" for "-". */
+const char *cli_output_name(const char *path);
 
 #define CLI_DATA_HELP                                                          \
     "Reading DATA (CSV; NumPy .npy, SOM_PAK .dat, ESOM .lrn by the name;\n" \
@@ -122,7 +140,8 @@ enum {
     "      --no-header       the first row is data (default: titles unless\n"  \
     "                        every cell is a number)\n"                        \
     "      --label-column NAME  the column holding row labels (default: the\n" \
-    "                        first column that is not numeric)\n"
+    "                        first column that is not numeric)\n"          \
+    CLI_MAX_INPUT_HELP
 
 /* Handles one of CLI_DATA_LONG_OPTIONS. Returns 1 when handled, 0 when c is
  * not a data option, -1 after printing a usage error. */

@@ -27,6 +27,9 @@ static const char usage_text[] =
     "      --restarts N        k-means runs from different seedings; the\n"
     "                          tightest wins (default 10)\n"
     "  -q, --quiet             no summary\n"
+    "      --max-input SIZE    read at most SIZE bytes of the model (from\n"
+    "                          standard input, a pipe, a .gz; suffixes K,\n"
+    "                          M, G, T; default 4G)\n"
     "  -h, --help              show this help\n";
 
 enum { OPT_METHOD = CLI_OPT_LOCAL, OPT_K_RANGE, OPT_SEED, OPT_RESTARTS };
@@ -40,6 +43,7 @@ static const struct option long_options[] = {
     {"k-range", required_argument, NULL, OPT_K_RANGE},
     {"seed", required_argument, NULL, OPT_SEED},
     {"restarts", required_argument, NULL, OPT_RESTARTS},
+    CLI_MAX_INPUT_LONG_OPTION,
     {NULL, 0, NULL, 0}};
 
 static const char *const method_names[] = {"kmeans", "ward", NULL};
@@ -90,6 +94,9 @@ int cmd_cluster(int argc, char **argv)
             if (!cli_parse_u64(optarg, &o.seed))
                 return cli_bad_value(cmd, "--seed", optarg, "a whole number >= 0");
             break;
+        case CLI_OPT_MAX_INPUT:
+            if (cli_max_input_option(cmd, optarg) != CLI_OK) return CLI_USAGE;
+            break;
         case OPT_RESTARTS:
             if (!cli_parse_size(optarg, 1, &o.restarts))
                 return cli_bad_value(cmd, "--restarts", optarg, "a whole number >= 1");
@@ -103,6 +110,7 @@ int cmd_cluster(int argc, char **argv)
                          argc - optind == 1 ? "" : "s");
     if (!out_path) return cli_usage(cmd, "no output given: -o MODEL2");
     if (k_set && range_set) return cli_usage(cmd, "give -k or --k-range, not both");
+    if (cli_refuse_binary_to_terminal(cmd, out_path)) return CLI_USAGE;
     const char *model_path = argv[optind];
 
     som_map *map = NULL;
@@ -144,7 +152,7 @@ int cmd_cluster(int argc, char **argv)
             for (size_t t = 0; t < k; t++) fprintf(stderr, "%s%zu", t ? " " : "", sizes[t]);
             fputs(" (clusters 0..k-1)\n", stderr);
         }
-        fprintf(stderr, "wrote    %s\n", out_path);
+        fprintf(stderr, "wrote    %s\n", cli_output_name(out_path));
     }
     rc = CLI_OK;
 done:

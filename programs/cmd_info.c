@@ -18,6 +18,9 @@ static const char usage_text[] =
     "      --json              print one JSON object instead, with at least\n"
     "                          the keys rows, cols, topology (\"rect\" or\n"
     "                          \"hex\"), toroid, dim and titles\n"
+    "      --max-input SIZE    read at most SIZE bytes of the model (from\n"
+    "                          standard input, a pipe, a .gz; suffixes K,\n"
+    "                          M, G, T; default 4G)\n"
     "  -h, --help              show this help\n";
 
 enum { OPT_JSON = CLI_OPT_LOCAL };
@@ -25,6 +28,7 @@ enum { OPT_JSON = CLI_OPT_LOCAL };
 static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
     {"json", no_argument, NULL, OPT_JSON},
+    CLI_MAX_INPUT_LONG_OPTION,
     {NULL, 0, NULL, 0}};
 
 /* Radii and rates below zero stand for the library's defaults. */
@@ -303,6 +307,9 @@ int cmd_info(int argc, char **argv)
         switch (c) {
         case 'h': fputs(usage_text, stdout); return CLI_OK;
         case OPT_JSON: json = true; break;
+        case CLI_OPT_MAX_INPUT:
+            if (cli_max_input_option(cmd, optarg) != CLI_OK) return CLI_USAGE;
+            break;
         default: return cli_getopt_error(cmd, c, argv);
         }
     }

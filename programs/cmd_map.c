@@ -103,13 +103,9 @@ int cmd_map(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    if (write_rows(som_outfile_stream(out), map, data, units, dist) != 0) {
-        som_outfile_abort(out);
-        out = NULL;
-        cli_error("%s: cannot write", out_path);
-        rc = CLI_FAIL;
-        goto done;
-    }
+    /* A failed write leaves the stream's error flag set: the commit then
+     * reports it with the system's reason and keeps any old file. */
+    (void)write_rows(som_outfile_stream(out), map, data, units, dist);
     rc = som_outfile_commit(out, &err) == SOM_OK ? CLI_OK : cli_fail(&err);
     out = NULL;
 done:

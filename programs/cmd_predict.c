@@ -147,13 +147,9 @@ static int predict_classes(const som_map *map, som_data *data, const char *targe
         rc = cli_fail(&err);
         goto done;
     }
-    if (write_classes(som_outfile_stream(out), map, data, target, classes, is_target) != 0) {
-        som_outfile_abort(out);
-        out = NULL;
-        cli_error("%s: cannot write", out_path);
-        rc = CLI_FAIL;
-        goto done;
-    }
+    /* A failed write leaves the stream's error flag set: the commit then
+     * reports it with the system's reason and keeps any old file. */
+    (void)write_classes(som_outfile_stream(out), map, data, target, classes, is_target);
     rc = som_outfile_commit(out, &err) == SOM_OK ? CLI_OK : cli_fail(&err);
     out = NULL;
 done:

@@ -3,6 +3,7 @@
  * The training itself is som_map_train; this file maps options onto
  * som_train_opts and reports progress. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -382,6 +383,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     if (a->snapshot_every || a->snapshot_dir)
         return cli_usage(cmd, "snapshots need som built with Cairo");
 #endif
+    if (cli_refuse_binary_to_terminal(cmd, a->model_path)) return CLI_USAGE;
     if ((a->checkpoint_every || a->resume) && strcmp(a->model_path, "-") == 0)
         return cli_usage(cmd, "checkpoints go beside the model file: give "
                               "-o MODEL, not standard output");
@@ -639,10 +641,19 @@ static void print_summary(const train_args *a, const som_map *map,
     if (n_hist > 0)
         fprintf(stderr, "quality  qe %.6g  te %.6g (after pass %zu)\n",
                 h[n_hist - 1].qe, h[n_hist - 1].te, h[n_hist - 1].pass);
-    if (a->auto_grid)
-        fprintf(stderr, "grid     %zux%zu, chosen from the data: about 5 sqrt(%zu) units, "
-                "sides in the ratio %.3g of its two largest principal spreads\n",
-                g->rows, g->cols, n_rows, a->grid_ratio);
+    if (a->auto_grid) {
+        fprintf(stderr, "grid     %zux%zu, chosen from the data: about 5 sqrt(%zu) units, ",
+                g->rows, g->cols, n_rows);
+        /* One column, one row or points on a line have no second spread:
+         * som_grid_auto then lays the units in a line (its ratio is inf). */
+        if (isfinite(a->grid_ratio))
+            fprintf(stderr, "sides in the ratio %.3g of its two largest principal spreads\n",
+                    a->grid_ratio);
+        else
+            fprintf(stderr, "in one line, as %s\n",
+                    n_rows < 2 ? "there is a single row"
+                               : "the data varies along at most one direction");
+    }
     const double *w = som_map_feature_weights(map);
     if (w) {
         fputs("weights ", stderr);
@@ -650,7 +661,7 @@ static void print_summary(const train_args *a, const som_map *map,
             if (w[j] != 1.0) fprintf(stderr, " %s=%g", som_map_title(map, j), w[j]);
         fputs(" (the others 1)\n", stderr);
     }
-    fprintf(stderr, "wrote    %s\n", a->model_path);
+    fprintf(stderr, "wrote    %s\n", cli_output_name(a->model_path));
 }
 
 #ifdef SOM_HAVE_MPI

@@ -2,6 +2,7 @@
 /* som.c — the `som` program: checks the library version and dispatches to
  * one subcommand per job (programs/cmd_*.c). Each subcommand is a thin
  * client of one libsom call; what they share is in cli.c. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,10 +131,12 @@ int main(int argc, char **argv)
     /* The command sees its own name as argv[0], for getopt's sake. */
     rc = cmd->fn(argc - 1, argv + 1);
     /* Data went to stdout: a full disk or a closed pipe must not pass for
-     * success. */
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_error("cannot write to standard output");
-        if (rc == CLI_OK) rc = CLI_FAIL;
+     * success. A command that failed has said why already (a failed write
+     * to "-" included): one message, not two. */
+    errno = EIO; /* a flag set earlier: fflush retries the buffer and says why */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_OK) {
+        cli_error("cannot write to standard output: %s", strerror(errno));
+        rc = CLI_FAIL;
     }
     return rc;
 }

@@ -1255,9 +1255,5 @@ int som_data_write_csv(const som_data *data, const char *path, som_error *err)
     }
     uselocale(old);
     freelocale(loc);
-    if (ferror(f)) {
-        som_outfile_abort(of);
-        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
-    }
-    return som_outfile_commit(of, err);
+    return som_outfile_commit(of, err); /* which reports a failed write */
 }

@@ -310,47 +310,26 @@ void som__file_release(som_file *f)
     f->len = 0;
 }
 
-static int read_stream(int fd, const char *name, som_file *f, som_error *err)
+static int read_stream(int fd, const char *name, const som__input_check *check, som_file *f,
+                       som_error *err)
 {
-    size_t cap = 1 << 16, len = 0;
-    unsigned char *buf = som__malloc(cap);
-    if (!buf) return som__error_oom(err);
-    for (;;) {
-        if (len == cap) {
-            if (cap > SIZE_MAX / 2) {
-                som__free(buf);
-                return som__error_oom(err);
-            }
-            unsigned char *bigger = som__realloc(buf, cap * 2);
-            if (!bigger) {
-                som__free(buf);
-                return som__error_oom(err);
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        ssize_t k = read(fd, buf + len, cap - len);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            som__free(buf);
-            return som__error_at(err, SOM_EIO, name, 0, 0, "cannot read: %s", strerror(e));
-        }
-        if (k == 0) break;
-        len += (size_t)k;
-    }
+    unsigned char *buf;
+    size_t len;
+    int rc = som__read_fd(fd, name, check, &buf, &len, err);
+    if (rc != SOM_OK) return rc;
     f->bytes = buf;
     f->len = len;
     f->mapped = false;
     return SOM_OK;
 }
 
-int som__file_read(const char *path, som_file *f, som_error *err)
+int som__file_read(const char *path, const som__input_check *check, som_file *f,
+                   som_error *err)
 {
     f->bytes = NULL;
     f->len = 0;
     f->mapped = false;
-    if (strcmp(path, "-") == 0) return read_stream(STDIN_FILENO, "<stdin>", f, err);
+    if (strcmp(path, "-") == 0) return read_stream(STDIN_FILENO, "<stdin>", check, f, err);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     struct stat st;
@@ -372,10 +351,10 @@ int som__file_read(const char *path, som_file *f, som_error *err)
             f->len = (size_t)st.st_size;
             f->mapped = true;
         } else {
-            rc = read_stream(fd, path, f, err);
+            rc = read_stream(fd, path, check, f, err);
         }
     } else {
-        rc = read_stream(fd, path, f, err);
+        rc = read_stream(fd, path, check, f, err);
     }
     close(fd);
     return rc;
@@ -388,7 +367,9 @@ int som_data_read_csv(const char *path, const som_csv_opts *opts, som_data **out
     *out = NULL;
     if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
     som_file f;
-    int rc = som__file_read(path, &f, err);
+    size_t seen = 0;
+    som__input_check text = {som__check_text, &seen};
+    int rc = som__file_read(path, &text, &f, err);
     if (rc != SOM_OK) return rc;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     rc = f.mapped ? som__data_read_csv_mapped(f.bytes, f.len, name, opts, out, err)

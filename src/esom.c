@@ -292,7 +292,7 @@ int som_data_read_lrn(const char *path, som_data **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_data_read_lrn: out is NULL");
     *out = NULL;
-    return som__read_path(path, lrn_thunk, out, err);
+    return som__read_text_path(path, lrn_thunk, out, err);
 }
 
 /* A title or label without tabs and line ends, which would break the file's
@@ -451,7 +451,9 @@ int som_data_read_cls(som_data *data, const char *path, som_error *err)
     if (!data || !path) return som__error(err, SOM_EINVAL, "som_data_read_cls: NULL argument");
     char *buf;
     size_t len;
-    int rc = som__slurp(path, &buf, &len, err);
+    size_t seen = 0;
+    som__input_check text = {som__check_text, &seen};
+    int rc = som__slurp(path, &text, &buf, &len, err);
     if (rc) return rc;
     rc = som_data_read_cls_mem(data, buf, len, strcmp(path, "-") ? path : "<stdin>", err);
     som__free(buf);
@@ -564,7 +566,7 @@ int som_map_load_wts(const char *path, som_map **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_map_load_wts: out is NULL");
     *out = NULL;
-    return som__read_path(path, wts_thunk, out, err);
+    return som__read_text_path(path, wts_thunk, out, err);
 }
 
 int som_map_save_wts(const som_map *map, const char *path, som_error *err)

@@ -14,15 +14,24 @@
 
 /* The whole of `path` ("-": standard input) in a new NUL-terminated buffer
  * (free with som__free); gzip-compressed files are inflated on the way, any
- * other file is read as it is (zlib's gzread passes it through). */
-int som__slurp(const char *path, char **buf, size_t *len, som_error *err);
+ * other file is read as it is (zlib's gzread passes it through). At most
+ * som_input_limit() bytes (inflated); `check` (may be NULL) sees a stream
+ * or a compressed file as it arrives (som__read_all). */
+int som__slurp(const char *path, const som__input_check *check, char **buf, size_t *len,
+               som_error *err);
 
 /* An in-memory reader: (bytes, length, name for messages, output, err). */
 typedef int (*som__mem_reader)(const char *buf, size_t len, const char *name, void *out,
                                som_error *err);
 /* Reads `path` whole ("-" is standard input, named "<stdin>" in messages)
- * and hands it to `fn`: every file reader is its _mem twin behind this. */
-int som__read_path(const char *path, som__mem_reader fn, void *out, som_error *err);
+ * and hands it to `fn`: every file reader is its _mem twin behind this. The
+ * _text form checks a stream for what no text holds (a NUL byte). */
+int som__read_path(const char *path, som__mem_reader fn, const som__input_check *check,
+                   void *out, som_error *err);
+int som__read_text_path(const char *path, som__mem_reader fn, void *out, som_error *err);
+/* The check of a .somnet stream (somnet.c); ctx: a size_t set to 0. */
+int som__check_somnet_stream(void *ctx, const unsigned char *buf, size_t len, const char *name,
+                             som_error *err);
 
 /* Text walked line by line. CR LF and LF both end a line. */
 typedef struct som__text {

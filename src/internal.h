@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #if defined(__GNUC__)
 #define SOM_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -120,14 +121,54 @@ int som__data_alloc(size_t n, size_t dim, som_data **out, som_error *err);
 size_t som__data_fixed_unit(const som_data *d, const som_grid *grid, size_t i,
                             som_error *err);
 #define SOM__FIXED_BAD (SIZE_MAX - 1)
+/* ---- reading an input whole (input.c) ---- */
+/* A check of an input as it arrives, for streams (a regular file is parsed
+ * whole instead): called after every read with all `len` bytes so far;
+ * SOM_OK reads on, an error (reported in err) stops reading at once. */
+typedef struct som__input_check {
+    int (*fn)(void *ctx, const unsigned char *buf, size_t len, const char *name,
+              som_error *err);
+    void *ctx;
+} som__input_check;
+/* Where the bytes come from: read() up to n bytes into buf (0 at the end,
+ * -1 with errno or with *why set), and the size when known in advance. */
+#define SOM__SIZE_UNKNOWN UINT64_MAX
+typedef struct som__source {
+    ssize_t (*read)(void *ctx, void *buf, size_t n, const char **why);
+    void *ctx;
+    uint64_t size; /* a regular file's; SOM__SIZE_UNKNOWN for streams */
+} som__source;
+/* Everything src holds in a new buffer (NUL-terminated, free with
+ * som__free), at most som_input_limit() bytes; check may be NULL. */
+int som__read_all(const som__source *src, const char *name,
+                  const som__input_check *check, unsigned char **out,
+                  size_t *len, som_error *err);
+int som__read_fd(int fd, const char *name, const som__input_check *check,
+                 unsigned char **out, size_t *len, som_error *err);
+/* fd's size when it is a regular file, else SOM__SIZE_UNKNOWN. */
+uint64_t som__fd_size(int fd);
+/* The limit's message (SOM_ERANGE), for readers that know a size early. */
+int som__input_too_big(const char *name, size_t limit, som_error *err);
+/* The check of text formats: no NUL byte. ctx: a size_t set to 0. */
+int som__check_text(void *ctx, const unsigned char *buf, size_t len,
+                    const char *name, som_error *err);
+/* The checks of .som and .npy streams (model.c, npy.c); ctx: a size_t set
+ * to 0. */
+int som__check_model_stream(void *ctx, const unsigned char *buf, size_t len,
+                            const char *name, som_error *err);
+int som__check_npy_stream(void *ctx, const unsigned char *buf, size_t len,
+                          const char *name, som_error *err);
+
 /* A whole input file: mapped private read-only when it is a regular file,
- * else read into memory (pipes, "-" for standard input). */
+ * else read into memory (pipes, "-" for standard input), checked by `check`
+ * (may be NULL) as it arrives. */
 typedef struct som_file {
     void *bytes;
     size_t len;
     bool mapped;
 } som_file;
-int som__file_read(const char *path, som_file *f, som_error *err);
+int som__file_read(const char *path, const som__input_check *check, som_file *f,
+                   som_error *err);
 void som__file_release(som_file *f);
 /* CSV read a block of rows at a time (csv.c), for inputs larger than
  * memory: `sink` receives each block of up to block_rows rows as a

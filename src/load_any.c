@@ -5,6 +5,7 @@
 #include "interchange.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,72 +15,65 @@
 
 /* ---- reading -------------------------------------------------------------- */
 
-int som__slurp(const char *path, char **buf, size_t *len, som_error *err)
+static ssize_t gz_read(void *ctx, void *buf, size_t n, const char **why)
+{
+    gzFile gz = ctx;
+    int k = gzread(gz, buf, (unsigned)(n > (1u << 30) ? (1u << 30) : n));
+    if (k < 0) {
+        int zerr;
+        const char *msg = gzerror(gz, &zerr);
+        if (zerr != Z_ERRNO) *why = msg;
+    }
+    return k;
+}
+
+int som__slurp(const char *path, const som__input_check *check, char **buf, size_t *len,
+               som_error *err)
 {
     *buf = NULL;
     *len = 0;
     bool is_stdin = strcmp(path, "-") == 0;
     const char *name = is_stdin ? "<stdin>" : path;
-    gzFile gz;
-    if (is_stdin) {
-        int fd = dup(STDIN_FILENO);
-        gz = fd < 0 ? NULL : gzdopen(fd, "rb");
-        if (!gz && fd >= 0) close(fd);
-    } else {
-        gz = gzopen(path, "rb");
-    }
-    if (!gz)
-        return som__error_at(err, SOM_EIO, name, 0, 0, "cannot open: %s",
-                             errno ? strerror(errno) : "out of memory");
-    size_t cap = 1 << 16, n = 0;
-    char *b = som__malloc(cap + 1);
-    if (!b) {
-        gzclose(gz);
+    int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return som__error_at(err, SOM_EIO, name, 0, 0, "cannot open: %s", strerror(errno));
+    /* A plain regular file has its size; a compressed one's inflated size
+     * is known only at its end, so it is checked as it arrives. */
+    uint64_t size = som__fd_size(fd);
+    unsigned char magic[2];
+    if (size != SOM__SIZE_UNKNOWN && pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f &&
+        magic[1] == 0x8b)
+        size = SOM__SIZE_UNKNOWN;
+    gzFile gz = gzdopen(fd, "rb");
+    if (!gz) {
+        close(fd);
         return som__error_oom(err);
     }
-    for (;;) {
-        if (cap - n < (1 << 15)) {
-            if (cap > SIZE_MAX / 4) goto oom;
-            char *bigger = som__realloc(b, cap * 2 + 1);
-            if (!bigger) goto oom;
-            b = bigger;
-            cap *= 2;
-        }
-        unsigned want = (unsigned)(cap - n > (1u << 30) ? (1u << 30) : cap - n);
-        int k = gzread(gz, b + n, want);
-        if (k < 0) {
-            int zerr;
-            const char *msg = gzerror(gz, &zerr);
-            int rc = som__error_at(err, SOM_EIO, name, 0, 0, "cannot read: %s",
-                                   zerr == Z_ERRNO ? strerror(errno) : msg);
-            som__free(b);
-            gzclose(gz);
-            return rc;
-        }
-        if (k == 0) break;
-        n += (size_t)k;
-    }
+    som__source src = {gz_read, gz, size};
+    unsigned char *b;
+    int rc = som__read_all(&src, name, check, &b, len, err);
     gzclose(gz);
-    b[n] = '\0';
-    *buf = b;
-    *len = n;
-    return SOM_OK;
-oom:
-    som__free(b);
-    gzclose(gz);
-    return som__error_oom(err);
+    if (rc == SOM_OK) *buf = (char *)b;
+    return rc;
 }
 
-int som__read_path(const char *path, som__mem_reader fn, void *out, som_error *err)
+int som__read_path(const char *path, som__mem_reader fn, const som__input_check *check,
+                   void *out, som_error *err)
 {
     if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
     char *buf;
     size_t len;
-    int rc = som__slurp(path, &buf, &len, err);
+    int rc = som__slurp(path, check, &buf, &len, err);
     if (rc) return rc;
     rc = fn(buf, len, strcmp(path, "-") ? path : "<stdin>", out, err);
     som__free(buf);
     return rc;
+}
+
+int som__read_text_path(const char *path, som__mem_reader fn, void *out, som_error *err)
+{
+    size_t seen = 0;
+    som__input_check text = {som__check_text, &seen};
+    return som__read_path(path, fn, &text, out, err);
 }
 
 void som__text_init(som__text *t, const char *buf, size_t len, const char *name)
@@ -205,11 +199,8 @@ int som__textout_close(som__textout *t, const char *path, som_error *err)
 {
     uselocale(t->old);
     freelocale(t->loc);
-    if (ferror(t->f)) {
-        som_outfile_abort(t->of);
-        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot write");
-    }
-    return som_outfile_commit(t->of, err);
+    (void)path;
+    return som_outfile_commit(t->of, err); /* which reports a failed write */
 }
 
 void som__textout_abort(som__textout *t)
@@ -242,35 +233,94 @@ static void first_content(const char *buf, size_t len, const char **s, size_t *s
     *s = NULL;
 }
 
-/* A model whose name says nothing: the native magic, an ESOM '%' header, a
- * SOM_PAK codebook header ("dim rect|hexa ..."), or else a .somnet (which
- * has no magic; its reader checks the header's plausibility). */
-static int load_sniffed(const char *buf, size_t len, const char *name, som_map **out,
-                        som_error *err)
+/* The formats a model whose name says nothing may be in. */
+typedef enum { SNIFF_MORE, SNIFF_SOM, SNIFF_WTS, SNIFF_COD, SNIFF_SOMNET, SNIFF_NONE } sniff_kind;
+
+/* Which format `buf` is in: the native magic, an ESOM '%' header, a SOM_PAK
+ * codebook header ("dim rect|hexa ..."), or else a .somnet (which has no
+ * magic; its reader checks the header's plausibility). `whole`: buf is the
+ * whole input; otherwise it is what a stream has given so far, and the
+ * answer may be SNIFF_MORE (too few bytes to tell). */
+static sniff_kind sniff(const char *buf, size_t len, bool whole)
 {
-    if (len >= 4 && memcmp(buf, "\x89SOM", 4) == 0)
-        return som_map_load_mem(buf, len, name, out, err);
-    const char *s;
-    size_t slen;
-    first_content(buf, len, &s, &slen);
-    if (s && memchr(buf, '\0', len) == NULL) {
-        size_t pos = 0;
-        som__tok a, b;
-        som__next_tok(s, slen, &pos, false, &a);
-        if (a.s[0] == '%') return som_map_load_wts_mem(buf, len, name, out, err);
-        if (som__next_tok(s, slen, &pos, false, &b) &&
-            (som__tok_is(&b, "rect") || som__tok_is(&b, "hexa")))
-            return som_map_load_sompak_mem(buf, len, name, out, err);
+    if (len >= 4 && memcmp(buf, "\x89SOM", 4) == 0) return SNIFF_SOM;
+    if (!whole && len > 0 && (unsigned char)buf[0] == 0x89)
+        return SNIFF_SOM; /* the model's own check says what is wrong with the rest */
+    bool text = memchr(buf, '\0', len) == NULL;
+    if (text) {
+        const char *s;
+        size_t slen;
+        first_content(buf, len, &s, &slen);
+        /* A stream's first line counts once it has ended. */
+        if (!whole && (!s || s + slen >= buf + len)) return SNIFF_MORE;
+        if (s) {
+            size_t pos = 0;
+            som__tok a, b;
+            som__next_tok(s, slen, &pos, false, &a);
+            if (a.s[0] == '%') return SNIFF_WTS;
+            if (som__next_tok(s, slen, &pos, false, &b) &&
+                (som__tok_is(&b, "rect") || som__tok_is(&b, "hexa")))
+                return SNIFF_COD;
+        }
+        if (!whole) return SNIFF_NONE; /* text, and no model format's header */
     }
-    if (len % 8 == 0 && len >= 40) return som_map_load_somnet_mem(buf, len, name, out, err);
+    if (!whole && len < 8) return SNIFF_MORE;
+    /* A .somnet starts with dim + 6 as a double: a whole number >= 7. Bytes
+     * that cannot be one (a stream of zeros) are no model at all. */
+    double first = 0;
+    if (len >= 8) {
+        uint64_t u = som__get_u64((const unsigned char *)buf);
+        memcpy(&first, &u, sizeof first);
+    }
+    if (!(first >= 7 && first <= 1e9 && first == floor(first))) return SNIFF_NONE;
+    if (!whole) return len >= 40 ? SNIFF_SOMNET : SNIFF_MORE;
+    return len % 8 == 0 && len >= 40 ? SNIFF_SOMNET : SNIFF_NONE;
+}
+
+static int cannot_tell(const char *name, som_error *err)
+{
     return som__error_at(err, SOM_EFORMAT, name, 0, 0,
                          "cannot tell the format: not a .som model, a .somnet network, a "
                          "SOM_PAK codebook or an ESOM .wts file");
 }
 
+static int load_sniffed(const char *buf, size_t len, const char *name, som_map **out,
+                        som_error *err)
+{
+    switch (sniff(buf, len, true)) {
+    case SNIFF_SOM: return som_map_load_mem(buf, len, name, out, err);
+    case SNIFF_WTS: return som_map_load_wts_mem(buf, len, name, out, err);
+    case SNIFF_COD: return som_map_load_sompak_mem(buf, len, name, out, err);
+    case SNIFF_SOMNET: return som_map_load_somnet_mem(buf, len, name, out, err);
+    default: return cannot_tell(name, err);
+    }
+}
+
 static int sniffed_thunk(const char *b, size_t l, const char *n, void *o, som_error *e)
 {
     return load_sniffed(b, l, n, o, e);
+}
+
+/* A stream of a model whose name says nothing, as it arrives: its format
+ * from its first bytes, then that format's own check. */
+typedef struct sniff_state {
+    sniff_kind kind;
+    size_t sub; /* the format check's context */
+} sniff_state;
+
+static int check_sniffed(void *ctx, const unsigned char *buf, size_t len, const char *name,
+                         som_error *err)
+{
+    sniff_state *st = ctx;
+    if (st->kind == SNIFF_MORE) st->kind = sniff((const char *)buf, len, false);
+    switch (st->kind) {
+    case SNIFF_MORE: return SOM_OK;
+    case SNIFF_SOM: return som__check_model_stream(&st->sub, buf, len, name, err);
+    case SNIFF_WTS:
+    case SNIFF_COD: return som__check_text(&st->sub, buf, len, name, err);
+    case SNIFF_SOMNET: return som__check_somnet_stream(&st->sub, buf, len, name, err);
+    default: return cannot_tell(name, err);
+    }
 }
 
 int som_map_load_any(const char *path, som_map **out, som_error *err)
@@ -291,7 +341,9 @@ int som_map_load_any(const char *path, som_map **out, som_error *err)
     base = base ? base + 1 : path;
     if (strcmp(path, "-") != 0 && !strchr(base, '.') && access(path, F_OK) != 0)
         return som_map_load_somnet(path, out, err);
-    return som__read_path(path, sniffed_thunk, out, err);
+    sniff_state st = {SNIFF_MORE, 0};
+    som__input_check check = {check_sniffed, &st};
+    return som__read_path(path, sniffed_thunk, &check, out, err);
 }
 
 int som_map_save_any(const som_map *map, const char *path, som_error *err)

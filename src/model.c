@@ -11,10 +11,12 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* PNG-style: a high-bit byte catches 7-bit transports, CR LF catches
@@ -805,47 +807,41 @@ int som_map_load_mem(const void *buf, size_t len, const char *name, som_map **ou
     return SOM_OK;
 }
 
-/* Reads a whole stream into memory. The size from fstat is only a hint, so
- * pipes and files that change while being read still work. */
-static int read_stream(FILE *fp, const char *path, unsigned char **out, size_t *out_len,
-                       som_error *err)
+/* A .som stream as it arrives (som__input_check): the magic and the
+ * version, then each chunk header as soon as its 12 bytes are in — four
+ * letters and a length within the input limit. A header can be checked as
+ * soon as it is complete: with 12 bytes after the previous chunk, those
+ * bytes cannot be the 4-byte CRC that ends the file. ctx: the offset of the
+ * next chunk header, 0 before the prefix is through. */
+int som__check_model_stream(void *ctx, const unsigned char *buf, size_t len, const char *name,
+                            som_error *err)
 {
-    size_t cap = 1 << 16, len = 0;
-    struct stat st;
-    if (fstat(fileno(fp), &st) == 0) {
-        if (S_ISDIR(st.st_mode))
-            return som__error_at(err, SOM_EIO, path, 0, 0, "is a directory, not a som model");
-        if (S_ISREG(st.st_mode) && st.st_size >= 0 && (uint64_t)st.st_size < SIZE_MAX)
-            cap = (size_t)st.st_size + 1;
+    size_t *next = ctx;
+    reader rd = {buf, len, name, err};
+    if (*next == 0) {
+        size_t pre = len < sizeof MAGIC ? len : sizeof MAGIC;
+        if (memcmp(buf, MAGIC, pre) != 0) return check_magic(&rd);
+        if (len < PREFIX_LEN) return SOM_OK;
+        uint32_t version = som__get_u32(buf + 8);
+        if (version != FORMAT_VERSION)
+            return FAIL(&rd, SOM_EVERSION, "model format version %lu; this libsom (%s) reads "
+                        "version %u%s", (unsigned long)version, SOM_VERSION_STRING,
+                        FORMAT_VERSION, version > FORMAT_VERSION
+                                            ? " (the model was saved by a newer libsom)" : "");
+        *next = PREFIX_LEN;
     }
-    unsigned char *buf = som__malloc(cap);
-    if (!buf) return som__error_oom(err);
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap < SIZE_MAX / 2 ? cap * 2 : SIZE_MAX;
-            if (ncap == cap) {
-                som__free(buf);
-                return som__error_at(err, SOM_ENOMEM, path, 0, 0, "file too large");
-            }
-            unsigned char *nb = som__realloc(buf, ncap);
-            if (!nb) {
-                som__free(buf);
-                return som__error_oom(err);
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0) break;
+    const size_t limit = som_input_limit();
+    char tb[17];
+    while (*next <= len && len - *next >= CHUNK_HDR_LEN) {
+        const unsigned char *tag = buf + *next;
+        if (!is_letter(tag[0]) || !is_letter(tag[1]) || !is_letter(tag[2]) || !is_letter(tag[3]))
+            return FAIL(&rd, SOM_EFORMAT, "chunk at byte %zu has an invalid tag '%s' (tags are "
+                        "four ASCII letters)", *next, tag_text(tag, tb));
+        uint64_t n = som__get_u64(tag + 4);
+        if (n > limit || n > limit - *next - CHUNK_HDR_LEN)
+            return som__input_too_big(name, limit, err);
+        *next += CHUNK_HDR_LEN + (size_t)n;
     }
-    if (ferror(fp)) {
-        int e = errno;
-        som__free(buf);
-        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: %s", strerror(e));
-    }
-    *out = buf;
-    *out_len = len;
     return SOM_OK;
 }
 
@@ -854,12 +850,16 @@ int som_map_load(const char *path, som_map **out, som_error *err)
     if (out) *out = NULL;
     if (!path || !out) return som__error(err, SOM_EINVAL, "som_map_load: NULL argument");
     bool is_stdin = strcmp(path, "-") == 0;
-    FILE *fp = is_stdin ? stdin : fopen(path, "rb");
-    if (!fp) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
     unsigned char *buf = NULL;
-    size_t len = 0;
-    int rc = read_stream(fp, path, &buf, &len, err);
-    if (!is_stdin) fclose(fp);
+    size_t len = 0, next = 0;
+    som__input_check check = {som__check_model_stream, &next};
+    int rc = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)
+                 ? som__error_at(err, SOM_EIO, path, 0, 0, "is a directory, not a som model")
+                 : som__read_fd(fd, path, &check, &buf, &len, err);
+    if (!is_stdin) close(fd);
     if (rc != SOM_OK) return rc;
     rc = som_map_load_mem(buf, len, path, out, err);
     som__free(buf);

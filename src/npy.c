@@ -245,6 +245,32 @@ static int parse_layout(const unsigned char *p, size_t len, const char *name, np
     return SOM_OK;
 }
 
+/* A .npy stream as it arrives: the magic and the header first, then the
+ * size the shape announces against the input limit, so that neither a
+ * wrong stream nor an endless one is read on. ctx: 0 until the header is
+ * through. */
+int som__check_npy_stream(void *ctx, const unsigned char *buf, size_t len, const char *name,
+                          som_error *err)
+{
+    size_t *done = ctx;
+    if (*done) return SOM_OK;
+    size_t pre = len < 6 ? len : 6;
+    npy_layout L;
+    if (memcmp(buf, "\x93NUMPY", pre) != 0) return parse_layout(buf, len, name, &L, err);
+    if (len < 12) return SOM_OK;
+    size_t off = buf[6] == 1 ? 10 : 12;
+    size_t hlen = buf[6] == 1 ? ((size_t)buf[8] | (size_t)buf[9] << 8) : som__get_u32(buf + 8);
+    if (buf[6] >= 1 && buf[6] <= 3 && len - off < hlen) return SOM_OK; /* the header is coming */
+    int rc = parse_layout(buf, len, name, &L, err);
+    if (rc != SOM_OK) return rc;
+    *done = 1;
+    size_t limit = som_input_limit(), values;
+    if (!som__mul_ok(L.n, L.dim, &values) || !som__mul_ok(values, L.item, &values) ||
+        values > limit - (L.data_off < limit ? L.data_off : limit))
+        return som__input_too_big(name, limit, err);
+    return SOM_OK;
+}
+
 /* ---- values ------------------------------------------------------------------- */
 
 /* Pages of a private file mapping that a conversion has consumed are
@@ -474,7 +500,9 @@ int som_data_read_npy(const char *path, som_data **out, som_error *err)
         return read_rows(path, 0, SIZE_MAX, out, err);
     /* Standard input, pipes, tiny files: read into memory. */
     som_file f;
-    int rc = som__file_read(path, &f, err);
+    size_t seen = 0;
+    som__input_check check = {som__check_npy_stream, &seen};
+    int rc = som__file_read(path, &check, &f, err);
     if (rc != SOM_OK) return rc;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     rc = som_data_read_npy_mem(f.bytes ? f.bytes : "", f.len, name, out, err);
@@ -622,7 +650,9 @@ int som_data_convert_csv_npy(const char *csv_path, const char *npy_path, const s
         return som__error(err, SOM_EINVAL,
                           "a .npy is written with its shape last: give a file name, not '-'");
     som_file in;
-    int rc = som__file_read(csv_path, &in, err);
+    size_t seen = 0;
+    som__input_check text = {som__check_text, &seen};
+    int rc = som__file_read(csv_path, &text, &in, err);
     if (rc != SOM_OK) return rc;
     som_outfile *f = NULL;
     if ((rc = som_outfile_open(npy_path, &f, err)) != SOM_OK) {

@@ -41,6 +41,43 @@ static int header_size(const unsigned char *buf, size_t k, const char *name, con
     return SOM_OK;
 }
 
+/* The five header doubles (at least 40 bytes at b): rec = dim + 6 doubles
+ * per node, xcells x ycells nodes (at most 2^31). */
+static int parse_header(const unsigned char *b, const char *name, size_t *rec, size_t *xcells,
+                        size_t *ycells, som_error *err)
+{
+    size_t w, h, nodes;
+    int rc;
+    if ((rc = header_size(b, 0, name, "field 1 (dimension + 6)", 7, 1e9, rec, err)) ||
+        (rc = header_size(b, 1, name, "field 2 (xcells)", 1, 2147483648.0, xcells, err)) ||
+        (rc = header_size(b, 2, name, "field 3 (ycells)", 1, 2147483648.0, ycells, err)) ||
+        (rc = header_size(b, 3, name, "field 4 (bmp width)", 0, 1e9, &w, err)) ||
+        (rc = header_size(b, 4, name, "field 5 (bmp height)", 0, 1e9, &h, err)))
+        return rc;
+    if (!som__mul_ok(*xcells, *ycells, &nodes) || nodes > ((size_t)1 << 31))
+        return som__error_at(err, SOM_EFORMAT, name, 0, 0, "%zu x %zu nodes are too many",
+                             *xcells, *ycells);
+    return SOM_OK;
+}
+
+/* A .somnet stream as it arrives (som__input_check): the header as soon as
+ * its 40 bytes are in, and the size it announces against the input limit.
+ * ctx: a size_t, 1 once the header is through. */
+int som__check_somnet_stream(void *ctx, const unsigned char *buf, size_t len, const char *name,
+                             som_error *err)
+{
+    size_t *done = ctx;
+    if (*done || len < 8 * HEADER) return SOM_OK;
+    size_t rec, xcells, ycells, body;
+    int rc = parse_header(buf, name, &rec, &xcells, &ycells, err);
+    if (rc) return rc;
+    *done = 1;
+    size_t limit = som_input_limit();
+    if (!som__mul_ok(xcells * ycells, rec, &body) || body > limit / 8 - HEADER)
+        return som__input_too_big(name, limit, err);
+    return SOM_OK;
+}
+
 /* Appends code point cp to s as UTF-8 (s has room for 4 more bytes). */
 static size_t put_utf8(char *s, uint32_t cp)
 {
@@ -156,18 +193,11 @@ int som_map_load_somnet_mem(const void *buf, size_t len, const char *name, som_m
         return som__error_at(err, SOM_ECORRUPT, name, 0, 0,
                              "file ends after %zu bytes, expected at least %d (the header)", len,
                              8 * HEADER);
-    size_t rec, xcells, ycells, w, h;
-    int rc;
-    if ((rc = header_size(b, 0, name, "field 1 (dimension + 6)", 7, 1e9, &rec, err)) ||
-        (rc = header_size(b, 1, name, "field 2 (xcells)", 1, 2147483648.0, &xcells, err)) ||
-        (rc = header_size(b, 2, name, "field 3 (ycells)", 1, 2147483648.0, &ycells, err)) ||
-        (rc = header_size(b, 3, name, "field 4 (bmp width)", 0, 1e9, &w, err)) ||
-        (rc = header_size(b, 4, name, "field 5 (bmp height)", 0, 1e9, &h, err)))
-        return rc;
-    size_t dim = rec - COORDS, nodes, body;
-    if (!som__mul_ok(xcells, ycells, &nodes) || nodes > ((size_t)1 << 31))
-        return som__error_at(err, SOM_EFORMAT, name, 0, 0, "%zu x %zu nodes are too many", xcells,
-                             ycells);
+    size_t rec, xcells, ycells, nodes, body;
+    int rc = parse_header(b, name, &rec, &xcells, &ycells, err);
+    if (rc) return rc;
+    size_t dim = rec - COORDS;
+    nodes = xcells * ycells;
     if (!som__mul_ok(nodes, rec, &body) || body > nd - HEADER)
         return som__error_at(err, SOM_ECORRUPT, name, 0, 0,
                              "%zu nodes of %zu doubles need %zu bytes after the header; the file "
@@ -240,7 +270,9 @@ int som_map_load_somnet(const char *path, som_map **out, som_error *err)
     if (!full) return som__error_oom(err);
     char *buf;
     size_t len;
-    int rc = som__slurp(full, &buf, &len, err);
+    size_t seen = 0;
+    som__input_check check = {som__check_somnet_stream, &seen};
+    int rc = som__slurp(full, &check, &buf, &len, err);
     if (rc == SOM_OK) {
         rc = som_map_load_somnet_mem(buf, len, strcmp(full, "-") ? full : "<stdin>", out, err);
         som__free(buf);
@@ -316,12 +348,7 @@ int som_map_save_somnet(const som_map *map, const char *path, size_t width, size
     }
     for (; n % 8; n++) putc('\0', f);
     som__free(w);
-    if (ferror(f)) {
-        som_outfile_abort(of);
-        rc = som__error_at(err, SOM_EIO, full, 0, 0, "cannot write");
-    } else {
-        rc = som_outfile_commit(of, err);
-    }
+    rc = som_outfile_commit(of, err); /* which reports a failed write */
     som__free(full);
     return rc;
 }

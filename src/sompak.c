@@ -270,7 +270,7 @@ int som_data_read_sompak(const char *path, som_data **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_data_read_sompak: out is NULL");
     *out = NULL;
-    return som__read_path(path, data_read_sompak_thunk, out, err);
+    return som__read_text_path(path, data_read_sompak_thunk, out, err);
 }
 
 /* A title or label as one blank-free token: blanks become '_' (SOM_PAK
@@ -453,7 +453,7 @@ int som_map_load_sompak(const char *path, som_map **out, som_error *err)
 {
     if (!out) return som__error(err, SOM_EINVAL, "som_map_load_sompak: out is NULL");
     *out = NULL;
-    return som__read_path(path, map_load_sompak_thunk, out, err);
+    return som__read_text_path(path, map_load_sompak_thunk, out, err);
 }
 
 int som_map_save_sompak(const som_map *map, const char *path, som_error *err)

@@ -184,6 +184,15 @@ static int flush_surface(som__surface *s, cairo_t *cr, som_error *err)
         st = cairo_surface_status(s->surface);
     }
     if (st == CAIRO_STATUS_SUCCESS && s->write_failed) st = CAIRO_STATUS_WRITE_ERROR;
+    if (st == CAIRO_STATUS_WRITE_ERROR && s->out && ferror(som_outfile_stream(s->out))) {
+        /* The file's own failure (a full disk): the commit names its reason
+         * and removes the temporary. */
+        som_outfile *out = s->out;
+        s->out = NULL;
+        int rc = som_outfile_commit(out, err);
+        som__surface_abort(s, NULL);
+        return rc != SOM_OK ? rc : som_error_set(err, SOM_EIO, "%s: cannot write the picture", name);
+    }
     if (st != CAIRO_STATUS_SUCCESS) {
         som__surface_abort(s, NULL);
         return som_error_set(err, st == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO,
