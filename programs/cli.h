@@ -39,6 +39,9 @@ int cmd_cluster(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_art(int argc, char **argv);
 #endif
+#ifdef SOM_HAVE_REPORT
+int cmd_report(int argc, char **argv); /* cmd_report.c, report_*.c */
+#endif
 #ifdef SOM_HAVE_SERVE
 int cmd_serve(int argc, char **argv); /* programs/serve/ */
 #endif

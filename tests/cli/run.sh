@@ -127,8 +127,9 @@ run help
 expect_rc 0
 expect_empty err
 # The commands that need Cairo (render, art; serve also libmicrohttpd and
-# jansson) are listed only in builds that have them: compare the rest.
-grep -Ev '^  (render|art|serve) ' help.out >help.core
+# jansson, report jansson) are listed only in builds that have them: compare
+# the rest.
+grep -Ev '^  (render|art|serve|report) ' help.out >help.core
 cp help.core help.out
 expect_same out
 end
@@ -136,7 +137,7 @@ end
 begin help-option
 run --help
 expect_rc 0
-grep -Ev '^  (render|art|serve) ' help-option.out >help-option.core
+grep -Ev '^  (render|art|serve|report) ' help-option.out >help-option.core
 expect_cmp help-option.core help.core
 end
 
