@@ -37,6 +37,9 @@ static const char usage_text[] =
     "  -k, --clusters K        clusters to make when the model has none\n"
     "                          (default: chosen from 2..10)\n"
     "      --threads T         threads for the BMU search, 0 = all cores\n"
+    "  -q, --quiet             no notes on standard error about DATA's\n"
+    "                          columns (those the model ignores, the model's\n"
+    "                          fields DATA lacks, row names)\n"
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";
@@ -48,6 +51,7 @@ static const struct option long_options[] = {
     {"data", required_argument, NULL, 'd'},
     {"clusters", required_argument, NULL, 'k'},
     {"help", no_argument, NULL, 'h'},
+    {"quiet", no_argument, NULL, 'q'},
     {"json", no_argument, NULL, OPT_JSON},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
     CLI_DATA_LONG_OPTIONS,
@@ -56,6 +60,7 @@ static const struct option long_options[] = {
 typedef struct report_args {
     const char *out_path;
     bool json;
+    bool quiet;
     size_t k;
     som_csv_opts csv;
 } report_args;
@@ -364,10 +369,11 @@ static int parse_args(int argc, char **argv, report_args *a, report *r)
     const char *cmd = "report";
     int c;
     optind = 0;
-    while ((c = getopt_long(argc, argv, ":o:d:k:h", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:d:k:qh", long_options, NULL)) != -1) {
         switch (c) {
         case 'o': a->out_path = optarg; break;
         case 'd': r->data_path = optarg; break;
+        case 'q': a->quiet = true; break;
         case 'k':
             if (!cli_parse_size(optarg, 2, &a->k))
                 return cli_bad_value(cmd, "--clusters", optarg, "a whole number >= 2");
@@ -407,7 +413,7 @@ int cmd_report(int argc, char **argv)
     r.ro.threads = r.threads;
 
     rc = cli_load_map(r.model_path, &r.map);
-    if (rc == CLI_OK && r.data_path) rc = cli_read_aligned(r.map, r.data_path, &a.csv, &r.data);
+    if (rc == CLI_OK && r.data_path) rc = cli_read_aligned(r.map, r.data_path, &a.csv, NULL, a.quiet, &r.data);
     if (rc == CLI_OK) {
         som_error err;
         som_error_clear(&err);
