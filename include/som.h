@@ -266,6 +266,10 @@ typedef struct som_csv_opts {
                                  titles unless every cell is a number */
     const char *label_column; /* title of the label column; NULL: the first
                                  column whose first value is not a number */
+    int row_names;            /* SOM_AUTO (default): a first column with an
+                                 empty title holding distinct whole numbers
+                                 is row names, not a field (see
+                                 som_data_row_names); 0: it is a field */
 } som_csv_opts;
 
 SOM_API void som_csv_opts_init(som_csv_opts *opts);
@@ -277,6 +281,12 @@ SOM_API void som_csv_opts_init(som_csv_opts *opts);
  *  - the first row holds the column titles (see opts->header);
  *  - one column may hold labels (see opts->label_column); without one, a
  *    row's label is its line number in the file (som_data_line);
+ *  - row names: a first column whose title is empty and whose cells are
+ *    all present, distinct whole numbers (below 2^24 in size) — R's
+ *    write.csv writes 1..n there, pandas' to_csv 0..n-1 — is not a field:
+ *    its cells become the row labels (label title "") when no other column
+ *    holds labels, and it is dropped when one does (som_data_row_names
+ *    says which; opts->row_names = 0 keeps it as a field);
  *  - empty cells and NA, NaN, ? (any case) are missing values;
  *  - numbers are parsed in the C locale whatever the process locale;
  *    infinities, text in a numeric column, ragged rows, a row with no value
@@ -339,7 +349,9 @@ SOM_API int som_data_write_npy(const som_data *data, const char *path,
  * header when the last row has been written; the file appears atomically
  * (not "-"). The column titles and the label column cannot be kept in a
  * .npy and are dropped: *n_rows, *dim and *had_labels (each may be NULL)
- * say what was written and whether labels were dropped. */
+ * say what was written and whether labels were dropped. A row-names column
+ * (see som_data_read_csv) stays a field here: it is told only after the
+ * last row, when the rows have been written. */
 SOM_API int som_data_convert_csv_npy(const char *csv_path,
                                      const char *npy_path,
                                      const som_csv_opts *opts, size_t *n_rows,
@@ -397,6 +409,13 @@ SOM_API int som_data_set_label(som_data *data, size_t i, const char *label,
                                som_error *err);
 /* Title of the label column, or NULL. */
 SOM_API const char *som_data_label_title(const som_data *data);
+/* What the CSV reader made of a row-names column (see som_data_read_csv):
+ * SOM_ROW_NAMES_NONE there was none (or the data did not come from a CSV
+ * file), SOM_ROW_NAMES_LABELS its cells are the labels, SOM_ROW_NAMES_DROPPED
+ * it was left out because another column holds the labels. The library
+ * prints nothing: a program tells its user. */
+enum { SOM_ROW_NAMES_NONE = 0, SOM_ROW_NAMES_LABELS = 1, SOM_ROW_NAMES_DROPPED = 2 };
+SOM_API int som_data_row_names(const som_data *data);
 /* The source line of row i (1-based), or i + 1 for data made in memory. */
 SOM_API size_t som_data_line(const som_data *data, size_t i);
 
@@ -1043,6 +1062,70 @@ SOM_API double som_davies_bouldin(const float *x, size_t n, size_t dim,
 SOM_API int som_map_distortion(const som_map *map, const som_data *data,
                                double radius, double *distortion, int threads,
                                som_error *err);
+
+/* ---- summaries: what the map says about its data --------------------------- */
+/* The numbers `som report` shows, for any client: labels per unit, the
+ * units that hold each label best, per-cluster profiles of the rows, and how
+ * alike the component planes are. `units` arguments are the rows' BMUs
+ * (som_map_bmus on data aligned to the map, som_map_align_data). */
+
+/* The distinct non-empty labels of `data`, in strcmp order: the first `max`
+ * go to out[] (borrowed pointers into data's labels; out may be NULL when
+ * max is 0) and *n receives how many there are in all. Errors: SOM_EINVAL
+ * (no label column), SOM_ENOMEM. */
+SOM_API int som_data_distinct_labels(const som_data *data, const char **out,
+                                     size_t max, size_t *n, som_error *err);
+/* Rows per label and unit: counts[l * n_units + u] receives the number of
+ * rows labelled labels[l] whose BMU units[i] is u (n_labels x n_units
+ * values). Rows whose label is not in the list are not counted; a label
+ * listed twice is counted at its first place. Errors: SOM_EINVAL (no label
+ * column, a unit not on the map), SOM_ENOMEM. */
+SOM_API int som_map_label_counts(const som_map *map, const som_data *data,
+                                 const size_t *units,
+                                 const char *const *labels, size_t n_labels,
+                                 size_t *counts, som_error *err);
+/* The units that hold each label best, from som_map_label_counts' table:
+ * best[l * top + r] is label l's r-th unit, ranked by its rows of that
+ * label (more first), then by purity — that count over all the rows the
+ * unit holds in the table — (higher first), then by unit index; SIZE_MAX
+ * where fewer than r + 1 units hold the label. Errors: SOM_EINVAL,
+ * SOM_ENOMEM. */
+SOM_API int som_label_best_units(const size_t *counts, size_t n_labels,
+                                 size_t n_units, size_t top, size_t *best,
+                                 som_error *err);
+/* Profiles of k clusters of units (clusters[n_units], each < k; e.g.
+ * som_map_clusters) by the rows of `data` (the map's fields, original
+ * units) whose BMU units[i] lies in them. Each output may be NULL:
+ *   n_units[k]      units in the cluster
+ *   n_rows[k]       rows in the cluster
+ *   mean[k * dim]   the mean of each field over the cluster's rows
+ *   sd[k * dim]     their population standard deviation (divided by n)
+ *   z[k * dim]      (mean - overall mean) / overall sd: how many of the
+ *                   field's standard deviations over all rows the
+ *                   cluster's mean lies from the overall mean
+ * Missing values are left out of each field's sums. NaN where a cluster
+ * has no value of a field, and z NaN where the field is constant. With
+ * k = 1 and every unit in cluster 0 the profile is the whole data's.
+ * Errors: SOM_EDIM, SOM_EINVAL (k = 0, a cluster >= k, a unit not on the
+ * map), SOM_ENOMEM. */
+SOM_API int som_map_cluster_profiles(const som_map *map, const som_data *data,
+                                     const size_t *units,
+                                     const uint32_t *clusters, size_t k,
+                                     size_t *n_units, size_t *n_rows,
+                                     double *mean, double *sd, double *z,
+                                     som_error *err);
+/* How alike the component planes are: out[a * dim + b] receives Pearson's
+ * correlation of fields a and b across the units' weights (dim x dim,
+ * symmetric; the scaling is a positive affine map per field, so this is
+ * the correlation in original units too). 1 on the diagonal; NaN in the
+ * row and column of a constant plane. Errors: SOM_EINVAL, SOM_ENOMEM. */
+SOM_API int som_map_plane_correlations(const som_map *map, double *out,
+                                       som_error *err);
+/* How much each plane varies across the map: out[dim] receives the
+ * population standard deviation of each field's weights across the units,
+ * in the scaled space (comparable between fields under zscore and minmax
+ * scaling; in the fields' own units without scaling). */
+SOM_API void som_map_plane_spread(const som_map *map, double *out);
 
 /* ------------------------------------------------------------------------- */
 /* Files                                                                      */

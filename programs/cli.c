@@ -263,18 +263,185 @@ int cli_data_option(const char *cmd, int c, const char *arg,
         }
         csv->label_column = arg;
         return 1;
+    case CLI_OPT_NO_ROW_NAMES: csv->row_names = 0; return 1;
     default: return 0;
     }
 }
 
 /* ---- files ------------------------------------------------------------- */
 
-int cli_read_data(const char *path, const som_csv_opts *csv, som_data **out)
+static const char *shown_path(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+void cli_note_row_names(const char *path, const som_data *data)
+{
+    int how = som_data_row_names(data);
+    if (how == SOM_ROW_NAMES_NONE) return;
+    if (how == SOM_ROW_NAMES_LABELS)
+        cli_error("%s: the untitled first column holds distinct whole numbers (row names, as R's "
+                  "write.csv writes them): read as the row labels, not as a field "
+                  "(--no-row-names keeps it a field)", shown_path(path));
+    else
+        cli_error("%s: the untitled first column holds distinct whole numbers (row names, as R's "
+                  "write.csv writes them): left out, the labels being column '%s' "
+                  "(--no-row-names keeps it a field)", shown_path(path),
+                  som_data_label_title(data));
+}
+
+int cli_read_data(const char *path, const som_csv_opts *csv, bool quiet,
+                  som_data **out)
 {
     som_error err;
     som_error_clear(&err);
     if (som_data_read(path, csv, out, &err) != SOM_OK) return cli_fail(&err);
+    if (!quiet) cli_note_row_names(path, *out);
     return CLI_OK;
+}
+
+/* ---- which columns the model uses ------------------------------------------
+ * Titles are looked up in sorted copies (a table may have 20,000 columns:
+ * comparing every title with every other would cost seconds). */
+
+typedef struct title_set {
+    const char **sorted;
+    size_t n;
+} title_set;
+
+static int cmp_title(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The titles of data, or of map (the other NULL). False when out of memory. */
+static bool title_set_init(title_set *s, const som_data *data, const som_map *map)
+{
+    s->n = data ? som_data_dim(data) : som_map_dim(map);
+    s->sorted = malloc((s->n ? s->n : 1) * sizeof *s->sorted);
+    if (!s->sorted) return false;
+    for (size_t j = 0; j < s->n; j++)
+        s->sorted[j] = data ? som_data_title(data, j) : som_map_title(map, j);
+    qsort(s->sorted, s->n, sizeof *s->sorted, cmp_title);
+    return true;
+}
+
+static bool title_set_has(const title_set *s, const char *title)
+{
+    return bsearch(&title, s->sorted, s->n, sizeof *s->sorted, cmp_title) != NULL;
+}
+
+/* The same for the first len bytes of title. */
+static bool title_set_has_prefix(const title_set *s, const char *title, size_t len)
+{
+    char *t = malloc(len + 1);
+    if (!t) return false;
+    memcpy(t, title, len);
+    t[len] = '\0';
+    bool has = title_set_has(s, t);
+    free(t);
+    return has;
+}
+
+/* Titles "1".."dim": a file without titles (.npy, --no-header), or a
+ * model from one (SOM_PAK .cod). data or map, the other NULL. */
+static bool numbered_titles(const som_data *data, const som_map *map)
+{
+    char num[32];
+    size_t dim = data ? som_data_dim(data) : som_map_dim(map);
+    for (size_t j = 0; j < dim; j++) {
+        snprintf(num, sizeof num, "%zu", j + 1);
+        if (strcmp(data ? som_data_title(data, j) : som_map_title(map, j), num) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* True when `title` is "NAME=..." for a NAME that stands for the field's
+ * column in DATA: the target, the label column, or a column (a class
+ * target's one-hot fields are made from the labels, never read). */
+static bool class_field_of(const char *title, const title_set *data_titles, const char *lt,
+                           const char *target)
+{
+    for (const char *eq = strchr(title, '='); eq; eq = strchr(eq + 1, '=')) {
+        size_t k = (size_t)(eq - title);
+        if ((target && strlen(target) == k && memcmp(target, title, k) == 0) ||
+            (lt && strlen(lt) == k && memcmp(lt, title, k) == 0) ||
+            title_set_has_prefix(data_titles, title, k))
+            return true;
+    }
+    return false;
+}
+
+/* One note: "PATH: N WHAT: 'a', 'b', ... and K more". */
+#define NOTE_NAMES 8
+static void note_list(const char *path, const char *what_one, const char *what_many,
+                      const char *const *names, size_t n)
+{
+    fprintf(stderr, "som: %s: %zu %s: ", shown_path(path), n, n == 1 ? what_one : what_many);
+    for (size_t i = 0; i < n && i < NOTE_NAMES; i++)
+        fprintf(stderr, "%s'%s'", i ? ", " : "", names[i]);
+    if (n > NOTE_NAMES) fprintf(stderr, " and %zu more", n - NOTE_NAMES);
+    fputc('\n', stderr);
+}
+
+/* The notes, given both title sets; *matched receives how many of the
+ * model's fields DATA has (the notes are printed only when some are). */
+static void columns_report(const som_map *map, const char *path, const som_data *data,
+                           const char *target, const title_set *mt, const title_set *dt,
+                           bool print, size_t *matched)
+{
+    size_t dim = som_map_dim(map), ddim = som_data_dim(data);
+    *matched = 0;
+    for (size_t j = 0; j < dim; j++) *matched += title_set_has(dt, som_map_title(map, j));
+    /* None: columns taken in order (a file or a model without titles), or
+     * an error that cli_read_aligned reports. Nothing to add. */
+    if (!print || *matched == 0) return;
+    const char **names = malloc((dim > ddim ? dim : ddim) * sizeof *names + 1);
+    if (!names) return; /* a note, not worth failing for */
+    size_t n = 0;
+    for (size_t j = 0; j < ddim; j++) {
+        const char *t = som_data_title(data, j);
+        int is_class = 0;
+        if (title_set_has(mt, t) || (target && strcmp(t, target) == 0)) continue;
+        /* The column a class target is made from (empty labels). */
+        if (som_map_target_fields(map, t, NULL, 0, &is_class) && is_class) continue;
+        names[n++] = t;
+    }
+    if (n) note_list(path, "column the model does not have, ignored",
+                     "columns the model does not have, ignored", names, n);
+    n = 0;
+    const char *lt = som_data_label_title(data);
+    for (size_t j = 0; j < dim; j++) {
+        const char *t = som_map_title(map, j);
+        if (title_set_has(dt, t) || (target && strcmp(t, target) == 0) ||
+            class_field_of(t, dt, lt, target))
+            continue;
+        names[n++] = t;
+    }
+    if (n) note_list(path, "field of the model not in the file, missing in every row",
+                     "fields of the model not in the file, missing in every row", names, n);
+    free(names);
+}
+
+/* Prints the notes (print) and returns the number of the model's fields
+ * DATA has, or SIZE_MAX when out of memory. */
+static size_t check_columns(const som_map *map, const char *path, const som_data *data,
+                            const char *target, bool print)
+{
+    title_set mt = {NULL, 0}, dt = {NULL, 0};
+    size_t matched = SIZE_MAX;
+    if (title_set_init(&mt, NULL, map) && title_set_init(&dt, data, NULL))
+        columns_report(map, path, data, target, &mt, &dt, print, &matched);
+    free(mt.sorted);
+    free(dt.sorted);
+    return matched;
+}
+
+void cli_note_columns(const som_map *map, const char *path, const som_data *data,
+                      const char *target)
+{
+    check_columns(map, path, data, target, true);
 }
 
 int cli_load_map(const char *path, som_map **out)
@@ -287,12 +454,33 @@ int cli_load_map(const char *path, som_map **out)
 }
 
 int cli_read_aligned(const som_map *map, const char *path,
-                     const som_csv_opts *csv, som_data **out)
+                     const som_csv_opts *csv, const char *target, bool quiet,
+                     som_data **out)
 {
     som_data *raw = NULL;
     *out = NULL;
-    int rc = cli_read_data(path, csv, &raw);
+    int rc = cli_read_data(path, csv, quiet, &raw);
     if (rc != CLI_OK) return rc;
+    size_t matched = check_columns(map, path, raw, target, !quiet);
+    if (matched == SIZE_MAX) {
+        som_data_free(raw);
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    if (matched == 0 && !numbered_titles(raw, NULL) && !numbered_titles(NULL, map)) {
+        /* Both have titles and none is shared: the wrong file or the wrong
+         * model. Taking the columns in order (as som_map_align_data does
+         * when the counts agree) would give plausible, wrong answers. */
+        size_t dim = som_map_dim(map), ddim = som_data_dim(raw);
+        cli_error("%s: none of the file's %zu column titles (%s%s%s) is one of the model's "
+                  "%zu fields (%s%s%s): expected a file with the model's titles, or one "
+                  "without titles (its columns are then taken in order)",
+                  shown_path(path), ddim, som_data_title(raw, 0), ddim > 1 ? ", ..., " : "",
+                  ddim > 1 ? som_data_title(raw, ddim - 1) : "", dim, som_map_title(map, 0),
+                  dim > 1 ? ", ..., " : "", dim > 1 ? som_map_title(map, dim - 1) : "");
+        som_data_free(raw);
+        return CLI_FAIL;
+    }
     som_error err;
     som_error_clear(&err);
     if (som_map_data_in_order(map, raw)) {

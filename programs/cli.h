@@ -39,6 +39,9 @@ int cmd_cluster(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_art(int argc, char **argv);
 #endif
+#ifdef SOM_HAVE_REPORT
+int cmd_report(int argc, char **argv); /* cmd_report.c, report_*.c */
+#endif
 #ifdef SOM_HAVE_SERVE
 int cmd_serve(int argc, char **argv); /* programs/serve/ */
 #endif
@@ -102,6 +105,7 @@ enum {
     CLI_OPT_LABEL_COLUMN,
     CLI_OPT_THREADS,
     CLI_OPT_HELP,
+    CLI_OPT_NO_ROW_NAMES,
     CLI_OPT_MAX_INPUT,
     CLI_OPT_LOCAL = 0x200 /* first id free for a command's own options */
 };
@@ -111,6 +115,7 @@ enum {
     {"header", no_argument, NULL, CLI_OPT_HEADER},                        \
     {"no-header", no_argument, NULL, CLI_OPT_NO_HEADER},                  \
     {"label-column", required_argument, NULL, CLI_OPT_LABEL_COLUMN},      \
+    {"no-row-names", no_argument, NULL, CLI_OPT_NO_ROW_NAMES},            \
     CLI_MAX_INPUT_LONG_OPTION
 
 /* --max-input SIZE: som_set_input_limit, for every command that reads. */
@@ -138,6 +143,11 @@ const char *cli_output_name(const char *path);
     "                        every cell is a number)\n"                        \
     "      --label-column NAME  the column holding row labels (default: the\n" \
     "                        first column that is not numeric)\n"          \
+    "      --no-row-names    keep an untitled first column of distinct whole\n" \
+    "                        numbers (R's write.csv row names 1..n, pandas'\n"  \
+    "                        index) as a field; by default it is read as\n"    \
+    "                        the row labels (or dropped when another column\n" \
+    "                        holds labels), and standard error says so\n"     \
     CLI_MAX_INPUT_HELP
 
 /* Handles one of CLI_DATA_LONG_OPTIONS. Returns 1 when handled, 0 when c is
@@ -148,13 +158,23 @@ int cli_data_option(const char *cmd, int c, const char *arg,
 /* ---- files ------------------------------------------------------------- */
 
 /* Each prints the library's message on failure and returns CLI_FAIL, else
- * CLI_OK. */
-int cli_read_data(const char *path, const som_csv_opts *csv, som_data **out);
+ * CLI_OK. Unless quiet, cli_read_data tells on stderr what it did with a
+ * row-names column (cli_note_row_names). */
+int cli_read_data(const char *path, const som_csv_opts *csv, bool quiet,
+                  som_data **out);
 int cli_load_map(const char *path, som_map **out);
 /* Reads DATA and arranges its columns as the map's fields
- * (som_map_align_data). */
+ * (som_map_align_data); unless quiet, says on stderr which of DATA's
+ * columns the model ignores and which of its fields DATA lacks
+ * (cli_note_columns). target: the --target being predicted or scored, or
+ * NULL (its fields are missing on purpose, not worth a note). */
 int cli_read_aligned(const som_map *map, const char *path,
-                     const som_csv_opts *csv, som_data **out);
+                     const som_csv_opts *csv, const char *target, bool quiet,
+                     som_data **out);
+/* The notes themselves, for callers that read data their own way. */
+void cli_note_row_names(const char *path, const som_data *data);
+void cli_note_columns(const som_map *map, const char *path,
+                      const som_data *data, const char *target);
 
 /* Writes a CSV field, quoted when it holds a comma, quote, CR or LF. */
 void cli_csv_field(FILE *fp, const char *s);

@@ -119,7 +119,7 @@ static int convert_data(const char *in, const char *out, const som_csv_opts *csv
                         const char *classes)
 {
     som_data *data = NULL;
-    int rc = cli_read_data(in, csv, &data);
+    int rc = cli_read_data(in, csv, false, &data);
     if (rc != CLI_OK) return rc;
     som_error err;
     som_error_clear(&err);
@@ -142,7 +142,7 @@ static int convert_model(const char *in, const char *out, const char *data_path,
     som_error err;
     som_error_clear(&err);
     if (ends_with(out, ".bm")) {
-        rc = cli_read_aligned(map, data_path, csv, &data);
+        rc = cli_read_aligned(map, data_path, csv, NULL, false, &data);
         if (rc == CLI_OK && classes && som_data_read_cls(data, classes, &err) != SOM_OK)
             rc = cli_fail(&err);
         if (rc == CLI_OK && som_map_write_bm(map, data, out, threads, &err) != SOM_OK)

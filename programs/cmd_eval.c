@@ -31,6 +31,9 @@ static const char usage_text[] =
     "                          mean over rows of sum_j h(bmu, j) |x - m_j|^2\n"
     "                          at the training's final radius\n"
     "      --threads T         threads to use, 0 = all cores (default 0)\n"
+    "  -q, --quiet             no notes on standard error about DATA's\n"
+    "                          columns (those the model ignores, the model's\n"
+    "                          fields DATA lacks, row names)\n"
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";
@@ -39,6 +42,7 @@ enum { OPT_JSON = CLI_OPT_LOCAL, OPT_TARGET, OPT_DISTORTION };
 
 static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
+    {"quiet", no_argument, NULL, 'q'},
     {"json", no_argument, NULL, OPT_JSON},
     {"target", required_argument, NULL, OPT_TARGET},
     {"distortion", no_argument, NULL, OPT_DISTORTION},
@@ -112,13 +116,14 @@ int cmd_eval(int argc, char **argv)
     som_csv_opts csv;
     som_csv_opts_init(&csv);
     int threads = 0, c;
-    bool json = false, distortion = false;
+    bool json = false, distortion = false, quiet = false;
     extras x;
     memset(&x, 0, sizeof x);
     x.distortion = NAN;
     optind = 0;
-    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":qh", long_options, NULL)) != -1) {
         switch (c) {
+        case 'q': quiet = true; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
         case OPT_JSON: json = true; break;
         case OPT_DISTORTION: distortion = true; break;
@@ -148,7 +153,7 @@ int cmd_eval(int argc, char **argv)
     som_quality q;
     memset(&q, 0, sizeof q);
     int rc = cli_load_map(argv[optind], &map);
-    if (rc == CLI_OK) rc = cli_read_aligned(map, argv[optind + 1], &csv, &data);
+    if (rc == CLI_OK) rc = cli_read_aligned(map, argv[optind + 1], &csv, x.target, quiet, &data);
     if (rc == CLI_OK && x.target && !som_map_target_fields(map, x.target, NULL, 0, NULL)) {
         fprintf(stderr, "som eval: --target: the model has no field '%s' and no fields "
                         "'%s=CLASS'\nTry 'som eval --help'.\n", x.target, x.target);

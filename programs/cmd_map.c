@@ -21,6 +21,9 @@ static const char usage_text[] =
     "\n"
     "  -o, --output OUT.csv    write there instead of standard output\n"
     "      --threads T         threads to use, 0 = all cores (default 0)\n"
+    "  -q, --quiet             no notes on standard error about DATA's\n"
+    "                          columns (those the model ignores, the model's\n"
+    "                          fields DATA lacks, row names)\n"
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";
@@ -28,6 +31,7 @@ static const char usage_text[] =
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
+    {"quiet", no_argument, NULL, 'q'},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
     CLI_DATA_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
@@ -60,10 +64,12 @@ int cmd_map(int argc, char **argv)
     som_csv_opts csv;
     som_csv_opts_init(&csv);
     int threads = 0, c;
+    bool quiet = false;
     optind = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         switch (c) {
         case 'o': out_path = optarg; break;
+        case 'q': quiet = true; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
         case CLI_OPT_THREADS:
             if (!cli_parse_threads(optarg, &threads))
@@ -90,7 +96,7 @@ int cmd_map(int argc, char **argv)
     som_error err;
     som_error_clear(&err);
     int rc = cli_load_map(model_path, &map);
-    if (rc == CLI_OK) rc = cli_read_aligned(map, data_path, &csv, &data);
+    if (rc == CLI_OK) rc = cli_read_aligned(map, data_path, &csv, NULL, quiet, &data);
     if (rc != CLI_OK) goto done;
 
     size_t n = som_data_n_samples(data);

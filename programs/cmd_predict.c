@@ -8,6 +8,7 @@
 
 static const char usage_text[] =
     "Usage: som predict MODEL DATA [-o OUT.csv] [--fill TITLE[,TITLE...]]\n"
+    "                  [--target COL] [OPTIONS]\n"
     "\n"
     "Fills the missing fields of every row of DATA from the row's\n"
     "best-matching unit, found over the fields the row has, and writes the\n"
@@ -15,21 +16,31 @@ static const char usage_text[] =
     "fields in the model's order, every one filled, numbers with %.9g.\n"
     "Missing means an empty cell, NA, NaN or ?; a field of the model that\n"
     "DATA lacks altogether is missing in every row. Columns of DATA that the\n"
-    "model lacks are left out.\n"
+    "model lacks are left out. Standard error names both kinds of column.\n"
     "\n"
     "  -o, --output OUT.csv    write there instead of standard output\n"
     "      --fill TITLES       also predict these fields (comma-separated\n"
     "                          titles) in every row, ignoring their values\n"
     "      --target COL        the target of a supervised map ('som train\n"
-    "                          --target'): rows that lack it get it from\n"
-    "                          their best-matching unit, found over the\n"
-    "                          other fields. A class target (fields\n"
-    "                          COL=CLASS) is written as one column COL\n"
-    "                          holding the class whose field is largest in\n"
-    "                          the unit (the majority class), in place of\n"
-    "                          the COL=CLASS fields; rows keep a class they\n"
-    "                          have (DATA's label column, when titled COL)\n"
+    "                          --target'): predicted for every row from its\n"
+    "                          best-matching unit, found over the other\n"
+    "                          fields (never over COL itself), and written as\n"
+    "                          a column COL_predicted right after COL. COL\n"
+    "                          keeps the row's own value (empty where it had\n"
+    "                          none), so that a test file with its answers\n"
+    "                          scores honestly. A class target (fields\n"
+    "                          COL=CLASS; the true classes in DATA's label\n"
+    "                          column when it is titled COL) is written as\n"
+    "                          COL and COL_predicted in place of its\n"
+    "                          COL=CLASS fields, the prediction being the\n"
+    "                          class whose field is largest in the unit.\n"
+    "                          With --fill, the fields named there are also\n"
+    "                          left out of the search; naming COL in --fill\n"
+    "                          as well adds nothing\n"
     "      --threads T         threads to use, 0 = all cores (default 0)\n"
+    "  -q, --quiet             no notes on standard error about DATA's\n"
+    "                          columns (those the model ignores, the model's\n"
+    "                          fields DATA lacks, row names)\n"
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";
@@ -39,14 +50,25 @@ enum { OPT_FILL = CLI_OPT_LOCAL, OPT_TARGET };
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
+    {"quiet", no_argument, NULL, 'q'},
     {"fill", required_argument, NULL, OPT_FILL},
     {"target", required_argument, NULL, OPT_TARGET},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
     CLI_DATA_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
 
-/* Marks the fields named in the comma-separated `list` in unknown[]. */
-static int parse_fill(const som_map *map, const char *list, uint8_t *unknown)
+/* True when `title` is one of target `name`'s fields: `name` itself or
+ * "name=CLASS". */
+static bool is_target_field(const char *title, const char *name)
+{
+    size_t k = strlen(name);
+    return strncmp(title, name, k) == 0 && (title[k] == '\0' || title[k] == '=');
+}
+
+/* Marks the fields named in the comma-separated `list` in unknown[]. The
+ * target's own name is accepted and passed over: --target predicts it. */
+static int parse_fill(const som_map *map, const char *list, const char *target,
+                      uint8_t *unknown)
 {
     char *copy = strdup(list), *save = NULL;
     if (!copy) {
@@ -55,6 +77,7 @@ static int parse_fill(const som_map *map, const char *list, uint8_t *unknown)
     }
     int rc = CLI_OK;
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (target && is_target_field(t, target)) continue;
         long j = som_map_find_title(map, t);
         if (j < 0) {
             /* The command line is what must change: a usage error. */
@@ -84,79 +107,183 @@ static void put_float(FILE *fp, float v)
     fputs(buf, fp);
 }
 
-/* A class target: the table with one column of classes in place of the
- * target's one-hot fields. */
-static int write_classes(FILE *fp, const som_map *map, const som_data *data, const char *target,
-                         const char *const *classes, const uint8_t *is_target)
+/* "COL_predicted", quoted as a whole when it needs to be. False when out
+ * of memory. */
+static bool put_title_predicted(FILE *fp, const char *target)
+{
+    size_t len = strlen(target) + sizeof "_predicted";
+    char *t = malloc(len);
+    if (!t) return false;
+    snprintf(t, len, "%s_predicted", target);
+    cli_csv_field(fp, t);
+    free(t);
+    return true;
+}
+
+/* What --target computes: per row the true value (if any) and the
+ * prediction, numbers or classes. */
+typedef struct target_rows {
+    const char *name;
+    int is_class;
+    uint8_t *is_target;         /* dim: the target's fields */
+    size_t field;               /* numeric: the target's field */
+    float *truth, *pred;        /* numeric, n each */
+    uint8_t *has_truth;         /* numeric, n */
+    const char **classes;       /* class: n predictions */
+    bool label_is_target;       /* class: DATA's labels are the true classes */
+} target_rows;
+
+/* The table with the target as two columns, COL and COL_predicted: in
+ * place of the one-hot fields for a class, after the field for a number. */
+static int write_target(FILE *fp, const som_map *map, const som_data *data, const target_rows *t)
 {
     const char *lt = som_data_label_title(data);
-    bool label_is_target = lt && strcmp(lt, target) == 0;
-    bool other_label = lt && !label_is_target;
+    bool other_label = lt && !(t->is_class && t->label_is_target);
     size_t dim = som_map_dim(map), n = som_data_n_samples(data);
+    bool first = true;
     if (other_label) {
         cli_csv_field(fp, lt);
-        fputc(',', fp);
+        first = false;
     }
-    cli_csv_field(fp, target);
-    for (size_t j = 0; j < dim; j++)
-        if (!is_target[j]) {
+    if (t->is_class) {
+        fputs(first ? "" : ",", fp);
+        cli_csv_field(fp, t->name);
+        fputc(',', fp);
+        if (!put_title_predicted(fp, t->name)) return -1;
+        first = false;
+    }
+    for (size_t j = 0; j < dim; j++) {
+        if (t->is_class && t->is_target[j]) continue;
+        fputs(first ? "" : ",", fp);
+        first = false;
+        cli_csv_field(fp, som_map_title(map, j));
+        if (!t->is_class && j == t->field) {
             fputc(',', fp);
-            cli_csv_field(fp, som_map_title(map, j));
+            if (!put_title_predicted(fp, t->name)) return -1;
         }
+    }
     fputc('\n', fp);
     /* An interrupt ends the loop; the commit then refuses the file. */
     for (size_t i = 0; i < n && !((i & 1023) == 0 && cli_interrupted()); i++) {
         const char *lab = som_data_label(data, i);
+        first = true;
         if (other_label) {
             cli_csv_field(fp, lab ? lab : "");
-            fputc(',', fp);
+            first = false;
         }
-        cli_csv_field(fp, label_is_target && lab && lab[0] ? lab : classes[i]);
+        if (t->is_class) {
+            fputs(first ? "" : ",", fp);
+            cli_csv_field(fp, t->label_is_target && lab ? lab : "");
+            fputc(',', fp);
+            cli_csv_field(fp, t->classes[i]);
+            first = false;
+        }
         const float *row = som_data_row(data, i);
-        for (size_t j = 0; j < dim; j++)
-            if (!is_target[j]) {
+        for (size_t j = 0; j < dim; j++) {
+            if (t->is_class && t->is_target[j]) continue;
+            fputs(first ? "" : ",", fp);
+            first = false;
+            if (!t->is_class && j == t->field) {
+                if (t->has_truth[i]) put_float(fp, t->truth[i]);
                 fputc(',', fp);
+                put_float(fp, t->pred[i]);
+            } else {
                 put_float(fp, row[j]);
             }
+        }
         fputc('\n', fp);
     }
     return ferror(fp) ? -1 : 0;
 }
 
-static int predict_classes(const som_map *map, som_data *data, const char *target,
-                           const char *out_path, int threads)
+/* --fill's fields become missing in every row, so that nothing (the
+ * target's search included) sees their values. */
+static int blank_fields(som_data *data, const uint8_t *unknown, som_error *err)
 {
-    size_t n = som_data_n_samples(data), dim = som_map_dim(map);
-    const char **classes = calloc(n ? n : 1, sizeof *classes);
-    uint8_t *is_target = calloc(dim, 1);
+    size_t n = som_data_n_samples(data), dim = som_data_dim(data);
+    float *x = malloc(dim * sizeof *x);
+    uint8_t *m = malloc(dim);
+    int rc = x && m ? SOM_OK : som_error_set(err, SOM_ENOMEM, "out of memory");
+    for (size_t i = 0; rc == SOM_OK && i < n; i++) {
+        const uint8_t *rm = som_data_row_mask(data, i);
+        memcpy(x, som_data_row(data, i), dim * sizeof *x);
+        for (size_t j = 0; j < dim; j++) m[j] = (uint8_t)((rm ? rm[j] : 1) && !unknown[j]);
+        rc = som_data_set_row(data, i, x, m, err);
+    }
+    free(x);
+    free(m);
+    return rc;
+}
+
+static int predict_target(const som_map *map, som_data *data, const char *target, int is_class,
+                          const uint8_t *unknown, const char *out_path, int threads)
+{
+    size_t n = som_data_n_samples(data), dim = som_map_dim(map), nn = n ? n : 1;
+    target_rows t;
+    memset(&t, 0, sizeof t);
+    t.name = target;
+    t.is_class = is_class;
+    t.is_target = calloc(dim, 1);
     size_t *fields = calloc(dim, sizeof *fields);
+    if (is_class) {
+        t.classes = calloc(nn, sizeof *t.classes);
+    } else {
+        t.truth = calloc(nn, sizeof *t.truth);
+        t.pred = calloc(nn, sizeof *t.pred);
+        t.has_truth = calloc(nn, 1);
+    }
     som_outfile *out = NULL;
     som_error err;
     som_error_clear(&err);
     int rc = CLI_OK;
-    if (!classes || !is_target || !fields) {
+    if (!t.is_target || !fields || (is_class ? !t.classes : !t.truth || !t.pred || !t.has_truth)) {
         cli_error("out of memory");
         rc = CLI_FAIL;
         goto done;
     }
     size_t k = som_map_target_fields(map, target, fields, dim, NULL);
-    for (size_t c = 0; c < k; c++) is_target[fields[c]] = 1;
-    /* The classes, then the other fields' gaps filled the usual way. */
-    if (som_map_predict_target(map, data, target, NULL, classes, NULL, threads, &err) != SOM_OK ||
-        som_map_predict(map, data, is_target, NULL, threads, &err) != SOM_OK ||
-        som_outfile_open(out_path, &out, &err) != SOM_OK) {
+    for (size_t c = 0; c < k; c++) t.is_target[fields[c]] = 1;
+    /* The true values, before anything is filled in. */
+    const char *lt = som_data_label_title(data);
+    t.label_is_target = lt && strcmp(lt, target) == 0;
+    if (!is_class) {
+        t.field = fields[0];
+        for (size_t i = 0; i < n; i++) {
+            const uint8_t *rm = som_data_row_mask(data, i);
+            t.has_truth[i] = rm ? rm[t.field] : 1;
+            t.truth[i] = som_data_row(data, i)[t.field];
+        }
+    }
+    /* The prediction (a search over the other fields), then the other
+     * fields' gaps filled the usual way. */
+    int status = unknown ? blank_fields(data, unknown, &err) : SOM_OK;
+    if (status == SOM_OK)
+        status = som_map_predict_target(map, data, target, t.pred, t.classes, NULL, threads, &err);
+    if (status == SOM_OK) status = som_map_predict(map, data, t.is_target, NULL, threads, &err);
+    if (status == SOM_OK) status = som_outfile_open(out_path, &out, &err);
+    if (status != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
     }
     /* A failed write leaves the stream's error flag set: the commit then
      * reports it with the system's reason and keeps any old file. */
-    (void)write_classes(som_outfile_stream(out), map, data, target, classes, is_target);
+    if (write_target(som_outfile_stream(out), map, data, &t) != 0 &&
+        !ferror(som_outfile_stream(out))) {
+        som_outfile_abort(out);
+        out = NULL;
+        cli_error("out of memory");
+        rc = CLI_FAIL;
+        goto done;
+    }
     rc = som_outfile_commit(out, &err) == SOM_OK ? CLI_OK : cli_fail(&err);
     out = NULL;
 done:
     som_outfile_abort(out);
-    free(classes);
-    free(is_target);
+    free(t.is_target);
+    free(t.classes);
+    free(t.truth);
+    free(t.pred);
+    free(t.has_truth);
     free(fields);
     return rc;
 }
@@ -167,10 +294,12 @@ int cmd_predict(int argc, char **argv)
     som_csv_opts csv;
     som_csv_opts_init(&csv);
     int threads = 0, c;
+    bool quiet = false;
     optind = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         switch (c) {
         case 'o': out_path = optarg; break;
+        case 'q': quiet = true; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
         case OPT_FILL:
             if (!*optarg || strspn(optarg, ",") == strlen(optarg))
@@ -204,7 +333,6 @@ int cmd_predict(int argc, char **argv)
     uint8_t *unknown = NULL;
     som_error err;
     som_error_clear(&err);
-    if (fill && target) return cli_usage(cmd, "give --fill or --target, not both");
     int rc = cli_load_map(model_path, &map);
     if (rc != CLI_OK) goto done;
     int is_class = 0;
@@ -221,16 +349,15 @@ int cmd_predict(int argc, char **argv)
             rc = CLI_FAIL;
             goto done;
         }
-        rc = parse_fill(map, fill, unknown);
+        rc = parse_fill(map, fill, target, unknown);
         if (rc != CLI_OK) goto done;
     }
-    rc = cli_read_aligned(map, data_path, &csv, &data);
+    rc = cli_read_aligned(map, data_path, &csv, target, quiet, &data);
     if (rc != CLI_OK) goto done;
-    if (is_class) {
-        rc = predict_classes(map, data, target, out_path, threads);
+    if (target) {
+        rc = predict_target(map, data, target, is_class, unknown, out_path, threads);
         goto done;
     }
-    /* A numeric target is a field like the others: its gaps are filled. */
     /* som_data_write_csv writes atomically (and "-" to standard output). */
     if (som_map_predict(map, data, unknown, NULL, threads, &err) != SOM_OK ||
         som_data_write_csv(data, out_path, &err) != SOM_OK)

@@ -58,6 +58,9 @@ static const char usage_text[] =
     "      --umatrix S         units (default) or full: with a cell between\n"
     "                          every two neighbours, as SOM_PAK's umat\n"
     "      --threads T         threads for the BMU search, 0 = all cores\n"
+    "                          (default 0)\n"
+    "  -q, --quiet             no notes on standard error about DATA's\n"
+    "                          columns\n"
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";
@@ -84,6 +87,7 @@ static const struct option long_options[] = {
     {"plot", required_argument, NULL, 'p'},
     {"data", required_argument, NULL, 'd'},
     {"help", no_argument, NULL, 'h'},
+    {"quiet", no_argument, NULL, 'q'},
     {"fields", required_argument, NULL, OPT_FIELDS},
     {"colors", required_argument, NULL, OPT_COLORS},
     {"colours", required_argument, NULL, OPT_COLORS},
@@ -113,6 +117,7 @@ typedef struct render_args {
     size_t n_ranges;
     som_csv_opts csv;
     som_render_opts opts;
+    bool quiet;
 } render_args;
 
 /* "WxH", both 1..32767. */
@@ -210,10 +215,11 @@ static int parse_args(int argc, char **argv, render_args *a)
     int c, v;
     size_t n;
     optind = 0;
-    while ((c = getopt_long(argc, argv, ":o:p:d:h", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:p:d:qh", long_options, NULL)) != -1) {
         switch (c) {
         case 'o': a->out_path = optarg; break;
         case 'd': a->data_path = optarg; break;
+        case 'q': a->quiet = true; break;
         case 'h': fputs(usage_text, stdout); return -1;
         case 'p':
             if ((v = som_plot_parse(optarg)) < 0)
@@ -323,7 +329,7 @@ int cmd_render(int argc, char **argv)
     rc = cli_load_map(a.model_path, &map);
     if (rc != CLI_OK) goto done;
     if (a.data_path) {
-        rc = cli_read_aligned(map, a.data_path, &a.csv, &data);
+        rc = cli_read_aligned(map, a.data_path, &a.csv, NULL, a.quiet, &data);
         if (rc != CLI_OK) goto done;
     }
     som_error err;

@@ -24,7 +24,8 @@ static const char usage_text[] =
     "\n"
     "Output:\n"
     "  -o, --output MODEL      the model file to write (required)\n"
-    "  -q, --quiet             no summary at the end\n"
+    "  -q, --quiet             no summary at the end, no notes about DATA\n"
+    "                          (row names) and no progress bar\n"
     "      --no-progress       no progress bar (shown only on a terminal)\n"
     "      --snapshot-every N  draw the map's planes every N steps (passes for\n"
     "                          batch, samples for online) and at the end,\n"
@@ -53,20 +54,28 @@ static const char usage_text[] =
     "      --algorithm A       online or batch (default batch)\n"
     "      --epochs E          passes over the data (default 10)\n"
     "      --iterations K      single-sample steps instead of passes\n"
-    "                          (online training only)\n"
+    "                          (online training only, which it selects)\n"
     "      --init I            random, pca or sample (default pca)\n"
     "      --init-codebook FILE  start from the weights of a model with the\n"
     "                          same grid and fields (.som, .somnet, SOM_PAK\n"
     "                          .cod or ESOM .wts)\n"
     "      --radius R0[:R1]    neighbourhood radius at the start and the end,\n"
-    "                          in grid units (default max(rows,cols)/2 : 1)\n"
+    "                          in grid units (default R0 = max(rows,cols)/4\n"
+    "                          after --init pca or --init-codebook, which\n"
+    "                          start ordered, max(rows,cols)/2 after random\n"
+    "                          or sample, at least 1; R1 = 1; 'som info'\n"
+    "                          shows the values used)\n"
     "      --rate A0[:A1]      online learning rate at the start and the end\n"
-    "                          (default 0.5 : 0.01)\n"
+    "                          (default 0.5 : 0.01; A0 = 0.1 with --schedule\n"
+    "                          mql)\n"
     "      --schedule S        linear, exp, inverse or mql (default exp)\n"
     "      --inverse A:B       rate A/(step+B) for the inverse schedule\n"
+    "                          (default B = steps/100, at least 1, and\n"
+    "                          A = A0*B: the rate starts at A0)\n"
     "      --neighborhood H    gaussian, cutgauss, bubble, epanechnikov or\n"
     "                          mexican-hat (negative beyond the radius; online\n"
-    "                          training only) (default gaussian)\n"
+    "                          training only, which it selects) (default\n"
+    "                          gaussian)\n"
     "      --neighbor-rate B   neighbours move by rate*B*h (default 1)\n"
     "      --quality-every N   record the errors every N passes (default 1;\n"
     "                          0 = only before and after training)\n"
@@ -77,10 +86,10 @@ static const char usage_text[] =
     "Supervised maps and feature weights:\n"
     "      --target COL[,COL]  train on these columns as well, weighted 0 in\n"
     "                          the winner search, so that 'som predict\n"
-    "                          --target COL' can fill them in from the other\n"
+    "                          --target COL' can predict them from the other\n"
     "                          fields; a text column (the label column) is\n"
     "                          one-hot encoded as fields COL=CLASS\n"
-    "      --target-weight W   the targets' weight instead of 0\n"
+    "      --target-weight W   the targets' weight (default 0)\n"
     "      --weights T=W,...   the weight of each named field's part of the\n"
     "                          distance (default 1; 0 keeps the field in the\n"
     "                          map without letting it choose the winner)\n"
@@ -750,6 +759,7 @@ static int train_distributed(train_args *a, int rank, int size)
     } else {
         rc = agree_lib(som_data_read(a->data_path, &a->csv, &data, &err), &err, rank);
         if (rc == CLI_OK) {
+            if (rank == 0 && !a->quiet) cli_note_row_names(a->data_path, data);
             n = som_data_n_samples(data);
             dim = som_data_dim(data);
         }
@@ -885,7 +895,7 @@ static int train_local(int argc, char **argv)
     som_error_clear(&err);
     double start = cli_now();
 
-    rc = cli_read_data(a.data_path, &a.csv, &data);
+    rc = cli_read_data(a.data_path, &a.csv, a.quiet, &data);
     if (rc != CLI_OK) goto done;
     rc = prepare_weights(&a, &data, &weights);
     if (rc != CLI_OK) goto done;

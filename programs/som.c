@@ -10,7 +10,7 @@
 
 /* To add a command: write cmd_NAME.c, declare cmd_NAME in cli.h and add one
  * line here. Commands that need Cairo go inside the #ifdef; `serve` also
- * needs libmicrohttpd and jansson. */
+ * needs libmicrohttpd and jansson, `report` jansson. */
 static const cli_command commands[] = {
     {"train", "train a map on a data file and save the model", cmd_train},
     {"map", "best-matching unit of every row of a data file", cmd_map},
@@ -22,6 +22,9 @@ static const cli_command commands[] = {
 #ifdef SOM_HAVE_RENDER
     {"render", "draw a map: planes, U-matrix, hits, labels, errors", cmd_render},
     {"art", "SOFM art and avatars", cmd_art},
+#endif
+#ifdef SOM_HAVE_REPORT
+    {"report", "one HTML page that explains a map (or --json)", cmd_report},
 #endif
 #ifdef SOM_HAVE_SERVE
     {"serve", "the web app: train, recognise, art; a JSON API", cmd_serve},

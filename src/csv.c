@@ -33,6 +33,7 @@ void som_csv_opts_init(som_csv_opts *opts)
     opts->delimiter = 0;
     opts->header = SOM_AUTO;
     opts->label_column = NULL;
+    opts->row_names = SOM_AUTO;
 }
 
 /* ---- cells ----------------------------------------------------------------- */
@@ -200,6 +201,8 @@ typedef struct reader {
     locale_t loc;       /* the "C" locale for strtof_l */
     int header_opt;
     const char *label_opt;
+    int row_names_opt;  /* som_csv_opts.row_names */
+    bool first_untitled; /* the titles row left column 1's title empty */
     const uint8_t *first_quoted; /* per field of the first record */
     size_t n_first_quoted;
 
@@ -549,6 +552,7 @@ static bool set_titles(reader *r, bool from_record)
             trim(&s, &len);
         }
         char num[32];
+        if (from_record && k == 0 && len == 0) r->first_untitled = true;
         if (len == 0) {
             snprintf(num, sizeof num, "%zu", k + 1);
             s = num;
@@ -811,6 +815,94 @@ static void reader_free(reader *r)
     som__free(r->block_titles);
 }
 
+/* ---- row names -------------------------------------------------------------
+ * R's write.csv writes the row names first under an empty title ("" then
+ * "1", "2", ...), pandas' to_csv its index (0, 1, ...). Read as a field,
+ * such a column would pull the map along the file's order. It can only be
+ * told once every row is in (a column of 1..n looks like any other in its
+ * first rows), so the rule runs on the finished data set. */
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* 1 when column 0 of a data set with another column left is row names:
+ * every cell present, a whole number that a float holds exactly, no two
+ * alike; every row has a value elsewhere. 0 when not, SOM_ENOMEM. */
+static int is_row_names(const som_data *d)
+{
+    if (d->dim < 2 || d->n == 0) return 0;
+    const float limit = 16777216.0f; /* 2^24: from there on, two texts (16777216,
+                                        16777217) read as one float */
+    bool consecutive = true;
+    for (size_t i = 0; i < d->n; i++) {
+        float v = d->x[i * d->dim];
+        if (d->mask) {
+            /* Present, and not the row's only present value: every row
+             * keeps one once the column is gone. */
+            const uint8_t *m = d->mask + i * d->dim;
+            if (!m[0] || !memchr(m + 1, 1, d->dim - 1)) return 0;
+        }
+        if (!(v > -limit && v < limit) || v != floorf(v)) return 0;
+        consecutive &= (double)v == (double)d->x[0] + (double)i;
+    }
+    if (consecutive) return 1; /* 1..n: the common case, no sorting */
+    float *v = som__malloc(d->n * sizeof *v);
+    if (!v) return SOM_ENOMEM;
+    for (size_t i = 0; i < d->n; i++) v[i] = d->x[i * d->dim];
+    qsort(v, d->n, sizeof *v, cmp_float);
+    bool distinct = true;
+    for (size_t i = 1; i < d->n && distinct; i++) distinct = v[i] != v[i - 1];
+    som__free(v);
+    return distinct;
+}
+
+/* Moves column 0 out of the values: into the labels when there are none,
+ * else away. */
+static int take_row_names(som_data *d)
+{
+    size_t n = d->n, dim = d->dim;
+    char **labels = NULL;
+    char *title = NULL;
+    if (!d->labels) {
+        labels = som__calloc(n, sizeof *labels);
+        title = som__strdup("");
+        if (!labels || !title) goto oom;
+        for (size_t i = 0; i < n; i++) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "%.0f", (double)d->x[i * dim]);
+            if (!(labels[i] = som__strdup(buf))) goto oom;
+        }
+    }
+    /* Row i moves left by i + 1 floats: front to back never overwrites a
+     * row not yet moved. */
+    for (size_t i = 0; i < n; i++)
+        memmove(d->x + i * (dim - 1), d->x + i * dim + 1, (dim - 1) * sizeof *d->x);
+    if (d->mask)
+        for (size_t i = 0; i < n; i++)
+            memmove(d->mask + i * (dim - 1), d->mask + i * dim + 1, dim - 1);
+    som__free(d->titles[0]);
+    memmove(d->titles, d->titles + 1, (dim - 1) * sizeof *d->titles);
+    d->titles[dim - 1] = NULL;
+    d->dim = dim - 1;
+    if (labels) {
+        d->labels = labels;
+        d->label_title = title;
+        d->row_names = SOM_ROW_NAMES_LABELS;
+    } else {
+        d->row_names = SOM_ROW_NAMES_DROPPED;
+    }
+    return SOM_OK;
+oom:
+    if (labels)
+        for (size_t i = 0; i < n; i++) som__free(labels[i]);
+    som__free(labels);
+    som__free(title);
+    return SOM_ENOMEM;
+}
+
 /* Moves the rows into a new som_data, trimming the spare capacity when it
  * is large. */
 static int finish(reader *r, som_data **out)
@@ -855,6 +947,10 @@ static int finish(reader *r, som_data **out)
         uint8_t *mask = som__realloc(r->mask, r->n * r->dim);
         d->mask = mask ? mask : r->mask;
         r->mask = NULL;
+    }
+    if (r->row_names_opt != 0 && r->first_untitled && r->label_col != 0) {
+        int rn = is_row_names(d);
+        if (rn < 0 || (rn == 1 && take_row_names(d) != SOM_OK)) goto oom;
     }
     *out = d;
     return SOM_OK;
@@ -1079,6 +1175,7 @@ static int read_csv(const char *buf, size_t len, const char *name, const som_csv
     r.err = err;
     r.header_opt = opts->header;
     r.label_opt = opts->label_column;
+    r.row_names_opt = opts->row_names;
     r.label_col = NO_COLUMN;
     r.sink = sink;
     r.sink_ctx = sink_ctx;

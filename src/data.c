@@ -133,6 +133,8 @@ const char *som_data_label_title(const som_data *data)
     return data && data->labels ? data->label_title : NULL;
 }
 
+int som_data_row_names(const som_data *data) { return data ? data->row_names : 0; }
+
 /* ---- changes --------------------------------------------------------------- */
 
 int som_data_set_row(som_data *data, size_t i, const float *x,

@@ -135,6 +135,8 @@ struct som_data {
     size_t *fixed;     /* 2n: (row, col) a sample's BMU is forced to during
                           training (SOM_PAK fixed=), row SIZE_MAX = not fixed;
                           NULL when no sample is fixed */
+    int row_names;     /* SOM_ROW_NAMES_*: what csv.c made of a row-names
+                          column */
     void *map_base;    /* a .npy mapped private (npy.c) that x points into,
                           unmapped by som_data_free; NULL when x is allocated */
     size_t map_len;

@@ -261,6 +261,13 @@ unsigned parse_csv_options(const serve_query *q, som_csv_opts *o, char *msg, siz
         if (c < 0) BAD(400, "'delimiter' must be auto, comma, semicolon or tab");
         o->delimiter = chars[c];
     }
+    const char *rn = arg(q, "row_names");
+    if (rn) {
+        static const char *const names[] = {"no", "auto", NULL};
+        int c = serve_choice(rn, names);
+        if (c < 0) BAD(400, "'row_names' must be auto or no");
+        o->row_names = c == 1 ? SOM_AUTO : 0;
+    }
     const char *l = arg(q, "label_column");
     if (l) {
         if (!*l || strlen(l) > 256) BAD(400, "'label_column' must be a column title");

@@ -309,6 +309,7 @@ typedef struct dataset {
     size_t bytes;       /* what data holds (memory, or disk and mapped) */
     char label_title[256]; /* the label column's title, when has_label */
     bool has_label;
+    int row_names;         /* som_data_row_names of the data as read */
     double created;     /* serve_now() */
 } dataset;
 

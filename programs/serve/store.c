@@ -102,6 +102,7 @@ int store_init(som_error *err)
         snprintf(ds->name, sizeof ds->name, "%s", a->name);
         ds->bundled = true;
         ds->data = data;
+        ds->row_names = som_data_row_names(data);
         ds->created = serve_now();
         datasets[n_datasets++] = ds;
     }
@@ -186,6 +187,8 @@ unsigned dataset_add(som_data *data, const char *name, char id[ROUTE_ID_MAX + 1]
         snprintf(ds->label_title, sizeof ds->label_title, "%s", lt);
         ds->has_label = true;
     }
+    /* Before compact(), whose copy of a large upload no longer knows. */
+    ds->row_names = som_data_row_names(data);
     som_data *kept = compact(data);
     ds->data = kept;
     ds->bytes = data_bytes(kept, kept != data);
@@ -285,11 +288,17 @@ json_t *dataset_json(const dataset *ds)
     json_t *titles = json_array();
     for (size_t j = 0; j < dim; j++) json_array_append_new(titles, jstr(som_data_title(d, j)));
     const char *label = ds->has_label ? ds->label_title : som_data_label_title(d);
-    return json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "id", ds->id, "name",
+    /* What the reader made of an untitled first column of row numbers (R's
+     * write.csv), for a client to say, as the CLI does on stderr. */
+    int rn = ds->row_names;
+    json_t *row_names = rn == SOM_ROW_NAMES_LABELS    ? json_string("labels")
+                        : rn == SOM_ROW_NAMES_DROPPED ? json_string("dropped")
+                                                      : json_null();
+    return json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "id", ds->id, "name",
                      jstr(ds->name), "bundled", ds->bundled, "rows",
                      jsize(som_data_n_samples(d)), "dim", jsize(dim), "titles", titles,
                      "label_column", label ? jstr(label) : json_null(), "missing",
-                     jsize(som_data_n_missing(d)));
+                     jsize(som_data_n_missing(d)), "row_names", row_names);
 }
 
 json_t *datasets_json(void)

@@ -127,8 +127,9 @@ run help
 expect_rc 0
 expect_empty err
 # The commands that need Cairo (render, art; serve also libmicrohttpd and
-# jansson) are listed only in builds that have them: compare the rest.
-grep -Ev '^  (render|art|serve) ' help.out >help.core
+# jansson, report jansson) are listed only in builds that have them: compare
+# the rest.
+grep -Ev '^  (render|art|serve|report) ' help.out >help.core
 cp help.core help.out
 expect_same out
 end
@@ -136,7 +137,7 @@ end
 begin help-option
 run --help
 expect_rc 0
-grep -Ev '^  (render|art|serve) ' help-option.out >help-option.core
+grep -Ev '^  (render|art|serve|report) ' help-option.out >help-option.core
 expect_cmp help-option.core help.core
 end
 
@@ -547,10 +548,10 @@ expect_grep out '"target_rows": 50'
 expect_grep out '"accuracy": (0\.9[0-9]*|1)[,}]'
 run predict species.som unlabelled.csv --target species -o predicted.csv
 expect_rc 0
-[ "$(head -n 1 predicted.csv | cut -d, -f1)" = species ] ||
+[ "$(head -n 1 predicted.csv | cut -d, -f1,2)" = species,species_predicted ] ||
     note "predicted.csv starts '$(head -n 1 predicted.csv)'"
 grep -q '=' predicted.csv && note "one-hot fields in predicted.csv"
-awk -F, 'NR > 1 && $1 !~ /^(setosa|versicolor|virginica)$/ { bad = 1 } END { exit bad }' \
+awk -F, 'NR > 1 && $2 !~ /^(setosa|versicolor|virginica)$/ { bad = 1 } END { exit bad }' \
     predicted.csv || note "a row without a predicted species"
 [ "$(($(wc -l <predicted.csv) - 1))" -eq 50 ] || note "not 50 rows"
 end

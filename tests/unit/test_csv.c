@@ -467,6 +467,135 @@ static void test_error_only_labels(void **state)
     read_fails("name\nx\n", SOM_EFORMAT, 2, 1, "numeric column");
 }
 
+/* ---- row names ----------------------------------------------------------------- */
+
+static void test_row_names_as_labels(void **state)
+{
+    (void)state;
+    /* R's write.csv: "" then the row names, quoted. */
+    som_data *d = read_ok("\"\",\"a\",\"b\"\n\"1\",0.5,2\n\"2\",1.5,NA\n\"3\",2.5,4\n");
+    assert_int_equal(som_data_row_names(d), SOM_ROW_NAMES_LABELS);
+    assert_int_equal(som_data_dim(d), 2);
+    assert_string_equal(som_data_title(d, 0), "a");
+    assert_string_equal(som_data_title(d, 1), "b");
+    assert_string_equal(som_data_label_title(d), "");
+    assert_string_equal(som_data_label(d, 0), "1");
+    assert_string_equal(som_data_label(d, 2), "3");
+    assert_row(d, 0, (float[]){0.5f, 2});
+    assert_row(d, 2, (float[]){2.5f, 4});
+    assert_int_equal(som_data_n_missing(d), 1);
+    assert_int_equal(som_data_row_mask(d, 1)[0], 1);
+    assert_int_equal(som_data_row_mask(d, 1)[1], 0);
+    assert_int_equal(som_data_line(d, 2), 4);
+    som_data_free(d);
+    /* pandas: 0..n-1; and distinct whole numbers in any order. */
+    d = read_ok(",a,b\n0,1,2\n1,3,4\n");
+    assert_int_equal(som_data_row_names(d), SOM_ROW_NAMES_LABELS);
+    assert_string_equal(som_data_label(d, 0), "0");
+    som_data_free(d);
+    d = read_ok(",a,b\n17,1,2\n-3,3,4\n5,5,6\n");
+    assert_int_equal(som_data_row_names(d), SOM_ROW_NAMES_LABELS);
+    assert_string_equal(som_data_label(d, 1), "-3");
+    assert_row(d, 2, (float[]){5, 6});
+    som_data_free(d);
+}
+
+static void test_row_names_beside_labels(void **state)
+{
+    (void)state;
+    som_data *d = read_ok(",a,species,b\n1,0.5,x,2\n2,1.5,y,3\n");
+    assert_int_equal(som_data_row_names(d), SOM_ROW_NAMES_DROPPED);
+    assert_int_equal(som_data_dim(d), 2);
+    assert_string_equal(som_data_title(d, 0), "a");
+    assert_string_equal(som_data_label_title(d), "species");
+    assert_string_equal(som_data_label(d, 1), "y");
+    assert_row(d, 1, (float[]){1.5f, 3});
+    som_data_free(d);
+    /* The label column named by the user: the same. */
+    som_csv_opts o;
+    som_csv_opts_init(&o);
+    o.label_column = "species";
+    d = read_ok_opts(",a,species\n1,0.5,x\n2,1.5,y\n", &o);
+    assert_int_equal(som_data_row_names(d), SOM_ROW_NAMES_DROPPED);
+    assert_int_equal(som_data_dim(d), 1);
+    som_data_free(d);
+    /* Naming the untitled column (titled by its number) as the labels. */
+    o.label_column = "1";
+    d = read_ok_opts(",a,b\n1,0.5,2\n2,1.5,3\n", &o);
+    assert_int_equal(som_data_row_names(d), SOM_ROW_NAMES_NONE);
+    assert_string_equal(som_data_label_title(d), "1");
+    assert_int_equal(som_data_dim(d), 2);
+    som_data_free(d);
+}
+
+static void test_row_names_not(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        ",a,b\n1,1,2\n1,3,4\n",        /* repeated */
+        ",a,b\n1.5,1,2\n2.5,3,4\n",    /* not whole */
+        ",a,b\n1,1,2\n,3,4\n",         /* a missing cell */
+        ",a,b\n1,1,2\n2,NA,NA\n",      /* the row's only value */
+        "id,a,b\n1,1,2\n2,3,4\n",      /* titled */
+        ",a,b\n16777217,1,2\n1,3,4\n", /* beyond 2^24: not exact in a float */
+    };
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++) {
+        som_data *d = read_ok(texts[k]);
+        if (som_data_row_names(d) != SOM_ROW_NAMES_NONE) print_error("case %zu\n", k);
+        assert_int_equal(som_data_row_names(d), SOM_ROW_NAMES_NONE);
+        assert_int_equal(som_data_dim(d), 3);
+        som_data_free(d);
+    }
+    /* One field besides: row names, one field left. */
+    som_data *one = read_ok(",a\n1,2\n2,3\n");
+    assert_int_equal(som_data_row_names(one), SOM_ROW_NAMES_LABELS);
+    assert_int_equal(som_data_dim(one), 1);
+    som_data_free(one);
+    /* Without titles there is no empty title. */
+    som_data *d = read_ok("1,5,6\n2,7,8\n");
+    assert_int_equal(som_data_row_names(d), SOM_ROW_NAMES_NONE);
+    assert_int_equal(som_data_dim(d), 3);
+    som_data_free(d);
+    /* The only column stays a field. */
+    d = read_ok("\"\"\n1\n2\n");
+    assert_int_equal(som_data_row_names(d), SOM_ROW_NAMES_NONE);
+    assert_int_equal(som_data_dim(d), 1);
+    som_data_free(d);
+    /* row_names = 0 keeps it a field. */
+    som_csv_opts o;
+    som_csv_opts_init(&o);
+    assert_int_equal(o.row_names, SOM_AUTO);
+    o.row_names = 0;
+    d = read_ok_opts(",a,b\n1,1,2\n2,3,4\n", &o);
+    assert_int_equal(som_data_row_names(d), SOM_ROW_NAMES_NONE);
+    assert_int_equal(som_data_dim(d), 3);
+    assert_string_equal(som_data_title(d, 0), "1");
+    assert_null(som_data_label_title(d));
+    som_data_free(d);
+}
+
+/* What som_data_write_csv writes of it reads back the same. */
+static void test_row_names_round_trip(void **state)
+{
+    (void)state;
+    som_data *d = read_ok(",a,b\n4,1,2\n9,3,4\n");
+    char path[] = "/tmp/som_test_csv_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    som_error err;
+    assert_int_equal(som_data_write_csv(d, path, &err), SOM_OK);
+    som_data *e = NULL;
+    assert_int_equal(som_data_read_csv(path, NULL, &e, &err), SOM_OK);
+    unlink(path);
+    assert_int_equal(som_data_row_names(e), SOM_ROW_NAMES_LABELS);
+    assert_int_equal(som_data_dim(e), 2);
+    assert_string_equal(som_data_label(e, 1), "9");
+    assert_row(e, 1, (float[]){3, 4});
+    som_data_free(e);
+    som_data_free(d);
+}
+
 /* ---- writing ------------------------------------------------------------------ */
 
 static void test_write_round_trip(void **state)
@@ -599,7 +728,10 @@ static void oom_free(void *p)
 static void test_oom(void **state)
 {
     (void)state;
-    const char *text = "name,a,b\n\"x\",1,NA\ny,2,3\nz,,4\n";
+    for (int t = 0; t < 2; t++) {
+    /* The second text has row names out of order (sorted to be checked). */
+    const char *text = t == 0 ? "name,a,b\n\"x\",1,NA\ny,2,3\nz,,4\n"
+                              : ",a,b\n7,1,NA\n3,2,3\n5,,4\n";
     int done = 0;
     for (long k = 0; k < 200 && !done; k++) {
         assert_int_equal(som_set_allocator(oom_malloc, oom_realloc, oom_free), SOM_OK);
@@ -611,6 +743,7 @@ static void test_oom(void **state)
         if (rc == SOM_OK) {
             assert_int_equal(som_data_n_samples(d), 3);
             assert_int_equal(som_data_n_missing(d), 2);
+            assert_int_equal(som_data_row_names(d), t ? SOM_ROW_NAMES_LABELS : SOM_ROW_NAMES_NONE);
             som_data_free(d);
             done = 1;
             assert_true(k > 10); /* the loop did fail real allocations */
@@ -622,6 +755,7 @@ static void test_oom(void **state)
         som_set_allocator(NULL, NULL, NULL);
     }
     assert_true(done);
+    }
 }
 
 int main(void)
@@ -654,6 +788,10 @@ int main(void)
         cmocka_unit_test(test_error_unknown_label_column),
         cmocka_unit_test(test_error_quotes),
         cmocka_unit_test(test_error_only_labels),
+        cmocka_unit_test(test_row_names_as_labels),
+        cmocka_unit_test(test_row_names_beside_labels),
+        cmocka_unit_test(test_row_names_not),
+        cmocka_unit_test(test_row_names_round_trip),
         cmocka_unit_test(test_write_round_trip),
         cmocka_unit_test(test_write_bad_dir),
         cmocka_unit_test(test_fuzz_regressions),

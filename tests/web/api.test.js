@@ -265,6 +265,17 @@ describe('data sets', () => {
     assert.equal(r.status, 201);
     assert.equal(r.json.rows, 3);
     assert.equal(r.json.missing, 1);
+    // R's write.csv: an untitled first column of row names is not a field.
+    const rcsv = '"","a","b"\n"1",1,2\n"2",3,4\n"3",5,6\n';
+    const rn = await req('POST', '/api/datasets', rcsv);
+    assert.equal(rn.status, 201);
+    assert.equal(rn.json.dim, 2);
+    assert.deepEqual(rn.json.titles, ['a', 'b']);
+    assert.equal(rn.json.row_names, 'labels');
+    const kept = await req('POST', '/api/datasets?row_names=no', rcsv);
+    assert.equal(kept.json.dim, 3);
+    assert.equal(kept.json.row_names, null);
+    isError(await req('POST', '/api/datasets?row_names=maybe', rcsv), 400);
     const bad = await req('POST', '/api/datasets?name=../../etc/passwd', 'a,b\n1,2\n');
     assert.equal(bad.status, 201);
     assert.equal(bad.json.name, 'upload.csv', 'a name is a label, never a path');
