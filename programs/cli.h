@@ -134,6 +134,13 @@ bool cli_refuse_binary_to_terminal(const char *cmd, const char *path);
 /* How the summaries name an output: "standard output" for "-". */
 const char *cli_output_name(const char *path);
 
+/* The -q line of the commands that read DATA against a model (map, predict,
+ * eval, render, report): the notes it silences come from cli_read_aligned. */
+#define CLI_QUIET_HELP                                                         \
+    "  -q, --quiet             no notes on standard error about DATA's\n"     \
+    "                          columns (those the model ignores, the model's\n" \
+    "                          fields DATA lacks, row names)\n"
+
 #define CLI_DATA_HELP                                                          \
     "Reading DATA (CSV; NumPy .npy, SOM_PAK .dat, ESOM .lrn by the name;\n" \
     "'-' is standard input):\n" \

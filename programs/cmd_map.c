@@ -21,9 +21,7 @@ static const char usage_text[] =
     "\n"
     "  -o, --output OUT.csv    write there instead of standard output\n"
     "      --threads T         threads to use, 0 = all cores (default 0)\n"
-    "  -q, --quiet             no notes on standard error about DATA's\n"
-    "                          columns (those the model ignores, the model's\n"
-    "                          fields DATA lacks, row names)\n"
+    CLI_QUIET_HELP
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";

@@ -59,8 +59,7 @@ static const char usage_text[] =
     "                          every two neighbours, as SOM_PAK's umat\n"
     "      --threads T         threads for the BMU search, 0 = all cores\n"
     "                          (default 0)\n"
-    "  -q, --quiet             no notes on standard error about DATA's\n"
-    "                          columns\n"
+    CLI_QUIET_HELP
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";

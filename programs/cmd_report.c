@@ -37,9 +37,7 @@ static const char usage_text[] =
     "  -k, --clusters K        clusters to make when the model has none\n"
     "                          (default: chosen from 2..10)\n"
     "      --threads T         threads for the BMU search, 0 = all cores\n"
-    "  -q, --quiet             no notes on standard error about DATA's\n"
-    "                          columns (those the model ignores, the model's\n"
-    "                          fields DATA lacks, row names)\n"
+    CLI_QUIET_HELP
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";

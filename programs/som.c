@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -141,6 +142,16 @@ int main(int argc, char **argv)
     if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_OK) {
         cli_error("cannot write to standard output: %s", strerror(errno));
         rc = CLI_FAIL;
+    }
+    /* An interrupted command may have left a LAPACK call running on a
+     * detached thread (som__run_cancellable abandons the eigensolver it
+     * cannot poll). exit() would run OpenBLAS's destructor, which shuts its
+     * thread pool down under that call and was seen to hang for good; the
+     * command has already cleaned up and said what it did not write, so
+     * leave without the library destructors. */
+    if (cli_interrupted()) {
+        fflush(stderr);
+        _exit(rc);
     }
     return rc;
 }
