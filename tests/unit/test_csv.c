@@ -696,32 +696,7 @@ static void test_read_missing_file(void **state)
 
 /* ---- out of memory ---------------------------------------------------------- */
 
-static long oom_countdown; /* allocations left before failing; < 0: never */
-static long oom_live;      /* blocks handed out and not yet freed */
-
-static void *oom_malloc(size_t n)
-{
-    if (oom_countdown == 0) return NULL;
-    if (oom_countdown > 0) oom_countdown--;
-    void *p = malloc(n);
-    if (p) oom_live++;
-    return p;
-}
-
-static void *oom_realloc(void *p, size_t n)
-{
-    if (oom_countdown == 0) return NULL;
-    if (oom_countdown > 0) oom_countdown--;
-    void *q = realloc(p, n);
-    if (q && !p) oom_live++;
-    return q;
-}
-
-static void oom_free(void *p)
-{
-    if (p) oom_live--;
-    free(p);
-}
+#include "failing_alloc.h"
 
 /* Fails the 1st, 2nd, ... allocation of a read until one succeeds: each
  * failure must be SOM_ENOMEM and leave nothing allocated. */
@@ -734,9 +709,9 @@ static void test_oom(void **state)
                               : ",a,b\n7,1,NA\n3,2,3\n5,,4\n";
     int done = 0;
     for (long k = 0; k < 200 && !done; k++) {
-        assert_int_equal(som_set_allocator(oom_malloc, oom_realloc, oom_free), SOM_OK);
-        oom_countdown = k;
-        oom_live = 0;
+        assert_int_equal(som_set_allocator(failing_malloc, failing_realloc, failing_free), SOM_OK);
+        failing_countdown = k;
+        failing_live = 0;
         som_error err;
         som_data *d = NULL;
         int rc = som_data_read_csv_mem(text, strlen(text), "t.csv", NULL, &d, &err);
@@ -751,7 +726,7 @@ static void test_oom(void **state)
             assert_int_equal(rc, SOM_ENOMEM);
             assert_null(d);
         }
-        assert_int_equal(oom_live, 0);
+        assert_int_equal(failing_live, 0);
         som_set_allocator(NULL, NULL, NULL);
     }
     assert_true(done);

@@ -21,41 +21,7 @@
 
 #include "som.h"
 
-/* ---- the failing allocator ------------------------------------------------- */
-
-static long countdown = -1; /* allocations left before failing; < 0: never */
-static long live;           /* blocks handed out and not yet freed */
-static long failures;       /* allocations refused in this run */
-
-static void *oom_malloc(size_t n)
-{
-    if (countdown == 0) {
-        failures++;
-        return NULL;
-    }
-    if (countdown > 0) countdown--;
-    void *p = malloc(n);
-    if (p) live++;
-    return p;
-}
-
-static void *oom_realloc(void *p, size_t n)
-{
-    if (countdown == 0) {
-        failures++;
-        return NULL;
-    }
-    if (countdown > 0) countdown--;
-    void *q = realloc(p, n);
-    if (q && !p) live++;
-    return q;
-}
-
-static void oom_free(void *p)
-{
-    if (p) live--;
-    free(p);
-}
+#include "failing_alloc.h"
 
 /* One case: set-up and tear-down run with every allocation granted; only
  * `call` meets the failures. `call` returns a status; tear-down frees what
@@ -70,21 +36,22 @@ typedef struct oom_case {
 
 static void run_case(const oom_case *c)
 {
-    assert_int_equal(som_set_allocator(oom_malloc, oom_realloc, oom_free), SOM_OK);
+    assert_int_equal(som_set_allocator(failing_malloc, failing_realloc, failing_free), SOM_OK);
     void *ctx = calloc(1, c->ctx_size);
     assert_non_null(ctx);
     long k;
     for (k = 0;; k++) {
-        live = 0;
-        failures = 0;
-        countdown = -1;
+        failing_live = 0;
+        failing_refused = 0;
+        failing_countdown = -1;
         if (c->setup) c->setup(ctx);
-        countdown = k;
+        failing_countdown = k;
         int rc = c->call(ctx);
-        countdown = -1;
+        failing_countdown = -1;
         c->teardown(ctx);
-        if (live != 0) fail_msg("%s: %ld blocks leaked with allocation %ld failing", c->name, live, k + 1);
-        if (failures == 0) {
+        if (failing_live != 0)
+            fail_msg("%s: %ld blocks leaked with allocation %ld failing", c->name, failing_live, k + 1);
+        if (failing_refused == 0) {
             if (rc != SOM_OK)
                 fail_msg("%s: returned %s with no allocation failing", c->name, som_err_name(rc));
             break;

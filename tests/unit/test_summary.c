@@ -209,52 +209,22 @@ static void labels_and_best_units_by_hand(void **state)
 
 /* ---- out of memory: each allocation failing in turn ------------------------ */
 
-static long countdown = -1, live, refused;
-
-static void *oom_malloc(size_t n)
-{
-    if (countdown == 0) {
-        refused++;
-        return NULL;
-    }
-    if (countdown > 0) countdown--;
-    void *p = malloc(n);
-    if (p) live++;
-    return p;
-}
-
-static void *oom_realloc(void *p, size_t n)
-{
-    if (countdown == 0) {
-        refused++;
-        return NULL;
-    }
-    if (countdown > 0) countdown--;
-    void *q = realloc(p, n);
-    if (q && !p) live++;
-    return q;
-}
-
-static void oom_free(void *p)
-{
-    if (p) live--;
-    free(p);
-}
+#include "failing_alloc.h"
 
 /* Runs call(which) with its 1st, 2nd, ... allocation failing until it runs
  * through: SOM_ENOMEM each time, nothing left allocated. */
 static void each_allocation_failing(int (*call)(int), int which)
 {
     for (long k = 0;; k++) {
-        assert_int_equal(som_set_allocator(oom_malloc, oom_realloc, oom_free), SOM_OK);
-        live = 0;
-        refused = 0;
-        countdown = k;
+        assert_int_equal(som_set_allocator(failing_malloc, failing_realloc, failing_free), SOM_OK);
+        failing_live = 0;
+        failing_refused = 0;
+        failing_countdown = k;
         int rc = call(which);
-        countdown = -1;
+        failing_countdown = -1;
         som_set_allocator(NULL, NULL, NULL);
-        assert_int_equal(live, 0);
-        if (refused == 0) {
+        assert_int_equal(failing_live, 0);
+        if (failing_refused == 0) {
             assert_int_equal(rc, SOM_OK);
             assert_true(k > 0); /* it does allocate */
             return;
