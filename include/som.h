@@ -1128,6 +1128,52 @@ SOM_API int som_map_plane_correlations(const som_map *map, double *out,
 SOM_API void som_map_plane_spread(const som_map *map, double *out);
 
 /* ------------------------------------------------------------------------- */
+/* Settings and the whole fit                                                 */
+/* ------------------------------------------------------------------------- */
+
+/* Everything a training run needs beyond the data: the map's shape and
+ * scaling, the training settings, and the steps around training that every
+ * front-end wants (the automatic grid, supervised targets, feature weights
+ * by title, a starting codebook from a file, checkpoints). `som train`, the
+ * web app's jobs and the Python binding fill one of these (by name through
+ * the settings table: som_fit_opts_set) and call som_fit.
+ *
+ * Strings are owned by the struct: set them with som_fit_opts_set (which
+ * copies) and release them with som_fit_opts_clear. */
+typedef struct som_fit_opts {
+    som_train_opts train;   /* the training itself (som_train_opts_init);
+                               its progress, shard and threads fields are
+                               the caller's */
+    som_grid grid;          /* rows = cols = 0: automatic (som_grid_auto);
+                               topology and toroid always apply */
+    som_scaling scaling;    /* default SOM_SCALE_ZSCORE */
+    char *init_codebook;    /* a model file whose weights start the map
+                               (train.init becomes SOM_INIT_KEEP); NULL */
+    char *targets;          /* comma-separated titles trained as fields but
+                               weighted target_weight in the winner search;
+                               the label column's title one-hot encodes the
+                               classes (som_data_one_hot_labels); NULL */
+    double target_weight;   /* default 0 */
+    char *weights;          /* "TITLE=W,...": feature weights by title; NULL */
+    char *checkpoint;       /* path of the checkpoint file; NULL = none */
+    size_t checkpoint_every;/* save it every this many passes (0 = never) */
+    int resume;             /* continue from `checkpoint` when it exists */
+} som_fit_opts;
+
+/* Fills opts with the defaults (no strings). */
+SOM_API void som_fit_opts_init(som_fit_opts *opts);
+/* Frees the strings and sets opts back to the defaults. */
+SOM_API void som_fit_opts_clear(som_fit_opts *opts);
+
+/* Sets the setting `name` (as the command line spells it, without the
+ * dashes: "epochs", "grid", "init-codebook", ...) from its text form.
+ * Errors: SOM_EINVAL with a message naming the setting and what it
+ * expects; SOM_ENOMEM. (The settings table, with every entry's type, bounds,
+ * default and help, comes with som_settings_*.) */
+SOM_API int som_fit_opts_set(som_fit_opts *opts, const char *name, const char *value,
+                             som_error *err);
+
+/* ------------------------------------------------------------------------- */
 /* Files                                                                      */
 /* ------------------------------------------------------------------------- */
 

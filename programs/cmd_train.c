@@ -166,21 +166,14 @@ static const struct option long_options[] = {
 
 /* What the command line asked for, beyond som_train_opts itself. */
 typedef struct train_args {
-    const char *data_path, *model_path, *init_codebook;
+    const char *data_path, *model_path;
     som_csv_opts csv;
-    som_grid grid;
-    som_scaling scaling;
-    som_train_opts opts;
+    som_fit_opts fit;         /* everything the library's fit takes */
     bool quiet, progress;
     size_t snapshot_every;    /* 0 = no snapshots */
     const char *snapshot_dir;
-    size_t checkpoint_every;  /* passes; 0 = no checkpoints */
-    bool resume;
     bool auto_grid;           /* no --grid: som_grid_auto */
     double grid_ratio;        /* what som_grid_auto measured */
-    const char *targets;      /* --target, comma-separated */
-    double target_weight;
-    const char *weights;      /* --weights T=W,... */
 } train_args;
 
 /* Options whose value is one of a list of names. */
@@ -190,6 +183,13 @@ static int parse_choice(const char *option, const char *arg,
     if (cli_parse_choice(arg, names, out)) return CLI_OK;
     return cli_usage("train", "%s: expected one of %s, got '%s'", option,
                      cli_choices(names), arg);
+}
+
+static int set_string(som_fit_opts *fit, const char *name, const char *value)
+{
+    som_error err;
+    som_error_clear(&err);
+    return som_fit_opts_set(fit, name, value, &err) == SOM_OK ? CLI_OK : cli_fail(&err);
 }
 
 static int parse_args(int argc, char **argv, train_args *a)
@@ -215,37 +215,37 @@ static int parse_args(int argc, char **argv, train_args *a)
             break;
         case OPT_SNAPSHOT_DIR: a->snapshot_dir = optarg; break;
         case OPT_CHECKPOINT_EVERY:
-            if (!cli_parse_size(optarg, 1, &a->checkpoint_every))
+            if (!cli_parse_size(optarg, 1, &a->fit.checkpoint_every))
                 return cli_bad_value(cmd, "--checkpoint-every", optarg,
                                      "a whole number of passes >= 1");
             break;
-        case OPT_RESUME: a->resume = true; break;
+        case OPT_RESUME: a->fit.resume = 1; break;
         case OPT_GRID: grid_text = optarg; break;
         case OPT_TOPOLOGY:
             if (parse_choice("--topology", optarg, cli_topology_names, &v))
                 return CLI_USAGE;
-            a->grid.topology = (som_topology)v;
+            a->fit.grid.topology = (som_topology)v;
             break;
-        case OPT_TOROID: a->grid.toroid = 1; break;
+        case OPT_TOROID: a->fit.grid.toroid = 1; break;
         case OPT_SCALE:
             if (parse_choice("--scale", optarg, cli_scaling_names, &v))
                 return CLI_USAGE;
-            a->scaling = (som_scaling)v;
+            a->fit.scaling = (som_scaling)v;
             break;
         case OPT_ALGORITHM:
             if (parse_choice("--algorithm", optarg, cli_algorithm_names, &v))
                 return CLI_USAGE;
-            a->opts.algorithm = (som_algorithm)v;
+            a->fit.train.algorithm = (som_algorithm)v;
             algorithm_set = true;
             break;
         case OPT_EPOCHS:
-            if (!cli_parse_size(optarg, 1, &a->opts.epochs))
+            if (!cli_parse_size(optarg, 1, &a->fit.train.epochs))
                 return cli_bad_value(cmd, "--epochs", optarg,
                                      "a whole number >= 1");
             epochs_set = true;
             break;
         case OPT_ITERATIONS:
-            if (!cli_parse_size(optarg, 1, &a->opts.iterations))
+            if (!cli_parse_size(optarg, 1, &a->fit.train.iterations))
                 return cli_bad_value(cmd, "--iterations", optarg,
                                      "a whole number >= 1");
             break;
@@ -254,31 +254,32 @@ static int parse_args(int argc, char **argv, train_args *a)
             static const char *const names[] = {"random", "pca", "sample",
                                                 NULL};
             if (parse_choice("--init", optarg, names, &v)) return CLI_USAGE;
-            a->opts.init = (som_init)v;
+            a->fit.train.init = (som_init)v;
             init_set = true;
             break;
         }
-        case OPT_INIT_CODEBOOK: a->init_codebook = optarg; break;
+        case OPT_INIT_CODEBOOK: if (set_string(&a->fit, "init-codebook", optarg)) return CLI_FAIL;
+            break;
         case OPT_RADIUS:
             if (!cli_parse_pair(optarg, &x, &y, &has_y) || x <= 0 ||
                 (has_y && y < 0))
                 return cli_bad_value(cmd, "--radius", optarg,
                                      "R0 > 0 or R0:R1 with R1 >= 0");
-            a->opts.radius0 = x;
-            if (has_y) a->opts.radius1 = y;
+            a->fit.train.radius0 = x;
+            if (has_y) a->fit.train.radius1 = y;
             break;
         case OPT_RATE:
             if (!cli_parse_pair(optarg, &x, &y, &has_y) || x <= 0 ||
                 (has_y && y <= 0))
                 return cli_bad_value(cmd, "--rate", optarg,
                                      "A0 > 0 or A0:A1, both > 0");
-            a->opts.rate0 = x;
-            if (has_y) a->opts.rate1 = y;
+            a->fit.train.rate0 = x;
+            if (has_y) a->fit.train.rate1 = y;
             break;
         case OPT_SCHEDULE:
             if (parse_choice("--schedule", optarg, cli_schedule_names, &v))
                 return CLI_USAGE;
-            a->opts.schedule = (som_schedule)v;
+            a->fit.train.schedule = (som_schedule)v;
             schedule_set = true;
             break;
         case OPT_INVERSE:
@@ -286,34 +287,34 @@ static int parse_args(int argc, char **argv, train_args *a)
                 y <= 0)
                 return cli_bad_value(cmd, "--inverse", optarg,
                                      "A:B, both > 0");
-            a->opts.inverse_a = x;
-            a->opts.inverse_b = y;
+            a->fit.train.inverse_a = x;
+            a->fit.train.inverse_b = y;
             inverse_set = true;
             break;
         case OPT_NEIGHBORHOOD:
             if (parse_choice("--neighborhood", optarg, cli_neighborhood_names,
                              &v))
                 return CLI_USAGE;
-            a->opts.neighborhood = (som_neighborhood)v;
+            a->fit.train.neighborhood = (som_neighborhood)v;
             break;
         case OPT_NEIGHBOR_RATE:
             if (!cli_parse_double(optarg, &x) || x < 0)
                 return cli_bad_value(cmd, "--neighbor-rate", optarg,
                                      "a number >= 0");
-            a->opts.neighbor_rate = x;
+            a->fit.train.neighbor_rate = x;
             break;
         case OPT_QUALITY_EVERY:
-            if (!cli_parse_size(optarg, 0, &a->opts.quality_every))
+            if (!cli_parse_size(optarg, 0, &a->fit.train.quality_every))
                 return cli_bad_value(cmd, "--quality-every", optarg,
                                      "a whole number >= 0");
             break;
         case OPT_SEED:
-            if (!cli_parse_u64(optarg, &a->opts.seed))
+            if (!cli_parse_u64(optarg, &a->fit.train.seed))
                 return cli_bad_value(cmd, "--seed", optarg,
                                      "a whole number >= 0");
             break;
         case CLI_OPT_THREADS:
-            if (!cli_parse_threads(optarg, &a->opts.threads))
+            if (!cli_parse_threads(optarg, &a->fit.train.threads))
                 return cli_bad_value(cmd, "--threads", optarg,
                                      "a whole number from 0 to 4096");
             break;
@@ -321,20 +322,20 @@ static int parse_args(int argc, char **argv, train_args *a)
             if (!*optarg || strspn(optarg, ",") == strlen(optarg))
                 return cli_bad_value(cmd, "--target", optarg,
                                      "column titles separated by commas");
-            a->targets = optarg;
+            if (set_string(&a->fit, "target", optarg)) return CLI_FAIL;
             break;
         case OPT_TARGET_WEIGHT:
             if (!cli_parse_double(optarg, &x) || x < 0)
                 return cli_bad_value(cmd, "--target-weight", optarg,
                                      "a number >= 0");
-            a->target_weight = x;
+            a->fit.target_weight = x;
             target_weight_set = true;
             break;
         case OPT_WEIGHTS:
             if (!*optarg || !strchr(optarg, '='))
                 return cli_bad_value(cmd, "--weights", optarg,
                                      "TITLE=W pairs separated by commas");
-            a->weights = optarg;
+            if (set_string(&a->fit, "weights", optarg)) return CLI_FAIL;
             break;
         case '?':
         case ':': return cli_getopt_error(cmd, c, argv);
@@ -359,49 +360,49 @@ static int parse_args(int argc, char **argv, train_args *a)
     if (!grid_text) {
         /* Sized from the data once it is read (som_grid_auto). */
         a->auto_grid = true;
-    } else if (som_grid_parse(grid_text, &a->grid, &err) != SOM_OK) {
+    } else if (som_grid_parse(grid_text, &a->fit.grid, &err) != SOM_OK) {
         return cli_usage(cmd, "--grid: %s",
                          err.message[0] ? err.message : "not a usable grid");
     }
-    if (target_weight_set && !a->targets)
+    if (target_weight_set && !a->fit.targets)
         return cli_usage(cmd, "--target-weight goes with --target COL");
-    if (a->opts.neighborhood == SOM_NEIGHBORHOOD_MEXICAN_HAT) {
+    if (a->fit.train.neighborhood == SOM_NEIGHBORHOOD_MEXICAN_HAT) {
         /* Its negative weights have no batch form (som.h). */
-        if (algorithm_set && a->opts.algorithm == SOM_BATCH)
+        if (algorithm_set && a->fit.train.algorithm == SOM_BATCH)
             return cli_usage(cmd, "--neighborhood mexican-hat needs online "
                                   "training, not --algorithm batch");
-        a->opts.algorithm = SOM_ONLINE;
+        a->fit.train.algorithm = SOM_ONLINE;
     }
 
-    if (a->opts.iterations) {
+    if (a->fit.train.iterations) {
         /* Steps of one sample exist only in online training (MQL5's
          * meaning of "iterations"). */
-        if (algorithm_set && a->opts.algorithm == SOM_BATCH)
+        if (algorithm_set && a->fit.train.algorithm == SOM_BATCH)
             return cli_usage(cmd, "--iterations counts online steps; batch "
                                   "training counts --epochs");
         if (epochs_set)
             return cli_usage(cmd, "give --epochs or --iterations, not both");
-        a->opts.algorithm = SOM_ONLINE;
+        a->fit.train.algorithm = SOM_ONLINE;
     }
     if (inverse_set) {
-        if (schedule_set && a->opts.schedule != SOM_SCHEDULE_INVERSE)
+        if (schedule_set && a->fit.train.schedule != SOM_SCHEDULE_INVERSE)
             return cli_usage(cmd, "--inverse goes with --schedule inverse");
-        a->opts.schedule = SOM_SCHEDULE_INVERSE;
+        a->fit.train.schedule = SOM_SCHEDULE_INVERSE;
     }
 #ifndef SOM_HAVE_RENDER
     if (a->snapshot_every || a->snapshot_dir)
         return cli_usage(cmd, "snapshots need som built with Cairo");
 #endif
     if (cli_refuse_binary_to_terminal(cmd, a->model_path)) return CLI_USAGE;
-    if ((a->checkpoint_every || a->resume) && strcmp(a->model_path, "-") == 0)
+    if ((a->fit.checkpoint_every || a->fit.resume) && strcmp(a->model_path, "-") == 0)
         return cli_usage(cmd, "checkpoints go beside the model file: give "
                               "-o MODEL, not standard output");
     if (a->snapshot_dir && !a->snapshot_every)
         return cli_usage(cmd, "--snapshot-dir goes with --snapshot-every N");
-    if (a->init_codebook) {
+    if (a->fit.init_codebook) {
         if (init_set)
             return cli_usage(cmd, "give --init or --init-codebook, not both");
-        a->opts.init = SOM_INIT_KEEP;
+        a->fit.train.init = SOM_INIT_KEEP;
     }
     return CLI_OK;
 }
@@ -414,9 +415,9 @@ static int prepare_weights(const train_args *a, som_data **data, double **out)
 {
     const char *cmd = "train";
     *out = NULL;
-    if (!a->targets && !a->weights) return CLI_OK;
-    char *list = strdup(a->targets ? a->targets : ""), *save = NULL;
-    char *wlist = strdup(a->weights ? a->weights : "");
+    if (!a->fit.targets && !a->fit.weights) return CLI_OK;
+    char *list = strdup(a->fit.targets ? a->fit.targets : ""), *save = NULL;
+    char *wlist = strdup(a->fit.weights ? a->fit.weights : "");
     double *w = NULL;
     int rc = CLI_OK;
     if (!list || !wlist) goto oom;
@@ -444,14 +445,14 @@ static int prepare_weights(const train_args *a, som_data **data, double **out)
     for (size_t j = 0; rc == CLI_OK && j < dim; j++) w[j] = 1.0;
     /* Again over a fresh copy: strtok_r has cut the first one. */
     free(list);
-    if (!(list = strdup(a->targets ? a->targets : ""))) goto oom;
+    if (!(list = strdup(a->fit.targets ? a->fit.targets : ""))) goto oom;
     for (char *t = strtok_r(list, ",", &save); t && rc == CLI_OK; t = strtok_r(NULL, ",", &save)) {
         size_t tl = strlen(t);
         for (size_t j = 0; j < dim; j++) {
             const char *title = som_data_title(*data, j);
             bool is_class = one_hot && label && strcmp(t, label) == 0 &&
                             strncmp(title, t, tl) == 0 && title[tl] == '=';
-            if (is_class || strcmp(title, t) == 0) w[j] = a->target_weight;
+            if (is_class || strcmp(title, t) == 0) w[j] = a->fit.target_weight;
         }
     }
     for (char *p = strtok_r(wlist, ",", &save); p && rc == CLI_OK; p = strtok_r(NULL, ",", &save)) {
@@ -620,14 +621,14 @@ static int start_training(const train_args *a, som_map *map,
                           checkpoints *ck, som_trainer **trainer,
                           som_error *err)
 {
-    if (a->resume && access(ck->path, F_OK) == 0) {
+    if (a->fit.resume && access(ck->path, F_OK) == 0) {
         int rc = som_trainer_resume(map, data, opts, ck->path, trainer, err);
         if (rc == SOM_OK && !a->quiet)
             fprintf(stderr, "resuming from %s at step %zu of %zu\n", ck->path,
                     som_trainer_step(*trainer), som_trainer_n_steps(*trainer));
         return rc;
     }
-    if (a->resume && !a->quiet)
+    if (a->fit.resume && !a->quiet)
         fprintf(stderr, "no checkpoint %s: starting from the beginning\n",
                 ck->path);
     return som_trainer_new(map, data, opts, trainer, err);
@@ -643,11 +644,11 @@ static void print_summary(const train_args *a, const som_map *map,
     fprintf(stderr, "trained  %zux%zu %s%s map, %s, ", g->rows, g->cols,
             cli_name(cli_topology_names, (int)g->topology),
             g->toroid ? " toroid" : "",
-            cli_name(cli_algorithm_names, (int)a->opts.algorithm));
-    if (a->opts.iterations)
-        fprintf(stderr, "%zu steps", a->opts.iterations);
+            cli_name(cli_algorithm_names, (int)a->fit.train.algorithm));
+    if (a->fit.train.iterations)
+        fprintf(stderr, "%zu steps", a->fit.train.iterations);
     else
-        fprintf(stderr, "%zu passes", s ? s->epochs : a->opts.epochs);
+        fprintf(stderr, "%zu passes", s ? s->epochs : a->fit.train.epochs);
     fprintf(stderr, ", %zu samples x %zu fields, %.3g s\n", n_rows, dim, seconds);
     if (n_hist > 0)
         fprintf(stderr, "quality  qe %.6g  te %.6g (after pass %zu)\n",
@@ -733,10 +734,10 @@ static int train_distributed(train_args *a, int rank, int size)
     const char *cmd = "train";
     /* The same command line on every rank: the same usage error, printed
      * by rank 0 only. */
-    if (a->opts.algorithm != SOM_BATCH)
+    if (a->fit.train.algorithm != SOM_BATCH)
         return cli_usage(cmd, "distributed training is batch training: online steps (--algorithm "
                               "online, --iterations, mexican-hat) follow one another");
-    if (a->checkpoint_every || a->resume)
+    if (a->fit.checkpoint_every || a->fit.resume)
         return cli_usage(cmd, "checkpoints are not supported in distributed training");
     if (a->snapshot_every)
         return cli_usage(cmd, "snapshots are not drawn in distributed training");
@@ -795,15 +796,15 @@ static int train_distributed(train_args *a, int rank, int size)
 
     som_shard shard;
     cli_mpi_shard(&shard, first, n);
-    rc = agree_lib(som_map_new(&a->grid, som_data_dim(data), &map, &err), &err, rank);
+    rc = agree_lib(som_map_new(&a->fit.grid, som_data_dim(data), &map, &err), &err, rank);
     if (rc != CLI_OK) goto done;
     if (som_map_set_titles_from(map, data) != SOM_OK) cli_mpi_abort("cannot set the titles");
     /* Folds along the ranks: no rank may leave half-way. */
-    if (som_map_fit_scaling_ex(map, data, a->scaling, &shard, &err) != SOM_OK ||
+    if (som_map_fit_scaling_ex(map, data, a->fit.scaling, &shard, &err) != SOM_OK ||
         som_map_set_feature_weights(map, weights, &err) != SOM_OK)
         cli_mpi_abort("%s", err.message);
-    if (a->init_codebook) {
-        rc = cli_mpi_agree(load_init_codebook(map, a->init_codebook),
+    if (a->fit.init_codebook) {
+        rc = cli_mpi_agree(load_init_codebook(map, a->fit.init_codebook),
                            "cannot use the --init-codebook model here (rank 0 can: is the "
                            "file the same on every machine?)");
         if (rc != CLI_OK) goto done;
@@ -811,7 +812,7 @@ static int train_distributed(train_args *a, int rank, int size)
 
     cli_progress progress;
     cli_progress_init(&progress, rank == 0 && a->progress && !a->quiet);
-    som_train_opts opts = a->opts;
+    som_train_opts opts = a->fit.train;
     opts.progress = rank == 0 ? cli_progress_cb : NULL;
     opts.progress_ctx = &progress;
     opts.shard = &shard;
@@ -850,13 +851,12 @@ static int train_mpi(int argc, char **argv)
         train_args a;
         memset(&a, 0, sizeof a);
         som_csv_opts_init(&a.csv);
-        som_train_opts_init(&a.opts);
-        a.grid.topology = SOM_RECT;
-        a.scaling = SOM_SCALE_ZSCORE;
+        som_fit_opts_init(&a.fit);
         a.progress = true;
         rc = parse_args(argc, argv, &a);
         if (rc < 0) rc = CLI_OK; /* --help */
         else if (rc == CLI_OK) rc = train_distributed(&a, rank, size);
+        som_fit_opts_clear(&a.fit);
     }
     cli_mpi_finalize();
     return rc;
@@ -877,13 +877,13 @@ static int train_local(int argc, char **argv)
     train_args a;
     memset(&a, 0, sizeof a);
     som_csv_opts_init(&a.csv);
-    som_train_opts_init(&a.opts);
-    a.grid.topology = SOM_RECT;
-    a.scaling = SOM_SCALE_ZSCORE;
+    som_fit_opts_init(&a.fit);
     a.progress = true;
     int rc = parse_args(argc, argv, &a);
-    if (rc < 0) return CLI_OK; /* --help */
-    if (rc != CLI_OK) return rc;
+    if (rc != CLI_OK) {
+        som_fit_opts_clear(&a.fit);
+        return rc < 0 ? CLI_OK : rc; /* < 0: --help */
+    }
     cli_output(a.model_path);
 
     som_data *data = NULL;
@@ -899,12 +899,12 @@ static int train_local(int argc, char **argv)
     if (rc != CLI_OK) goto done;
     rc = prepare_weights(&a, &data, &weights);
     if (rc != CLI_OK) goto done;
-    if (a.auto_grid && som_grid_auto(data, a.scaling, a.grid.topology, a.grid.toroid, &a.grid,
+    if (a.auto_grid && som_grid_auto(data, a.fit.scaling, a.fit.grid.topology, a.fit.grid.toroid, &a.fit.grid,
                                      &a.grid_ratio, &err) != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
     }
-    if (som_map_new(&a.grid, som_data_dim(data), &map, &err) != SOM_OK) {
+    if (som_map_new(&a.fit.grid, som_data_dim(data), &map, &err) != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
     }
@@ -914,23 +914,23 @@ static int train_local(int argc, char **argv)
         rc = CLI_FAIL;
         goto done;
     }
-    if (som_map_fit_scaling(map, data, a.scaling, &err) != SOM_OK ||
+    if (som_map_fit_scaling(map, data, a.fit.scaling, &err) != SOM_OK ||
         som_map_set_feature_weights(map, weights, &err) != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
     }
-    if (a.init_codebook) {
-        rc = load_init_codebook(map, a.init_codebook);
+    if (a.fit.init_codebook) {
+        rc = load_init_codebook(map, a.fit.init_codebook);
         if (rc != CLI_OK) goto done;
     }
 
     cli_progress progress;
     cli_progress_init(&progress, a.progress && !a.quiet);
-    a.opts.progress = cli_progress_cb;
-    a.opts.progress_ctx = &progress;
+    a.fit.train.progress = cli_progress_cb;
+    a.fit.train.progress_ctx = &progress;
     /* Online passes can be long: report within them too, so that the bar
      * moves and Ctrl-C is heard. Reports do not change the result. */
-    if (a.opts.algorithm == SOM_ONLINE) a.opts.progress_every = 4096;
+    if (a.fit.train.algorithm == SOM_ONLINE) a.fit.train.progress_every = 4096;
     snapshots snap;
     memset(&snap, 0, sizeof snap);
     if (a.snapshot_every) {
@@ -940,14 +940,14 @@ static int train_local(int argc, char **argv)
         snap.last_step = (size_t)-1;
         rc = snapshot_dir_ready(snap.dir);
         if (rc != CLI_OK) goto done;
-        a.opts.progress = snapshot_cb;
-        a.opts.progress_ctx = &snap;
-        if (a.opts.algorithm == SOM_ONLINE && a.snapshot_every < 4096)
-            a.opts.progress_every = a.snapshot_every;
+        a.fit.train.progress = snapshot_cb;
+        a.fit.train.progress_ctx = &snap;
+        if (a.fit.train.algorithm == SOM_ONLINE && a.snapshot_every < 4096)
+            a.fit.train.progress_every = a.snapshot_every;
     }
     checkpoints ck;
     memset(&ck, 0, sizeof ck);
-    if (a.checkpoint_every || a.resume) {
+    if (a.fit.checkpoint_every || a.fit.resume) {
         size_t len = strlen(a.model_path) + sizeof ".ckpt";
         ckpt_path = malloc(len);
         if (!ckpt_path) {
@@ -956,25 +956,25 @@ static int train_local(int argc, char **argv)
             goto done;
         }
         snprintf(ckpt_path, len, "%s.ckpt", a.model_path);
-        ck.inner = a.opts.progress;
-        ck.inner_ctx = a.opts.progress_ctx;
-        ck.every = a.checkpoint_every;
+        ck.inner = a.fit.train.progress;
+        ck.inner_ctx = a.fit.train.progress_ctx;
+        ck.every = a.fit.checkpoint_every;
         ck.path = ckpt_path;
-        a.opts.progress = checkpoint_cb;
-        a.opts.progress_ctx = &ck;
+        a.fit.train.progress = checkpoint_cb;
+        a.fit.train.progress_ctx = &ck;
     }
-    if (ckpt_path && a.checkpoint_every) cli_output_resume(ckpt_path);
+    if (ckpt_path && a.fit.checkpoint_every) cli_output_resume(ckpt_path);
     if (ckpt_path) {
         /* Checkpoints fingerprint the data in original units, so this run
          * keeps them and trains on a scaled copy (the same model). */
-        status = start_training(&a, map, data, &a.opts, &ck, &trainer, &err);
+        status = start_training(&a, map, data, &a.fit.train, &ck, &trainer, &err);
         ck.trainer = trainer;
         if (status == SOM_OK) status = som_trainer_run(trainer, 0, &err);
     } else {
         /* The data is not needed in original units after this: training
          * scales it in place rather than beside a scaled copy (peak
          * memory). */
-        status = som_map_train_inplace(map, data, &a.opts, &err);
+        status = som_map_train_inplace(map, data, &a.fit.train, &err);
     }
     cli_progress_end(&progress);
     if (ck.failed) {
@@ -1007,6 +1007,7 @@ static int train_local(int argc, char **argv)
         print_summary(&a, map, som_data_n_samples(data), som_data_dim(data), cli_now() - start);
     rc = CLI_OK;
 done:
+    som_fit_opts_clear(&a.fit);
     som_trainer_free(trainer);
     free(ckpt_path);
     free(weights);
