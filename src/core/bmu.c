@@ -21,15 +21,7 @@
 
 #include <cblas.h>
 #include <math.h>
-#include <omp.h>
 #include <string.h>
-
-int som__threads(int requested)
-{
-    if (requested > 0) return requested;
-    int n = omp_get_max_threads();
-    return n > 0 ? n : 1;
-}
 
 static double exact_dist2(const float *w, const float *x, const uint8_t *mask, size_t dim)
 {

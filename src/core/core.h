@@ -95,6 +95,10 @@ uint64_t som__rng_below(som_rng *rng, uint64_t n);
 /* perm[0..n) becomes a uniformly random permutation of its contents. */
 void som__rng_shuffle(som_rng *rng, size_t *perm, size_t n);
 
+/* ---- threads (threads.c) -------------------------------------------------- */
+/* Number of OpenMP threads to use for a request (0 = all). */
+int som__threads(int requested);
+
 /* ---- grid (grid.c) ------------------------------------------------------ */
 /* Squared distance between units a and b, exact in double (hex rows are
  * sqrt(3)/2 apart, so dy^2 = 3/4 dr^2 is computed without the root). */
@@ -122,7 +126,7 @@ static inline double som__dist_table_get(const som_dist_table *t,
     return t->d2[((from_r & 1) * t->span_r + dr) * t->span_c + dc];
 }
 
-/* ---- data (data.c, csv.c, npy.c) --------------------------------------- */
+/* ---- data (data.c; filled by the readers of the io layer) -------------- */
 struct som_data {
     size_t n, dim;
     float *x;          /* n*dim, aligned; missing values are 0 */
@@ -153,70 +157,6 @@ int som__data_alloc(size_t n, size_t dim, som_data **out, som_error *err);
 size_t som__data_fixed_unit(const som_data *d, const som_grid *grid, size_t i,
                             som_error *err);
 #define SOM__FIXED_BAD (SIZE_MAX - 1)
-/* ---- reading an input whole (input.c) ---- */
-/* A check of an input as it arrives, for streams (a regular file is parsed
- * whole instead): called after every read with all `len` bytes so far;
- * SOM_OK reads on, an error (reported in err) stops reading at once. */
-typedef struct som__input_check {
-    int (*fn)(void *ctx, const unsigned char *buf, size_t len, const char *name,
-              som_error *err);
-    void *ctx;
-} som__input_check;
-/* Where the bytes come from: read() up to n bytes into buf (0 at the end,
- * -1 with errno or with *why set), and the size when known in advance. */
-#define SOM__SIZE_UNKNOWN UINT64_MAX
-typedef struct som__source {
-    ssize_t (*read)(void *ctx, void *buf, size_t n, const char **why);
-    void *ctx;
-    uint64_t size; /* a regular file's; SOM__SIZE_UNKNOWN for streams */
-} som__source;
-/* Everything src holds in a new buffer (NUL-terminated, free with
- * som__free), at most som_input_limit() bytes; check may be NULL. */
-int som__read_all(const som__source *src, const char *name,
-                  const som__input_check *check, unsigned char **out,
-                  size_t *len, som_error *err);
-int som__read_fd(int fd, const char *name, const som__input_check *check,
-                 unsigned char **out, size_t *len, som_error *err);
-/* fd's size when it is a regular file, else SOM__SIZE_UNKNOWN. */
-uint64_t som__fd_size(int fd);
-/* The limit's message (SOM_ERANGE), for readers that know a size early. */
-int som__input_too_big(const char *name, size_t limit, som_error *err);
-/* The check of text formats: no NUL byte. ctx: a size_t set to 0. */
-int som__check_text(void *ctx, const unsigned char *buf, size_t len,
-                    const char *name, som_error *err);
-/* The checks of .som and .npy streams (model.c, npy.c); ctx: a size_t set
- * to 0. */
-int som__check_model_stream(void *ctx, const unsigned char *buf, size_t len,
-                            const char *name, som_error *err);
-int som__check_npy_stream(void *ctx, const unsigned char *buf, size_t len,
-                          const char *name, som_error *err);
-
-/* A whole input file: mapped private read-only when it is a regular file,
- * else read into memory (pipes, "-" for standard input), checked by `check`
- * (may be NULL) as it arrives. */
-typedef struct som_file {
-    void *bytes;
-    size_t len;
-    bool mapped;
-} som_file;
-int som__file_read(const char *path, const som__input_check *check, som_file *f,
-                   som_error *err);
-void som__file_release(som_file *f);
-/* CSV read a block of rows at a time (csv.c), for inputs larger than
- * memory: `sink` receives each block of up to block_rows rows as a
- * borrowed data set (titles, values, mask, labels and lines of those rows
- * only; valid during the call) in file order; a non-zero return stops
- * reading and is returned. Same rules and messages as som_data_read_csv. */
-#define SOM__CSV_BLOCK_ROWS 4096
-int som__csv_read_blocks(const char *buf, size_t len, const char *name,
-                         const som_csv_opts *opts, bool mapped, size_t block_rows,
-                         int (*sink)(const som_data *block, void *ctx), void *ctx,
-                         som_error *err);
-/* som_data_read_csv_mem on a read-only private mapping of a whole file
- * (buf page-aligned): pages already read are released as it goes, so the
- * file does not sit in memory beside the samples. */
-int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
-                              const som_csv_opts *opts, som_data **out, som_error *err);
 
 /* ---- titles by hashing (title_index.c) --------------------------------- */
 /* An index over titles[0..] (kept alive by the caller) holding at most
@@ -257,15 +197,16 @@ struct som_map {
     som_train_opts settings; /* callbacks NULL */
     som_history *history;
     size_t n_history, cap_history;
-    /* analysis (analysis.c, cluster.c) */
+    /* optional: feature weights (weights.c) and clusters (map.c; made by
+     * the analysis layer's cluster.c) */
     double *fweight;     /* dim feature weights, or NULL: every weight 1 */
     float *fsqrt;        /* dim: (float)sqrt(fweight[j]); NULL with fweight */
     uint32_t *cluster;   /* n_units: each unit's cluster, or NULL */
     size_t n_clusters;   /* 0 when cluster is NULL */
 };
 
-/* The analysis parts of a map: copied by som_map_clone, freed by
- * som_map_free. */
+/* The optional parts of a map (weights, clusters): copied by
+ * som_map_clone, freed by som_map_free. */
 int som__map_copy_analysis(som_map *dst, const som_map *src, som_error *err);
 void som__map_free_analysis(som_map *m);
 
@@ -310,9 +251,6 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim,
                      const float *x, const uint8_t *mask, size_t n,
                      size_t *units, double *dist2, size_t *second,
                      int threads, som_error *err);
-/* Inputs with at least this many bytes after the first data row are parsed
- * on two threads (csv.c, parse_split); tests lower it. */
-extern size_t som__csv_split_min;
 /* The fused product and arg-min of som__bmus_scaled (bmu_kernel.c): the
  * codebook packed once per search, then for each row the best and second
  * best unit by the float score |w|^2 - 2 x.w (ties to the lower unit;
@@ -378,10 +316,8 @@ int som__map_bmus_range(const som_map *map, const som_data *data, size_t first, 
                         som_error *err);
 /* SOM_EINVAL naming the first row that has no present value. */
 int som__check_rows_present(const som_data *data, som_error *err);
-/* Number of OpenMP threads to use for a request (0 = all). */
-int som__threads(int requested);
 
-/* ---- feature weights (analysis.c) ----------------------------------------
+/* ---- feature weights (weights.c) ------------------------------------------
  * Weighted searches multiply both sides by s = map->fsqrt (som.h,
  * "per-feature weights", says why this is exact enough). */
 /* out[i*dim+j] = s[j] * x[i*dim+j] for n rows, in float. */
@@ -472,28 +408,5 @@ void som__quality_sums(const som_grid *grid, const double *dist2, const size_t *
 void som__quality_from_bmus(const som_grid *grid, const double *dist2,
                             const size_t *units, const size_t *second,
                             size_t n, double *qe, double *te);
-
-/* ---- little-endian helpers for the file formats ------------------------- */
-static inline void som__put_u32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-static inline uint32_t som__get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-static inline void som__put_u64(unsigned char *p, uint64_t v)
-{
-    som__put_u32(p, (uint32_t)v);
-    som__put_u32(p + 4, (uint32_t)(v >> 32));
-}
-static inline uint64_t som__get_u64(const unsigned char *p)
-{
-    return (uint64_t)som__get_u32(p) | (uint64_t)som__get_u32(p + 4) << 32;
-}
 
 #endif /* SOM_CORE_H */
