@@ -241,7 +241,7 @@ void som__scale_rows(const som_map *m, const float *x, const uint8_t *mask, size
  * block, per-row results of one block). */
 #define SOM__STREAM_ROWS 16384
 
-/* ---- BMU search (bmu.c) ------------------------------------------------- */
+/* ---- BMU search (bmu.c; the public calls in recognise.c) ----------------- */
 /* BMUs of n scaled rows x (row-major n x dim, missing = 0, mask may be NULL)
  * against the codebook: blocks of rows times all units through cblas_sgemm,
  * arg-min and second best, the winner's distance recomputed exactly.
@@ -266,6 +266,50 @@ som_bmu_pack *som__bmu_pack(const float *codebook, const float *wnorm, size_t n_
 void som__bmu_pack_free(som_bmu_pack *p);
 int som__bmu_kernel_top2(const som_bmu_pack *p, const float *x, const uint8_t *mask, size_t rows,
                          size_t *b1, size_t *b2);
+/* The AVX-512 paths of bmu.c and online_update.c are compiled on x86-64
+ * with GCC or Clang (target attributes) and chosen at run time, when
+ * som__have_avx512_vl() (F, BW and VL; checked once) says the CPU has them;
+ * each gives the same bits as its plain C twin. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang_analyzer__)
+#define SOM_HAVE_AVX512_SCAN 1
+#endif
+int som__have_avx512_vl(void);
+/* The float squared distance of w to x over the present fields (mask may
+ * be NULL): the first sweep of som__bmu_fast (bmu.c gives the bound that
+ * makes float enough), also taken by som__online_update for the next
+ * sample. 16 independent lanes per row, so that the compiler can use one
+ * vector register without reassociating a sum. */
+#define SOM__FAST_LANES 16
+static inline float som__float_dist2(const float *w, const float *x, const uint8_t *mask,
+                                     size_t dim)
+{
+    float acc[SOM__FAST_LANES] = {0};
+    size_t j = 0;
+    if (mask) {
+        for (; j + SOM__FAST_LANES <= dim; j += SOM__FAST_LANES)
+            for (size_t l = 0; l < SOM__FAST_LANES; l++) {
+                float d = mask[j + l] ? x[j + l] - w[j + l] : 0.0f;
+                acc[l] += d * d;
+            }
+        for (size_t l = 0; j < dim; j++, l++) {
+            float d = mask[j] ? x[j] - w[j] : 0.0f;
+            acc[l] += d * d;
+        }
+    } else {
+        for (; j + SOM__FAST_LANES <= dim; j += SOM__FAST_LANES)
+            for (size_t l = 0; l < SOM__FAST_LANES; l++) {
+                float d = x[j + l] - w[j + l];
+                acc[l] += d * d;
+            }
+        for (size_t l = 0; j < dim; j++, l++) {
+            float d = x[j] - w[j];
+            acc[l] += d * d;
+        }
+    }
+    float s = 0.0f;
+    for (size_t l = 0; l < SOM__FAST_LANES; l++) s += acc[l];
+    return s;
+}
 /* Scalar reference: the BMU of one scaled row, squared distance in double.
  * mask may be NULL. Returns n_units when no field is present. */
 size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim,
@@ -282,7 +326,8 @@ size_t som__bmu_fast(const float *codebook, size_t n_units, size_t dim,
 size_t som__bmu_fast_given(const float *codebook, size_t n_units, size_t dim,
                            const float *x, const uint8_t *mask, const float *fd,
                            float fmin, double *dist2);
-/* Online moves with |alpha * h| below this are skipped (bmu.c says why). */
+/* Online moves with |alpha * h| below this are skipped (online_update.c
+ * says why). */
 #define SOM__MIN_STEP 0x1p-40
 /* One online step's update: every unit u with |alpha * h[u]| >=
  * SOM__MIN_STEP moves by
@@ -300,8 +345,8 @@ void som__online_move(float *w, const float *x, const uint8_t *mask, float a,
 /* h[u] for every unit u around winner b (n_units doubles): 1 for b, beta *
  * som__neighborhood(kind, strict, d2(u, b), sigma) for the others, with
  * fewer calls to exp(): the same bits as one call per unit, except gaussians
- * on rect grids, computed as a row factor times a column factor (bmu.c
- * says how close). */
+ * on rect grids, computed as a row factor times a column factor
+ * (neighbourhood.c says how close). */
 void som__online_weights(const som_dist_table *dist, size_t b,
                          som_neighborhood kind, bool strict, double sigma,
                          double beta, double *h);
@@ -331,8 +376,8 @@ int som__map_bmus_scaled(const som_map *map, const float *x, const uint8_t *mask
 size_t som__bmu_scalar_w(const float *codebook, size_t n_units, size_t dim, const float *s,
                          const float *x, const uint8_t *mask, double *dist2);
 
-/* ---- training (schedule.c, init.c, train_online.c, train_batch.c,
- *      trainer.c) ------------------------------------------------------- */
+/* ---- training (schedule.c, neighbourhood.c, init.c, train_online.c,
+ *      train_batch.c, trainer.c) ----------------------------------------- */
 /* Resolves defaults that depend on the grid (negative radii/rates). */
 void som__train_opts_resolve(som_train_opts *o, const som_grid *grid);
 /* sigma and alpha at step k of N under o's schedule. */
