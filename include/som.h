@@ -1196,6 +1196,10 @@ SOM_API int som_map_load_mem(const void *buf, size_t len, const char *name,
                              som_map **out, som_error *err);
 /* Frees memory that libsom allocated for the caller (som_map_save_mem). */
 SOM_API void som_free(void *ptr);
+/* n * size zeroed bytes from libsom's allocator (som_set_allocator), NULL
+ * when out of memory or when n * size overflows; free with som_free. For
+ * layers built on libsom (Art) that allocate the way it does. */
+SOM_API void *som_calloc(size_t n, size_t size);
 
 /* Atomic output files, for every writer in and on top of libsom: write to a
  * temporary file beside `path`, then som_outfile_commit flushes, fsyncs and
