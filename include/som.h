@@ -1201,6 +1201,13 @@ SOM_API void som_free(void *ptr);
  * layers built on libsom (Art) that allocate the way it does. */
 SOM_API void *som_calloc(size_t n, size_t size);
 
+/* FNV-1a 64 of n bytes: h = 14695981039346656037, then for each byte b
+ * h = (h ^ b) * 1099511628211 (mod 2^64). libsom's one non-cryptographic
+ * hash, for whatever needs one (field titles in lookups, avatars' names in
+ * som_art.h, the server's ETags); the same bytes give the same value in
+ * every version. Not for adversaries. */
+SOM_API uint64_t som_hash(const void *bytes, size_t n);
+
 /* Atomic output files, for every writer in and on top of libsom: write to a
  * temporary file beside `path`, then som_outfile_commit flushes, fsyncs and
  * renames it into place; som_outfile_abort (or a failed commit) removes the
