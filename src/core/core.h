@@ -37,6 +37,13 @@ char *som__strdup(const char *s);
 bool som__grow(void **p, size_t *cap, size_t need, size_t elem);
 /* n * size without overflow; false when it would overflow. */
 bool som__mul_ok(size_t n, size_t size, size_t *out);
+/* a + b without overflow; false when it would overflow. */
+static inline bool som__add_ok(size_t a, size_t b, size_t *out)
+{
+    if (a > SIZE_MAX - b) return false;
+    *out = a + b;
+    return true;
+}
 
 /* ---- errors (error.c) --------------------------------------------------- */
 /* Fills err (when not NULL) and returns code. */

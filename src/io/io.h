@@ -14,7 +14,9 @@
 #include "core/core.h"
 
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* ---- reading an input whole (input.c) ------------------------------------- */
 /* A check of an input as it arrives, for streams (a regular file is parsed
@@ -108,6 +110,59 @@ static inline uint64_t som__get_u64(const unsigned char *p)
 {
     return (uint64_t)som__get_u32(p) | (uint64_t)som__get_u32(p + 4) << 32;
 }
+
+/* ---- floating point in the binary formats (model.c, model_load.c,
+ *      checkpoint.c): the IEEE-754 bit pattern as an unsigned integer. NaN
+ *      is written in one canonical form so that a map always saves to the
+ *      same bytes whatever operation produced its NaNs. ------------------ */
+static inline uint64_t som__f64_bits(double v)
+{
+    if (isnan(v)) return UINT64_C(0x7ff8000000000000);
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+static inline double som__bits_f64(uint64_t u)
+{
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+static inline uint32_t som__f32_bits(float v)
+{
+    if (isnan(v)) return UINT32_C(0x7fc00000);
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+static inline float som__bits_f32(uint32_t u)
+{
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+/* The CRC-32 (zlib's) of n bytes, however large (model.c). */
+uint32_t som__crc32(const unsigned char *p, size_t n);
+
+/* ---- the native model file (doc/FORMAT.md): model.c writes it,
+ *      model_load.c reads it ---------------------------------------------- */
+/* PNG-style magic (model.c says what each byte catches). */
+extern const unsigned char som__model_magic[8];
+#define SOM__MODEL_VERSION 1u
+#define SOM__MODEL_PREFIX_LEN 12u    /* magic + u32 version */
+#define SOM__MODEL_CHUNK_HDR_LEN 12u /* 4-byte tag + u64 payload length */
+#define SOM__MODEL_CRC_LEN 4u
+/* Fixed payload sizes of version 1 (see doc/FORMAT.md). */
+#define SOM__MODEL_HEAD_LEN 32u
+#define SOM__MODEL_TRAN_LEN 120u
+#define SOM__MODEL_HIST_ENTRY_LEN 40u
+/* The chunks of version 1. The first SOM__CH_N_REQUIRED are critical
+ * (upper-case first letter) and required exactly once; the optional ones
+ * (lower-case) are written only when the map has what they hold (feature
+ * weights, clusters). Writers emit them in this order. */
+enum { SOM__CH_HEAD, SOM__CH_TITL, SOM__CH_SCAL, SOM__CH_TRAN, SOM__CH_HIST, SOM__CH_CODE,
+       SOM__CH_N_REQUIRED, SOM__CH_FWGT = SOM__CH_N_REQUIRED, SOM__CH_CLUS, SOM__CH_N };
+extern const char som__model_chunk_tags[SOM__CH_N][5];
 
 /* ---- the interchange readers and writers ------------------------------------ */
 /* The whole of `path` ("-": standard input) in a new NUL-terminated buffer
