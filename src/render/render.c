@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* render.c — the pictures: what each plot puts in which panel and where the
- * panels go on the page (drawing is draw.c and codes.c).
+/* render.c — the pictures: where the panels of a plot go on the page, and
+ * the public entry points (what each plot puts in which panel is job.c;
+ * drawing is draw.c and codes.c).
  *
  * A picture is built in three steps so that the layout can be asked for
  * without drawing (som_render_unit_center, for tests and hover look-ups):
@@ -8,7 +9,7 @@
  *      U-matrix, hits, labels, classes) from the public map/data calls;
  *   2. job_layout: page size, one box per panel, each panel's map transform
  *      (pixels per grid unit and origin), its legend and its text sizes;
- *   3. som__job_draw: paint. */
+ *   3. som__job_draw (draw.c): paint. */
 #include "render/render_internal.h"
 
 #include <math.h>

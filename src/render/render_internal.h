@@ -119,7 +119,7 @@ void som__cells_free(som__cells *c);
 void som__cell_path(cairo_t *cr, double cx, double cy, double s, double size,
                     int hex);
 
-/* Text with its horizontal anchor at x (0 left, 0.5 centre, 1 right) and
+/* paint.c: text with its horizontal anchor at x (0 left, 0.5 centre, 1 right) and
  * its vertical centre at y, DejaVu Sans at `size`, shrunk to fit max_w
  * when max_w > 0. Uses the current source colour. */
 void som__text(cairo_t *cr, const char *text, double x, double y,
@@ -133,7 +133,7 @@ int som__draw_error_chart(cairo_t *cr, const som_map *map,
                           const som_render_opts *o, double x, double y,
                           double w, double h, som_error *err);
 
-/* ---- the job: what render.c builds and lays out, draw.c paints -------- */
+/* ---- the job: what job.c builds, render.c lays out, draw.c paints ------ */
 
 typedef enum som__panel_kind {
     PANEL_VALUES,   /* cells coloured by values, gradient legend */
