@@ -17,7 +17,8 @@
 # 2. Symbols (nm over the build's per-layer objects, listed by CMake in
 #    BUILD/layers/objects.txt): an object of a layer must not leave undefined
 #    a symbol that only a higher layer defines — an upward call, whatever
-#    forward declaration hid it from check 1.
+#    forward declaration hid it from check 1. And an object of the picture
+#    library (render, art) must not use a som__ internal of libsom.
 #
 # Usage: scripts/check-layers.sh [SOURCE_DIR [BUILD_DIR]]
 #   (defaults: the repository this script is in, and SOURCE_DIR/build).
@@ -149,6 +150,16 @@ else
                                   ($1 in high) && !($1 in below)' \
                          "$tmp/$high.def" "$tmp/below" "$tmp/$low.undef" | sort -u)
         done
+    done
+    # The picture library (render, art) builds on libsom's public API only:
+    # no som__ internal of core, io or analysis.
+    cat "$tmp/core.def" "$tmp/io.def" "$tmp/analysis.def" 2>/dev/null | grep '^som__' > "$tmp/libsom.internal" || true
+    for pic in render art; do
+        [[ -f $tmp/$pic.undef ]] || continue
+        while IFS=$'\t' read -r sym obj; do
+            report "${obj#"$build"/}: $pic uses $sym, an internal of libsom (the picture library sees its public API only)"
+        done < <(awk -F'\t' 'FILENAME == ARGV[1] { inner[$1] = 1; next } ($1 in inner)' \
+                     "$tmp/libsom.internal" "$tmp/$pic.undef" | sort -u)
     done
 fi
 
