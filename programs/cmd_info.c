@@ -80,12 +80,12 @@ static void print_text(const char *path, const som_map *map, const size_t *sizes
     size_t dim = som_map_dim(map);
     printf("model       %s\n", path);
     printf("grid        %zux%zu %s, %s\n", g->rows, g->cols,
-           cli_name(cli_topology_names, (int)g->topology),
+           som_enum_name(SOM_ENUM_TOPOLOGY, (int)g->topology),
            g->toroid ? "toroid" : "sheet");
     printf("units       %zu\n", som_map_n_units(map));
     printf("dim         %zu\n", dim);
     printf("scaling     %s\n",
-           cli_name(cli_scaling_names, (int)som_map_scaling(map)));
+           som_enum_name(SOM_ENUM_SCALING, (int)som_map_scaling(map)));
 
     int width = 5;
     for (size_t j = 0; j < dim; j++) {
@@ -108,15 +108,15 @@ static void print_text(const char *path, const som_map *map, const size_t *sizes
     if (!s) {
         printf("training    none\n");
     } else {
-        printf("training    %s, ", cli_name(cli_algorithm_names, (int)s->algorithm));
+        printf("training    %s, ", som_enum_name(SOM_ENUM_ALGORITHM, (int)s->algorithm));
         if (s->iterations)
             printf("%zu steps", s->iterations);
         else
             printf("%zu epochs", s->epochs);
         printf(", init %s, schedule %s, neighborhood %s\n",
-               cli_name(cli_init_names, (int)s->init),
-               cli_name(cli_schedule_names, (int)s->schedule),
-               cli_name(cli_neighborhood_names, (int)s->neighborhood));
+               som_enum_name(SOM_ENUM_INIT, (int)s->init),
+               som_enum_name(SOM_ENUM_SCHEDULE, (int)s->schedule),
+               som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)s->neighborhood));
         printf("            ");
         print_setting("radius", s->radius0);
         print_setting(" ->", s->radius1);
@@ -157,10 +157,10 @@ static void json_double_field(const char *key, double v)
     cli_json_double(stdout, v);
 }
 
-static void json_name_field(const char *key, const char *const *names, int v)
+static void json_name_field(const char *key, som_enum e, int v)
 {
     json_key(key);
-    cli_json_string(stdout, cli_name(names, v));
+    cli_json_string(stdout, som_enum_name(e, v));
 }
 
 static void json_size_array(const size_t *v, size_t n)
@@ -204,7 +204,7 @@ static void print_json(const som_map *map, const size_t *sizes)
     printf("{\n  \"rows\": %zu", g->rows);
     json_key("cols");
     printf("%zu", g->cols);
-    json_name_field("topology", cli_topology_names, (int)g->topology);
+    json_name_field("topology", SOM_ENUM_TOPOLOGY, (int)g->topology);
     json_key("toroid");
     fputs(g->toroid ? "true" : "false", stdout);
     json_key("dim");
@@ -218,7 +218,7 @@ static void print_json(const som_map *map, const size_t *sizes)
         cli_json_string(stdout, som_map_title(map, j));
     }
     fputc(']', stdout);
-    json_name_field("scaling", cli_scaling_names, (int)som_map_scaling(map));
+    json_name_field("scaling", SOM_ENUM_SCALING, (int)som_map_scaling(map));
 
     /* Per field: scaled = (x - offset) / factor; min and max in original
      * units. */
@@ -250,15 +250,15 @@ static void print_json(const som_map *map, const size_t *sizes)
         fputs("null", stdout);
     } else {
         printf("{\"algorithm\": ");
-        cli_json_string(stdout, cli_name(cli_algorithm_names, (int)s->algorithm));
+        cli_json_string(stdout, som_enum_name(SOM_ENUM_ALGORITHM, (int)s->algorithm));
         printf(", \"epochs\": %zu, \"iterations\": %zu, \"init\": ", s->epochs,
                s->iterations);
-        cli_json_string(stdout, cli_name(cli_init_names, (int)s->init));
+        cli_json_string(stdout, som_enum_name(SOM_ENUM_INIT, (int)s->init));
         fputs(", \"schedule\": ", stdout);
-        cli_json_string(stdout, cli_name(cli_schedule_names, (int)s->schedule));
+        cli_json_string(stdout, som_enum_name(SOM_ENUM_SCHEDULE, (int)s->schedule));
         fputs(", \"neighborhood\": ", stdout);
         cli_json_string(stdout,
-                        cli_name(cli_neighborhood_names, (int)s->neighborhood));
+                        som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)s->neighborhood));
         const struct {
             const char *key;
             double v;

@@ -21,20 +21,3 @@ void som_fit_opts_clear(som_fit_opts *o)
     som__free(o->checkpoint);
     som_fit_opts_init(o);
 }
-
-/* Interim: the string settings only, until the settings table takes over
- * every entry (issue 15). */
-int som_fit_opts_set(som_fit_opts *o, const char *name, const char *value, som_error *err)
-{
-    char **slot = NULL;
-    if (strcmp(name, "init-codebook") == 0) slot = &o->init_codebook;
-    else if (strcmp(name, "target") == 0) slot = &o->targets;
-    else if (strcmp(name, "weights") == 0) slot = &o->weights;
-    else if (strcmp(name, "checkpoint") == 0) slot = &o->checkpoint;
-    if (!slot) return som__error(err, SOM_EINVAL, "unknown setting '%s'", name);
-    char *copy = value ? som__strdup(value) : NULL;
-    if (value && !copy) return som__error_oom(err);
-    som__free(*slot);
-    *slot = copy;
-    return SOM_OK;
-}
