@@ -148,7 +148,7 @@ static const struct option cli_options[] = {
     {NULL, 0, NULL, 0}};
 
 /* cli_options, then one option per entry of the settings table (a flag
- * takes no value), then the end. */
+ * alone means true; --toroid=false is also understood), then the end. */
 static struct option long_options[sizeof cli_options / sizeof cli_options[0] + 64];
 
 static void build_long_options(void)
@@ -158,7 +158,7 @@ static void build_long_options(void)
     for (size_t i = 0; i < som_settings_count() && n + 1 < sizeof long_options / sizeof long_options[0]; i++) {
         const som_setting *s = som_settings_at(i);
         long_options[n++] = (struct option){s->name,
-                                            s->type == SOM_SETTING_FLAG ? no_argument
+                                            s->type == SOM_SETTING_FLAG ? optional_argument
                                                                         : required_argument,
                                             NULL, OPT_SETTING + (int)i};
     }
@@ -198,7 +198,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         if (c >= OPT_SETTING && (size_t)(c - OPT_SETTING) < som_settings_count()) {
             const som_setting *s = som_settings_at((size_t)(c - OPT_SETTING));
-            int rc = set_option(a, s, s->type == SOM_SETTING_FLAG ? "true" : optarg);
+            int rc = set_option(a, s, s->type == SOM_SETTING_FLAG && !optarg ? "true" : optarg);
             if (rc != CLI_OK) return rc;
             continue;
         }
