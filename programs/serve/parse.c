@@ -161,6 +161,14 @@ static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size
         if (json_object_get(s, split_keys[k].setting))
             BAD(400, "give '%s' or '%s' and '%s', not both", split_keys[k].setting,
                 split_keys[k].first, split_keys[k].second);
+        if (grid) {
+            /* The page's rows and cols, with their words of old. */
+            size_t side;
+            if (a && !json_get_size(a, 1, SERVE_MAX_SIDE, &side))
+                BAD(400, "'rows' must be a whole number from 1 to %d", SERVE_MAX_SIDE);
+            if (b && !json_get_size(b, 1, SERVE_MAX_SIDE, &side))
+                BAD(400, "'cols' must be a whole number from 1 to %d", SERVE_MAX_SIDE);
+        }
         if ((a && !json_is_number(a)) || (b && !json_is_number(b)))
             BAD(400, "'%s' must be a number", a && !json_is_number(a) ? split_keys[k].first
                                                                       : split_keys[k].second);
