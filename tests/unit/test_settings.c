@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 static void enum_names_round_trip(void **state)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* names.c — the names of the enums of som.h, one list each, as the model
  * files, the JSON exports and every front-end write and read them. */
-#include "internal.h"
+#include "core/core.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * is checked and stored into som_fit_opts, read back as text, and checked
  * against the others (som.h, "Settings and the whole fit"). The command
  * line, the web API and `som info` all go through it. */
-#include "internal.h"
+#include "core/core.h"
 
 #include <errno.h>
 #include <float.h>
@@ -201,6 +201,25 @@ const som_setting *som_settings_find(const char *name)
 {
     int id = find_id(name);
     return id < 0 ? NULL : som_settings_at((size_t)id);
+}
+
+/* ---- the struct ----------------------------------------------------------------- */
+
+void som_fit_opts_init(som_fit_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    som_train_opts_init(&o->train);
+    o->grid.topology = SOM_RECT;
+    o->scaling = SOM_SCALE_ZSCORE;
+}
+
+void som_fit_opts_clear(som_fit_opts *o)
+{
+    som__free(o->init_codebook);
+    som__free(o->targets);
+    som__free(o->weights);
+    som__free(o->checkpoint);
+    som_fit_opts_init(o);
 }
 
 /* ---- text to values ----------------------------------------------------------- */
