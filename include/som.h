@@ -1236,12 +1236,10 @@ typedef struct som_setting {
     const char *expects;        /* what a good value is, in words: "a whole
                                    number >= 1" (the error says "expected
                                    <expects>, got '<value>'") */
-    const char *default_text;   /* the default as som_fit_opts_get writes
-                                   it; NULL when it depends on other
-                                   settings or on the data, or is none
-                                   (som_setting_default computes it) */
     const char *default_words;  /* the default in words, as help states
-                                   it; NULL: no default to state */
+                                   it ("R0 = max(rows,cols)/4 after
+                                   ..."); NULL: none to state. As text:
+                                   som_setting_default */
     unsigned algorithms;        /* SOM_SETTING_ONLINE | SOM_SETTING_BATCH */
     const char *help;           /* what it does, one sentence */
 } som_setting;
@@ -1263,8 +1261,9 @@ SOM_API int som_fit_opts_set(som_fit_opts *opts, const char *name, const char *v
                              som_error *err);
 /* Writes the value of `name` as text that som_fit_opts_set accepts into
  * buf (size bytes, cut short if too small); "" for a setting left to its
- * automatic default (grid, radius, a file not given). Errors: SOM_EINVAL
- * (unknown name). */
+ * automatic default (grid, radius, a file not given). (One exception: init
+ * reads "keep" once som_fit_opts_check has applied init-codebook.) Errors:
+ * SOM_EINVAL (unknown name). */
 SOM_API int som_fit_opts_get(const som_fit_opts *opts, const char *name, char *buf,
                              size_t size, som_error *err);
 /* The rules between settings, in one place: applies what a setting implies

@@ -5,26 +5,27 @@
 
 #include <string.h>
 
-/* Indexed by the enum values, which run 0, 1, 2, ... */
-static const char *const topology[] = {"rect", "hex", NULL};
-static const char *const scaling[] = {"none", "zscore", "minmax", NULL};
-static const char *const algorithm[] = {"online", "batch", NULL};
-static const char *const init[] = {"random", "pca", "sample", "keep", NULL};
-static const char *const schedule[] = {"linear", "exp", "inverse", "mql", NULL};
-static const char *const neighborhood[] = {"gaussian",     "cutgauss",    "bubble",
-                                           "epanechnikov", "mexican-hat", NULL};
+/* Indexed by the enum values, which run 0, 1, 2, ... (the settings table
+ * points at some of them: core.h). */
+const char *const som__topology_names[] = {"rect", "hex", NULL};
+const char *const som__scaling_names[] = {"none", "zscore", "minmax", NULL};
+const char *const som__algorithm_names[] = {"online", "batch", NULL};
+const char *const som__init_names[] = {"random", "pca", "sample", "keep", NULL};
+const char *const som__schedule_names[] = {"linear", "exp", "inverse", "mql", NULL};
+const char *const som__neighborhood_names[] = {"gaussian",     "cutgauss",    "bubble",
+                                               "epanechnikov", "mexican-hat", NULL};
 static const char *const cluster_method[] = {"kmeans", "ward", NULL};
 static const char *const setting_type[] = {"choice", "size", "number", "pair",
                                            "grid",   "flag", "text",   NULL};
 static const char *const setting_group[] = {"map", "training", "supervised", NULL};
 
 static const char *const *const lists[] = {
-    [SOM_ENUM_TOPOLOGY] = topology,
-    [SOM_ENUM_SCALING] = scaling,
-    [SOM_ENUM_ALGORITHM] = algorithm,
-    [SOM_ENUM_INIT] = init,
-    [SOM_ENUM_SCHEDULE] = schedule,
-    [SOM_ENUM_NEIGHBORHOOD] = neighborhood,
+    [SOM_ENUM_TOPOLOGY] = som__topology_names,
+    [SOM_ENUM_SCALING] = som__scaling_names,
+    [SOM_ENUM_ALGORITHM] = som__algorithm_names,
+    [SOM_ENUM_INIT] = som__init_names,
+    [SOM_ENUM_SCHEDULE] = som__schedule_names,
+    [SOM_ENUM_NEIGHBORHOOD] = som__neighborhood_names,
     [SOM_ENUM_CLUSTER_METHOD] = cluster_method,
     [SOM_ENUM_SETTING_TYPE] = setting_type,
     [SOM_ENUM_SETTING_GROUP] = setting_group,

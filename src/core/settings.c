@@ -44,19 +44,19 @@ static const som_setting table[S_COUNT] = {
                                  "the ratio of the data's two largest principal spreads, the "
                                  "SOM Toolbox rule",
                 .algorithms = BOTH, .help = "grid size"},
-    [S_TOPOLOGY] = {"topology", CHOICE(NULL), MAP, .value_name = "T",
+    [S_TOPOLOGY] = {"topology", CHOICE(som__topology_names), MAP, .value_name = "T",
                     .expects = "one of rect, hex", .default_words = "rect",
                     .algorithms = BOTH, .help = "rect or hex"},
     [S_TOROID] = {"toroid", SOM_SETTING_FLAG, MAP, .expects = "true or false",
                   .algorithms = BOTH, .help = "wrap both axes (hex needs an even row count)"},
-    [S_SCALE] = {"scale", CHOICE(NULL), MAP, .value_name = "S",
+    [S_SCALE] = {"scale", CHOICE(som__scaling_names), MAP, .value_name = "S",
                  .expects = "one of none, zscore, minmax",
                  .default_words = "zscore, because the columns of real tables come in "
                                   "different units",
                  .algorithms = BOTH,
                  .help = "per-column scaling stored in the model: none, zscore or minmax"},
 
-    [S_ALGORITHM] = {"algorithm", CHOICE(NULL), TRAINING, .value_name = "A",
+    [S_ALGORITHM] = {"algorithm", CHOICE(som__algorithm_names), TRAINING, .value_name = "A",
                      .expects = "one of online, batch", .default_words = "batch",
                      .algorithms = BOTH, .help = "online or batch"},
     [S_EPOCHS] = {"epochs", SIZE(1, WHOLE_MAX), TRAINING, .value_name = "E",
@@ -88,7 +88,7 @@ static const som_setting table[S_COUNT] = {
                 .default_words = "0.5 : 0.01; A0 = 0.1 with --schedule mql",
                 .algorithms = ONLINE,
                 .help = "online learning rate at the start and the end"},
-    [S_SCHEDULE] = {"schedule", CHOICE(NULL), TRAINING, .value_name = "S",
+    [S_SCHEDULE] = {"schedule", CHOICE(som__schedule_names), TRAINING, .value_name = "S",
                     .expects = "one of linear, exp, inverse, mql", .default_words = "exp",
                     .algorithms = BOTH, .help = "linear, exp, inverse or mql"},
     [S_INVERSE] = {"inverse", SOM_SETTING_PAIR, TRAINING, .value_name = "A:B",
@@ -97,7 +97,7 @@ static const som_setting table[S_COUNT] = {
                    .default_words = "B = steps/100, at least 1, and A = A0*B: the rate starts "
                                     "at A0",
                    .algorithms = ONLINE, .help = "rate A/(step+B) for the inverse schedule"},
-    [S_NEIGHBORHOOD] = {"neighborhood", CHOICE(NULL), TRAINING, .value_name = "H",
+    [S_NEIGHBORHOOD] = {"neighborhood", CHOICE(som__neighborhood_names), TRAINING, .value_name = "H",
                         .expects = "one of gaussian, cutgauss, bubble, epanechnikov, "
                                    "mexican-hat",
                         .default_words = "gaussian", .algorithms = BOTH,
@@ -138,44 +138,11 @@ static const som_setting table[S_COUNT] = {
                    .help = "the weight of each named field's part of the distance"},
 };
 
-/* The enum an entry of type CHOICE names (its choices, when the table
- * leaves them NULL, are all of the enum's names). */
-static som_enum choice_enum(int id)
-{
-    switch (id) {
-    case S_TOPOLOGY: return SOM_ENUM_TOPOLOGY;
-    case S_SCALE: return SOM_ENUM_SCALING;
-    case S_ALGORITHM: return SOM_ENUM_ALGORITHM;
-    case S_INIT: return SOM_ENUM_INIT;
-    case S_SCHEDULE: return SOM_ENUM_SCHEDULE;
-    default: return SOM_ENUM_NEIGHBORHOOD;
-    }
-}
-
-/* The table as handed out: CHOICE entries get their enum's names. Built
- * once from `table`; constant afterwards (C has no way to put
- * som_enum_names() into a static initialiser). */
-static som_setting entries[S_COUNT];
-static int entries_ready;
-
-static void entries_init(void)
-{
-    if (entries_ready) return; /* the same bytes every time: a race is harmless */
-    for (int i = 0; i < S_COUNT; i++) {
-        som_setting e = table[i];
-        if (e.type == SOM_SETTING_CHOICE && !e.choices) e.choices = som_enum_names(choice_enum(i));
-        entries[i] = e;
-    }
-    entries_ready = 1;
-}
-
 size_t som_settings_count(void) { return S_COUNT; }
 
 const som_setting *som_settings_at(size_t i)
 {
-    if (i >= S_COUNT) return NULL;
-    entries_init();
-    return &entries[i];
+    return i < S_COUNT ? &table[i] : NULL;
 }
 
 /* "neighbor_rate" and "neighbor-rate" are the same name: JSON keys are
