@@ -159,3 +159,30 @@ test('a value in range is taken by both and read back by name', async () => {
   assert.equal(old.json.settings.radius, '2:0.5');
   assert.equal((await api('POST', '/api/jobs', { dataset: 'iris', grid: '4x5', rows: 4 })).status, 400);
 });
+
+test('a rule between settings is the library\'s, in the same words through both', async () => {
+  const cases = [
+    [['--iterations=100', '--epochs=3'], { iterations: 100, epochs: 3 }],
+    [['--neighborhood=mexican-hat', '--algorithm=batch'], { neighborhood: 'mexican-hat', algorithm: 'batch' }],
+    [['--inverse=1:2', '--schedule=exp'], { inverse: '1:2', schedule: 'exp' }],
+    [['--grid=5x5', '--topology=hex', '--toroid'], { grid: '5x5', topology: 'hex', toroid: true }],
+    [['--radius=3:0'], { radius: '3:0' }],
+  ];
+  for (const [args, body] of cases) {
+    const cli = som(['train', IRIS, '-o', path.join(os.tmpdir(), 'never.som'), ...args]);
+    assert.equal(cli.status, 2, args.join(' '));
+    const r = await api('POST', '/api/jobs', { dataset: 'iris', ...body });
+    assert.equal(r.status, 400);
+    assert.equal(cli.stderr.split('\n')[0], `som train: ${r.json.error}`);
+  }
+});
+
+test('entries a job does not take are refused by name, after their value is checked', async () => {
+  const refused = table.filter((e) => !e.api).map((e) => e.name).sort();
+  assert.deepEqual(refused, ['init-codebook', 'target', 'target-weight', 'threads', 'weights']);
+  for (const [name, value] of [['init-codebook', 'a.som'], ['threads', 2], ['target', 'species'], ['weights', 'a=2']]) {
+    const r = await api('POST', '/api/jobs', { dataset: 'iris', [name]: value });
+    assert.equal(r.status, 400);
+    assert.match(r.json.error, new RegExp(`'${name}'`));
+  }
+});
