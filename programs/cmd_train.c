@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_train.c — `som train`: read data, fit scaling, train, save atomically.
- * The training itself is som_map_train; this file maps options onto
- * som_train_opts and reports progress. */
+ * The training itself is som_map_train; the training options are libsom's
+ * settings table (som_fit_opts_set, som_fit_opts_check, and the help from
+ * som_settings_at); this file adds the command line's own options and
+ * reports progress. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
