@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/core.h"
+#include "failing_alloc.h"
 
 static void enum_names_round_trip(void **state)
 {
@@ -294,6 +295,30 @@ static void defaults_that_depend(void **state)
     som_fit_opts_clear(&o);
 }
 
+/* Out of memory while copying a text setting: SOM_ENOMEM, the old value
+ * kept, nothing marked as set, nothing leaked. */
+static void text_setting_out_of_memory(void **state)
+{
+    (void)state;
+    assert_int_equal(som_set_allocator(failing_malloc, failing_realloc, failing_free), SOM_OK);
+    som_fit_opts o;
+    som_fit_opts_init(&o);
+    failing_live = 0;
+    assert_int_equal(som_fit_opts_set(&o, "target", "species", NULL), SOM_OK);
+    uint64_t set = o.set_;
+    failing_countdown = 0;
+    som_error err;
+    assert_int_equal(som_fit_opts_set(&o, "target", "petal_width", &err), SOM_ENOMEM);
+    assert_int_equal(som_fit_opts_set(&o, "weights", "a=2", &err), SOM_ENOMEM);
+    failing_countdown = -1;
+    assert_string_equal(o.targets, "species");
+    assert_null(o.weights);
+    assert_true(o.set_ == set);
+    som_fit_opts_clear(&o);
+    assert_int_equal(failing_live, 0);
+    som_set_allocator(NULL, NULL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +328,7 @@ int main(void)
         cmocka_unit_test(bounds_refused_in_their_own_words),
         cmocka_unit_test(rules_between_settings),
         cmocka_unit_test(defaults_that_depend),
+        cmocka_unit_test(text_setting_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
