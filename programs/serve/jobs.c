@@ -374,9 +374,10 @@ void jobs_shutdown(void)
 /* ---- settings ------------------------------------------------------------------------ */
 
 /* The settings as the job uses them, for clients to show: every entry of
- * the settings table by its name (numbers as numbers, flags as booleans,
- * null for one left to its automatic default), and the keys the page has
- * always read (rows, cols, radius0, ...; doc/API.md). */
+ * the settings table by its name, and by its name with underscores
+ * (numbers as numbers, flags as booleans, null for one left to its
+ * automatic default), and the keys the page has always read (rows, cols,
+ * radius0, ...; doc/API.md). */
 static json_t *settings_json(const job *j)
 {
     som_fit_opts f;
@@ -397,6 +398,13 @@ static json_t *settings_json(const job *j)
         else if (s->type == SOM_SETTING_NUMBER)
             x = jnum(strtod(text, NULL));
         else x = json_string(text);
+        /* Dashed names also with underscores, as JSON keys usually are
+         * ("neighbor_rate"), which is how the page has always read them. */
+        char alias[64];
+        snprintf(alias, sizeof alias, "%s", s->name);
+        for (char *c = alias; *c; c++)
+            if (*c == '-') *c = '_';
+        if (strcmp(alias, s->name) != 0) json_object_set(v, alias, x);
         json_object_set_new(v, s->name, x);
     }
     const som_train_opts *o = &j->opts;

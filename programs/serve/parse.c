@@ -96,6 +96,25 @@ static bool value_text(const json_t *v, char *buf, size_t size)
     return true;
 }
 
+/* {"TITLE": W, ...} as "TITLE=W,...": titles without commas or '=', W a
+ * number (the library checks the rest). */
+static bool weights_text(const json_t *v, char *buf, size_t size)
+{
+    const char *key;
+    json_t *w;
+    size_t len = 0;
+    buf[0] = '\0';
+    json_object_foreach((json_t *)v, key, w) {
+        char num[64];
+        if (!*key || strpbrk(key, ",=") || !json_is_number(w) || !value_text(w, num, sizeof num))
+            return false;
+        int n = snprintf(buf + len, size - len, "%s%s=%s", len ? "," : "", key, num);
+        if (n < 0 || (size_t)n >= size - len) return false;
+        len += (size_t)n;
+    }
+    return len > 0;
+}
+
 /* The keys the page sent before the settings table named them (doc/API.md
  * keeps them): two numbers for one setting of the table. */
 static const struct {
@@ -143,8 +162,13 @@ static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size
         if (split) continue; /* below */
         const som_setting *e = som_settings_find(key);
         if (!e) BAD(400, "unknown setting '%.64s' (GET /api/settings lists them)", key);
-        if (!value_text(v, text, sizeof text))
+        if (json_is_object(v) && strcmp(e->name, "weights") == 0) {
+            /* {"TITLE": W, ...}: the command line's "TITLE=W,...". */
+            if (!weights_text(v, text, sizeof text))
+                BAD(400, "'weights' must map column titles to numbers (or be \"TITLE=W,...\")");
+        } else if (!value_text(v, text, sizeof text)) {
             BAD(400, "'%.64s' must be a string, a number or true/false", key);
+        }
         if (som_fit_opts_set(o, e->name, text, &err) != SOM_OK) {
             som_message(&err, msg, size);
             return parse_som_error_status(&err);
