@@ -157,7 +157,8 @@ static void build_long_options(void)
 {
     size_t n = 0;
     for (; cli_options[n].name; n++) long_options[n] = cli_options[n];
-    for (size_t i = 0; i < som_settings_count() && n + 1 < sizeof long_options / sizeof long_options[0]; i++) {
+    const size_t room = sizeof long_options / sizeof long_options[0];
+    for (size_t i = 0; i < som_settings_count() && n + 1 < room; i++) {
         const som_setting *s = som_settings_at(i);
         long_options[n++] = (struct option){s->name,
                                             s->type == SOM_SETTING_FLAG ? optional_argument

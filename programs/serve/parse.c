@@ -158,7 +158,8 @@ static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size
         }
         bool split = false;
         for (size_t k = 0; k < sizeof split_keys / sizeof split_keys[0]; k++)
-            split |= strcmp(key, split_keys[k].first) == 0 || strcmp(key, split_keys[k].second) == 0;
+            split |= strcmp(key, split_keys[k].first) == 0 ||
+                     strcmp(key, split_keys[k].second) == 0;
         if (split) continue; /* below */
         const som_setting *e = som_settings_find(key);
         if (!e) BAD(400, "unknown setting '%.64s' (GET /api/settings lists them)", key);
@@ -286,22 +287,26 @@ json_t *parse_settings_table_json(void)
             bounds = json_pack("[o,o]", bound_json(s, 0), bound_json(s, 1));
         for (int a = SOM_ONLINE; a <= SOM_BATCH; a++)
             if (s->algorithms & (1u << a))
-                json_array_append_new(algorithms, json_string(som_enum_name(SOM_ENUM_ALGORITHM, a)));
+                json_array_append_new(algorithms,
+                                      json_string(som_enum_name(SOM_ENUM_ALGORITHM, a)));
         char dflt[256];
         int has = som_setting_default(s, NULL, dflt, sizeof dflt);
         if (strcmp(s->name, "grid") == 0) {
             snprintf(dflt, sizeof dflt, "10x10"); /* this server's, not automatic */
             has = 1;
         }
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:b}",
-                            "name", s->name, "type", som_enum_name(SOM_ENUM_SETTING_TYPE, (int)s->type),
-                            "group", som_enum_name(SOM_ENUM_SETTING_GROUP, (int)s->group),
-                            "value_name", s->value_name ? json_string(s->value_name) : json_null(),
-                            "choices", choices, "bounds", bounds, "expects", s->expects,
-                            "default", has > 0 ? json_string(dflt) : json_null(),
-                            "default_words", s->default_words ? json_string(s->default_words) : json_null(),
-                            "algorithms", algorithms, "help", s->help, "api", !api_refuses(s->name)));
+        json_t *e = json_pack(
+            "{s:s, s:s, s:s, s:s?, s:o, s:o, s:s, s:s?, s:s?, s:o, s:s, s:b}", "name", s->name,
+            "type", som_enum_name(SOM_ENUM_SETTING_TYPE, (int)s->type), "group",
+            som_enum_name(SOM_ENUM_SETTING_GROUP, (int)s->group), "value_name", s->value_name,
+            "choices", choices, "bounds", bounds, "expects", s->expects, "default",
+            has > 0 ? dflt : NULL, "default_words", s->default_words, "algorithms", algorithms,
+            "help", s->help, "api", !api_refuses(s->name));
+        if (!e) {
+            json_decref(list);
+            return NULL;
+        }
+        json_array_append_new(list, e);
     }
     return list ? json_pack("{s:o}", "settings", list) : NULL;
 }

@@ -97,7 +97,8 @@ static const som_setting table[S_COUNT] = {
                    .default_words = "B = steps/100, at least 1, and A = A0*B: the rate starts "
                                     "at A0",
                    .algorithms = ONLINE, .help = "rate A/(step+B) for the inverse schedule"},
-    [S_NEIGHBORHOOD] = {"neighborhood", CHOICE(som__neighborhood_names), TRAINING, .value_name = "H",
+    [S_NEIGHBORHOOD] = {"neighborhood", CHOICE(som__neighborhood_names), TRAINING,
+                        .value_name = "H",
                         .expects = "one of gaussian, cutgauss, bubble, epanechnikov, "
                                    "mexican-hat",
                         .default_words = "gaussian", .algorithms = BOTH,
@@ -259,7 +260,8 @@ int som_fit_opts_set(som_fit_opts *o, const char *name, const char *value, som_e
 {
     if (!o || !name) return som__error(err, SOM_EINVAL, "som_fit_opts_set: NULL argument");
     if (strcmp(name, "checkpoint") == 0) {
-        if (!value || !*value) return som__error(err, SOM_EINVAL, "checkpoint: expected a file name");
+        if (!value || !*value)
+            return som__error(err, SOM_EINVAL, "checkpoint: expected a file name");
         return set_text(&o->checkpoint, value, err);
     }
     int id = find_id(name);
@@ -383,37 +385,38 @@ int som_fit_opts_get(const som_fit_opts *o, const char *name, char *buf, size_t 
     }
     int id = find_id(name);
     if (id < 0) return som__error(err, SOM_EINVAL, "unknown setting '%s'", name);
+    const char *text = NULL; /* a name or a string setting, printed below */
     switch (id) {
     case S_GRID:
-        if (o->grid.rows && o->grid.cols) snprintf(buf, size, "%zux%zu", o->grid.rows, o->grid.cols);
+        if (o->grid.rows && o->grid.cols)
+            snprintf(buf, size, "%zux%zu", o->grid.rows, o->grid.cols);
         break;
-    case S_TOPOLOGY: snprintf(buf, size, "%s", som_enum_name(SOM_ENUM_TOPOLOGY, (int)o->grid.topology)); break;
-    case S_TOROID: snprintf(buf, size, "%s", o->grid.toroid ? "true" : "false"); break;
-    case S_SCALE: snprintf(buf, size, "%s", som_enum_name(SOM_ENUM_SCALING, (int)o->scaling)); break;
-    case S_ALGORITHM: snprintf(buf, size, "%s", som_enum_name(SOM_ENUM_ALGORITHM, (int)t->algorithm)); break;
+    case S_TOPOLOGY: text = som_enum_name(SOM_ENUM_TOPOLOGY, (int)o->grid.topology); break;
+    case S_TOROID: text = o->grid.toroid ? "true" : "false"; break;
+    case S_SCALE: text = som_enum_name(SOM_ENUM_SCALING, (int)o->scaling); break;
+    case S_ALGORITHM: text = som_enum_name(SOM_ENUM_ALGORITHM, (int)t->algorithm); break;
     case S_EPOCHS: snprintf(buf, size, "%zu", t->epochs); break;
     case S_ITERATIONS:
         if (t->iterations) snprintf(buf, size, "%zu", t->iterations);
         break;
-    case S_INIT: snprintf(buf, size, "%s", som_enum_name(SOM_ENUM_INIT, (int)t->init)); break;
-    case S_INIT_CODEBOOK: snprintf(buf, size, "%s", o->init_codebook ? o->init_codebook : ""); break;
+    case S_INIT: text = som_enum_name(SOM_ENUM_INIT, (int)t->init); break;
+    case S_INIT_CODEBOOK: text = o->init_codebook; break;
     case S_RADIUS: put_pair(buf, size, t->radius0, t->radius1); break;
     case S_RATE: put_pair(buf, size, t->rate0, t->rate1); break;
-    case S_SCHEDULE: snprintf(buf, size, "%s", som_enum_name(SOM_ENUM_SCHEDULE, (int)t->schedule)); break;
+    case S_SCHEDULE: text = som_enum_name(SOM_ENUM_SCHEDULE, (int)t->schedule); break;
     case S_INVERSE:
         if (t->inverse_a > 0 && t->inverse_b > 0) put_pair(buf, size, t->inverse_a, t->inverse_b);
         break;
-    case S_NEIGHBORHOOD:
-        snprintf(buf, size, "%s", som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)t->neighborhood));
-        break;
+    case S_NEIGHBORHOOD: text = som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)t->neighborhood); break;
     case S_NEIGHBOR_RATE: put_double(buf, size, t->neighbor_rate); break;
     case S_QUALITY_EVERY: snprintf(buf, size, "%zu", t->quality_every); break;
     case S_SEED: snprintf(buf, size, "%llu", (unsigned long long)t->seed); break;
     case S_THREADS: snprintf(buf, size, "%d", t->threads); break;
-    case S_TARGET: snprintf(buf, size, "%s", o->targets ? o->targets : ""); break;
+    case S_TARGET: text = o->targets; break;
     case S_TARGET_WEIGHT: put_double(buf, size, o->target_weight); break;
-    case S_WEIGHTS: snprintf(buf, size, "%s", o->weights ? o->weights : ""); break;
+    case S_WEIGHTS: text = o->weights; break;
     }
+    if (text) snprintf(buf, size, "%s", text);
     return SOM_OK;
 }
 
