@@ -387,6 +387,16 @@ size_t som__bmu_scalar_w(const float *codebook, size_t n_units, size_t dim, cons
  *      train_batch.c, trainer.c) ----------------------------------------- */
 /* Resolves defaults that depend on the grid (negative radii/rates). */
 void som__train_opts_resolve(som_train_opts *o, const som_grid *grid);
+
+/* names.c: the names of som.h's enums, NULL-terminated, in value order
+ * (som_enum_names hands them out; the settings table's choices point at
+ * them). */
+extern const char *const som__topology_names[];
+extern const char *const som__scaling_names[];
+extern const char *const som__algorithm_names[];
+extern const char *const som__init_names[];
+extern const char *const som__schedule_names[];
+extern const char *const som__neighborhood_names[];
 /* sigma and alpha at step k of N under o's schedule. */
 void som__schedule(const som_train_opts *o, size_t k, size_t n_steps,
                    double *sigma, double *alpha);
