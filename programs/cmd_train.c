@@ -1,19 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_train.c — `som train`: read data, fit scaling, train, save atomically.
- * The training itself is som_map_train; this file maps options onto
- * som_train_opts and reports progress. */
+ * The whole fit (targets, weights, grid, scaling, starting codebook,
+ * checkpoints, training) is libsom's som_fitter; this file maps options
+ * onto som_fit_opts, reports progress, draws snapshots and prints the
+ * summary. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
-#ifdef SOM_HAVE_RENDER
-#include "som_render.h"
-#endif
+#include "snapshots.h"
 
 static const char usage_text[] =
     "Usage: som train DATA -o MODEL [OPTIONS]\n"
@@ -416,69 +415,6 @@ static int fit_failed(const som_error *err, const som_fit_info *info)
     return cli_fail(err);
 }
 
-/* ---- snapshots (--snapshot-every) ----------------------------------------
- * Frames are drawn from inside the progress callback, the one hook training
- * has; the progress bar is called first so it keeps working. A frame that
- * cannot be written stops training with the picture layer's message. */
-typedef struct snapshots {
-    cli_progress *bar;
-    size_t every, next;   /* draw at the first report with step >= next */
-    const char *dir;
-    size_t frames;        /* written so far */
-    size_t last_step;     /* step of the last frame, or SIZE_MAX */
-    size_t n_steps;       /* planned, from the reports */
-    bool failed;
-    som_error err;
-} snapshots;
-
-#ifdef SOM_HAVE_RENDER
-static int snapshot_write(snapshots *s, const som_map *map, size_t step)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/frame-%06zu.png", s->dir, s->frames + 1);
-    som_render_opts ro;
-    som_render_opts_init(&ro);
-    ro.plot = SOM_PLOT_PLANES;
-    /* the data's range, fixed for every frame, so the frames compare */
-    ro.range = SOM_RANGE_DATA;
-    if (som_render_file(map, NULL, &ro, path, &s->err) != SOM_OK) {
-        s->failed = true;
-        return 1;
-    }
-    s->frames++;
-    s->last_step = step;
-    return 0;
-}
-#endif
-
-static int snapshot_cb(const som_progress *pr, void *ctx)
-{
-    snapshots *s = ctx;
-    int stop = cli_progress_cb(pr, s->bar);
-    if (stop) return stop;
-    s->n_steps = pr->n_steps;
-#ifdef SOM_HAVE_RENDER
-    if (pr->step >= s->next && pr->step != s->last_step) {
-        while (s->next <= pr->step) s->next += s->every;
-        return snapshot_write(s, pr->map, pr->step);
-    }
-#endif
-    return 0;
-}
-
-static int snapshot_dir_ready(const char *dir)
-{
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-        struct stat st;
-        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return CLI_OK;
-        cli_error("%s: not a directory", dir);
-        return CLI_FAIL;
-    }
-    cli_error("%s: cannot create the snapshot directory: %s", dir,
-              strerror(errno));
-    return CLI_FAIL;
-}
-
 static void print_summary(const train_args *a, const som_map *map, const som_fit_info *info,
                           double seconds)
 {
@@ -772,15 +708,11 @@ static int train_local(int argc, char **argv)
      * moves and Ctrl-C is heard. Reports do not change the result. */
     if (a.fit.train.algorithm == SOM_ONLINE) a.fit.train.progress_every = 4096;
     snapshots snap;
-    memset(&snap, 0, sizeof snap);
     if (a.snapshot_every) {
-        snap.bar = &progress;
-        snap.every = snap.next = a.snapshot_every;
-        snap.dir = a.snapshot_dir ? a.snapshot_dir : "snapshots";
-        snap.last_step = (size_t)-1;
-        rc = snapshot_dir_ready(snap.dir);
+        rc = snapshots_init(&snap, &progress, a.snapshot_every,
+                            a.snapshot_dir ? a.snapshot_dir : "snapshots");
         if (rc != CLI_OK) goto done;
-        a.fit.train.progress = snapshot_cb;
+        a.fit.train.progress = snapshots_cb;
         a.fit.train.progress_ctx = &snap;
         if (a.fit.train.algorithm == SOM_ONLINE && a.snapshot_every < 4096)
             a.fit.train.progress_every = a.snapshot_every;
@@ -809,17 +741,8 @@ static int train_local(int argc, char **argv)
     if (status == SOM_OK) status = som_fitter_run(fitter, &err);
     cli_progress_end(&progress);
     som_map *map = som_fitter_map(fitter);
-#ifdef SOM_HAVE_RENDER
-    /* One more frame of the trained map unless the last one already shows
-     * it, as the MQL5 library draws once more at the end. */
-    if (status == SOM_OK && a.snapshot_every && !snap.failed &&
-        snap.last_step != snap.n_steps)
-        snapshot_write(&snap, map, snap.n_steps);
-    if (snap.failed) {
-        rc = cli_fail(&snap.err);
+    if (a.snapshot_every && (rc = snapshots_finish(&snap, map, status == SOM_OK)) != CLI_OK)
         goto done;
-    }
-#endif
     if (status != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
