@@ -186,6 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (s.has_dataset) FUZZ_CHECK(memchr(s.dataset, '\0', sizeof s.dataset));
         } else {
             check_settings(&s);
+            som_fit_opts_clear(&s.fit);
         }
         break;
     }

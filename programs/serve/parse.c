@@ -81,7 +81,40 @@ static const char *const setting_keys[] = {
     "dataset", "rows", "cols", "topology", "toroid", "algorithm", "epochs",
     "iterations", "init", "radius0", "radius1", "rate0", "rate1", "schedule",
     "inverse_a", "inverse_b", "neighborhood", "neighbor_rate", "scale", "seed",
-    "quality_every", "pace", NULL};
+    "quality_every", "pace", "target", "target_weight", "weights", NULL};
+
+/* "weights": {"TITLE": W, ...} (or the command line's "TITLE=W,..."). */
+static unsigned weights_from(json_t *v, som_fit_opts *fit, char *msg, size_t size)
+{
+    const char *text = json_string_value(v);
+    char *buf = NULL;
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *w;
+        size_t cap = 1, len = 0;
+        json_object_foreach(v, key, w) cap += strlen(key) + 32;
+        buf = malloc(cap);
+        if (!buf) BAD(503, "out of memory");
+        buf[0] = '\0';
+        json_object_foreach(v, key, w) {
+            double x = json_number_value(w);
+            if (!json_is_number(w) || !(x >= 0) || !(x <= 1e6) || !*key || strchr(key, ',')) {
+                free(buf);
+                BAD(400, "'weights' must map column titles to numbers >= 0 and <= 1e+06");
+            }
+            len += (size_t)snprintf(buf + len, cap - len, "%s%s=%.17g", len ? "," : "", key, x);
+        }
+        text = buf;
+    }
+    if (!text || !strchr(text, '=')) {
+        free(buf);
+        BAD(400, "'weights' must map column titles to numbers >= 0 and <= 1e+06");
+    }
+    int rc = som_fit_opts_set(fit, "weights", text, NULL);
+    free(buf);
+    if (rc != SOM_OK) BAD(503, "out of memory");
+    return 0;
+}
 
 static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size)
 {
@@ -93,6 +126,7 @@ static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size
     }
     som_train_opts *o = &j->opts;
     som_train_opts_init(o);
+    som_fit_opts_init(&j->fit);
     j->grid.rows = j->grid.cols = 10;
     j->grid.topology = SOM_RECT;
     j->grid.toroid = 0;
@@ -191,6 +225,29 @@ static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size
                 nums[i].open ? ">" : ">=", nums[i].lo, nums[i].hi);
         *nums[i].out = x;
     }
+    /* Supervised targets and feature weights, checked against the data
+     * set's titles by the fit (som_fit_opts). */
+    v = json_object_get(s, "target");
+    if (v) {
+        if (!json_is_string(v) || !*json_string_value(v) ||
+            strspn(json_string_value(v), ",") == strlen(json_string_value(v)))
+            BAD(400, "'target' must be column titles separated by commas");
+        if (som_fit_opts_set(&j->fit, "target", json_string_value(v), NULL) != SOM_OK)
+            BAD(503, "out of memory");
+    }
+    v = json_object_get(s, "target_weight");
+    if (v) {
+        double x = json_number_value(v);
+        if (!json_is_number(v) || !(x >= 0) || !(x <= 1e6))
+            BAD(400, "'target_weight' must be a number >= 0 and <= 1e+06");
+        if (!j->fit.targets) BAD(400, "'target_weight' goes with 'target'");
+        j->fit.target_weight = x;
+    }
+    v = json_object_get(s, "weights");
+    if (v) {
+        unsigned st = weights_from(v, &j->fit, msg, size);
+        if (st) return st;
+    }
     if (json_object_get(s, "iterations")) {
         if (json_object_get(s, "algorithm") && o->algorithm == SOM_BATCH)
             BAD(400, "'iterations' counts online steps; batch training counts 'epochs'");
@@ -224,7 +281,68 @@ unsigned parse_job_settings(const char *body, size_t len, job_settings *out, cha
         out->has_dataset = true;
         snprintf(out->dataset, sizeof out->dataset, "%s", ds);
         st = settings_from(s, out, msg, size);
+        if (st) som_fit_opts_clear(&out->fit); /* nothing for the caller to free */
     }
+    json_decref(s);
+    return st;
+}
+
+/* ---- clusters ------------------------------------------------------------------------ */
+
+const char *const cluster_method_names[] = {"kmeans", "ward", NULL};
+
+static unsigned cluster_from(json_t *s, som_cluster_opts *o, char *msg, size_t size)
+{
+    static const char *const keys[] = {"k", "method", "k_min", "k_max", "seed", NULL};
+    const char *key;
+    json_t *v;
+    json_object_foreach(s, key, v) {
+        if (serve_choice(key, keys) < 0)
+            BAD(400, "unknown clustering option '%.64s' (k, method, k_min, k_max, seed)", key);
+    }
+    v = json_object_get(s, "k");
+    bool k_auto = !v || (json_is_string(v) && strcmp(json_string_value(v), "auto") == 0);
+    if (!k_auto && !json_get_size(v, 1, 10000, &o->k))
+        BAD(400, "'k' must be a whole number from 1 to 10000, or \"auto\"");
+    struct {
+        const char *key;
+        size_t *out;
+    } range[] = {{"k_min", &o->k_min}, {"k_max", &o->k_max}};
+    for (size_t i = 0; i < 2; i++) {
+        v = json_object_get(s, range[i].key);
+        if (!v) continue;
+        if (!k_auto) BAD(400, "give 'k' or 'k_min'/'k_max', not both");
+        if (!json_get_size(v, 1, 10000, range[i].out))
+            BAD(400, "'%s' must be a whole number from 1 to 10000", range[i].key);
+    }
+    if (o->k_min > o->k_max) BAD(400, "'k_min' is above 'k_max'");
+    v = json_object_get(s, "method");
+    if (v) {
+        int c = serve_choice(json_string_value(v), cluster_method_names);
+        if (c < 0) BAD(400, "'method' must be kmeans or ward");
+        o->method = (som_cluster_method)c;
+    }
+    v = json_object_get(s, "seed");
+    if (v) {
+        size_t seed;
+        if (!json_get_size(v, 0, (size_t)1 << 53, &seed))
+            BAD(400, "'seed' must be a whole number from 0 to 2^53");
+        o->seed = seed;
+    }
+    return 0;
+}
+
+unsigned parse_cluster_opts(const char *body, size_t len, som_cluster_opts *out, char *msg,
+                            size_t size)
+{
+    som_cluster_opts_init(out);
+    if (len == 0) return 0;
+    json_error_t jerr;
+    json_t *s = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!s) return bad_json(&jerr, msg, size);
+    unsigned st = json_is_object(s) ? cluster_from(s, out, msg, size) : 400;
+    if (st == 400 && !json_is_object(s))
+        snprintf(msg, size, "expected a JSON object of clustering options");
     json_decref(s);
     return st;
 }

@@ -38,6 +38,10 @@ typedef struct job_settings {
     som_scaling scaling;
     som_train_opts opts;             /* callbacks and threads not set */
     double pace;                     /* passes per second, 0: no pacing */
+    som_fit_opts fit;                /* target, target_weight and weights
+                                        (its strings are the caller's to
+                                        free, som_fit_opts_clear, when the
+                                        parse succeeded) */
 } job_settings;
 
 /* The names a setting may take, NULL-terminated, in enum order (the
@@ -56,6 +60,17 @@ extern const char *const job_scaling_names[];
  * handler's to check. */
 unsigned parse_job_settings(const char *body, size_t len, job_settings *out, char *msg,
                             size_t size);
+
+/* ---- POST /api/jobs/ID/cluster ----------------------------------------------- */
+
+/* Clustering options from a JSON object (an empty body: the defaults):
+ * "k" a whole number from 1 to SERVE_MAX_UNITS or "auto" (the default: the
+ * k of lowest Davies-Bouldin index from k_min to k_max, default 2 to 10),
+ * "method" "kmeans" (default) or "ward", "seed". The map's own limits
+ * (k <= units) are the library's to check. */
+unsigned parse_cluster_opts(const char *body, size_t len, som_cluster_opts *out, char *msg,
+                            size_t size);
+extern const char *const cluster_method_names[];
 
 /* ---- data sets and models --------------------------------------------------- */
 
