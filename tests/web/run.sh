@@ -83,6 +83,7 @@ echo "server: $URL (pid $PID)"
 
 export SOM_URL=$URL
 export SOM_ROOT=$ROOT
+export SOM_BIN=$SOM
 export SOM_WEB_SHOTS=${SOM_WEB_SHOTS:-$(pwd)/web-shots}
 cd "$HERE" || exit 1
 node --test "$HERE/$KIND.test.js"
