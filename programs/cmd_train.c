@@ -610,6 +610,7 @@ static int train_distributed(train_args *a, int rank, int size)
     if (rank == 0) status = som_map_save(som_fitter_map(fitter), a->model_path, &err);
     rc = agree_lib(status, &err, rank);
     if (rc == CLI_OK && rank == 0 && !a->quiet) {
+        info.n_samples = n; /* every rank's rows, not this one's */
         print_summary(a, som_fitter_map(fitter), &info, cli_now() - start);
         fprintf(stderr, "ranks    %d, %zu to %zu rows each\n", size, n / (size_t)size,
                 (n + (size_t)size - 1) / (size_t)size);

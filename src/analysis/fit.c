@@ -152,19 +152,27 @@ static int feature_weights(const som_data *data, const som_fit_opts *o, const ch
     double *w = som__calloc(dim ? dim : 1, sizeof *w);
     if (!w) return som__error_oom(err);
     for (size_t j = 0; j < dim; j++) w[j] = 1.0;
-    const char *label = som_data_label_title(data), *list = o->targets, *t;
+    /* A target is the field of that title, or else its class fields
+     * "TITLE=CLASS" (the one-hot encoding, which rows shared out after it
+     * keep without the label column). */
+    const char *list = o->targets, *t;
     char buf[ITEM_MAX];
-    while ((t = next_item(&list, buf, sizeof buf))) {
-        size_t tl = strlen(t);
-        bool is_label = label && strcmp(t, label) == 0;
+    int rc = SOM_OK;
+    while (rc == SOM_OK && (t = next_item(&list, buf, sizeof buf))) {
+        size_t tl = strlen(t), hits = 0;
+        long exact = som_data_find_title(data, t);
         for (size_t j = 0; j < dim; j++) {
             const char *title = som_data_title(data, j);
-            bool is_class = is_label && strncmp(title, t, tl) == 0 && title[tl] == '=';
-            if (is_class || strcmp(title, t) == 0) w[j] = o->target_weight;
+            bool is_class = exact < 0 && strncmp(title, t, tl) == 0 && title[tl] == '=';
+            if (is_class || (long)j == exact) {
+                w[j] = o->target_weight;
+                hits++;
+            }
         }
+        if (!hits)
+            rc = setting_error(info, "target", err, "%s has no column '%s'", name_of(name), t);
     }
     list = o->weights;
-    int rc = SOM_OK;
     while (rc == SOM_OK && (t = next_item(&list, buf, sizeof buf))) {
         char *eq = strrchr(buf, '='); /* titles may hold '=' (COL=CLASS) */
         double v;
@@ -190,6 +198,10 @@ static int feature_weights(const som_data *data, const som_fit_opts *o, const ch
 int som_fit_prepare(som_data **data, const som_fit_opts *opts, const char *data_name,
                     som_fit_info *info, som_error *err)
 {
+    if (info) {
+        memset(info, 0, sizeof *info);
+        info->grid_ratio = NAN;
+    }
     if (!data || !*data || !opts) return som__error(err, SOM_EINVAL, "som_fit_prepare: NULL argument");
     int rc = prepare(data, true, opts, data_name, info, err);
     double *w = NULL;
