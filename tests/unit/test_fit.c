@@ -375,6 +375,55 @@ static void test_fitter_stop_continue(void **state)
     som_fit_opts_clear(&o);
 }
 
+/* ---- out of memory: each allocation failing in turn ------------------------ */
+
+#include "failing_alloc.h"
+
+/* som_fit with a class target, weights and a checkpoint file, its 1st,
+ * 2nd, ... allocation failing until it runs through: SOM_ENOMEM each time
+ * (or SOM_EIO where the checkpoint's writer ran out), nothing left
+ * allocated. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    char ckpt[128];
+    path_in(ckpt, sizeof ckpt, "run.ckpt");
+    som_data *d = iris();
+    som_fit_opts o;
+    opts_small(&o);
+    o.grid.rows = 3;
+    o.grid.cols = 4;
+    o.train.epochs = 3;
+    assert_int_equal(som_fit_opts_set(&o, "target", "species", NULL), SOM_OK);
+    assert_int_equal(som_fit_opts_set(&o, "weights", "petal_width=2", NULL), SOM_OK);
+    assert_int_equal(som_fit_opts_set(&o, "checkpoint", ckpt, NULL), SOM_OK);
+    o.checkpoint_every = 1;
+    for (long k = 0;; k++) {
+        unlink(ckpt);
+        assert_int_equal(som_set_allocator(failing_malloc, failing_realloc, failing_free), SOM_OK);
+        failing_live = 0;
+        failing_refused = 0;
+        failing_countdown = k;
+        som_map *m = NULL;
+        som_error err;
+        int rc = som_fit(d, &o, 0, "iris.csv", &m, NULL, &err);
+        som_map_free(m);
+        failing_countdown = -1;
+        som_set_allocator(NULL, NULL, NULL);
+        assert_int_equal(failing_live, 0);
+        if (failing_refused == 0) {
+            assert_int_equal(rc, SOM_OK);
+            assert_true(k > 20); /* it does allocate */
+            break;
+        }
+        if (rc != SOM_ENOMEM) assert_int_equal(rc, SOM_EIO);
+        assert_null(m);
+    }
+    unlink(ckpt);
+    som_data_free(d);
+    som_fit_opts_clear(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_init_codebook),
         cmocka_unit_test(test_checkpoint_resume),
         cmocka_unit_test(test_fitter_stop_continue),
+        cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
