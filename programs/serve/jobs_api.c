@@ -283,7 +283,15 @@ enum MHD_Result handle_job_map(request *rq)
     som_error_clear(&err);
     const char *hits = req_arg(rq, "hits");
     bool with_data = !hits || strcmp(hits, "0") != 0;
-    json_t *o = map_json(s->map, with_data ? j->ds->data : NULL, 1, &err);
+    const som_data *data = with_data ? j->ds->data : NULL;
+    som_data *aligned = NULL;
+    /* A supervised map has fields the data set lacks (species=setosa, ...):
+     * its rows, matched to the map's fields by title, with those missing. */
+    if (data && som_data_dim(data) != som_map_dim(s->map) &&
+        som_map_align_data(s->map, data, &aligned, NULL) == SOM_OK)
+        data = aligned;
+    json_t *o = map_json(s->map, data, 1, &err);
+    som_data_free(aligned);
     if (o) {
         json_object_set_new(o, "job", json_string(j->id));
         json_object_set_new(o, "pass", jsize(s->pass));

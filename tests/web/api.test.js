@@ -685,6 +685,9 @@ describe('supervised, weighted and clustered maps', () => {
     assert.deepEqual(mj.titles, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width',
       'species=setosa', 'species=versicolor', 'species=virginica']);
     assert.deepEqual(mj.feature_weights, [1, 1, 1, 1, 0, 0, 0]);
+    // The data set's rows on it, matched by title (without the class fields).
+    assert.equal(mj.hits.reduce((a, b) => a + b, 0), 150);
+    assert.ok(mj.labels.includes('virginica'));
 
     const { id, bytes } = await upload(st.id);
     const r = await req('POST', `/api/maps/${id}/map`, CSV, { 'Content-Type': 'text/csv' });
