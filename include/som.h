@@ -1257,7 +1257,9 @@ SOM_API int som_fit_prepare(som_data **data, const som_fit_opts *opts,
  *   som_fitter_run    trains (starting first when needed) until the end,
  *                     or until the progress callback or a som_cancel stops
  *                     it: SOM_ESTOPPED or SOM_ECANCELED, and another call
- *                     trains on, to the same map as a run never stopped.
+ *                     trains on, to the same map as a run never stopped;
+ *                     a checkpoint that cannot be written stops it with
+ *                     the writer's error (SOM_EIO naming the file).
  * info (may be NULL) is filled as far as the fitter got, also on failure;
  * som_fitter_info gives it afterwards. The fitter owns the map until
  * som_fitter_take_map. */
