@@ -337,7 +337,7 @@ unsigned job_new(dataset *ds, som_fit_opts *fit, double pace, job **out, char *m
     int rc = som_fitter_new(ds->data, &o, 0, ds->name, &j->fitter, &info, &err);
     if (rc != SOM_OK) {
         if (info.setting)
-            snprintf(msg, size, "'%s': %s", info.setting, err.message);
+            snprintf(msg, size, "%s: %s", info.setting, err.message); /* as som train */
         else
             snprintf(msg, size, "%s", err.message[0] ? err.message : som_strerror(rc));
         unsigned st = rc == SOM_ENOMEM ? 503 : 400;

@@ -11,25 +11,53 @@
 
 /* ---- settings ------------------------------------------------------------------------ */
 
-/* The settings as the job uses them, for clients to show. */
+/* The settings as the job uses them, for clients to show: every entry of
+ * the settings table by its name, and by its name with underscores
+ * (numbers as numbers, flags as booleans, null for one left to its
+ * automatic default), and the keys the page has always read (rows, cols,
+ * radius0, ...; doc/API.md). */
 static json_t *settings_json(const job *j)
 {
+    som_fit_opts f = j->fit; /* its strings borrowed, for som_fit_opts_get */
+    json_t *v = json_object();
+    for (size_t i = 0; v && i < som_settings_count(); i++) {
+        const som_setting *s = som_settings_at(i);
+        char text[256];
+        som_fit_opts_get(&f, s->name, text, sizeof text, NULL);
+        json_t *x;
+        if (!text[0]) x = json_null();
+        else if (s->type == SOM_SETTING_FLAG) x = json_boolean(strcmp(text, "true") == 0);
+        else if (s->type == SOM_SETTING_SIZE)
+            x = json_integer((json_int_t)strtoll(text, NULL, 10));
+        else if (s->type == SOM_SETTING_NUMBER)
+            x = jnum(strtod(text, NULL));
+        else x = json_string(text);
+        /* Dashed names also with underscores, as JSON keys usually are
+         * ("neighbor_rate"), which is how the page has always read them. */
+        char alias[64];
+        snprintf(alias, sizeof alias, "%s", s->name);
+        for (char *c = alias; *c; c++)
+            if (*c == '-') *c = '_';
+        if (strcmp(alias, s->name) != 0) json_object_set(v, alias, x);
+        json_object_set_new(v, s->name, x);
+    }
     const som_train_opts *o = &j->opts;
-    return json_pack(
-        "{s:s, s:o, s:o, s:s, s:b, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:s,"
-        " s:o, s:o, s:o}",
-        "dataset", j->ds->id, "rows", jsize(j->grid.rows), "cols", jsize(j->grid.cols),
-        "topology", job_topology_names[j->grid.topology], "toroid", j->grid.toroid != 0,
-        "algorithm", job_algorithm_names[o->algorithm], "epochs", jsize(o->epochs), "iterations",
-        jsize(o->iterations), "init", job_init_names[o->init], "radius0",
-        o->radius0 < 0 ? json_null() : jnum(o->radius0), "radius1",
-        o->radius1 < 0 ? json_null() : jnum(o->radius1), "rate0",
+    json_t *old = json_pack(
+        "{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "dataset",
+        j->ds->id, "rows", jsize(j->grid.rows), "cols", jsize(j->grid.cols), "iterations",
+        jsize(o->iterations), "radius0", o->radius0 < 0 ? json_null() : jnum(o->radius0),
+        "radius1", o->radius1 < 0 ? json_null() : jnum(o->radius1), "rate0",
         o->rate0 < 0 ? json_null() : jnum(o->rate0), "rate1",
-        o->rate1 < 0 ? json_null() : jnum(o->rate1), "schedule", job_schedule_names[o->schedule],
-        "neighborhood", job_neighborhood_names[o->neighborhood], "neighbor_rate",
-        jnum(o->neighbor_rate), "scale", job_scaling_names[j->scaling], "seed",
+        o->rate1 < 0 ? json_null() : jnum(o->rate1), "inverse_a", jnum(o->inverse_a),
+        "inverse_b", jnum(o->inverse_b), "neighbor_rate", jnum(o->neighbor_rate), "seed",
         json_integer((json_int_t)o->seed), "quality_every", jsize(o->quality_every), "pace",
         jnum(j->pace));
+    if (!v || !old || json_object_update(v, old) != 0) {
+        json_decref(v);
+        v = NULL;
+    }
+    json_decref(old);
+    return v;
 }
 
 /* History entries from `from` on, as [pass, qe, te] triples. */
@@ -85,17 +113,6 @@ json_t *job_json(const job *j, const job_view *v, size_t history_from, bool full
 
 /* ---- handlers ----------------------------------------------------------------------- */
 
-/* The targets and weights of a job, beside the settings settings_json
- * shows. */
-static void settings_add_fit(json_t *o, const som_fit_opts *fit)
-{
-    if (fit->targets) {
-        json_object_set_new(o, "target", jstr(fit->targets));
-        json_object_set_new(o, "target_weight", jnum(fit->target_weight));
-    }
-    if (fit->weights) json_object_set_new(o, "weights", jstr(fit->weights));
-}
-
 enum MHD_Result handle_jobs(request *rq)
 {
     if (strcmp(rq->method, "POST") != 0) {
@@ -121,28 +138,25 @@ enum MHD_Result handle_jobs(request *rq)
     if (st && !set.has_dataset) return reply_error(rq, st, "%s", msg);
     dataset *ds = dataset_get(set.dataset);
     if (!ds) {
-        som_fit_opts_clear(&set.fit);
+        job_settings_clear(&set);
         return reply_error(rq, 404, "no data set '%.64s'", set.dataset);
     }
     if (st) {
         dataset_put(ds);
         return reply_error(rq, st, "%s", msg);
     }
-    if (set.opts.iterations == 0 && set.opts.algorithm == SOM_ONLINE &&
-        (double)set.opts.epochs * (double)som_data_n_samples(ds->data) > 1e12) {
+    const som_train_opts *t = &set.fit.train;
+    if (t->iterations == 0 && t->algorithm == SOM_ONLINE &&
+        (double)t->epochs * (double)som_data_n_samples(ds->data) > 1e12) {
         dataset_put(ds);
-        som_fit_opts_clear(&set.fit);
+        job_settings_clear(&set);
         return reply_error(rq, 400, "epochs x rows is over 10^12 steps");
     }
-    som_fit_opts fit = set.fit; /* its strings go to the job */
-    fit.grid = set.grid;
-    fit.scaling = set.scaling;
-    fit.train = set.opts;
     job *j = NULL;
-    st = job_new(ds, &fit, set.pace, &j, msg, sizeof msg);
+    /* The job takes the settings over, their strings too. */
+    st = job_new(ds, &set.fit, set.pace, &j, msg, sizeof msg);
     if (st) return reply_error(rq, st, "%s", msg);
     json_t *settings = settings_json(j);
-    if (settings) settings_add_fit(settings, &j->fit);
     j->settings = settings ? json_dumps(settings, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
     json_decref(settings);
     if (!j->settings) {

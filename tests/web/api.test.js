@@ -663,10 +663,10 @@ describe('supervised, weighted and clustered maps', () => {
   test('a target or weight the data set lacks is 400 at once, naming it', async () => {
     let r = await req('POST', '/api/jobs', { dataset: 'iris', target: 'colour' });
     isError(r, 400);
-    assert.match(r.json.error, /^'target': .*has no column 'colour'$/);
+    assert.match(r.json.error, /^target: .*has no column 'colour'$/);
     r = await req('POST', '/api/jobs', { dataset: 'iris', weights: { petal_width: 2, nosuch: 1 } });
     isError(r, 400);
-    assert.match(r.json.error, /^'weights': .*has no column 'nosuch'$/);
+    assert.match(r.json.error, /^weights: .*has no column 'nosuch'$/);
     for (const b of [{ target: '' }, { target: 3 }, { target: ',' }, { target_weight: 0.5 },
       { target: 'species', target_weight: -1 }, { weights: { petal_width: -1 } }, { weights: 'petal_width' },
       { weights: [1, 2] }, { weights: { petal_width: 'x' } }]) {
