@@ -27,7 +27,7 @@ int main(int argc, char **argv)
     if (rc) goto fail;
     som_grid grid = {10, 10, SOM_HEX, 0};
     if ((rc = som_map_new(&grid, som_data_dim(data), &map, &err))) goto fail;
-    som_map_set_titles_from(map, data);
+    if ((rc = som_map_set_titles_from_data(map, data, &err))) goto fail;
     if ((rc = som_map_fit_scaling(map, data, SOM_SCALE_ZSCORE, &err))) goto fail;
     som_train_opts opts;
     som_train_opts_init(&opts);
@@ -37,7 +37,7 @@ int main(int argc, char **argv)
     if ((rc = som_map_train(map, data, &opts, &err))) goto fail;
     size_t unit;
     double dist;
-    if ((rc = som_map_bmu(map, som_data_row(data, 0), NULL, &unit, &dist))) goto fail;
+    if ((rc = som_map_bmu_vector(map, som_data_row(data, 0), NULL, &unit, &dist, &err))) goto fail;
     printf("row 1 -> unit %zu (row %zu, col %zu), distance %.4f\n", unit, unit / grid.cols,
            unit % grid.cols, dist);
     const som_history *h = som_map_history(map);

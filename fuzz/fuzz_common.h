@@ -80,7 +80,7 @@ static inline void fuzz_check_map(const som_map *map)
         size_t unit = 0;
         double dist = 0;
         if (x && u) {
-            FUZZ_CHECK(som_map_bmu(map, x, NULL, &unit, &dist) == SOM_OK);
+            FUZZ_CHECK(som_map_bmu_vector(map, x, NULL, &unit, &dist, NULL) == SOM_OK);
             FUZZ_CHECK(unit < n_units);
             som_map_umatrix(map, u);
         }

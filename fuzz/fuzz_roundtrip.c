@@ -307,7 +307,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data_roundtrip(d, ".lrn");
 
     FUZZ_CHECK(som_map_new(&grid, dim, &map, &err) == SOM_OK);
-    FUZZ_CHECK(som_map_set_titles_from(map, d) == SOM_OK);
+    FUZZ_CHECK(som_map_set_titles_from_data(map, d, NULL) == SOM_OK);
     int rc = som_map_fit_scaling(map, d, scaling, &err);
     if (rc == SOM_OK) rc = som_map_train(map, d, &o, &err);
     if (rc != SOM_OK) {

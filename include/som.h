@@ -28,17 +28,18 @@
  *
  * A worked example — train a 10x10 hexagonal map and find a BMU:
  *
- *     som_error err; som_data *data = NULL; som_map *map = NULL;
+ *     som_error err; som_error_clear(&err);
+ *     som_data *data = NULL; som_map *map = NULL;
  *     if (som_data_read("iris.csv", NULL, &data, &err) != SOM_OK) goto fail;
  *     som_grid grid = { 10, 10, SOM_HEX, 0 };
  *     if (som_map_new(&grid, som_data_dim(data), &map, &err) != SOM_OK) goto fail;
- *     som_map_set_titles_from(map, data);
+ *     if (som_map_set_titles_from_data(map, data, &err) != SOM_OK) goto fail;
  *     som_map_fit_scaling(map, data, SOM_SCALE_ZSCORE, &err);
  *     som_train_opts opts; som_train_opts_init(&opts);
  *     opts.algorithm = SOM_BATCH; opts.epochs = 20; opts.seed = 42;
  *     if (som_map_train(map, data, &opts, &err) != SOM_OK) goto fail;
  *     size_t unit; double dist;
- *     som_map_bmu(map, som_data_row(data, 0), NULL, &unit, &dist);
+ *     som_map_bmu_vector(map, som_data_row(data, 0), NULL, &unit, &dist, &err);
  *     som_map_save(map, "iris.som", &err);
  *   fail:
  *     if (err.code) fprintf(stderr, "%s\n", err.message);
@@ -99,6 +100,15 @@ extern "C" {
 #define SOM_API __attribute__((visibility("default")))
 #else
 #define SOM_API
+#endif
+
+/* Calls kept for one release under an old name, each with its replacement.
+ * Define SOM_WARN_DEPRECATED before including som.h to have the compiler
+ * point at every use (the som program is built so). */
+#if defined(SOM_WARN_DEPRECATED) && defined(__GNUC__)
+#define SOM_DEPRECATED(use) __attribute__((deprecated("use " use)))
+#else
+#define SOM_DEPRECATED(use)
 #endif
 
 /* ------------------------------------------------------------------------- */
@@ -233,11 +243,11 @@ SOM_API int som_cancel_poll(som_error *err);
 /* Replaces the allocator used by every libsom allocation (tests use it to
  * inject out-of-memory). Pass NULLs to restore malloc/realloc/free. Call it
  * before any other libsom call and never while objects from the previous
- * allocator are alive. Not thread-safe. Returns SOM_EINVAL when only some of
- * the three are NULL. */
-SOM_API int som_set_allocator(void *(*malloc_fn)(size_t),
+ * allocator are alive. Not thread-safe. Errors: SOM_EINVAL when only some
+ * of the three are NULL. */
+SOM_API int som_allocator_set(void *(*malloc_fn)(size_t),
                               void *(*realloc_fn)(void *, size_t),
-                              void (*free_fn)(void *));
+                              void (*free_fn)(void *), som_error *err);
 
 /* The most bytes libsom reads into memory from one input given by its path:
  * standard input ("-"), a pipe, a compressed file, a model, a text format.
@@ -246,9 +256,9 @@ SOM_API int som_set_allocator(void *(*malloc_fn)(size_t),
  * .npy, no NUL byte in a text format), so a wrong one stops after its first
  * bytes. Regular CSV and .npy files, which are memory-mapped, are not
  * counted. 0 restores the default, 4 GiB.
- * Process-wide, like som_set_allocator: set it before reading; reading it
+ * Process-wide, like som_allocator_set: set it before reading; reading it
  * from any thread is safe. */
-SOM_API void som_set_input_limit(size_t bytes);
+SOM_API void som_input_limit_set(size_t bytes);
 SOM_API size_t som_input_limit(void);
 
 /* ------------------------------------------------------------------------- */
@@ -324,8 +334,8 @@ SOM_API int som_data_read_npy_mem(const void *buf, size_t len,
                                   som_error *err);
 /* The shape of a .npy file (rows, and columns: 1 for a 1-D array) from its
  * header alone, without reading the values. Errors as som_data_read_npy. */
-SOM_API int som_npy_shape(const char *path, size_t *n_rows, size_t *dim,
-                          som_error *err);
+SOM_API int som_data_npy_shape(const char *path, size_t *n_rows, size_t *dim,
+                               som_error *err);
 /* Rows [first, first + count) of a .npy file (a regular file), mapped as
  * som_data_read_npy maps the whole: only those rows' pages are ever read,
  * and only those bytes need to be in the file — one process's share of
@@ -487,7 +497,8 @@ SOM_API const char *som_map_title(const som_map *map, size_t j);
 SOM_API int som_map_set_title(som_map *map, size_t j, const char *title,
                               som_error *err);
 /* Copies every column title of `data` (dims must agree: SOM_EDIM). */
-SOM_API int som_map_set_titles_from(som_map *map, const som_data *data);
+SOM_API int som_map_set_titles_from_data(som_map *map, const som_data *data,
+                                         som_error *err);
 /* Index of the column titled `title`, or -1. */
 SOM_API long som_map_find_title(const som_map *map, const char *title);
 
@@ -801,12 +812,14 @@ SOM_API const som_history *som_map_history(const som_map *map);
  * map). Ties go to the lowest unit index. *dist (may be NULL) receives the
  * Euclidean distance in the scaled space. Errors: SOM_EINVAL (no field
  * present, NULL pointers), SOM_ENOMEM. */
-SOM_API int som_map_bmu(const som_map *map, const float *x,
-                        const uint8_t *mask, size_t *unit, double *dist);
+SOM_API int som_map_bmu_vector(const som_map *map, const float *x,
+                               const uint8_t *mask, size_t *unit, double *dist,
+                               som_error *err);
 /* The same comparing only fields 0..n_fields-1 (the MQL5 BestMatchingNode
  * with a dimension cut-off); equal to a mask of the first n_fields fields. */
-SOM_API int som_map_bmu_first(const som_map *map, const float *x,
-                              size_t n_fields, size_t *unit, double *dist);
+SOM_API int som_map_bmu_vector_first(const som_map *map, const float *x,
+                                     size_t n_fields, size_t *unit,
+                                     double *dist, som_error *err);
 
 /* BMUs of every row of `data` (original units) through the blocked
  * matrix-product path. units[n_samples] receives the BMU; dist (may be
@@ -815,7 +828,7 @@ SOM_API int som_map_bmu_first(const som_map *map, const float *x,
  * ranked by float scores |w|^2 - 2 x.w and the two best re-measured in
  * double, so where units lie within float rounding of each other
  * (near-ties, a few rows in a hundred on a smooth trained map) the unit
- * may be one som_map_bmu would not pick, at a distance within that
+ * may be one som_map_bmu_vector would not pick, at a distance within that
  * rounding of the best; dist is always the exact distance of the unit
  * given. The result does not depend on `threads` or on the other rows.
  * Errors: SOM_EDIM, SOM_EINVAL (a row with no present field), SOM_ENOMEM. */
@@ -900,8 +913,8 @@ SOM_API int som_grid_auto(const som_data *data, som_scaling scaling,
 
 /* Per-feature weights w_j >= 0 make the distance sum_j w_j (x_j - m_j)^2
  * in the scaled space, in training (the winner search) and in recognition
- * (som_map_bmu, som_map_bmus, som_map_predict, som_map_quality and its QE,
- * clustering). A weight of 0 keeps the field in the map, trained like any
+ * (som_map_bmu_vector, som_map_bmus, som_map_predict, som_map_quality and
+ * its QE, clustering). A weight of 0 keeps the field in the map, trained like any
  * other, without letting it steer the winner: that is how a supervised map
  * carries its targets. Weights are stored in the model.
  *
@@ -1026,28 +1039,31 @@ SOM_API int som_map_set_clusters(som_map *map, const uint32_t *clusters,
 
 /* The building blocks, on plain row-major n x dim float arrays (they take
  * no map, so they work on any set of vectors).
- * som_kmeans: Lloyd's k-means from k-means++ seeding (the library's
+ * som_vectors_kmeans: Lloyd's k-means from k-means++ seeding (the library's
  * random generator, seeded with `seed`), `restarts` runs (>= 1) of at most
  * max_iter iterations; labels[n] receives clusters numbered in order of
  * first appearance, *inertia (may be NULL) the sum of squared distances to
  * the centroids. Errors: SOM_EINVAL (k = 0 or k > n), SOM_ENOMEM. */
-SOM_API int som_kmeans(const float *x, size_t n, size_t dim, size_t k,
-                       uint64_t seed, size_t restarts, size_t max_iter,
-                       uint32_t *labels, double *inertia, som_error *err);
+SOM_API int som_vectors_kmeans(const float *x, size_t n, size_t dim, size_t k,
+                               uint64_t seed, size_t restarts, size_t max_iter,
+                               uint32_t *labels, double *inertia,
+                               som_error *err);
 /* Ward's agglomerative clustering of the units of `grid` (x holds one row
  * per unit) where only clusters that touch on the grid (som_grid_neighbors)
  * may merge: every cluster is a connected set of units. The pair whose
  * merge adds the least within-cluster sum of squares,
  * n_a n_b / (n_a + n_b) |c_a - c_b|^2, merges first (ties: the pair with
  * the smallest cluster numbers). */
-SOM_API int som_ward_grid(const float *x, const som_grid *grid, size_t dim,
+SOM_API int som_grid_ward(const float *x, const som_grid *grid, size_t dim,
                           size_t k, uint32_t *labels, som_error *err);
 /* The Davies-Bouldin index of a partition: the mean over clusters of the
  * largest (s_a + s_b) / |c_a - c_b| over the other clusters, with s the
  * mean Euclidean distance of a cluster's members to its centroid. Lower is
- * better. NaN when k < 2 or a cluster is empty. */
-SOM_API double som_davies_bouldin(const float *x, size_t n, size_t dim,
-                                  const uint32_t *labels, size_t k);
+ * better. *index receives it, or NaN when k < 2 or a cluster is empty.
+ * Errors: SOM_EINVAL (a label >= k, NULL pointers), SOM_ENOMEM. */
+SOM_API int som_vectors_davies_bouldin(const float *x, size_t n, size_t dim,
+                                       const uint32_t *labels, size_t k,
+                                       double *index, som_error *err);
 
 /* ---- distortion ----------------------------------------------------------- */
 
@@ -1090,9 +1106,9 @@ SOM_API int som_map_label_counts(const som_map *map, const som_data *data,
  * unit holds in the table — (higher first), then by unit index; SIZE_MAX
  * where fewer than r + 1 units hold the label. Errors: SOM_EINVAL,
  * SOM_ENOMEM. */
-SOM_API int som_label_best_units(const size_t *counts, size_t n_labels,
-                                 size_t n_units, size_t top, size_t *best,
-                                 som_error *err);
+SOM_API int som_label_counts_best_units(const size_t *counts, size_t n_labels,
+                                        size_t n_units, size_t top,
+                                        size_t *best, som_error *err);
 /* Profiles of k clusters of units (clusters[n_units], each < k; e.g.
  * som_map_clusters) by the rows of `data` (the map's fields, original
  * units) whose BMU units[i] lies in them. Each output may be NULL:
@@ -1412,12 +1428,21 @@ SOM_API int som_map_save_mem(const som_map *map, void **buf, size_t *len,
 SOM_API int som_map_load(const char *path, som_map **out, som_error *err);
 SOM_API int som_map_load_mem(const void *buf, size_t len, const char *name,
                              som_map **out, som_error *err);
-/* Frees memory that libsom allocated for the caller (som_map_save_mem). */
+/* Frees memory that any libsom layer allocated for the caller: the bytes of
+ * som_map_save_mem, of the pictures of som_render.h and som_art.h in memory
+ * (som_render_mem, som_canvas_finish, som_art_render_mem, ...). The one
+ * free for every buffer libsom hands over; objects have their own
+ * som_*_free. NULL is a no-op. */
 SOM_API void som_free(void *ptr);
-/* n * size zeroed bytes from libsom's allocator (som_set_allocator), NULL
+/* n * size zeroed bytes from libsom's allocator (som_allocator_set), NULL
  * when out of memory or when n * size overflows; free with som_free. For
  * layers built on libsom (Art) that allocate the way it does. */
 SOM_API void *som_calloc(size_t n, size_t size);
+/* Resizes a block from som_calloc or som_realloc (ptr NULL: a new block)
+ * through libsom's allocator; NULL when out of memory, the old block then
+ * left as it was. For layers that grow a buffer they hand to the caller,
+ * who frees it with som_free. */
+SOM_API void *som_realloc(void *ptr, size_t size);
 
 /* FNV-1a 64 of n bytes: h = 14695981039346656037, then for each byte b
  * h = (h ^ b) * 1099511628211 (mod 2^64). libsom's one non-cryptographic
@@ -1583,6 +1608,46 @@ SOM_API int som_map_load_any(const char *path, som_map **out, som_error *err);
  * (the U-matrix only), ".json"; another name is SOM_EINVAL. */
 SOM_API int som_map_save_any(const som_map *map, const char *path,
                              som_error *err);
+
+/* ------------------------------------------------------------------------- */
+/* Deprecated names                                                           */
+/* ------------------------------------------------------------------------- */
+/* The previous release's names of calls that were renamed noun-first or
+ * gained a som_error (see "Names" at the top). Each behaves as before and
+ * is one call of its replacement; they go in the next release. Define
+ * SOM_WARN_DEPRECATED to have the compiler point at every use. */
+SOM_DEPRECATED("som_map_bmu_vector")
+SOM_API int som_map_bmu(const som_map *map, const float *x,
+                        const uint8_t *mask, size_t *unit, double *dist);
+SOM_DEPRECATED("som_map_bmu_vector_first")
+SOM_API int som_map_bmu_first(const som_map *map, const float *x,
+                              size_t n_fields, size_t *unit, double *dist);
+SOM_DEPRECATED("som_map_set_titles_from_data")
+SOM_API int som_map_set_titles_from(som_map *map, const som_data *data);
+SOM_DEPRECATED("som_allocator_set")
+SOM_API int som_set_allocator(void *(*malloc_fn)(size_t),
+                              void *(*realloc_fn)(void *, size_t),
+                              void (*free_fn)(void *));
+SOM_DEPRECATED("som_input_limit_set")
+SOM_API void som_set_input_limit(size_t bytes);
+SOM_DEPRECATED("som_data_npy_shape")
+SOM_API int som_npy_shape(const char *path, size_t *n_rows, size_t *dim,
+                          som_error *err);
+SOM_DEPRECATED("som_vectors_kmeans")
+SOM_API int som_kmeans(const float *x, size_t n, size_t dim, size_t k,
+                       uint64_t seed, size_t restarts, size_t max_iter,
+                       uint32_t *labels, double *inertia, som_error *err);
+SOM_DEPRECATED("som_grid_ward")
+SOM_API int som_ward_grid(const float *x, const som_grid *grid, size_t dim,
+                          size_t k, uint32_t *labels, som_error *err);
+/* NaN also for every failure: the old call could not report one. */
+SOM_DEPRECATED("som_vectors_davies_bouldin")
+SOM_API double som_davies_bouldin(const float *x, size_t n, size_t dim,
+                                  const uint32_t *labels, size_t k);
+SOM_DEPRECATED("som_label_counts_best_units")
+SOM_API int som_label_best_units(const size_t *counts, size_t n_labels,
+                                 size_t n_units, size_t top, size_t *best,
+                                 som_error *err);
 
 #ifdef __cplusplus
 }

@@ -303,8 +303,8 @@ SOM_API void som_art_style_init(som_art_style *style);
  * Errors: SOM_EINVAL (size, extension), SOM_EIO, SOM_ENOMEM. */
 SOM_API int som_art_render(const som_art *art, const som_art_style *style,
                            int size, const char *path, som_error *err);
-/* The same into memory: format is "png", "svg" or "pdf"; *buf (release it
- * with free(), not som_free) and *len receive the file's bytes. A PNG (and
+/* The same into memory: format is "png", "svg" or "pdf"; *buf (free it
+ * with som_free) and *len receive the file's bytes. A PNG (and
  * a PDF) is the same bytes for the same art, style and size. Known limit:
  * Cairo numbers SVG element ids ("surface1", "clip2") per process, so two
  * SVGs of the same art made by one process differ in those ids; separate

@@ -91,7 +91,9 @@
  * same PNG and SVG bytes; a PDF carries its creation date unless the
  * environment sets SOURCE_DATE_EPOCH. Text uses DejaVu Sans (Debian's
  * fonts-dejavu-core); without it fontconfig picks another sans face.
- * Memory comes from malloc, not the som_set_allocator hook.
+ * Working memory comes from malloc; the bytes of a picture made in memory
+ * come from libsom's allocator (som_allocator_set) and are freed with
+ * som_free, like every buffer libsom hands over.
  *
  * Conventions, ownership and thread safety are those of som.h: calls return
  * SOM_OK or a negative code and fill an optional som_error; the map and
@@ -285,11 +287,13 @@ SOM_API int som_render_file(const som_map *map, const som_data *data,
                             som_error *err);
 
 /* The same into memory, for servers: `format` is "png", "svg" or "pdf".
- * On success *buf (free it with som_render_free) holds *len bytes. */
+ * On success *buf (free it with som_free) holds *len bytes. */
 SOM_API int som_render_mem(const som_map *map, const som_data *data,
                            const som_render_opts *opts, const char *format,
                            unsigned char **buf, size_t *len, som_error *err);
-/* Frees a buffer from som_render_mem. NULL is a no-op. */
+/* Deprecated: som_free frees every buffer libsom hands over; this is it
+ * under the previous release's name, kept for one release. */
+SOM_DEPRECATED("som_free")
 SOM_API void som_render_free(void *buf);
 
 /* Where a unit is drawn, without drawing: the centre (*x, *y) of `unit`'s
@@ -335,7 +339,7 @@ SOM_API int som_canvas_open(const char *path, const char *format, int width,
 SOM_API struct _cairo *som_canvas_cairo(som_canvas *canvas);
 /* Checks the drawing's status, writes the picture, commits the file and
  * frees the canvas (also on failure: then nothing appears at the path). A
- * canvas in memory hands its bytes to *buf (free with som_render_free) and
+ * canvas in memory hands its bytes to *buf (free with som_free) and
  * *len, which it needs; a file canvas takes NULLs. */
 SOM_API int som_canvas_finish(som_canvas *canvas, unsigned char **buf,
                               size_t *len, som_error *err);

@@ -215,7 +215,7 @@ int cli_max_input_option(const char *cmd, const char *arg)
     digits[n] = '\0';
     if (!cli_parse_u64(digits, &v) || v == 0 || v > (SIZE_MAX >> shift))
         return cli_bad_value(cmd, "--max-input", arg, "a size in bytes such as 512M or 8G");
-    som_set_input_limit((size_t)v << shift);
+    som_input_limit_set((size_t)v << shift);
     return CLI_OK;
 }
 

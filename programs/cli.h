@@ -108,7 +108,7 @@ enum {
     {"no-row-names", no_argument, NULL, CLI_OPT_NO_ROW_NAMES},            \
     CLI_MAX_INPUT_LONG_OPTION
 
-/* --max-input SIZE: som_set_input_limit, for every command that reads. */
+/* --max-input SIZE: som_input_limit_set, for every command that reads. */
 #define CLI_MAX_INPUT_LONG_OPTION                                         \
     {"max-input", required_argument, NULL, CLI_OPT_MAX_INPUT}
 #define CLI_MAX_INPUT_HELP                                                     \

@@ -206,8 +206,8 @@ static int gather_labels(report *r, som_error *err)
     ALLOC(r->cl_label_rows, r->k * n);
     rc = som_map_label_counts(r->map, r->data, r->units, r->labels, n, r->label_counts, err);
     if (rc == SOM_OK)
-        rc = som_label_best_units(r->label_counts, n, r->n_units, REPORT_TOP_UNITS, r->best,
-                                  err);
+        rc = som_label_counts_best_units(r->label_counts, n, r->n_units, REPORT_TOP_UNITS,
+                                         r->best, err);
     for (size_t l = 0; rc == SOM_OK && l < n; l++)
         for (size_t u = 0; u < r->n_units; u++) {
             size_t c = r->label_counts[l * r->n_units + u];

@@ -398,7 +398,7 @@ static int train_distributed(train_args *a, int rank, int size)
     int rc;
     if (npy) {
         /* Each rank reads the header, then only its share of the values. */
-        rc = agree_lib(som_npy_shape(a->data_path, &n, &dim, &err), &err, rank);
+        rc = agree_lib(som_data_npy_shape(a->data_path, &n, &dim, &err), &err, rank);
     } else {
         rc = agree_lib(som_data_read(a->data_path, &a->csv, &data, &err), &err, rank);
         if (rc == CLI_OK) {

@@ -179,7 +179,7 @@ static int figure(FILE *fp, const report *r, const som_render_opts *o, const cha
     if (w < 100) w = 100;
     fprintf(fp, "<figure style=\"flex:1 1 %.0fpx;max-width:%.0fpx\">", 0.8 * w, w);
     copy_svg(fp, (const char *)buf, len, prefix, label);
-    som_render_free(buf);
+    som_free(buf);
     if (caption) {
         fputs("<figcaption>", fp);
         html_esc(fp, caption);

@@ -53,11 +53,11 @@ static const char *mime_of(const char *ext)
     return strcmp(ext, "svg") == 0 ? "image/svg+xml" : "image/png";
 }
 
-/* Pictures that som_art draws into malloc'ed memory. */
+/* Pictures that som_art draws into memory (freed with som_free). */
 static enum MHD_Result reply_picture(request *rq, unsigned char *buf, size_t len,
                                      const char *ext, const char *cache, const char *etag)
 {
-    struct MHD_Response *r = resp_bytes(buf, len, mime_of(ext), free);
+    struct MHD_Response *r = resp_bytes(buf, len, mime_of(ext), som_free);
     if (r) {
         if (cache) MHD_add_response_header(r, "Cache-Control", cache);
         if (etag) MHD_add_response_header(r, "ETag", etag);

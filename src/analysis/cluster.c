@@ -182,10 +182,12 @@ static double lloyd(const float *x, size_t n, size_t dim, size_t k, size_t max_i
     return inertia;
 }
 
-int som_kmeans(const float *x, size_t n, size_t dim, size_t k, uint64_t seed, size_t restarts,
-               size_t max_iter, uint32_t *labels, double *inertia, som_error *err)
+int som_vectors_kmeans(const float *x, size_t n, size_t dim, size_t k, uint64_t seed,
+                       size_t restarts, size_t max_iter, uint32_t *labels, double *inertia,
+                       som_error *err)
 {
-    if (!x || !labels || dim == 0) return som__error(err, SOM_EINVAL, "som_kmeans: bad argument");
+    if (!x || !labels || dim == 0)
+        return som__error(err, SOM_EINVAL, "som_vectors_kmeans: bad argument");
     if (k == 0 || k > n)
         return som__error(err, SOM_EINVAL, "k-means needs 1 <= k <= %zu points (k = %zu)", n, k);
     if (k > UINT32_MAX) return som__error(err, SOM_EINVAL, "k = %zu is too large", k);
@@ -450,10 +452,11 @@ static int ward_run(const float *x, const som_grid *grid, size_t dim, size_t k_m
     return SOM_OK;
 }
 
-int som_ward_grid(const float *x, const som_grid *grid, size_t dim, size_t k, uint32_t *labels,
+int som_grid_ward(const float *x, const som_grid *grid, size_t dim, size_t k, uint32_t *labels,
                   som_error *err)
 {
-    if (!x || !grid || !labels || dim == 0) return som__error(err, SOM_EINVAL, "som_ward_grid: bad argument");
+    if (!x || !grid || !labels || dim == 0)
+        return som__error(err, SOM_EINVAL, "som_grid_ward: bad argument");
     int rc = som_grid_check(grid, err);
     if (rc) return rc;
     size_t n = som_grid_n_units(grid);
@@ -464,16 +467,28 @@ int som_ward_grid(const float *x, const som_grid *grid, size_t dim, size_t k, ui
 
 /* ---- Davies-Bouldin ------------------------------------------------------------ */
 
-double som_davies_bouldin(const float *x, size_t n, size_t dim, const uint32_t *labels, size_t k)
+int som_vectors_davies_bouldin(const float *x, size_t n, size_t dim, const uint32_t *labels,
+                               size_t k, double *index, som_error *err)
 {
-    if (!x || !labels || k < 2 || n == 0) return NAN;
+    if (!index) return som__error(err, SOM_EINVAL, "som_vectors_davies_bouldin: index is required");
+    *index = NAN;
+    if (k < 2 || n == 0) return SOM_OK;
+    if (!x || !labels)
+        return som__error(err, SOM_EINVAL, "som_vectors_davies_bouldin: x and labels are required");
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] >= k)
+            return som__error(err, SOM_EINVAL, "row %zu has cluster %u, not below k = %zu", i + 1,
+                              (unsigned)labels[i], k);
     double *cent = som__calloc(k * dim, sizeof *cent);
     double *s = som__calloc(k, sizeof *s);
     size_t *cnt = som__calloc(k, sizeof *cnt);
     double db = NAN;
-    if (!cent || !s || !cnt) goto done;
+    int rc = SOM_OK;
+    if (!cent || !s || !cnt) {
+        rc = som__error_oom(err);
+        goto done;
+    }
     for (size_t i = 0; i < n; i++) {
-        if (labels[i] >= k) goto done;
         cnt[labels[i]]++;
         for (size_t j = 0; j < dim; j++) cent[labels[i] * dim + j] += (double)x[i * dim + j];
     }
@@ -504,7 +519,8 @@ done:
     som__free(cent);
     som__free(s);
     som__free(cnt);
-    return db;
+    *index = db;
+    return rc;
 }
 
 /* ---- the map's clusters ------------------------------------------------------- */
@@ -555,14 +571,15 @@ int som_map_cluster(som_map *m, const som_cluster_opts *opts, double *db, som_er
         rc = ward_run(x, &m->grid, dim, kmin, kmax, lab, err);
     } else {
         for (size_t k = kmin; rc == SOM_OK && k <= kmax; k++)
-            rc = som_kmeans(x, n, dim, k, o.seed, o.restarts, o.max_iter, lab + (k - kmin) * n,
-                            NULL, err);
+            rc = som_vectors_kmeans(x, n, dim, k, o.seed, o.restarts, o.max_iter,
+                                    lab + (k - kmin) * n, NULL, err);
     }
     size_t best = 0;
     if (rc == SOM_OK && span > 1) {
         double best_db = INFINITY;
-        for (size_t s = 0; s < span; s++) {
-            double v = som_davies_bouldin(x, n, dim, lab + s * n, kmin + s);
+        for (size_t s = 0; rc == SOM_OK && s < span; s++) {
+            double v;
+            rc = som_vectors_davies_bouldin(x, n, dim, lab + s * n, kmin + s, &v, err);
             if (db) db[s] = v;
             if (v < best_db) { /* strict: ties keep the smaller k */
                 best_db = v;

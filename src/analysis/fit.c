@@ -304,8 +304,7 @@ int som_fitter_start(som_fitter *f, som_error *err)
                                            "failed: begin again with the data in original units");
     const som_fit_opts *o = &f->opts;
     int rc = som_map_new(&f->info.grid, som_data_dim(f->data), &f->map, err);
-    if (rc == SOM_OK && (rc = som_map_set_titles_from(f->map, f->data)) != SOM_OK)
-        som__error(err, rc, "%s", som_strerror(rc));
+    if (rc == SOM_OK) rc = som_map_set_titles_from_data(f->map, f->data, err);
     if (rc == SOM_OK) rc = som_map_fit_scaling_ex(f->map, f->data, o->scaling, o->train.shard, err);
     if (rc == SOM_OK) rc = som_map_set_feature_weights(f->map, f->weights, err);
     if (rc == SOM_OK && f->start) rc = apply_start(f, err);

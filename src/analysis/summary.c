@@ -100,7 +100,7 @@ int som_map_label_counts(const som_map *m, const som_data *d, const size_t *unit
     return rc;
 }
 
-/* One candidate unit of a label, for the ranking of som_label_best_units. */
+/* One candidate unit of a label, for the ranking of som_label_counts_best_units. */
 typedef struct {
     size_t unit, count, total;
 } unit_rank;
@@ -117,11 +117,11 @@ static int cmp_rank(const void *a, const void *b)
     return x->unit < y->unit ? -1 : x->unit > y->unit;
 }
 
-int som_label_best_units(const size_t *counts, size_t n_labels, size_t n_units, size_t top,
-                         size_t *best, som_error *err)
+int som_label_counts_best_units(const size_t *counts, size_t n_labels, size_t n_units,
+                                size_t top, size_t *best, som_error *err)
 {
     SOM_RETURN_IF(n_labels && top && (!counts || !best), err, SOM_EINVAL,
-                  "som_label_best_units: NULL argument");
+                  "som_label_counts_best_units: NULL argument");
     if (n_labels == 0 || top == 0 || n_units == 0) {
         for (size_t i = 0; i < n_labels * top; i++) best[i] = SIZE_MAX;
         return SOM_OK;

@@ -10,9 +10,8 @@ static void *(*hook_malloc)(size_t) = malloc;
 static void *(*hook_realloc)(void *, size_t) = realloc;
 static void (*hook_free)(void *) = free;
 
-int som_set_allocator(void *(*malloc_fn)(size_t),
-                      void *(*realloc_fn)(void *, size_t),
-                      void (*free_fn)(void *))
+int som_allocator_set(void *(*malloc_fn)(size_t), void *(*realloc_fn)(void *, size_t),
+                      void (*free_fn)(void *), som_error *err)
 {
     if (!malloc_fn && !realloc_fn && !free_fn) {
         hook_malloc = malloc;
@@ -20,7 +19,9 @@ int som_set_allocator(void *(*malloc_fn)(size_t),
         hook_free = free;
         return SOM_OK;
     }
-    if (!malloc_fn || !realloc_fn || !free_fn) return SOM_EINVAL;
+    if (!malloc_fn || !realloc_fn || !free_fn)
+        return som__error(err, SOM_EINVAL,
+                          "som_allocator_set: give all three functions, or none to restore malloc");
     hook_malloc = malloc_fn;
     hook_realloc = realloc_fn;
     hook_free = free_fn;
@@ -58,6 +59,8 @@ void som__free(void *ptr)
 void som_free(void *ptr) { som__free(ptr); }
 
 void *som_calloc(size_t n, size_t size) { return som__calloc(n, size); }
+
+void *som_realloc(void *ptr, size_t size) { return som__realloc(ptr, size); }
 
 /* Aligned blocks keep the distance back to the raw pointer just before the
  * aligned address, so they work with any malloc-like hook. */

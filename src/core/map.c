@@ -125,11 +125,13 @@ int som_map_set_title(som_map *m, size_t j, const char *title, som_error *err)
     return SOM_OK;
 }
 
-int som_map_set_titles_from(som_map *m, const som_data *d)
+int som_map_set_titles_from_data(som_map *m, const som_data *d, som_error *err)
 {
-    if (som_data_dim(d) != m->dim) return SOM_EDIM;
+    if (som_data_dim(d) != m->dim)
+        return som__error(err, SOM_EDIM, "the data has %zu fields, the map %zu", som_data_dim(d),
+                          m->dim);
     for (size_t j = 0; j < m->dim; j++) {
-        int rc = som_map_set_title(m, j, som_data_title(d, j), NULL);
+        int rc = som_map_set_title(m, j, som_data_title(d, j), err);
         if (rc) return rc;
     }
     return SOM_OK;

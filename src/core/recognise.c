@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* recognise.c — the public recognition calls on a map (som_map_bmu,
+/* recognise.c — the public recognition calls on a map (som_map_bmu_vector,
  * som_map_bmus, som_map_predict, ...) and their internal forms over a
  * range of rows: rows scaled a block at a time, then the (weighted) search
  * of weights.c and bmu.c. */
@@ -29,16 +29,17 @@ static int prepare_row(const som_map *m, const float *x, const uint8_t *mask, fl
     return present ? SOM_OK : SOM_EINVAL;
 }
 
-int som_map_bmu(const som_map *m, const float *x, const uint8_t *mask, size_t *unit,
-                double *dist)
+int som_map_bmu_vector(const som_map *m, const float *x, const uint8_t *mask, size_t *unit,
+                       double *dist, som_error *err)
 {
-    if (!m || !x || !unit) return SOM_EINVAL;
+    if (!m || !x || !unit)
+        return som__error(err, SOM_EINVAL, "som_map_bmu_vector: map, vector and unit are required");
     float *buf = som__malloc(m->dim * sizeof(float));
     uint8_t *mbuf = som__malloc(m->dim);
     if (!buf || !mbuf) {
         som__free(buf);
         som__free(mbuf);
-        return SOM_ENOMEM;
+        return som__error_oom(err);
     }
     bool any_missing;
     int rc = prepare_row(m, x, mask, buf, mbuf, &any_missing);
@@ -48,21 +49,25 @@ int som_map_bmu(const som_map *m, const float *x, const uint8_t *mask, size_t *u
         *unit = m->fsqrt ? som__bmu_scalar_w(m->codebook, m->n_units, m->dim, m->fsqrt, buf, mk, &d2)
                          : som__bmu_scalar(m->codebook, m->n_units, m->dim, buf, mk, &d2);
         if (dist) *dist = sqrt(d2);
+    } else {
+        som__error(err, rc, "the vector has no present field to search with");
     }
     som__free(buf);
     som__free(mbuf);
     return rc;
 }
 
-int som_map_bmu_first(const som_map *m, const float *x, size_t n_fields, size_t *unit,
-                      double *dist)
+int som_map_bmu_vector_first(const som_map *m, const float *x, size_t n_fields, size_t *unit,
+                             double *dist, som_error *err)
 {
-    if (!m || n_fields == 0) return SOM_EINVAL;
-    if (n_fields >= m->dim) return som_map_bmu(m, x, NULL, unit, dist);
+    if (!m || n_fields == 0)
+        return som__error(err, SOM_EINVAL,
+                          "som_map_bmu_vector_first: a map and n_fields >= 1 are required");
+    if (n_fields >= m->dim) return som_map_bmu_vector(m, x, NULL, unit, dist, err);
     uint8_t *mask = som__calloc(m->dim, 1);
-    if (!mask) return SOM_ENOMEM;
+    if (!mask) return som__error_oom(err);
     memset(mask, 1, n_fields);
-    int rc = som_map_bmu(m, x, mask, unit, dist);
+    int rc = som_map_bmu_vector(m, x, mask, unit, dist, err);
     som__free(mask);
     return rc;
 }

@@ -22,7 +22,7 @@
 /* 0: the default. Atomic: set by a program at start, read by any thread. */
 static _Atomic size_t input_limit;
 
-void som_set_input_limit(size_t bytes) { atomic_store(&input_limit, bytes); }
+void som_input_limit_set(size_t bytes) { atomic_store(&input_limit, bytes); }
 
 size_t som_input_limit(void)
 {

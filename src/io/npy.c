@@ -523,9 +523,10 @@ int som_data_read_npy_rows(const char *path, size_t first, size_t count, som_dat
     return read_rows(path, first, count, out, err);
 }
 
-int som_npy_shape(const char *path, size_t *n_rows, size_t *dim, som_error *err)
+int som_data_npy_shape(const char *path, size_t *n_rows, size_t *dim, som_error *err)
 {
-    if (!path || !n_rows || !dim) return som__error(err, SOM_EINVAL, "som_npy_shape: NULL argument");
+    if (!path || !n_rows || !dim)
+        return som__error(err, SOM_EINVAL, "som_data_npy_shape: NULL argument");
     *n_rows = *dim = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));

@@ -20,7 +20,9 @@
 typedef som__job job;
 typedef som__panel panel;
 
-void som_render_free(void *buf) { free(buf); }
+/* The previous release's own free for pictures in memory; they now come
+ * from libsom's allocator like every other buffer (som_free). */
+void som_render_free(void *buf) { som_free(buf); }
 
 /* ---- layout --------------------------------------------------------------- */
 

@@ -62,7 +62,7 @@ static cairo_status_t sink_write(void *closure, const unsigned char *data,
     if (s->mem_len + length > s->mem_cap) {
         size_t cap = s->mem_cap ? s->mem_cap : 4096;
         while (cap < s->mem_len + length) cap *= 2;
-        unsigned char *p = realloc(s->mem, cap);
+        unsigned char *p = som_realloc(s->mem, cap);
         if (!p) {
             s->write_failed = 1;
             return CAIRO_STATUS_NO_MEMORY;
@@ -160,7 +160,7 @@ void som__surface_abort(som__surface *s, cairo_t *cr)
     }
     if (s->out) som_outfile_abort(s->out);
     s->out = NULL;
-    free(s->mem);
+    som_free(s->mem);
     s->mem = NULL;
     s->mem_len = s->mem_cap = 0;
 }
@@ -221,7 +221,7 @@ int som__surface_finish(som__surface *s, cairo_t *cr, som_error *err)
         s->out = NULL;
         rc = som_outfile_commit(out, err);
     }
-    free(s->mem);
+    som_free(s->mem);
     s->mem = NULL;
     s->mem_len = s->mem_cap = 0;
     return rc;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* failing_alloc.h — an allocator for som_set_allocator that refuses the
+/* failing_alloc.h — an allocator for som_allocator_set that refuses the
  * allocation after `failing_countdown` more and counts what is still live,
  * for the tests that fail each allocation of a call in turn (test_oom,
  * test_csv, test_summary). Included once per test program. */

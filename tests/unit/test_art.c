@@ -237,11 +237,11 @@ static void avatar_same_name_same_bytes(void **state)
     assert_true(na > 8 && na == nb);
     assert_memory_equal(a, b, na);
     assert_memory_equal(a, "\x89PNG\r\n\x1a\n", 8);
-    free(b);
+    som_free(b);
     assert_int_equal(som_avatar_render_mem("alicf", NULL, 128, "png", &b, &nb, &err), SOM_OK);
     assert_true(na != nb || memcmp(a, b, na) != 0);
-    free(a);
-    free(b);
+    som_free(a);
+    som_free(b);
     /* The design is a pure function of the name. */
     som_art_opts o1, o2;
     som_art_style s1, s2;
@@ -269,7 +269,7 @@ static void thousand_names_thousand_images(void **state)
         size_t len = 0;
         assert_int_equal(som_avatar_render_mem(name, NULL, 64, "png", &png, &len, &err), SOM_OK);
         h[i] = fnv(png, len);
-        free(png);
+        som_free(png);
     }
     qsort(h, N, sizeof *h, cmp_u64);
     for (int i = 1; i < N; i++) assert_true(h[i] != h[i - 1]);
@@ -289,11 +289,11 @@ static void avatar_background_override(void **state)
     /* PNG colour type 6 (RGBA) is at byte 25 for cairo's ARGB32 output
      * either way; the pictures themselves must differ. */
     assert_true(na != nb || memcmp(a, b, na) != 0);
-    free(a);
-    free(b);
+    som_free(a);
+    som_free(b);
     assert_int_equal(som_avatar_render_mem("carol", NULL, 64, "svg", &a, &na, NULL), SOM_OK);
     assert_true(na > 5 && memmem(a, na, "<svg", 4) != NULL);
-    free(a);
+    som_free(a);
 }
 
 /* ---- bad knobs --------------------------------------------------------------- */

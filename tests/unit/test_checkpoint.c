@@ -60,7 +60,7 @@ static som_map *make_map(const som_data *d, size_t rows, size_t cols)
     som_grid g = {rows, cols, SOM_HEX, 0};
     som_map *m;
     assert_int_equal(som_map_new(&g, som_data_dim(d), &m, NULL), SOM_OK);
-    assert_int_equal(som_map_set_titles_from(m, d), SOM_OK);
+    assert_int_equal(som_map_set_titles_from_data(m, d, NULL), SOM_OK);
     assert_int_equal(som_map_fit_scaling(m, d, SOM_SCALE_ZSCORE, NULL), SOM_OK);
     return m;
 }

@@ -95,10 +95,18 @@ static void davies_bouldin_by_hand(void **state)
      * both ratios (1 + 1) / 10. */
     const float x[4] = {0, 2, 10, 12};
     const uint32_t lab[4] = {0, 0, 1, 1};
-    assert_true(fabs(som_davies_bouldin(x, 4, 1, lab, 2) - 0.2) < 1e-12);
-    assert_true(som_davies_bouldin(x, 4, 1, lab, 1) != som_davies_bouldin(x, 4, 1, lab, 1));
+    double db = 0;
+    assert_int_equal(som_vectors_davies_bouldin(x, 4, 1, lab, 2, &db, NULL), SOM_OK);
+    assert_true(fabs(db - 0.2) < 1e-12);
+    assert_int_equal(som_vectors_davies_bouldin(x, 4, 1, lab, 1, &db, NULL), SOM_OK);
+    assert_true(isnan(db)); /* k < 2 */
     const uint32_t empty[4] = {0, 0, 0, 0};
-    assert_true(som_davies_bouldin(x, 4, 1, empty, 2) != som_davies_bouldin(x, 4, 1, empty, 2));
+    assert_int_equal(som_vectors_davies_bouldin(x, 4, 1, empty, 2, &db, NULL), SOM_OK);
+    assert_true(isnan(db)); /* cluster 1 is empty */
+    som_error err;
+    const uint32_t over[4] = {0, 0, 1, 2};
+    assert_int_equal(som_vectors_davies_bouldin(x, 4, 1, over, 2, &db, &err), SOM_EINVAL);
+    assert_string_equal(err.message, "row 4 has cluster 2, not below k = 2");
 }
 
 static void kmeans_small_known(void **state)
@@ -107,18 +115,18 @@ static void kmeans_small_known(void **state)
     const float x[7] = {0.0f, 0.1f, 0.2f, 5.0f, 5.1f, 10.0f, 10.2f};
     uint32_t lab[7], again[7];
     double inertia;
-    assert_int_equal(som_kmeans(x, 7, 1, 3, 42, 5, 100, lab, &inertia, NULL), SOM_OK);
+    assert_int_equal(som_vectors_kmeans(x, 7, 1, 3, 42, 5, 100, lab, &inertia, NULL), SOM_OK);
     const uint32_t want[7] = {0, 0, 0, 1, 1, 2, 2};
     assert_memory_equal(lab, want, sizeof want);
     /* 0.02 + 0.005 + 0.02 */
     assert_true(fabs(inertia - 0.045) < 1e-6);
-    assert_int_equal(som_kmeans(x, 7, 1, 3, 42, 5, 100, again, NULL, NULL), SOM_OK);
+    assert_int_equal(som_vectors_kmeans(x, 7, 1, 3, 42, 5, 100, again, NULL, NULL), SOM_OK);
     assert_memory_equal(lab, again, sizeof lab);
-    assert_int_equal(som_kmeans(x, 7, 1, 8, 42, 5, 100, lab, NULL, NULL), SOM_EINVAL);
-    assert_int_equal(som_kmeans(x, 7, 1, 0, 42, 5, 100, lab, NULL, NULL), SOM_EINVAL);
+    assert_int_equal(som_vectors_kmeans(x, 7, 1, 8, 42, 5, 100, lab, NULL, NULL), SOM_EINVAL);
+    assert_int_equal(som_vectors_kmeans(x, 7, 1, 0, 42, 5, 100, lab, NULL, NULL), SOM_EINVAL);
     /* k = n: every point alone, even with duplicates. */
     const float dup[3] = {1, 1, 1};
-    assert_int_equal(som_kmeans(dup, 3, 1, 3, 1, 1, 100, lab, &inertia, NULL), SOM_OK);
+    assert_int_equal(som_vectors_kmeans(dup, 3, 1, 3, 1, 1, 100, lab, &inertia, NULL), SOM_OK);
     assert_true(lab[0] != lab[1] && lab[1] != lab[2] && lab[0] != lab[2]);
 }
 

@@ -709,7 +709,8 @@ static void test_oom(void **state)
                               : ",a,b\n7,1,NA\n3,2,3\n5,,4\n";
     int done = 0;
     for (long k = 0; k < 200 && !done; k++) {
-        assert_int_equal(som_set_allocator(failing_malloc, failing_realloc, failing_free), SOM_OK);
+        assert_int_equal(
+            som_allocator_set(failing_malloc, failing_realloc, failing_free, NULL), SOM_OK);
         failing_countdown = k;
         failing_live = 0;
         som_error err;
@@ -727,7 +728,7 @@ static void test_oom(void **state)
             assert_null(d);
         }
         assert_int_equal(failing_live, 0);
-        som_set_allocator(NULL, NULL, NULL);
+        som_allocator_set(NULL, NULL, NULL, NULL);
     }
     assert_true(done);
     }

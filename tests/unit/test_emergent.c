@@ -70,7 +70,7 @@ static void *count_realloc(void *q, size_t n)
 static void train_counted(som_topology topo, int gaps)
 {
     const size_t n = 2000, dim = 8;
-    assert_int_equal(som_set_allocator(count_malloc, count_realloc, count_free), SOM_OK);
+    assert_int_equal(som_allocator_set(count_malloc, count_realloc, count_free, NULL), SOM_OK);
     live = peak = 0;
     som_data *d;
     assert_int_equal(som_data_new(n, dim, &d, NULL), SOM_OK);
@@ -106,7 +106,7 @@ static void train_counted(som_topology topo, int gaps)
     som_map_free(m);
     som_data_free(d);
     assert_int_equal(live, 0);
-    assert_int_equal(som_set_allocator(NULL, NULL, NULL), SOM_OK);
+    assert_int_equal(som_allocator_set(NULL, NULL, NULL, NULL), SOM_OK);
 }
 
 static void test_rect(void **state)

@@ -103,7 +103,7 @@ static void test_auto_grid(void **state)
 
     som_map *ref = NULL;
     assert_int_equal(som_map_new(&g, 4, &ref, NULL), SOM_OK);
-    som_map_set_titles_from(ref, d);
+    som_map_set_titles_from_data(ref, d, NULL);
     assert_int_equal(som_map_fit_scaling(ref, d, SOM_SCALE_ZSCORE, NULL), SOM_OK);
     assert_int_equal(som_map_train(ref, d, &o.train, NULL), SOM_OK);
     assert_same_model(m, ref);
@@ -186,8 +186,8 @@ static void test_weights_by_title(void **state)
     const float *x = som_data_row(d, 70);
     float y[4] = {-100.0f, x[1], x[2], x[3]};
     size_t u0, u1;
-    assert_int_equal(som_map_bmu(m, x, NULL, &u0, NULL), SOM_OK);
-    assert_int_equal(som_map_bmu(m, y, NULL, &u1, NULL), SOM_OK);
+    assert_int_equal(som_map_bmu_vector(m, x, NULL, &u0, NULL, NULL), SOM_OK);
+    assert_int_equal(som_map_bmu_vector(m, y, NULL, &u1, NULL, NULL), SOM_OK);
     assert_int_equal(u0, u1);
     som_map_free(m);
     som_data_free(d);
@@ -254,7 +254,7 @@ static void test_init_codebook(void **state)
 
     som_map *ref = NULL;
     assert_int_equal(som_map_new(&o.grid, 4, &ref, NULL), SOM_OK);
-    som_map_set_titles_from(ref, d);
+    som_map_set_titles_from_data(ref, d, NULL);
     assert_int_equal(som_map_fit_scaling(ref, d, SOM_SCALE_ZSCORE, NULL), SOM_OK);
     float cb[20 * 4];
     for (size_t i = 0; i < 20; i++) {
@@ -401,7 +401,8 @@ static void test_out_of_memory(void **state)
     o.checkpoint_every = 1;
     for (long k = 0;; k++) {
         unlink(ckpt);
-        assert_int_equal(som_set_allocator(failing_malloc, failing_realloc, failing_free), SOM_OK);
+        assert_int_equal(
+            som_allocator_set(failing_malloc, failing_realloc, failing_free, NULL), SOM_OK);
         failing_live = 0;
         failing_refused = 0;
         failing_countdown = k;
@@ -410,7 +411,7 @@ static void test_out_of_memory(void **state)
         int rc = som_fit(d, &o, 0, "iris.csv", &m, NULL, &err);
         som_map_free(m);
         failing_countdown = -1;
-        som_set_allocator(NULL, NULL, NULL);
+        som_allocator_set(NULL, NULL, NULL, NULL);
         assert_int_equal(failing_live, 0);
         if (failing_refused == 0) {
             assert_int_equal(rc, SOM_OK);

@@ -48,7 +48,7 @@ static void *count_realloc(void *p, size_t n) { return realloc(p, n); }
 static void calloc_is_zeroed_checked_and_hooked(void **state)
 {
     (void)state;
-    assert_int_equal(som_set_allocator(count_malloc, count_realloc, free), SOM_OK);
+    assert_int_equal(som_allocator_set(count_malloc, count_realloc, free, NULL), SOM_OK);
     hooked = 0;
     unsigned char *p = som_calloc(100, 3);
     assert_non_null(p);
@@ -56,7 +56,7 @@ static void calloc_is_zeroed_checked_and_hooked(void **state)
     for (size_t i = 0; i < 300; i++) assert_int_equal(p[i], 0);
     som_free(p);
     assert_null(som_calloc(SIZE_MAX / 2, 3)); /* n * size overflows */
-    assert_int_equal(som_set_allocator(NULL, NULL, NULL), SOM_OK);
+    assert_int_equal(som_allocator_set(NULL, NULL, NULL, NULL), SOM_OK);
 }
 
 int main(void)

@@ -2,7 +2,7 @@
 /* test_input.c — inputs read whole (src/io/input.c) and outputs that are not
  * regular files (src/io/outfile.c), through FIFOs fed by a child process: a
  * stream with wrong first bytes stops after them, an endless valid one at
- * som_set_input_limit's limit, a valid one still loads, and an output
+ * som_input_limit_set's limit, a valid one still loads, and an output
  * FIFO gets the bytes and stays a FIFO. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,7 +154,7 @@ static void test_csv_and_npy_streams_of_zeros(void **state)
 static void test_limit_on_endless_valid_stream(void **state)
 {
     (void)state;
-    som_set_input_limit(100000);
+    som_input_limit_set(100000);
     assert_int_equal(som_input_limit(), 100000);
     int r;
     pid_t pid = feed("endless.csv", "a,b\n", 4, "1,2\n", &r);
@@ -164,7 +164,7 @@ static void test_limit_on_endless_valid_stream(void **state)
     assert_int_equal(som_data_read(path_in_dir("endless.csv"), NULL, &d, &err), SOM_ERANGE);
     assert_non_null(strstr(err.message, "input limit of 100000 bytes"));
     assert_true(fed(pid, r) <= FOUR_MIB);
-    som_set_input_limit(0);
+    som_input_limit_set(0);
     assert_int_equal(som_input_limit(), (size_t)4 << 30);
 }
 
@@ -182,9 +182,9 @@ static void test_valid_model_stream_loads(void **state)
     som_error err;
     som_error_clear(&err);
     /* The stream is checked chunk by chunk and still loads. */
-    som_set_input_limit(len);
+    som_input_limit_set(len);
     assert_int_equal(som_map_load(path_in_dir("ok.som"), &back, &err), SOM_OK);
-    som_set_input_limit(0);
+    som_input_limit_set(0);
     assert_int_equal(fed(pid, r), len);
     assert_int_equal(som_map_n_units(back), 12);
     som_map_free(back);

@@ -277,12 +277,12 @@ static void *failing_realloc(void *p, size_t n)
 static void fail_after(long k)
 {
     alloc_countdown = k;
-    som_set_allocator(failing_malloc, failing_realloc, free);
+    som_allocator_set(failing_malloc, failing_realloc, free, NULL);
 }
 
 static void allocator_restore(void)
 {
-    som_set_allocator(NULL, NULL, NULL);
+    som_allocator_set(NULL, NULL, NULL, NULL);
     alloc_countdown = -1;
 }
 

@@ -117,7 +117,7 @@ static void test_f4_mapped_roundtrip(void **state)
         assert_same_data(d, m);
         assert_true(gaps ? som_data_mask(m) != NULL : som_data_mask(m) == NULL);
         size_t n, dim;
-        assert_int_equal(som_npy_shape(path, &n, &dim, &err), SOM_OK);
+        assert_int_equal(som_data_npy_shape(path, &n, &dim, &err), SOM_OK);
         assert_int_equal(n, 300);
         assert_int_equal(dim, 5);
 
@@ -202,7 +202,7 @@ static void test_rows(void **state)
     /* A wrong header. */
     memcpy(b, "\x93NUMPX", 6);
     spit(cut, b, len);
-    assert_int_equal(som_npy_shape(cut, &len, &len, &err), SOM_EFORMAT);
+    assert_int_equal(som_data_npy_shape(cut, &len, &len, &err), SOM_EFORMAT);
     assert_non_null(strstr(err.message, "magic"));
     assert_int_equal(som_data_read_npy_rows(cut, 0, 1, &s, &err), SOM_EFORMAT);
     free(b);

@@ -36,7 +36,8 @@ typedef struct oom_case {
 
 static void run_case(const oom_case *c)
 {
-    assert_int_equal(som_set_allocator(failing_malloc, failing_realloc, failing_free), SOM_OK);
+    assert_int_equal(
+        som_allocator_set(failing_malloc, failing_realloc, failing_free, NULL), SOM_OK);
     void *ctx = calloc(1, c->ctx_size);
     assert_non_null(ctx);
     long k;
@@ -66,7 +67,7 @@ static void run_case(const oom_case *c)
     assert_true(k > 0); /* the call does allocate */
     print_message("%-28s %3ld allocations failed in turn\n", c->name, k);
     free(ctx);
-    som_set_allocator(NULL, NULL, NULL);
+    som_allocator_set(NULL, NULL, NULL, NULL);
 }
 
 /* ---- inputs -------------------------------------------------------------- */
@@ -92,7 +93,7 @@ static som_map *small_map(const som_data *d)
     som_grid g = {3, 4, SOM_HEX, 0};
     som_map *m = NULL;
     assert_int_equal(som_map_new(&g, som_data_dim(d), &m, NULL), SOM_OK);
-    assert_int_equal(som_map_set_titles_from(m, d), SOM_OK);
+    assert_int_equal(som_map_set_titles_from_data(m, d, NULL), SOM_OK);
     assert_int_equal(som_map_fit_scaling(m, d, SOM_SCALE_ZSCORE, NULL), SOM_OK);
     return m;
 }

@@ -31,7 +31,7 @@ static som_map *train(const som_data *d, som_grid g, som_algorithm alg, size_t e
     som_map *m;
     som_error err;
     assert_int_equal(som_map_new(&g, som_data_dim(d), &m, NULL), SOM_OK);
-    assert_int_equal(som_map_set_titles_from(m, d), SOM_OK);
+    assert_int_equal(som_map_set_titles_from_data(m, d, NULL), SOM_OK);
     assert_int_equal(som_map_fit_scaling(m, d, SOM_SCALE_ZSCORE, NULL), SOM_OK);
     som_train_opts o;
     som_train_opts_init(&o);

@@ -120,7 +120,7 @@ static void render_png(const som_map *map, const som_data *data,
     int rc = som_render_mem(map, data, o, "png", &buf, &len, &err);
     if (rc != SOM_OK) fail_msg("render: %s", err.message);
     png_decode(buf, len, img);
-    som_render_free(buf);
+    som_free(buf);
 }
 
 /* ---- maps built in memory -------------------------------------------------- */
@@ -492,7 +492,7 @@ static void toroid_umatrix_lattice_is_full(void **state)
         svg[len] = 0;
         assert_int_equal(count_filled_paths(svg), 4 * N);
         free(svg);
-        som_render_free(buf);
+        som_free(buf);
         som_map_free(map);
     }
 }
@@ -535,13 +535,13 @@ static void umatrix_full_uses_feature_weights(void **state)
     unsigned char *pb = umatrix_full_png(b, fw, &lb);
     assert_int_equal(la, lb);
     assert_memory_equal(pa, pb, la);
-    som_render_free(pa);
-    som_render_free(pb);
+    som_free(pa);
+    som_free(pb);
     pa = umatrix_full_png(a, NULL, &la);
     pb = umatrix_full_png(b, NULL, &lb);
     assert_true(la != lb || memcmp(pa, pb, la) != 0);
-    som_render_free(pa);
-    som_render_free(pb);
+    som_free(pa);
+    som_free(pb);
 }
 
 static void pdf_and_png_headers(void **state)
@@ -592,7 +592,7 @@ static void same_input_same_png_bytes(void **state)
     assert_int_equal(som_render_mem(map, NULL, &o, "png", &m, &lm, NULL), SOM_OK);
     assert_int_equal(lm, l1);
     assert_memory_equal(m, b1, l1);
-    som_render_free(m);
+    som_free(m);
     free(b1);
     free(b2);
     unlink(p1);
@@ -649,16 +649,16 @@ static void hits_and_labels_render(void **state)
     o.hits_style = SOM_HITS_MARKERS;
     o.titles = 1;
     assert_int_equal(som_render_mem(map, d, &o, "png", &buf, &len, NULL), SOM_OK);
-    som_render_free(buf);
+    som_free(buf);
     o.plot = SOM_PLOT_LABELS;
     for (int style = 0; style < 2; style++) {
         o.labels_style = (som_labels_style)style;
         assert_int_equal(som_render_mem(map, d, &o, "svg", &buf, &len, NULL), SOM_OK);
-        som_render_free(buf);
+        som_free(buf);
     }
     o.plot = SOM_PLOT_DASHBOARD;
     assert_int_equal(som_render_mem(map, d, &o, "pdf", &buf, &len, NULL), SOM_OK);
-    som_render_free(buf);
+    som_free(buf);
     /* dashboard panels: U-matrix, hits, then one plane */
     double x, y;
     assert_int_equal(som_render_unit_center(map, d, &o, 2, 0, &x, &y, NULL, NULL), SOM_OK);
@@ -1095,6 +1095,27 @@ static void bad_input_leaves_no_file(void **state)
 
 /* ---- som_canvas: the public face of the surfaces (what Art draws on) ------ */
 
+/* Pictures in memory come from libsom's allocator: som_free frees them,
+ * and so does the previous release's som_render_free (deprecated). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void memory_pictures_free_with_som_free(void **state)
+{
+    (void)state;
+    som_map *map = NULL;
+    som_grid g = {3, 4, SOM_HEX, 0};
+    assert_int_equal(som_map_new(&g, 2, &map, NULL), SOM_OK);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(som_render_mem(map, NULL, NULL, "svg", &buf, &len, NULL), SOM_OK);
+    assert_true(len > 0);
+    som_render_free(buf);
+    assert_int_equal(som_render_mem(map, NULL, NULL, "png", &buf, &len, NULL), SOM_OK);
+    som_free(buf);
+    som_map_free(map);
+}
+#pragma GCC diagnostic pop
+
 static void canvas_writes_whole_pictures_or_nothing(void **state)
 {
     (void)state;
@@ -1115,7 +1136,7 @@ static void canvas_writes_whole_pictures_or_nothing(void **state)
     assert_int_equal(img.h, 10);
     assert_rgb(pixel(&img, 10, 5), 255, 0, 0);
     free(img.rgb);
-    som_render_free(buf);
+    som_free(buf);
     /* Bad formats say so and open nothing. */
     c = NULL;
     assert_int_equal(som_canvas_open(NULL, "gif", 20, 10, &c, &err), SOM_EINVAL);
@@ -1170,6 +1191,7 @@ int main(void)
         cmocka_unit_test(cell_text_is_legible_or_absent),
         cmocka_unit_test(many_fields_give_the_most_varying),
         cmocka_unit_test(codes_bars_follow_values),
+        cmocka_unit_test(memory_pictures_free_with_som_free),
         cmocka_unit_test(canvas_writes_whole_pictures_or_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -301,7 +301,8 @@ static void defaults_that_depend(void **state)
 static void text_setting_out_of_memory(void **state)
 {
     (void)state;
-    assert_int_equal(som_set_allocator(failing_malloc, failing_realloc, failing_free), SOM_OK);
+    assert_int_equal(
+        som_allocator_set(failing_malloc, failing_realloc, failing_free, NULL), SOM_OK);
     som_fit_opts o;
     som_fit_opts_init(&o);
     failing_live = 0;
@@ -317,7 +318,7 @@ static void text_setting_out_of_memory(void **state)
     assert_true(o.set_ == set);
     som_fit_opts_clear(&o);
     assert_int_equal(failing_live, 0);
-    som_set_allocator(NULL, NULL, NULL);
+    som_allocator_set(NULL, NULL, NULL, NULL);
 }
 
 int main(void)

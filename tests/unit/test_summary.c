@@ -187,7 +187,7 @@ static void labels_and_best_units_by_hand(void **state)
     for (int i = 0; i < 8; i++) assert_int_equal(counts[i], want[i]);
 
     size_t best[6];
-    assert_int_equal(som_label_best_units(counts, 2, 4, 3, best, NULL), SOM_OK);
+    assert_int_equal(som_label_counts_best_units(counts, 2, 4, 3, best, NULL), SOM_OK);
     assert_int_equal(best[0], 0);
     assert_int_equal(best[1], SIZE_MAX);
     assert_int_equal(best[2], SIZE_MAX);
@@ -216,13 +216,14 @@ static void labels_and_best_units_by_hand(void **state)
 static void each_allocation_failing(int (*call)(int), int which)
 {
     for (long k = 0;; k++) {
-        assert_int_equal(som_set_allocator(failing_malloc, failing_realloc, failing_free), SOM_OK);
+        assert_int_equal(
+            som_allocator_set(failing_malloc, failing_realloc, failing_free, NULL), SOM_OK);
         failing_live = 0;
         failing_refused = 0;
         failing_countdown = k;
         int rc = call(which);
         failing_countdown = -1;
-        som_set_allocator(NULL, NULL, NULL);
+        som_allocator_set(NULL, NULL, NULL, NULL);
         assert_int_equal(failing_live, 0);
         if (failing_refused == 0) {
             assert_int_equal(rc, SOM_OK);
@@ -252,7 +253,7 @@ static int summary_call(int which)
     case 2:
         memset(counts, 0, sizeof counts);
         counts[1] = 2;
-        return som_label_best_units(counts, 2, 4, 2, best, NULL);
+        return som_label_counts_best_units(counts, 2, 4, 2, best, NULL);
     case 3:
         return som_map_cluster_profiles(oom_map, oom_data, units, clusters, 2, NULL, NULL, out,
                                         NULL, NULL, NULL);

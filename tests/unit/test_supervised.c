@@ -59,7 +59,7 @@ static som_map *train_supervised(const som_data *train, double target_weight)
     assert_int_equal(som_grid_auto(hot, SOM_SCALE_ZSCORE, SOM_HEX, 0, &g, NULL, NULL), SOM_OK);
     som_map *m;
     assert_int_equal(som_map_new(&g, dim, &m, NULL), SOM_OK);
-    assert_int_equal(som_map_set_titles_from(m, hot), SOM_OK);
+    assert_int_equal(som_map_set_titles_from_data(m, hot, NULL), SOM_OK);
     double w[7] = {1, 1, 1, 1, target_weight, target_weight, target_weight};
     assert_int_equal(dim, 7);
     assert_int_equal(som_map_set_feature_weights(m, w, NULL), SOM_OK);
@@ -120,7 +120,7 @@ static void numeric_target(void **state)
     som_grid g = {6, 8, SOM_HEX, 0};
     som_map *m;
     assert_int_equal(som_map_new(&g, 4, &m, NULL), SOM_OK);
-    assert_int_equal(som_map_set_titles_from(m, train), SOM_OK);
+    assert_int_equal(som_map_set_titles_from_data(m, train, NULL), SOM_OK);
     long t = som_map_find_title(m, "petal_width");
     assert_true(t >= 0);
     double w[4] = {1, 1, 1, 1};

@@ -121,7 +121,7 @@ static void *reader(void *p)
     if (j->rc == SOM_OK) {
         size_t unit;
         double dist;
-        j->rc = som_map_bmu(j->map, som_data_row(j->data, 3), NULL, &unit, &dist);
+        j->rc = som_map_bmu_vector(j->map, som_data_row(j->data, 3), NULL, &unit, &dist, NULL);
     }
     som_map_umatrix(j->map, j->umatrix);
     if (j->rc == SOM_OK) j->rc = som_map_save_mem(j->map, &j->image, &j->image_len, NULL);

@@ -251,17 +251,17 @@ static void masked_bmu_ignores_masked_fields(void **state)
     uint8_t mask[3] = {1, 0, 1};
     size_t u1, u2;
     double d1, d2;
-    assert_int_equal(som_map_bmu(m, x, mask, &u1, &d1), SOM_OK);
+    assert_int_equal(som_map_bmu_vector(m, x, mask, &u1, &d1, NULL), SOM_OK);
     x[1] = 1e6f; /* a wild value in the masked field changes nothing */
-    assert_int_equal(som_map_bmu(m, x, mask, &u2, &d2), SOM_OK);
+    assert_int_equal(som_map_bmu_vector(m, x, mask, &u2, &d2, NULL), SOM_OK);
     assert_int_equal(u1, u2);
     assert_true(d1 == d2);
     /* NaN marks a field missing too */
     x[1] = NAN;
-    assert_int_equal(som_map_bmu(m, x, NULL, &u2, &d2), SOM_OK);
+    assert_int_equal(som_map_bmu_vector(m, x, NULL, &u2, &d2, NULL), SOM_OK);
     assert_int_equal(u1, u2);
     uint8_t none[3] = {0, 0, 0};
-    assert_int_equal(som_map_bmu(m, x, none, &u2, &d2), SOM_EINVAL);
+    assert_int_equal(som_map_bmu_vector(m, x, none, &u2, &d2, NULL), SOM_EINVAL);
     som_map_free(m);
 }
 
@@ -279,8 +279,8 @@ static void field_cutoff_equals_prefix_mask(void **state)
             memset(mask, 1, k);
             size_t u1, u2;
             double d1, d2;
-            assert_int_equal(som_map_bmu_first(m, x, k, &u1, &d1), SOM_OK);
-            assert_int_equal(som_map_bmu(m, x, mask, &u2, &d2), SOM_OK);
+            assert_int_equal(som_map_bmu_vector_first(m, x, k, &u1, &d1, NULL), SOM_OK);
+            assert_int_equal(som_map_bmu_vector(m, x, mask, &u2, &d2, NULL), SOM_OK);
             assert_int_equal(u1, u2);
             assert_true(d1 == d2);
         }

@@ -79,8 +79,10 @@ static void weight_zero_field_never_steers(void **state)
         assert_memory_equal(ua, ub, sizeof ua);
         for (size_t i = 0; i < N; i += 7) {
             size_t u1, u2;
-            assert_int_equal(som_map_bmu(a, som_data_row(clean, i), NULL, &u1, NULL), SOM_OK);
-            assert_int_equal(som_map_bmu(a, som_data_row(bad, i), NULL, &u2, NULL), SOM_OK);
+            assert_int_equal(
+                som_map_bmu_vector(a, som_data_row(clean, i), NULL, &u1, NULL, NULL), SOM_OK);
+            assert_int_equal(
+                som_map_bmu_vector(a, som_data_row(bad, i), NULL, &u2, NULL, NULL), SOM_OK);
             assert_int_equal(u1, ua[i]);
             assert_int_equal(u2, ua[i]);
         }
@@ -125,14 +127,14 @@ static void weighted_search_matches_definition(void **state)
         assert_true(mine <= best * (1 + 1e-5) + 1e-12);
         assert_true(fabs((double)dist[i] * (double)dist[i] - best) <= 1e-5 * best + 1e-9);
         size_t u1;
-        assert_int_equal(som_map_bmu(m, som_data_row(d, i), NULL, &u1, NULL), SOM_OK);
+        assert_int_equal(som_map_bmu_vector(m, som_data_row(d, i), NULL, &u1, NULL, NULL), SOM_OK);
         assert_int_equal(u1, units[i]);
     }
     /* Missing values with weights: the searches still agree. */
     uint8_t mk[DIM] = {1, 0, 1, 1, 0};
     for (size_t i = 0; i < N; i += 13) {
         size_t u1;
-        assert_int_equal(som_map_bmu(m, som_data_row(d, i), mk, &u1, NULL), SOM_OK);
+        assert_int_equal(som_map_bmu_vector(m, som_data_row(d, i), mk, &u1, NULL, NULL), SOM_OK);
         som_map_scale_row(m, som_data_row(d, i), x);
         size_t want = som__bmu_scalar_w(cb, som_map_n_units(m), DIM, m->fsqrt, x, mk, NULL);
         assert_int_equal(u1, want);
