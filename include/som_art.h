@@ -302,7 +302,7 @@ SOM_API void som_art_style_init(som_art_style *style);
  * everything is anti-aliased. Written atomically.
  * Errors: SOM_EINVAL (size, extension), SOM_EIO, SOM_ENOMEM. */
 SOM_API int som_art_render(const som_art *art, const som_art_style *style,
-                           int size, const char *path, som_error *err);
+                           size_t size, const char *path, som_error *err);
 /* The same into memory: format is "png", "svg" or "pdf"; *buf (free it
  * with som_free) and *len receive the file's bytes. A PNG (and
  * a PDF) is the same bytes for the same art, style and size. Known limit:
@@ -310,7 +310,7 @@ SOM_API int som_art_render(const som_art *art, const som_art_style *style,
  * SVGs of the same art made by one process differ in those ids; separate
  * runs of a program give the same bytes. */
 SOM_API int som_art_render_mem(const som_art *art, const som_art_style *style,
-                               int size, const char *format,
+                               size_t size, const char *format,
                                unsigned char **buf, size_t *len,
                                som_error *err);
 
@@ -326,7 +326,7 @@ SOM_API uint32_t som_art_gallery_color(size_t index);
  * panel number from 1), on a #f8fafb face. The picture is `size` pixels wide
  * (64..16384); its height follows from the rows. Errors as som_art_render. */
 SOM_API int som_art_render_gallery(const som_art *const *arts, size_t n,
-                                   int size, const char *path,
+                                   size_t size, const char *path,
                                    som_error *err);
 /* The same with one style per pattern (colour, background, view; a
  * transparent style leaves its panel unpainted), for galleries of avatars.
@@ -334,7 +334,7 @@ SOM_API int som_art_render_gallery(const som_art *const *arts, size_t n,
  * face_transparent. */
 SOM_API int som_art_render_gallery_styled(const som_art *const *arts,
                                           const som_art_style *styles,
-                                          size_t n, int size, uint32_t face,
+                                          size_t n, size_t size, uint32_t face,
                                           int face_transparent,
                                           const char *path, som_error *err);
 
@@ -343,9 +343,9 @@ SOM_API int som_art_render_gallery_styled(const som_art *const *arts,
  * colours; otherwise its background and transparency replace the avatar's
  * (its colour and view are ignored). */
 SOM_API int som_avatar_render(const char *name, const som_art_style *style,
-                              int size, const char *path, som_error *err);
+                              size_t size, const char *path, som_error *err);
 SOM_API int som_avatar_render_mem(const char *name,
-                                  const som_art_style *style, int size,
+                                  const som_art_style *style, size_t size,
                                   const char *format, unsigned char **buf,
                                   size_t *len, som_error *err);
 

@@ -333,8 +333,8 @@ typedef struct som_canvas som_canvas;
  * required). The file is opened (as a temporary beside it) before anything
  * is drawn, so an unwritable path fails here. Errors: SOM_EINVAL (size,
  * format, extension), SOM_EIO, SOM_ENOMEM. */
-SOM_API int som_canvas_open(const char *path, const char *format, int width,
-                            int height, som_canvas **out, som_error *err);
+SOM_API int som_canvas_open(const char *path, const char *format, size_t width,
+                            size_t height, som_canvas **out, som_error *err);
 /* The Cairo context to draw with; owned by the canvas. */
 SOM_API struct _cairo *som_canvas_cairo(som_canvas *canvas);
 /* Checks the drawing's status, writes the picture, commits the file and

@@ -398,7 +398,7 @@ static int do_single(args *a, out_kind kind)
     } else {
         som_art_style st;
         single_style(a, &st);
-        rc = som_art_render(art, &st, (int)a->size, a->output, &err);
+        rc = som_art_render(art, &st, a->size, a->output, &err);
     }
     som_art_free(art);
     if (rc != SOM_OK) return cli_fail(&err);
@@ -443,13 +443,13 @@ static int do_gallery(args *a, out_kind kind)
                     styles[i].color = som_art_gallery_color(i + 1);
                     styles[i].view = SOM_ART_VIEW_CROP;
                 }
-                rc = som_art_render_gallery_styled(list, styles, a->gallery, (int)a->size,
+                rc = som_art_render_gallery_styled(list, styles, a->gallery, a->size,
                                                    a->background, a->transparent,
                                                    a->output, &err);
                 free(styles);
             }
         } else {
-            rc = som_art_render_gallery(list, a->gallery, (int)a->size, a->output, &err);
+            rc = som_art_render_gallery(list, a->gallery, a->size, a->output, &err);
         }
     }
     for (size_t i = 0; i < a->gallery; i++) som_art_free(arts[i]);
@@ -486,7 +486,7 @@ static int do_avatar_page(const args *a, out_kind kind)
             while (cols * cols < n) cols++;
             size_t gap = (a->size * 4 + 99) / 100;
             size_t width = cols * a->size + (cols + 1) * gap;
-            rc = som_art_render_gallery_styled(list, styles, n, (int)width,
+            rc = som_art_render_gallery_styled(list, styles, n, width,
                                                SOM_ART_GALLERY_FACE, 0, a->output, &err);
         }
     }
@@ -515,7 +515,7 @@ static int do_avatar(const args *a, out_kind kind)
         over.transparent = a->transparent;
         over.background = a->background;
         rc = som_avatar_render(a->avatar, a->has_background ? &over : NULL,
-                               (int)a->size, a->output, &err);
+                               a->size, a->output, &err);
     }
     return rc == SOM_OK ? CLI_OK : cli_fail(&err);
 }
@@ -577,7 +577,7 @@ static int do_guess(args *a)
     if (som_art_run(&truth, &art, &err) != SOM_OK) return cli_fail(&err);
     som_art_style st;
     single_style(a, &st);
-    int rc = som_art_render(art, &st, (int)a->size, a->output, &err);
+    int rc = som_art_render(art, &st, a->size, a->output, &err);
     if (rc == SOM_OK && isatty(STDOUT_FILENO)) preview(art);
     som_art_free(art);
     if (rc != SOM_OK) return cli_fail(&err);

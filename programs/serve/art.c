@@ -150,7 +150,7 @@ enum MHD_Result handle_avatar(request *rq)
     size_t len = 0;
     som_error err;
     som_error_clear(&err);
-    if (som_avatar_render_mem(name, NULL, (int)size, rq->rt.ext, &buf, &len, &err) != SOM_OK)
+    if (som_avatar_render_mem(name, NULL, size, rq->rt.ext, &buf, &len, &err) != SOM_OK)
         return reply_som_error(rq, &err);
     return reply_picture(rq, buf, len, rq->rt.ext, AVATAR_CACHE, etag);
 }
@@ -172,7 +172,7 @@ enum MHD_Result handle_art(request *rq)
     unsigned char *buf = NULL;
     size_t len = 0;
     int rc = som_art_run(&o, &art, &err);
-    if (rc == SOM_OK) rc = som_art_render_mem(art, &st, (int)size, rq->rt.ext, &buf, &len, &err);
+    if (rc == SOM_OK) rc = som_art_render_mem(art, &st, size, rq->rt.ext, &buf, &len, &err);
     som_art_free(art);
     if (rc != SOM_OK) return reply_som_error(rq, &err);
     return reply_picture(rq, buf, len, rq->rt.ext, "public, max-age=3600", NULL);
@@ -232,7 +232,7 @@ enum MHD_Result handle_art_gallery(request *rq)
         if (!serve_tmp_path(path, sizeof path, suffix))
             rc = som_error_set(&err, SOM_EIO, "no temporary directory");
         else
-            rc = som_art_render_gallery((const som_art *const *)arts, n, (int)size, path,
+            rc = som_art_render_gallery((const som_art *const *)arts, n, size, path,
                                         &err);
     }
     for (size_t i = 0; i < n; i++) som_art_free(arts[i]);
@@ -308,7 +308,7 @@ enum MHD_Result handle_guess_image(request *rq)
     unsigned char *buf = NULL;
     size_t len = 0;
     int rc = som_art_run(&o, &art, &err);
-    if (rc == SOM_OK) rc = som_art_render_mem(art, &st, (int)size, rq->rt.ext, &buf, &len, &err);
+    if (rc == SOM_OK) rc = som_art_render_mem(art, &st, size, rq->rt.ext, &buf, &len, &err);
     som_art_free(art);
     if (rc != SOM_OK) return reply_som_error(rq, &err);
     return reply_picture(rq, buf, len, rq->rt.ext, "public, max-age=3600", NULL);

@@ -145,14 +145,14 @@ static void draw_panel(cairo_t *cr, const som_art *art,
 
 /* ---- one pattern -------------------------------------------------------- */
 
-static int check_single(const som_art *art, const som_art_style *st, int size,
+static int check_single(const som_art *art, const som_art_style *st, size_t size,
                         som_error *err)
 {
     if (!art || !st)
         return som_error_set(err, SOM_EINVAL, "art: nothing to draw");
     if (size < ART_MIN_SIZE || size > ART_MAX_SIZE)
         return som_error_set(err, SOM_EINVAL,
-                                 "art: picture size must be %d..%d pixels, got %d",
+                                 "art: picture size must be %d..%d pixels, got %zu",
                                  ART_MIN_SIZE, ART_MAX_SIZE, size);
     return SOM_OK;
 }
@@ -170,14 +170,14 @@ static int drawn(som_canvas *c, som_error *err)
     return SOM_OK;
 }
 
-static int render_single(const som_art *art, const som_art_style *st, int size,
+static int render_single(const som_art *art, const som_art_style *st, size_t size,
                          som_canvas *c, som_error *err)
 {
     draw_panel(som_canvas_cairo(c), art, st, 0, 0, (double)size);
     return drawn(c, err);
 }
 
-int som_art_render(const som_art *art, const som_art_style *style, int size,
+int som_art_render(const som_art *art, const som_art_style *style, size_t size,
                    const char *path, som_error *err)
 {
     int rc = check_single(art, style, size, err);
@@ -190,7 +190,7 @@ int som_art_render(const som_art *art, const som_art_style *style, int size,
     return som_canvas_finish(c, NULL, NULL, err);
 }
 
-static int open_mem(som_canvas **c, const char *format, int w, int h,
+static int open_mem(som_canvas **c, const char *format, size_t w, size_t h,
                     som_error *err)
 {
     if (!format || (strcasecmp(format, "png") != 0 && strcasecmp(format, "svg") != 0 &&
@@ -202,7 +202,7 @@ static int open_mem(som_canvas **c, const char *format, int w, int h,
 }
 
 int som_art_render_mem(const som_art *art, const som_art_style *style,
-                       int size, const char *format, unsigned char **buf,
+                       size_t size, const char *format, unsigned char **buf,
                        size_t *len, som_error *err)
 {
     *buf = NULL;
@@ -228,16 +228,17 @@ typedef struct layout {
 /* ceil(sqrt(n)) columns of square panels with gaps of about 4% of a panel
  * between them and around them (the article's tight_layout padding). Pixel
  * sizes are whole numbers so that PNG panels have crisp edges. */
-static int plan(size_t n, int size, layout *l, som_error *err)
+static int plan(size_t n, size_t width, layout *l, som_error *err)
 {
     if (n == 0 || n > GALLERY_MAX_PANELS)
         return som_error_set(err, SOM_EINVAL,
                                  "art: a gallery holds 1..%u patterns, got %zu",
                                  GALLERY_MAX_PANELS, n);
-    if (size < GALLERY_MIN_SIZE || size > GALLERY_MAX_SIZE)
+    if (width < GALLERY_MIN_SIZE || width > GALLERY_MAX_SIZE)
         return som_error_set(err, SOM_EINVAL,
-                                 "art: gallery width must be %d..%d pixels, got %d",
-                                 GALLERY_MIN_SIZE, GALLERY_MAX_SIZE, size);
+                                 "art: gallery width must be %d..%d pixels, got %zu",
+                                 GALLERY_MIN_SIZE, GALLERY_MAX_SIZE, width);
+    int size = (int)width; /* in range: pixel arithmetic in int, as Cairo's */
     size_t cols = (size_t)ceil(sqrt((double)n));
     while (cols * cols < n) cols++;
     size_t rows = (n + cols - 1) / cols;
@@ -289,7 +290,7 @@ static int render_gallery(const som_art *const *arts, const som_art_style *style
 }
 
 static int gallery(const som_art *const *arts, const som_art_style *styles,
-                   size_t n, int size, uint32_t face, int face_transparent,
+                   size_t n, size_t size, uint32_t face, int face_transparent,
                    const char *path, som_error *err)
 {
     layout l;
@@ -301,14 +302,14 @@ static int gallery(const som_art *const *arts, const som_art_style *styles,
         if (!arts[i])
             return som_error_set(err, SOM_EINVAL, "art: pattern %zu is missing", i + 1);
     som_canvas *c;
-    rc = som_canvas_open(path, NULL, l.width, l.height, &c, err);
+    rc = som_canvas_open(path, NULL, (size_t)l.width, (size_t)l.height, &c, err);
     if (rc != SOM_OK) return rc;
     rc = render_gallery(arts, styles, n, face, face_transparent, &l, c, err);
     if (rc != SOM_OK) return rc;
     return som_canvas_finish(c, NULL, NULL, err);
 }
 
-int som_art_render_gallery(const som_art *const *arts, size_t n, int size,
+int som_art_render_gallery(const som_art *const *arts, size_t n, size_t size,
                            const char *path, som_error *err)
 {
     return gallery(arts, NULL, n, size, SOM_ART_GALLERY_FACE, 0, path, err);
@@ -316,7 +317,7 @@ int som_art_render_gallery(const som_art *const *arts, size_t n, int size,
 
 int som_art_render_gallery_styled(const som_art *const *arts,
                                   const som_art_style *styles, size_t n,
-                                  int size, uint32_t face, int face_transparent,
+                                  size_t size, uint32_t face, int face_transparent,
                                   const char *path, som_error *err)
 {
     if (!styles) return som_error_set(err, SOM_EINVAL, "art: no styles given");
@@ -337,7 +338,7 @@ static int avatar_art(const char *name, const som_art_style *override,
     return som_art_run(&o, art, err);
 }
 
-int som_avatar_render(const char *name, const som_art_style *style, int size,
+int som_avatar_render(const char *name, const som_art_style *style, size_t size,
                       const char *path, som_error *err)
 {
     som_art *art = NULL;
@@ -349,7 +350,7 @@ int som_avatar_render(const char *name, const som_art_style *style, int size,
 }
 
 int som_avatar_render_mem(const char *name, const som_art_style *style,
-                          int size, const char *format, unsigned char **buf,
+                          size_t size, const char *format, unsigned char **buf,
                           size_t *len, som_error *err)
 {
     *buf = NULL;

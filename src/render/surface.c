@@ -252,11 +252,14 @@ struct som_canvas {
     cairo_t *cr;
 };
 
-int som_canvas_open(const char *path, const char *format, int width, int height,
+int som_canvas_open(const char *path, const char *format, size_t width, size_t height,
                     som_canvas **out, som_error *err)
 {
     if (!out) return som_error_set(err, SOM_EINVAL, "som_canvas_open: out is NULL");
     *out = NULL;
+    if (width < 1 || height < 1 || width > 32767 || height > 32767) /* Cairo's ints */
+        return som_error_set(err, SOM_EINVAL, "picture size %zux%zu is out of range (1..32767)",
+                             width, height);
     int f = -1;
     if (format && (f = som__surface_format_parse(format)) < 0)
         return som_error_set(err, SOM_EINVAL, "unknown picture format '%s' (png, svg, pdf)",
@@ -266,9 +269,9 @@ int som_canvas_open(const char *path, const char *format, int width, int height,
                              "som_canvas_open: a canvas in memory needs a format (png, svg, pdf)");
     som_canvas *c = calloc(1, sizeof *c);
     if (!c) return som_error_set(err, SOM_ENOMEM, "out of memory");
-    int rc = format ? som__surface_open_format(&c->s, (som__surface_format)f, path, width,
-                                               height, err)
-                    : som__surface_open(&c->s, path, width, height, err);
+    int rc = format ? som__surface_open_format(&c->s, (som__surface_format)f, path, (int)width,
+                                               (int)height, err)
+                    : som__surface_open(&c->s, path, (int)width, (int)height, err);
     if (rc != SOM_OK) {
         free(c);
         return rc;

@@ -1165,6 +1165,10 @@ static void canvas_writes_whole_pictures_or_nothing(void **state)
     assert_int_equal(som_canvas_open(NULL, "svg", 20, 10, &c, &err), SOM_OK);
     assert_int_equal(som_canvas_finish(c, NULL, NULL, &err), SOM_EINVAL);
     som_canvas_abort(NULL);
+    /* Sizes are size_t; one beyond Cairo's int range is refused, not cut. */
+    assert_int_equal(som_canvas_open(NULL, "png", (size_t)1 << 32, 10, &c, &err), SOM_EINVAL);
+    assert_string_equal(err.message, "picture size 4294967296x10 is out of range (1..32767)");
+    assert_null(c);
 }
 
 int main(void)
