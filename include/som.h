@@ -51,10 +51,14 @@
  * Status.   Functions that can fail return an int: SOM_OK (0) on success, a
  *           negative SOM_E* code on failure (see SOM_ERROR_MAP). Functions
  *           that count return the count, or a negative code.
- * Errors.   Every fallible function takes an optional `som_error *` owned by
- *           the caller (NULL is allowed). On failure it receives the code, a
- *           full message, and where it applies the file, line and column
- *           (1-based; 0 when not applicable). There is no global "last error".
+ * Errors.   Every function that can fail takes an optional `som_error *`
+ *           owned by the caller (NULL is allowed), as its last argument. On
+ *           failure it receives the code, a full message, and where it
+ *           applies the file, line and column (1-based; 0 when not
+ *           applicable). There is no global "last error". Calls without one
+ *           cannot fail: getters, predicates (1 or 0), and look-ups that
+ *           answer "not there" with -1, NULL or SOM_EINVAL (som_enum_value,
+ *           som_data_find_title) and have nothing more to say.
  * Units.    Vectors passed in and out are in the data's original units. The
  *           map keeps its codebook in a scaled space (see som_map_fit_scaling)
  *           and converts at the boundary. Distances reported (BMU distance,
@@ -64,13 +68,38 @@
  *           are stored as 0 and flagged in the mask; a data set with nothing
  *           missing has no mask at all. NaN given to som_data_set_row means
  *           missing.
- * Sizes.    Every size and count is size_t. Samples and codebooks are float,
- *           row-major, contiguous, 64-byte aligned; long sums run in double.
+ * Sizes.    Every size and count is size_t (picture sizes in pixels too).
+ *           Samples and codebooks are float, row-major, contiguous, 64-byte
+ *           aligned; long sums run in double. (`threads` arguments stay int:
+ *           a thread count, 0 meaning all cores, not a size.)
+ * Names.    som_NOUN_VERB or som_NOUN_PROPERTY: the thing acted on comes
+ *           first, then what is done to it or asked of it, so that the calls
+ *           on one thing sort together and complete from its prefix:
+ *             som_data_*    a data set, and reading data files
+ *                           (som_data_read, som_data_npy_shape)
+ *             som_map_*     a map: training, recognition, quality, analysis,
+ *                           saving (som_map_bmu_vector, som_map_cluster)
+ *             som_grid_*    a grid, and what works on the units of one
+ *                           (som_grid_auto, som_grid_ward)
+ *             som_vectors_* plain row-major n x dim float arrays, any set of
+ *                           vectors (som_vectors_kmeans,
+ *                           som_vectors_davies_bouldin)
+ *             som_label_counts_*  the table of som_map_label_counts
+ *             som_trainer_*, som_fitter_*, som_fit_*, som_settings_*,
+ *             som_enum_*, som_cancel_*, som_outfile_*, som_allocator_*,
+ *             som_input_limit_*, som_version_*  one object or concern each.
+ *           Options structs are som_THING_opts with som_THING_opts_init.
+ *           som_strerror and som_err_name keep libuv's familiar names; the
+ *           enum names are the core's (som_enum_name, som_enum_value), one
+ *           list per enum. A renamed call keeps its old name for one
+ *           release, declared under "Deprecated names" at the end.
  *
  * Ownership. The library never keeps or frees a caller's buffer: it copies
  * what it needs. An object returned by som_*_new, som_*_read or som_*_load is
  * owned by the caller and freed by the matching som_*_free; every som_*_free
- * accepts NULL. Pointers returned by getters (titles, rows, the codebook) are
+ * accepts NULL. Every buffer of bytes that any libsom layer hands over — a
+ * model in memory (som_map_save_mem), a picture in memory (som_render.h,
+ * som_art.h) — is freed with som_free, whichever layer made it. Pointers returned by getters (titles, rows, the codebook) are
  * borrowed: valid until the next call that changes or frees the object.
  *
  * Thread safety. libsom has no mutable global state apart from the allocator
