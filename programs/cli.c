@@ -295,7 +295,7 @@ int cli_read_data(const char *path, const som_csv_opts *csv, bool quiet,
 {
     som_error err;
     som_error_clear(&err);
-    if (som_data_read(path, csv, out, &err) != SOM_OK) return cli_fail(&err);
+    if (som_data_read_as(path, NULL, csv, out, &err) != SOM_OK) return cli_fail(&err);
     if (!quiet) cli_note_row_names(path, *out);
     return CLI_OK;
 }
@@ -449,7 +449,7 @@ int cli_load_map(const char *path, som_map **out)
     som_error err;
     som_error_clear(&err);
     /* Any format libsom reads: .som, .somnet, SOM_PAK .cod, ESOM .wts. */
-    if (som_map_load_any(path, out, &err) != SOM_OK) return cli_fail(&err);
+    if (som_map_load_as(path, NULL, out, &err) != SOM_OK) return cli_fail(&err);
     return CLI_OK;
 }
 

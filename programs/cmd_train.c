@@ -758,7 +758,7 @@ static int train_distributed(train_args *a, int rank, int size)
         /* Each rank reads the header, then only its share of the values. */
         rc = agree_lib(som_npy_shape(a->data_path, &n, &dim, &err), &err, rank);
     } else {
-        rc = agree_lib(som_data_read(a->data_path, &a->csv, &data, &err), &err, rank);
+        rc = agree_lib(som_data_read_as(a->data_path, NULL, &a->csv, &data, &err), &err, rank);
         if (rc == CLI_OK) {
             if (rank == 0 && !a->quiet) cli_note_row_names(a->data_path, data);
             n = som_data_n_samples(data);

@@ -13,7 +13,7 @@
  * Numbers are parsed in the C locale whatever setlocale says: a fast exact
  * path for short decimals and strtof_l with a "C" locale_t for the rest, so
  * every value is the correctly rounded float, as strtof would give. */
-#include "internal.h"
+#include "interchange.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -1262,10 +1262,25 @@ static int read_csv(const char *buf, size_t len, const char *name, const som_csv
     return rc;
 }
 
-int som_data_read_csv_mem(const char *buf, size_t len, const char *name,
-                          const som_csv_opts *opts, som_data **out, som_error *err)
+int som__csv_parse(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                   som_data **out, som_error *err)
 {
     return read_csv(buf, len, name, opts, false, out, 0, NULL, NULL, err);
+}
+
+int som__csv_read_path(const char *path, const som_csv_opts *opts, som_data **out,
+                       som_error *err)
+{
+    som_file f;
+    size_t seen = 0;
+    som__input_check text = {som__check_text, &seen};
+    int rc = som__file_read(path, &text, &f, err);
+    if (rc != SOM_OK) return rc;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    rc = f.mapped ? som__data_read_csv_mapped(f.bytes, f.len, name, opts, out, err)
+                  : som__csv_parse(f.bytes ? f.bytes : "", f.len, name, opts, out, err);
+    som__file_release(&f);
+    return rc;
 }
 
 int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
@@ -1332,9 +1347,8 @@ static void write_float(FILE *f, float v)
     fprintf(f, "%.9g", (double)v);
 }
 
-int som_data_write_csv(const som_data *data, const char *path, som_error *err)
+int som__csv_write(const som_data *data, const char *path, som_error *err)
 {
-    if (!data || !path) return som__error(err, SOM_EINVAL, "som_data_write_csv: NULL argument");
     locale_t loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (loc == (locale_t)0) return som__error_oom(err);
     som_outfile *of;

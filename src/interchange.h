@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* interchange.h — what the readers and writers of other tools' files share
- * (somnet.c, sompak.c, esom.c, json.c, load_any.c): reading a whole file
+/* interchange.h — what the readers and writers of files share (registry.c,
+ * somnet.c, sompak.c, esom.c, csv*.c, npy.c, json.c, load_any.c): the
+ * parsers and writers the format registry dispatches to; reading a whole file
  * through zlib, walking text line by line and token by token with 1-based
  * line and column numbers, parsing numbers in the C locale, and text output
  * in the C locale through an atomic som_outfile. Never installed. */
@@ -20,15 +21,63 @@
 int som__slurp(const char *path, const som__input_check *check, char **buf, size_t *len,
                som_error *err);
 
+/* A whole input file: mapped private read-only when it is a regular file,
+ * else read into memory (pipes, "-" for standard input), checked by `check`
+ * (may be NULL) as it arrives. */
+typedef struct som_file {
+    void *bytes;
+    size_t len;
+    bool mapped;
+} som_file;
+int som__file_read(const char *path, const som__input_check *check, som_file *f,
+                   som_error *err);
+void som__file_release(som_file *f);
 /* An in-memory reader: (bytes, length, name for messages, output, err). */
 typedef int (*som__mem_reader)(const char *buf, size_t len, const char *name, void *out,
                                som_error *err);
 /* Reads `path` whole ("-" is standard input, named "<stdin>" in messages)
- * and hands it to `fn`: every file reader is its _mem twin behind this. The
- * _text form checks a stream for what no text holds (a NUL byte). */
+ * and hands it to `fn`: the registry's reading of every format's path. */
 int som__read_path(const char *path, som__mem_reader fn, const som__input_check *check,
                    void *out, som_error *err);
-int som__read_text_path(const char *path, som__mem_reader fn, void *out, som_error *err);
+/* ---- the formats' parsers and writers, which the registry (registry.c)
+ * calls: arguments are checked there (buf not NULL, name set, out set to
+ * NULL), and every path a writer gets is the one the caller gave. ---- */
+typedef int (*som__map_parser)(const char *buf, size_t len, const char *name, som_map **out,
+                               som_error *err);
+typedef int (*som__map_writer)(const som_map *map, const char *path, som_error *err);
+/* opts: the CSV options (NULL: defaults); other formats ignore them. */
+typedef int (*som__data_parser)(const char *buf, size_t len, const char *name,
+                                const som_csv_opts *opts, som_data **out, som_error *err);
+typedef int (*som__data_writer)(const som_data *data, const char *path, som_error *err);
+
+int som__somnet_parse(const char *buf, size_t len, const char *name, som_map **out,
+                      som_error *err); /* somnet.c; writer: som_map_save_somnet */
+int som__cod_parse(const char *buf, size_t len, const char *name, som_map **out,
+                   som_error *err); /* sompak.c */
+int som__cod_write(const som_map *map, const char *path, som_error *err);
+int som__dat_parse(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                   som_data **out, som_error *err);
+int som__dat_write(const som_data *data, const char *path, som_error *err);
+int som__wts_parse(const char *buf, size_t len, const char *name, som_map **out,
+                   som_error *err); /* esom.c */
+int som__wts_write(const som_map *map, const char *path, som_error *err);
+int som__umx_write(const som_map *map, const char *path, som_error *err);
+int som__lrn_parse(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                   som_data **out, som_error *err);
+int som__lrn_write(const som_data *data, const char *path, som_error *err);
+int som__csv_parse(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                   som_data **out, som_error *err); /* csv.c */
+/* A CSV file mapped (regular files) or read whole (streams). */
+int som__csv_read_path(const char *path, const som_csv_opts *opts, som_data **out,
+                       som_error *err);
+int som__csv_write(const som_data *data, const char *path, som_error *err); /* csv_write.c */
+int som__npy_parse(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                   som_data **out, som_error *err); /* npy.c */
+/* A .npy file mapped where it can be (som_data_read_npy's rules). */
+int som__npy_read_path(const char *path, const som_csv_opts *opts, som_data **out,
+                       som_error *err);
+int som__npy_write(const som_data *data, const char *path, som_error *err);
+
 /* The check of a .somnet stream (somnet.c); ctx: a size_t set to 0. */
 int som__check_somnet_stream(void *ctx, const unsigned char *buf, size_t len, const char *name,
                              som_error *err);

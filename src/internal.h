@@ -190,17 +190,6 @@ int som__check_model_stream(void *ctx, const unsigned char *buf, size_t len,
 int som__check_npy_stream(void *ctx, const unsigned char *buf, size_t len,
                           const char *name, som_error *err);
 
-/* A whole input file: mapped private read-only when it is a regular file,
- * else read into memory (pipes, "-" for standard input), checked by `check`
- * (may be NULL) as it arrives. */
-typedef struct som_file {
-    void *bytes;
-    size_t len;
-    bool mapped;
-} som_file;
-int som__file_read(const char *path, const som__input_check *check, som_file *f,
-                   som_error *err);
-void som__file_release(som_file *f);
 /* CSV read a block of rows at a time (csv.c), for inputs larger than
  * memory: `sink` receives each block of up to block_rows rows as a
  * borrowed data set (titles, values, mask, labels and lines of those rows

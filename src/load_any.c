@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* load_any.c — choosing a model or data format by a file's name (and, for
- * models with an unknown name, by its first bytes), and the helpers every
- * interchange reader and writer shares (interchange.h). */
+/* load_any.c — the helpers every reader and writer of a file format shares
+ * (interchange.h): reading a path whole (through zlib, or mapped), walking
+ * text, parsing numbers in the C locale, text output. Choosing a format is
+ * the registry's (registry.c). */
 #include "interchange.h"
 
 #include <errno.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -67,13 +70,6 @@ int som__read_path(const char *path, som__mem_reader fn, const som__input_check 
     rc = fn(buf, len, strcmp(path, "-") ? path : "<stdin>", out, err);
     som__free(buf);
     return rc;
-}
-
-int som__read_text_path(const char *path, som__mem_reader fn, void *out, som_error *err)
-{
-    size_t seen = 0;
-    som__input_check text = {som__check_text, &seen};
-    return som__read_path(path, fn, &text, out, err);
 }
 
 void som__text_init(som__text *t, const char *buf, size_t len, const char *name)
@@ -216,147 +212,67 @@ bool som__has_suffix(const char *path, const char *suffix)
     return n >= k && strcasecmp(path + n - k, suffix) == 0;
 }
 
-/* ---- choosing a format ------------------------------------------------------------ */
+/* ---- a whole input file, mapped or read ------------------------------------------ */
 
-/* The first line of text that is neither blank nor a '#' comment. */
-static void first_content(const char *buf, size_t len, const char **s, size_t *slen)
+/* A whole input file in memory (som_file, internal.h): mapped when it is a
+ * regular file (no copy, and the page cache holds it once), read in a loop
+ * otherwise (pipes, standard input). */
+void som__file_release(som_file *f)
 {
-    som__text t;
-    som__text_init(&t, buf, len, "");
-    *s = NULL;
-    *slen = 0;
-    while (som__text_next(&t, s, slen)) {
-        size_t pos = 0;
-        som__tok tok;
-        if (som__next_tok(*s, *slen, &pos, false, &tok) && tok.s[0] != '#') return;
-    }
-    *s = NULL;
+    if (f->mapped)
+        munmap(f->bytes, f->len);
+    else
+        som__free(f->bytes);
+    f->bytes = NULL;
+    f->len = 0;
 }
 
-/* The formats a model whose name says nothing may be in. */
-typedef enum { SNIFF_MORE, SNIFF_SOM, SNIFF_WTS, SNIFF_COD, SNIFF_SOMNET, SNIFF_NONE } sniff_kind;
-
-/* Which format `buf` is in: the native magic, an ESOM '%' header, a SOM_PAK
- * codebook header ("dim rect|hexa ..."), or else a .somnet (which has no
- * magic; its reader checks the header's plausibility). `whole`: buf is the
- * whole input; otherwise it is what a stream has given so far, and the
- * answer may be SNIFF_MORE (too few bytes to tell). */
-static sniff_kind sniff(const char *buf, size_t len, bool whole)
+static int read_stream(int fd, const char *name, const som__input_check *check, som_file *f,
+                       som_error *err)
 {
-    if (len >= 4 && memcmp(buf, "\x89SOM", 4) == 0) return SNIFF_SOM;
-    if (!whole && len > 0 && (unsigned char)buf[0] == 0x89)
-        return SNIFF_SOM; /* the model's own check says what is wrong with the rest */
-    bool text = memchr(buf, '\0', len) == NULL;
-    if (text) {
-        const char *s;
-        size_t slen;
-        first_content(buf, len, &s, &slen);
-        /* A stream's first line counts once it has ended. */
-        if (!whole && (!s || s + slen >= buf + len)) return SNIFF_MORE;
-        if (s) {
-            size_t pos = 0;
-            som__tok a, b;
-            som__next_tok(s, slen, &pos, false, &a);
-            if (a.s[0] == '%') return SNIFF_WTS;
-            if (som__next_tok(s, slen, &pos, false, &b) &&
-                (som__tok_is(&b, "rect") || som__tok_is(&b, "hexa")))
-                return SNIFF_COD;
+    unsigned char *buf;
+    size_t len;
+    int rc = som__read_fd(fd, name, check, &buf, &len, err);
+    if (rc != SOM_OK) return rc;
+    f->bytes = buf;
+    f->len = len;
+    f->mapped = false;
+    return SOM_OK;
+}
+
+int som__file_read(const char *path, const som__input_check *check, som_file *f,
+                   som_error *err)
+{
+    f->bytes = NULL;
+    f->len = 0;
+    f->mapped = false;
+    if (strcmp(path, "-") == 0) return read_stream(STDIN_FILENO, "<stdin>", check, f, err);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: %s", strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: it is a directory");
+    }
+    int rc = SOM_OK;
+    if (S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size <= SIZE_MAX) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+            f->bytes = p;
+            f->len = (size_t)st.st_size;
+            f->mapped = true;
+        } else {
+            rc = read_stream(fd, path, check, f, err);
         }
-        if (!whole) return SNIFF_NONE; /* text, and no model format's header */
+    } else {
+        rc = read_stream(fd, path, check, f, err);
     }
-    if (!whole && len < 8) return SNIFF_MORE;
-    /* A .somnet starts with dim + 6 as a double: a whole number >= 7. Bytes
-     * that cannot be one (a stream of zeros) are no model at all. */
-    double first = 0;
-    if (len >= 8) {
-        uint64_t u = som__get_u64((const unsigned char *)buf);
-        memcpy(&first, &u, sizeof first);
-    }
-    if (!(first >= 7 && first <= 1e9 && first == floor(first))) return SNIFF_NONE;
-    if (!whole) return len >= 40 ? SNIFF_SOMNET : SNIFF_MORE;
-    return len % 8 == 0 && len >= 40 ? SNIFF_SOMNET : SNIFF_NONE;
-}
-
-static int cannot_tell(const char *name, som_error *err)
-{
-    return som__error_at(err, SOM_EFORMAT, name, 0, 0,
-                         "cannot tell the format: not a .som model, a .somnet network, a "
-                         "SOM_PAK codebook or an ESOM .wts file");
-}
-
-static int load_sniffed(const char *buf, size_t len, const char *name, som_map **out,
-                        som_error *err)
-{
-    switch (sniff(buf, len, true)) {
-    case SNIFF_SOM: return som_map_load_mem(buf, len, name, out, err);
-    case SNIFF_WTS: return som_map_load_wts_mem(buf, len, name, out, err);
-    case SNIFF_COD: return som_map_load_sompak_mem(buf, len, name, out, err);
-    case SNIFF_SOMNET: return som_map_load_somnet_mem(buf, len, name, out, err);
-    default: return cannot_tell(name, err);
-    }
-}
-
-static int sniffed_thunk(const char *b, size_t l, const char *n, void *o, som_error *e)
-{
-    return load_sniffed(b, l, n, o, e);
-}
-
-/* A stream of a model whose name says nothing, as it arrives: its format
- * from its first bytes, then that format's own check. */
-typedef struct sniff_state {
-    sniff_kind kind;
-    size_t sub; /* the format check's context */
-} sniff_state;
-
-static int check_sniffed(void *ctx, const unsigned char *buf, size_t len, const char *name,
-                         som_error *err)
-{
-    sniff_state *st = ctx;
-    if (st->kind == SNIFF_MORE) st->kind = sniff((const char *)buf, len, false);
-    switch (st->kind) {
-    case SNIFF_MORE: return SOM_OK;
-    case SNIFF_SOM: return som__check_model_stream(&st->sub, buf, len, name, err);
-    case SNIFF_WTS:
-    case SNIFF_COD: return som__check_text(&st->sub, buf, len, name, err);
-    case SNIFF_SOMNET: return som__check_somnet_stream(&st->sub, buf, len, name, err);
-    default: return cannot_tell(name, err);
-    }
-}
-
-int som_map_load_any(const char *path, som_map **out, som_error *err)
-{
-    if (!out) return som__error(err, SOM_EINVAL, "som_map_load_any: out is NULL");
-    *out = NULL;
-    if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
-    if (som__has_suffix(path, ".som")) return som_map_load(path, out, err);
-    if (som__has_suffix(path, ".somnet")) return som_map_load_somnet(path, out, err);
-    if (som__has_suffix(path, ".cod") || som__has_suffix(path, ".cod.gz"))
-        return som_map_load_sompak(path, out, err);
-    if (som__has_suffix(path, ".wts")) return som_map_load_wts(path, out, err);
-    if (som__has_suffix(path, ".json"))
-        return som__error_at(err, SOM_ENOTSUP, path, 0, 0,
-                             "JSON is an export format: libsom writes it but does not read it");
-    /* MQL5's DownloadNet takes the name without ".somnet". */
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    if (strcmp(path, "-") != 0 && !strchr(base, '.') && access(path, F_OK) != 0)
-        return som_map_load_somnet(path, out, err);
-    sniff_state st = {SNIFF_MORE, 0};
-    som__input_check check = {check_sniffed, &st};
-    return som__read_path(path, sniffed_thunk, &check, out, err);
-}
-
-int som_map_save_any(const som_map *map, const char *path, som_error *err)
-{
-    if (!map || !path) return som__error(err, SOM_EINVAL, "som_map_save_any: NULL argument");
-    if (som__has_suffix(path, ".som")) return som_map_save(map, path, err);
-    if (som__has_suffix(path, ".somnet")) return som_map_save_somnet(map, path, 0, 0, err);
-    if (som__has_suffix(path, ".cod")) return som_map_save_sompak(map, path, err);
-    if (som__has_suffix(path, ".wts")) return som_map_save_wts(map, path, err);
-    if (som__has_suffix(path, ".umx")) return som_map_write_umx(map, path, err);
-    if (som__has_suffix(path, ".json")) return som_map_write_json(map, path, err);
-    return som__error(err, SOM_EINVAL,
-                      "%s: cannot tell the format from the name; use .som, .somnet, .cod, "
-                      ".wts, .umx or .json",
-                      path);
+    close(fd);
+    return rc;
 }
