@@ -65,16 +65,6 @@ static bool is_data_out(const char *s)
     return f && (f->uses & SOM_FORMAT_WRITE_DATA) && !ends_with(s, ".gz");
 }
 
-/* Each part that `lost` names, one line each: what OUT keeps no place for
- * and what that means for the file read back. */
-static void say_losses(const char *out, unsigned lost)
-{
-    for (unsigned bit = 1; bit && lost; bit <<= 1)
-        if (lost & bit)
-            fprintf(stderr, "som: note: %s keeps no %s: %s\n", out,
-                    som_part_name((som_part)bit), som_part_loss((som_part)bit));
-}
-
 /* What a .npy could not keep, said once on stderr. */
 static void npy_note(const char *out, size_t n, size_t dim, bool titles, bool labels)
 {
@@ -116,7 +106,7 @@ static int write_data(const som_data *data, const char *path)
                  (lost & SOM_PART_TITLES) != 0, (lost & SOM_PART_LABELS) != 0);
         lost &= ~(unsigned)(SOM_PART_TITLES | SOM_PART_LABELS);
     }
-    say_losses(path, lost);
+    cli_note_losses(path, lost);
     return CLI_OK;
 }
 
@@ -162,7 +152,7 @@ static int convert_model(const char *in, const char *out, const char *data_path,
                                            : som_map_save_as(map, out, NULL, &err))
             rc = cli_fail(&err);
         else
-            say_losses(out, lost);
+            cli_note_losses(out, lost);
     }
     som_data_free(data);
     som_map_free(map);

@@ -822,7 +822,7 @@ static int train_distributed(train_args *a, int rank, int size)
     cli_progress_end(&progress);
 
     int status = SOM_OK;
-    if (rank == 0) status = som_map_save(map, a->model_path, &err);
+    if (rank == 0) status = cli_save_map(map, a->model_path, &err);
     rc = agree_lib(status, &err, rank);
     if (rc == CLI_OK && rank == 0 && !a->quiet) {
         print_summary(a, map, n, dim, cli_now() - start);
@@ -996,7 +996,7 @@ static int train_local(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    if (som_map_save(map, a.model_path, &err) != SOM_OK) {
+    if (cli_save_map(map, a.model_path, &err) != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
     }
