@@ -64,10 +64,10 @@ static int save_somnet(const som_map *map, const char *path, som_error *err)
 enum { F_SOM, F_SOMNET, F_COD, F_WTS, F_UMX, F_JSON, F_CSV, F_NPY, F_DAT, F_LRN, N_FORMATS };
 static const format formats[N_FORMATS] = {
     [F_SOM] = {.info = {"som", "libsom model (every part of a map)", EXT(".som"), MAP_IO, MAP_ALL},
-     .title = ".som", .path = PATH_OWN, .check = som__check_model_stream, .load = load_som, .load_path = som_map_load,
-     .save = som_map_save},
-    [F_SOMNET] = {.info = {"somnet", "MQL5 article's network (flat little-endian doubles)", EXT(".somnet"),
-              MAP_IO, SOM_PART_CODEBOOK | SOM_PART_TITLES},
+     .title = ".som", .path = PATH_OWN, .check = som__check_model_stream, .load = load_som,
+     .load_path = som_map_load, .save = som_map_save},
+    [F_SOMNET] = {.info = {"somnet", "MQL5 article's network (flat little-endian doubles)",
+                           EXT(".somnet"), MAP_IO, SOM_PART_CODEBOOK | SOM_PART_TITLES},
      .title = ".somnet", .path = PATH_WHOLE, .check = som__check_somnet_stream,
      .add_extension = true, .load = som__somnet_parse, .save = save_somnet},
     [F_COD] = {.info = {"cod", "SOM_PAK codebook", EXT(".cod", ".cod.gz"), MAP_IO,
@@ -80,7 +80,8 @@ static const format formats[N_FORMATS] = {
     [F_UMX] = {.info = {"umx", "ESOM U-matrix (the map's distances only)", EXT(".umx"),
               SOM_FORMAT_SAVE_MAP, 0},
      .title = ".umx", .save = som__umx_write},
-    [F_JSON] = {.info = {"json", "JSON export of a whole map", EXT(".json"), SOM_FORMAT_SAVE_MAP, MAP_ALL},
+    [F_JSON] = {.info = {"json", "JSON export of a whole map", EXT(".json"), SOM_FORMAT_SAVE_MAP,
+                         MAP_ALL},
      .title = "JSON", .save = som_map_write_json},
     [F_CSV] = {.info = {"csv", "comma-separated values (';' and tab too)", EXT(".csv"), DATA_IO,
               SOM_PART_TITLES | SOM_PART_LABELS},
@@ -93,7 +94,8 @@ static const format formats[N_FORMATS] = {
               SOM_PART_TITLES | SOM_PART_LABELS | SOM_PART_SAMPLE_WEIGHTS | SOM_PART_FIXED},
      .title = ".dat", .path = PATH_WHOLE, .check = som__check_text, .read = som__dat_parse,
      .write = som__dat_write},
-    [F_LRN] = {.info = {"lrn", "ESOM/Somoclu data", EXT(".lrn"), DATA_IO, SOM_PART_TITLES | SOM_PART_LABELS},
+    [F_LRN] = {.info = {"lrn", "ESOM/Somoclu data", EXT(".lrn"), DATA_IO,
+                        SOM_PART_TITLES | SOM_PART_LABELS},
      .title = ".lrn", .path = PATH_WHOLE, .check = som__check_text, .read = som__lrn_parse,
      .write = som__lrn_write},
 };
@@ -369,8 +371,8 @@ static int unknown_name(const char *path, unsigned use, som_error *err)
     for (size_t i = 0; i < N_FORMATS; i++) {
         if (!(formats[i].info.uses & use)) continue;
         size_t n = strlen(list);
-        snprintf(list + n, sizeof list - n, "%s%s", n_listed == 0 ? "" : n_listed + 1 == total ? " or " : ", ",
-                 formats[i].info.extensions[0]);
+        const char *sep = n_listed == 0 ? "" : n_listed + 1 == total ? " or " : ", ";
+        snprintf(list + n, sizeof list - n, "%s%s", sep, formats[i].info.extensions[0]);
         n_listed++;
     }
     return som__error(err, SOM_EINVAL, "%s: cannot tell the format from the name; use %s", path,
