@@ -29,7 +29,7 @@
  * A worked example — train a 10x10 hexagonal map and find a BMU:
  *
  *     som_error err; som_data *data = NULL; som_map *map = NULL;
- *     if (som_data_read("iris.csv", NULL, &data, &err) != SOM_OK) goto fail;
+ *     if (som_data_read_as("iris.csv", NULL, NULL, &data, &err) != SOM_OK) goto fail;
  *     som_grid grid = { 10, 10, SOM_HEX, 0 };
  *     if (som_map_new(&grid, som_data_dim(data), &map, &err) != SOM_OK) goto fail;
  *     som_map_set_titles_from(map, data);
@@ -283,7 +283,9 @@ typedef struct som_csv_opts {
 
 SOM_API void som_csv_opts_init(som_csv_opts *opts);
 
-/* Reads a CSV file ("-" is standard input). Rules:
+/* CSV, as som_data_read_as reads it (format "csv"; also any name without
+ * another data format's extension) and som_data_read_csv, its old name
+ * with the format named, did. Rules:
  *  - the delimiter is detected among ',' ';' and tab from the first line,
  *    unless opts->delimiter says; fields may be quoted ("a,b", "" escapes);
  *    CRLF and LF line ends; UTF-8 with or without a byte-order mark;
@@ -303,10 +305,12 @@ SOM_API void som_csv_opts_init(som_csv_opts *opts);
  *  - blank lines are skipped.
  * Errors: SOM_EIO (cannot open/read), SOM_EFORMAT and SOM_EEMPTY with
  * file:line:column, SOM_ENOMEM. On success *out owns a new data set. */
-SOM_API SOM_DEPRECATED("som_data_read_as") int som_data_read_csv(const char *path, const som_csv_opts *opts,
+SOM_DEPRECATED("som_data_read_as")
+SOM_API int som_data_read_csv(const char *path, const som_csv_opts *opts,
                               som_data **out, som_error *err);
 /* The same from memory; `name` is used in messages only. */
-SOM_API SOM_DEPRECATED("som_data_read_buffer") int som_data_read_csv_mem(const char *buf, size_t len,
+SOM_DEPRECATED("som_data_read_buffer")
+SOM_API int som_data_read_csv_mem(const char *buf, size_t len,
                                   const char *name, const som_csv_opts *opts,
                                   som_data **out, som_error *err);
 
@@ -326,9 +330,11 @@ SOM_API SOM_DEPRECATED("som_data_read_buffer") int som_data_read_csv_mem(const c
  * released behind the conversion; for the smallest footprint convert them
  * once (numpy: a.astype('<f4'), or `som convert`). Standard input and
  * pipes are read into memory. */
-SOM_API SOM_DEPRECATED("som_data_read_as") int som_data_read_npy(const char *path, som_data **out,
+SOM_DEPRECATED("som_data_read_as")
+SOM_API int som_data_read_npy(const char *path, som_data **out,
                               som_error *err);
-SOM_API SOM_DEPRECATED("som_data_read_buffer") int som_data_read_npy_mem(const void *buf, size_t len,
+SOM_DEPRECATED("som_data_read_buffer")
+SOM_API int som_data_read_npy_mem(const void *buf, size_t len,
                                   const char *name, som_data **out,
                                   som_error *err);
 /* The shape of a .npy file (rows, and columns: 1 for a 1-D array) from its
@@ -348,7 +354,8 @@ SOM_API int som_data_read_npy_rows(const char *path, size_t first,
 /* Writes a data set as a .npy: float32, little-endian, C order, shape
  * (n, dim), NaN where a value is missing; atomically. Titles and labels
  * have no place in a .npy and are not written. */
-SOM_API SOM_DEPRECATED("som_data_write_as") int som_data_write_npy(const som_data *data, const char *path,
+SOM_DEPRECATED("som_data_write_as")
+SOM_API int som_data_write_npy(const som_data *data, const char *path,
                                som_error *err);
 /* Converts a CSV file (read as som_data_read_csv reads it, same rules and
  * messages; "-" is standard input) to a .npy file written as
@@ -367,16 +374,17 @@ SOM_API int som_data_convert_csv_npy(const char *csv_path,
                                      size_t *dim, int *had_labels,
                                      som_error *err);
 
-/* Reads a data file, choosing the format by its name: ".npy" is NumPy,
- * ".dat" and ".dat.gz" SOM_PAK, ".lrn" ESOM (see "Interchange formats"),
- * anything else CSV (opts may be NULL for defaults). */
-SOM_API SOM_DEPRECATED("som_data_read_as") int som_data_read(const char *path, const som_csv_opts *opts,
+/* som_data_read_as(path, NULL, opts, ...): by the name's extension, CSV
+ * when no data format has it. */
+SOM_DEPRECATED("som_data_read_as")
+SOM_API int som_data_read(const char *path, const som_csv_opts *opts,
                           som_data **out, som_error *err);
 
 /* Writes a data set as CSV (titles row; label column first when the data has
  * labels; missing values as empty cells; each float in the shortest form
  * that reads back to the same float, at most 9 digits), atomically. */
-SOM_API SOM_DEPRECATED("som_data_write_as") int som_data_write_csv(const som_data *data, const char *path,
+SOM_DEPRECATED("som_data_write_as")
+SOM_API int som_data_write_csv(const som_data *data, const char *path,
                                som_error *err);
 
 /* A new data set of n_samples x dim zeros, all present, titles "1".."dim",
@@ -1373,7 +1381,12 @@ SOM_API int som_data_write_as(const som_data *data, const char *path,
 /* ------------------------------------------------------------------------- */
 /* Files of other SOM tools, read and written beside libsom's own (the
  * layouts and what libsom chose where a format leaves room are specified in
- * doc/FORMAT.md, "Interchange formats"):
+ * doc/FORMAT.md, "Interchange formats"). Read and write them through the
+ * registry's calls above (som_map_load_as, som_data_read_as, ...); the
+ * per-format calls below marked SOM_DEPRECATED are those calls with the
+ * format named, kept for one release. The others have no generic form:
+ * som_map_save_somnet's picture size, .cls classes, .bm best matches, the
+ * .npy row ranges and shape, and CSV to .npy in bounded memory.
  *   .somnet          the MQL5 article's network (flat little-endian doubles)
  *   .dat, .cod       SOM_PAK data and codebook files (also .dat.gz, .cod.gz)
  *   .lrn .wts .umx   Databionic ESOM / Somoclu data, weights, U-matrix,
@@ -1411,9 +1424,11 @@ SOM_API int som_data_set_fixed(som_data *data, size_t i, size_t row,
  * MQL5 DownloadNet, a name without extension gets ".somnet". Errors:
  * SOM_EIO, SOM_EFORMAT and SOM_ECORRUPT naming the byte offset, SOM_ENOMEM. */
 #define SOM_SOMNET_SIZE 500 /* default picture width and height, pixels */
-SOM_API SOM_DEPRECATED("som_map_load_as") int som_map_load_somnet(const char *path, som_map **out,
+SOM_DEPRECATED("som_map_load_as")
+SOM_API int som_map_load_somnet(const char *path, som_map **out,
                                 som_error *err);
-SOM_API SOM_DEPRECATED("som_map_load_buffer") int som_map_load_somnet_mem(const void *buf, size_t len,
+SOM_DEPRECATED("som_map_load_buffer")
+SOM_API int som_map_load_somnet_mem(const void *buf, size_t len,
                                     const char *name, som_map **out,
                                     som_error *err);
 /* Writes the node rectangles for a picture of width x height pixels (0:
@@ -1429,14 +1444,17 @@ SOM_API int som_map_save_somnet(const som_map *map, const char *path,
  * `fixed=X,Y` set som_data_set_weight and som_data_set_fixed (X column, Y
  * row); `#n NAME...` gives the titles. Errors: SOM_EIO, SOM_EFORMAT and
  * SOM_EEMPTY with file:line:column, SOM_ENOMEM. */
-SOM_API SOM_DEPRECATED("som_data_read_as") int som_data_read_sompak(const char *path, som_data **out,
+SOM_DEPRECATED("som_data_read_as")
+SOM_API int som_data_read_sompak(const char *path, som_data **out,
                                  som_error *err);
-SOM_API SOM_DEPRECATED("som_data_read_buffer") int som_data_read_sompak_mem(const char *buf, size_t len,
+SOM_DEPRECATED("som_data_read_buffer")
+SOM_API int som_data_read_sompak_mem(const char *buf, size_t len,
                                      const char *name, som_data **out,
                                      som_error *err);
 /* Writes data as SOM_PAK: blanks in titles become '_'; labels keep their
  * words (read back joined with single spaces). */
-SOM_API SOM_DEPRECATED("som_data_write_as") int som_data_write_sompak(const som_data *data, const char *path,
+SOM_DEPRECATED("som_data_write_as")
+SOM_API int som_data_write_sompak(const som_data *data, const char *path,
                                   som_error *err);
 /* SOM_PAK codebooks (".cod"): header "dim rect|hexa xdim ydim
  * bubble|gaussian", then unit (x, y) on line y*xdim + x — our unit order
@@ -1444,12 +1462,15 @@ SOM_API SOM_DEPRECATED("som_data_write_as") int som_data_write_sompak(const som_
  * labels are ignored. Saving writes the weights in original units (%.9g:
  * a .cod read back gives the same floats), a `#n` titles line, and loses a
  * toroid's wrap (SOM_PAK has none). */
-SOM_API SOM_DEPRECATED("som_map_load_as") int som_map_load_sompak(const char *path, som_map **out,
+SOM_DEPRECATED("som_map_load_as")
+SOM_API int som_map_load_sompak(const char *path, som_map **out,
                                 som_error *err);
-SOM_API SOM_DEPRECATED("som_map_load_buffer") int som_map_load_sompak_mem(const char *buf, size_t len,
+SOM_DEPRECATED("som_map_load_buffer")
+SOM_API int som_map_load_sompak_mem(const char *buf, size_t len,
                                     const char *name, som_map **out,
                                     som_error *err);
-SOM_API SOM_DEPRECATED("som_map_save_as") int som_map_save_sompak(const som_map *map, const char *path,
+SOM_DEPRECATED("som_map_save_as")
+SOM_API int som_map_save_sompak(const som_map *map, const char *path,
                                 som_error *err);
 
 /* ESOM / Somoclu. .lrn data: the key column (type 9) gives the labels,
@@ -1458,26 +1479,33 @@ SOM_API SOM_DEPRECATED("som_map_save_as") int som_map_save_sompak(const som_map 
  * by key (the labels when they are all whole numbers, else row number
  * i + 1); a row without a class gets "0". .wts weights load into a
  * rectangular sheet without scaling. Errors as for SOM_PAK. */
-SOM_API SOM_DEPRECATED("som_data_read_as") int som_data_read_lrn(const char *path, som_data **out,
+SOM_DEPRECATED("som_data_read_as")
+SOM_API int som_data_read_lrn(const char *path, som_data **out,
                               som_error *err);
-SOM_API SOM_DEPRECATED("som_data_read_buffer") int som_data_read_lrn_mem(const char *buf, size_t len,
+SOM_DEPRECATED("som_data_read_buffer")
+SOM_API int som_data_read_lrn_mem(const char *buf, size_t len,
                                   const char *name, som_data **out,
                                   som_error *err);
-SOM_API SOM_DEPRECATED("som_data_write_as") int som_data_write_lrn(const som_data *data, const char *path,
+SOM_DEPRECATED("som_data_write_as")
+SOM_API int som_data_write_lrn(const som_data *data, const char *path,
                                som_error *err);
 SOM_API int som_data_read_cls(som_data *data, const char *path,
                               som_error *err);
 SOM_API int som_data_read_cls_mem(som_data *data, const char *buf, size_t len,
                                   const char *name, som_error *err);
-SOM_API SOM_DEPRECATED("som_map_load_as") int som_map_load_wts(const char *path, som_map **out, som_error *err);
-SOM_API SOM_DEPRECATED("som_map_load_buffer") int som_map_load_wts_mem(const char *buf, size_t len,
+SOM_DEPRECATED("som_map_load_as")
+SOM_API int som_map_load_wts(const char *path, som_map **out, som_error *err);
+SOM_DEPRECATED("som_map_load_buffer")
+SOM_API int som_map_load_wts_mem(const char *buf, size_t len,
                                  const char *name, som_map **out,
                                  som_error *err);
-SOM_API SOM_DEPRECATED("som_map_save_as") int som_map_save_wts(const som_map *map, const char *path,
+SOM_DEPRECATED("som_map_save_as")
+SOM_API int som_map_save_wts(const som_map *map, const char *path,
                              som_error *err);
 /* The U-matrix of som_map_umatrix, one grid row per line (%.17g: the same
  * doubles read back). */
-SOM_API SOM_DEPRECATED("som_map_save_as") int som_map_write_umx(const som_map *map, const char *path,
+SOM_DEPRECATED("som_map_save_as")
+SOM_API int som_map_write_umx(const som_map *map, const char *path,
                               som_error *err);
 /* Every row's best-matching unit: "key<tab>row<tab>col", 0-based grid
  * positions. Errors as som_map_bmus, and SOM_EIO. */
@@ -1487,18 +1515,15 @@ SOM_API int som_map_write_bm(const som_map *map, const som_data *data,
 /* JSON export: grid, titles, scaling, unit coordinates, the codebook in
  * original units and scaled, the U-matrix, the training settings and
  * history (doc/FORMAT.md). Export only: libsom does not read it back. */
-SOM_API SOM_DEPRECATED("som_map_save_as") int som_map_write_json(const som_map *map, const char *path,
+SOM_DEPRECATED("som_map_save_as")
+SOM_API int som_map_write_json(const som_map *map, const char *path,
                                som_error *err);
 
-/* Loads a model in any format libsom reads, chosen by the name: ".som",
- * ".somnet", ".cod" (".cod.gz"), ".wts"; a name without extension that
- * does not exist is tried with ".somnet" (MQL5's DownloadNet); any other
- * name by the content (the .som magic, an ESOM '%' header, a SOM_PAK
- * codebook header, else a .somnet). ".json" is SOM_ENOTSUP. */
-SOM_API SOM_DEPRECATED("som_map_load_as") int som_map_load_any(const char *path, som_map **out, som_error *err);
-/* Saves by the name: ".som", ".somnet" (500x500), ".cod", ".wts", ".umx"
- * (the U-matrix only), ".json"; another name is SOM_EINVAL. */
-SOM_API SOM_DEPRECATED("som_map_save_as") int som_map_save_any(const som_map *map, const char *path,
+/* som_map_load_as(path, NULL, ...) and som_map_save_as(map, path, NULL, ...). */
+SOM_DEPRECATED("som_map_load_as")
+SOM_API int som_map_load_any(const char *path, som_map **out, som_error *err);
+SOM_DEPRECATED("som_map_save_as")
+SOM_API int som_map_save_any(const som_map *map, const char *path,
                              som_error *err);
 
 #ifdef __cplusplus
