@@ -126,6 +126,10 @@ int som__textout_open(som__textout *t, const char *path, som_error *err);
 int som__textout_close(som__textout *t, const char *path, som_error *err);
 void som__textout_abort(som__textout *t);
 
+/* path with `ext` added when its last component has no '.' (MQL5's
+ * DownloadNet: "net" -> "net.somnet"; "-" stays); a new string, NULL when
+ * out of memory. */
+char *som__with_extension(const char *path, const char *ext);
 /* path ends with suffix, ignoring case. */
 bool som__has_suffix(const char *path, const char *suffix);
 

@@ -206,6 +206,20 @@ void som__textout_abort(som__textout *t)
     som_outfile_abort(t->of);
 }
 
+char *som__with_extension(const char *path, const char *ext)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    bool add = strcmp(path, "-") != 0 && *base && !strchr(base, '.');
+    size_t n = strlen(path), k = add ? strlen(ext) : 0;
+    char *s = som__malloc(n + k + 1);
+    if (!s) return NULL;
+    memcpy(s, path, n);
+    memcpy(s + n, ext, k);
+    s[n + k] = '\0';
+    return s;
+}
+
 bool som__has_suffix(const char *path, const char *suffix)
 {
     size_t n = strlen(path), k = strlen(suffix);

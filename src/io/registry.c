@@ -285,25 +285,11 @@ static int thunk_load(const char *buf, size_t len, const char *name, void *out, 
     return job->f->load(buf, len, name, job->map, err);
 }
 
-/* "x" -> "x.somnet" when the format adds its extension to a bare name. */
-static char *full_name(const format *f, const char *path)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    bool add = f->add_extension && strcmp(path, "-") != 0 && *base && !strchr(base, '.');
-    size_t n = strlen(path), k = add ? strlen(f->info.extensions[0]) : 0;
-    char *s = som__malloc(n + k + 1);
-    if (!s) return NULL;
-    memcpy(s, path, n);
-    memcpy(s + n, f->info.extensions[0], k);
-    s[n + k] = '\0';
-    return s;
-}
-
 static int load_path(const format *f, const char *path, som_map **out, som_error *err)
 {
     if (f->path == PATH_OWN) return f->load_path(path, out, err);
-    char *full = full_name(f, path);
+    char *full = f->add_extension ? som__with_extension(path, f->info.extensions[0])
+                                  : som__strdup(path);
     if (!full) return som__error_oom(err);
     size_t seen = 0;
     som__input_check check = {f->check, &seen};

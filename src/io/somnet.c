@@ -242,21 +242,6 @@ int som__somnet_parse(const char *buf, size_t len, const char *name, som_map **o
     return SOM_OK;
 }
 
-/* DownloadNet's rule: a name without extension gets ".somnet". The result
- * is a new string (or NULL: no memory). */
-static char *somnet_name(const char *path)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    bool add = strcmp(path, "-") != 0 && *base && !strchr(base, '.');
-    size_t n = strlen(path);
-    char *s = som__malloc(n + (add ? 8 : 1));
-    if (!s) return NULL;
-    memcpy(s, path, n + 1);
-    if (add) memcpy(s + n, ".somnet", 8);
-    return s;
-}
-
 static void put_f64(FILE *f, double v)
 {
     uint64_t u;
@@ -283,7 +268,7 @@ int som_map_save_somnet(const som_map *map, const char *path, size_t width, size
             return som__error(err, SOM_EINVAL,
                               "title %zu ('%s') holds a tab, which separates titles in .somnet",
                               j + 1, map->titles[j]);
-    char *full = somnet_name(path);
+    char *full = som__with_extension(path, ".somnet"); /* MQL5's DownloadNet */
     if (!full) return som__error_oom(err);
     float *w = som__malloc((dim ? dim : 1) * sizeof *w);
     som_outfile *of = NULL;
