@@ -23,6 +23,9 @@ typedef enum {
     PATH_OWN    /* by the format's own path reader (memory maps, no zlib) */
 } path_kind;
 
+typedef enum { SNIFF_NO, SNIFF_YES, SNIFF_MORE } sniff_answer;
+typedef struct sniff_input sniff_input;
+
 typedef struct format {
     som_format_info info; /* first: the public view points here */
     const char *title;    /* the format in messages: "JSON", ".umx" */
@@ -32,6 +35,8 @@ typedef struct format {
                  som_error *err);
     bool add_extension; /* a name without extension gets the first one
                            (MQL5's DownloadNet) */
+    /* Whether the first bytes are this format's (maps loaded by content). */
+    sniff_answer (*sniff)(const sniff_input *in);
     som__map_parser load;
     int (*load_path)(const char *path, som_map **out, som_error *err);
     som__map_writer save;
@@ -46,6 +51,11 @@ static int load_som(const char *buf, size_t len, const char *name, som_map **out
 {
     return som_map_load_mem(buf, len, name, out, err);
 }
+
+static sniff_answer sniff_som(const sniff_input *in);
+static sniff_answer sniff_somnet(const sniff_input *in);
+static sniff_answer sniff_cod(const sniff_input *in);
+static sniff_answer sniff_wts(const sniff_input *in);
 
 static int save_somnet(const som_map *map, const char *path, som_error *err)
 {
@@ -65,18 +75,19 @@ enum { F_SOM, F_SOMNET, F_COD, F_WTS, F_UMX, F_JSON, F_CSV, F_NPY, F_DAT, F_LRN,
 static const format formats[N_FORMATS] = {
     [F_SOM] = {.info = {"som", "libsom model (every part of a map)", EXT(".som"), MAP_IO, MAP_ALL},
      .title = ".som", .path = PATH_OWN, .check = som__check_model_stream, .load = load_som,
-     .load_path = som_map_load, .save = som_map_save},
+     .load_path = som_map_load, .sniff = sniff_som, .save = som_map_save},
     [F_SOMNET] = {.info = {"somnet", "MQL5 article's network (flat little-endian doubles)",
                            EXT(".somnet"), MAP_IO, SOM_PART_CODEBOOK | SOM_PART_TITLES},
      .title = ".somnet", .path = PATH_WHOLE, .check = som__check_somnet_stream,
-     .add_extension = true, .load = som__somnet_parse, .save = save_somnet},
+     .add_extension = true, .sniff = sniff_somnet, .load = som__somnet_parse,
+     .save = save_somnet},
     [F_COD] = {.info = {"cod", "SOM_PAK codebook", EXT(".cod", ".cod.gz"), MAP_IO,
               SOM_PART_CODEBOOK | SOM_PART_HEX | SOM_PART_TITLES},
-     .title = ".cod", .path = PATH_WHOLE, .check = som__check_text, .load = som__cod_parse,
-     .save = som__cod_write},
+     .title = ".cod", .path = PATH_WHOLE, .check = som__check_text, .sniff = sniff_cod,
+     .load = som__cod_parse, .save = som__cod_write},
     [F_WTS] = {.info = {"wts", "ESOM/Somoclu weights", EXT(".wts"), MAP_IO, SOM_PART_CODEBOOK},
-     .title = ".wts", .path = PATH_WHOLE, .check = som__check_text, .load = som__wts_parse,
-     .save = som__wts_write},
+     .title = ".wts", .path = PATH_WHOLE, .check = som__check_text, .sniff = sniff_wts,
+     .load = som__wts_parse, .save = som__wts_write},
     [F_UMX] = {.info = {"umx", "ESOM U-matrix (the map's distances only)", EXT(".umx"),
               SOM_FORMAT_SAVE_MAP, 0},
      .title = ".umx", .save = som__umx_write},
@@ -100,6 +111,11 @@ static const format formats[N_FORMATS] = {
      .write = som__lrn_write},
 };
 #define CSV (&formats[F_CSV])
+
+/* The formats a map is told by when its name says nothing, in the order
+ * they are asked: those with a magic or a header first; .somnet, which has
+ * neither, last. */
+static const int sniff_order[] = {F_SOM, F_WTS, F_COD, F_SOMNET};
 
 static const format *of_info(const som_format_info *info) { return (const format *)info; }
 
@@ -170,7 +186,19 @@ static int named(const char *name, unsigned use, const format **out, som_error *
 
 /* ---- telling a map format by its first bytes ------------------------------------ */
 
-/* The first line of text that is neither blank nor a '#' comment. */
+/* What a format's sniffer sees: the bytes so far, whether they are the
+ * whole input (else a stream still arriving), and the first line of text
+ * that is neither blank nor a '#' comment. */
+typedef struct sniff_input {
+    const char *buf;
+    size_t len;
+    bool whole;
+    bool text;           /* no NUL byte */
+    const char *line;    /* the first content line, or NULL */
+    size_t line_len;
+    bool line_complete;  /* it has ended (always, for a whole input) */
+} sniff_input;
+
 static void first_content(const char *buf, size_t len, const char **s, size_t *slen)
 {
     som__text t;
@@ -185,52 +213,85 @@ static void first_content(const char *buf, size_t len, const char **s, size_t *s
     *s = NULL;
 }
 
-#define SOM (&formats[F_SOM])
-#define SOMNET (&formats[F_SOMNET])
-#define COD (&formats[F_COD])
-#define WTS (&formats[F_WTS])
+static sniff_answer sniff_som(const sniff_input *in)
+{
+    if (in->len >= 4 && memcmp(in->buf, "\x89SOM", 4) == 0) return SNIFF_YES;
+    /* A stream's first byte decides: the model's own check says what is
+     * wrong with the rest. */
+    if (!in->whole && in->len > 0 && (unsigned char)in->buf[0] == 0x89) return SNIFF_YES;
+    return SNIFF_NO;
+}
+
+/* The text formats know their first content line: "% rows cols" (ESOM)
+ * or "dim rect|hexa ..." (SOM_PAK). */
+static sniff_answer text_header(const sniff_input *in, som__tok *first, som__tok *second)
+{
+    if (!in->text) return SNIFF_NO;
+    if (!in->line_complete) return SNIFF_MORE;
+    if (!in->line) return SNIFF_NO;
+    size_t pos = 0;
+    second->len = 0;
+    som__next_tok(in->line, in->line_len, &pos, false, first);
+    som__next_tok(in->line, in->line_len, &pos, false, second);
+    return SNIFF_YES;
+}
+
+static sniff_answer sniff_wts(const sniff_input *in)
+{
+    som__tok a, b;
+    sniff_answer h = text_header(in, &a, &b);
+    return h != SNIFF_YES ? h : a.s[0] == '%' ? SNIFF_YES : SNIFF_NO;
+}
+
+static sniff_answer sniff_cod(const sniff_input *in)
+{
+    som__tok a, b;
+    sniff_answer h = text_header(in, &a, &b);
+    if (h != SNIFF_YES) return h;
+    return a.s[0] != '%' && (som__tok_is(&b, "rect") || som__tok_is(&b, "hexa")) ? SNIFF_YES
+                                                                                : SNIFF_NO;
+}
+
+/* A .somnet has no magic: it starts with dim + 6 as a double, a whole
+ * number >= 7, and is whole doubles of at least the header's 40 bytes.
+ * Bytes that cannot be one (a stream of zeros) are no model at all; a
+ * stream of text is none either. */
+static sniff_answer sniff_somnet(const sniff_input *in)
+{
+    if (!in->whole && in->text) return SNIFF_NO;
+    if (!in->whole && in->len < 8) return SNIFF_MORE;
+    double first = 0;
+    if (in->len >= 8) {
+        uint64_t u = som__get_u64((const unsigned char *)in->buf);
+        memcpy(&first, &u, sizeof first);
+    }
+    if (!(first >= 7 && first <= 1e9 && first == floor(first))) return SNIFF_NO;
+    if (!in->whole) return in->len >= 40 ? SNIFF_YES : SNIFF_MORE;
+    return in->len % 8 == 0 && in->len >= 40 ? SNIFF_YES : SNIFF_NO;
+}
+
 /* "Too few bytes yet to tell", while a stream arrives. */
 static const format MORE;
 
-/* Which map format `buf` is in: the native magic, an ESOM '%' header, a
- * SOM_PAK codebook header ("dim rect|hexa ..."), or else a .somnet (which
- * has no magic; its reader checks the header's plausibility); NULL: none.
- * `whole`: buf is the whole input; otherwise it is what a stream has given
- * so far, and the answer may be &MORE. */
+/* Which map format `buf` is in, asking each format's sniffer in
+ * sniff_order: the first YES wins; while none says YES and one wants more
+ * bytes, &MORE; else NULL. */
 static const format *sniff(const char *buf, size_t len, bool whole)
 {
-    if (len >= 4 && memcmp(buf, "\x89SOM", 4) == 0) return SOM;
-    if (!whole && len > 0 && (unsigned char)buf[0] == 0x89)
-        return SOM; /* the model's own check says what is wrong with the rest */
-    bool text = memchr(buf, '\0', len) == NULL;
-    if (text) {
-        const char *s;
-        size_t slen;
-        first_content(buf, len, &s, &slen);
+    sniff_input in = {buf, len, whole, memchr(buf, '\0', len) == NULL, NULL, 0, true};
+    if (in.text) {
+        first_content(buf, len, &in.line, &in.line_len);
         /* A stream's first line counts once it has ended. */
-        if (!whole && (!s || s + slen >= buf + len)) return &MORE;
-        if (s) {
-            size_t pos = 0;
-            som__tok a, b;
-            som__next_tok(s, slen, &pos, false, &a);
-            if (a.s[0] == '%') return WTS;
-            if (som__next_tok(s, slen, &pos, false, &b) &&
-                (som__tok_is(&b, "rect") || som__tok_is(&b, "hexa")))
-                return COD;
-        }
-        if (!whole) return NULL; /* text, and no model format's header */
+        in.line_complete = whole || (in.line && in.line + in.line_len < buf + len);
     }
-    if (!whole && len < 8) return &MORE;
-    /* A .somnet starts with dim + 6 as a double: a whole number >= 7. Bytes
-     * that cannot be one (a stream of zeros) are no model at all. */
-    double first = 0;
-    if (len >= 8) {
-        uint64_t u = som__get_u64((const unsigned char *)buf);
-        memcpy(&first, &u, sizeof first);
+    bool more = false;
+    for (size_t i = 0; i < sizeof sniff_order / sizeof sniff_order[0]; i++) {
+        const format *f = &formats[sniff_order[i]];
+        sniff_answer a = f->sniff(&in);
+        if (a == SNIFF_YES) return f;
+        more |= a == SNIFF_MORE;
     }
-    if (!(first >= 7 && first <= 1e9 && first == floor(first))) return NULL;
-    if (!whole) return len >= 40 ? SOMNET : &MORE;
-    return len % 8 == 0 && len >= 40 ? SOMNET : NULL;
+    return more ? &MORE : NULL;
 }
 
 const som_format_info *som_format_sniff(const void *buf, size_t len)
@@ -321,7 +382,7 @@ int som_map_load_as(const char *path, const char *format_name, som_map **out, so
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     if (strcmp(path, "-") != 0 && !strchr(base, '.') && access(path, F_OK) != 0)
-        return load_path(SOMNET, path, out, err);
+        return load_path(&formats[F_SOMNET], path, out, err);
     sniff_state st = {&MORE, 0};
     som__input_check check = {check_sniffed, &st};
     return som__read_path(path, load_sniffed, &check, out, err);
