@@ -43,12 +43,12 @@ static json_t *model_json(jb *b, const report *r)
     json_t *grid = json_object();
     set(b, grid, "rows", whole(g->rows));
     set(b, grid, "cols", whole(g->cols));
-    set(b, grid, "topology", str(cli_name(cli_topology_names, (int)g->topology)));
+    set(b, grid, "topology", str(som_enum_name(SOM_ENUM_TOPOLOGY, (int)g->topology)));
     set(b, grid, "toroid", json_boolean(g->toroid));
     set(b, o, "grid", grid);
     set(b, o, "units", whole(r->n_units));
     set(b, o, "dim", whole(r->dim));
-    set(b, o, "scaling", str(cli_name(cli_scaling_names, (int)som_map_scaling(r->map))));
+    set(b, o, "scaling", str(som_enum_name(SOM_ENUM_SCALING, (int)som_map_scaling(r->map))));
     json_t *fields = json_array();
     const double *fw = som_map_feature_weights(r->map);
     for (size_t j = 0; j < r->dim; j++) {
@@ -68,12 +68,12 @@ static json_t *model_json(jb *b, const report *r)
     const som_train_opts *s = som_map_train_settings(r->map);
     if (s) {
         json_t *t = json_object();
-        set(b, t, "algorithm", str(cli_name(cli_algorithm_names, (int)s->algorithm)));
+        set(b, t, "algorithm", str(som_enum_name(SOM_ENUM_ALGORITHM, (int)s->algorithm)));
         set(b, t, "epochs", whole(s->epochs));
         set(b, t, "iterations", whole(s->iterations));
-        set(b, t, "init", str(cli_name(cli_init_names, (int)s->init)));
-        set(b, t, "schedule", str(cli_name(cli_schedule_names, (int)s->schedule)));
-        set(b, t, "neighborhood", str(cli_name(cli_neighborhood_names, (int)s->neighborhood)));
+        set(b, t, "init", str(som_enum_name(SOM_ENUM_INIT, (int)s->init)));
+        set(b, t, "schedule", str(som_enum_name(SOM_ENUM_SCHEDULE, (int)s->schedule)));
+        set(b, t, "neighborhood", str(som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)s->neighborhood)));
         set(b, t, "radius0", num(s->radius0));
         set(b, t, "radius1", num(s->radius1));
         if (s->algorithm == SOM_ONLINE) {

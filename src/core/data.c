@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* data.c — the som_data object: a table of float samples with an optional
- * presence mask, column titles, row labels and source lines. Reading and
- * writing files is the format registry's (registry.c), above this file. */
+ * presence mask, column titles, row labels and source lines. Reading one
+ * from a file is the io layer's format registry (io/registry.c). */
 #include "core/core.h"
 
 #include <math.h>

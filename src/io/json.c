@@ -46,13 +46,6 @@ static void jarray(FILE *f, const double *v, size_t n)
     putc(']', f);
 }
 
-static const char *const scaling_names[] = {"none", "zscore", "minmax"};
-static const char *const algorithm_names[] = {"online", "batch"};
-static const char *const init_names[] = {"random", "pca", "sample", "keep"};
-static const char *const schedule_names[] = {"linear", "exp", "inverse", "mql"};
-static const char *const hood_names[] = {"gaussian", "cutgauss", "bubble", "epanechnikov",
-                                         "mexican-hat"};
-
 int som_map_write_json(const som_map *map, const char *path, som_error *err)
 {
     if (!map || !path) return som__error(err, SOM_EINVAL, "som_map_write_json: NULL argument");
@@ -89,7 +82,7 @@ int som_map_write_json(const som_map *map, const char *path, som_error *err)
         jstring(f, map->titles[j]);
     }
     fputs("],\n\"scaling\":{\"kind\":", f);
-    jstring(f, scaling_names[map->scaling]);
+    jstring(f, som_enum_name(SOM_ENUM_SCALING, (int)map->scaling));
     fputs(",\"offset\":", f);
     jarray(f, map->offset, dim);
     fputs(",\"factor\":", f);
@@ -154,8 +147,9 @@ int som_map_write_json(const som_map *map, const char *path, som_error *err)
         const som_train_opts *s = &map->settings;
         fprintf(f, "{\"algorithm\":\"%s\",\"epochs\":%zu,\"iterations\":%zu,\"init\":\"%s\","
                    "\"schedule\":\"%s\",\"neighborhood\":\"%s\",\"radius\":[",
-                algorithm_names[s->algorithm], s->epochs, s->iterations, init_names[s->init],
-                schedule_names[s->schedule], hood_names[s->neighborhood]);
+                som_enum_name(SOM_ENUM_ALGORITHM, (int)s->algorithm), s->epochs, s->iterations,
+                som_enum_name(SOM_ENUM_INIT, (int)s->init), som_enum_name(SOM_ENUM_SCHEDULE, (int)s->schedule),
+                som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)s->neighborhood));
         jnum(f, s->radius0);
         putc(',', f);
         jnum(f, s->radius1);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* load_any.c — the helpers every reader and writer of a file format shares
- * (io.h): reading a path whole (through zlib, or mapped), walking
- * text, parsing numbers in the C locale, text output. Choosing a format is
- * the registry's (registry.c). */
+/* interchange.c — what every interchange reader and writer shares (io.h):
+ * a whole file read through zlib, text walked line by line and token by
+ * token, numbers parsed in the C locale, and text written in the C locale
+ * through an atomic som_outfile. */
 #include "io/io.h"
 
 #include <errno.h>
@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -224,69 +222,4 @@ bool som__has_suffix(const char *path, const char *suffix)
 {
     size_t n = strlen(path), k = strlen(suffix);
     return n >= k && strcasecmp(path + n - k, suffix) == 0;
-}
-
-/* ---- a whole input file, mapped or read ------------------------------------------ */
-
-/* A whole input file in memory (som_file, internal.h): mapped when it is a
- * regular file (no copy, and the page cache holds it once), read in a loop
- * otherwise (pipes, standard input). */
-void som__file_release(som_file *f)
-{
-    if (f->mapped)
-        munmap(f->bytes, f->len);
-    else
-        som__free(f->bytes);
-    f->bytes = NULL;
-    f->len = 0;
-}
-
-static int read_stream(int fd, const char *name, const som__input_check *check, som_file *f,
-                       som_error *err)
-{
-    unsigned char *buf;
-    size_t len;
-    int rc = som__read_fd(fd, name, check, &buf, &len, err);
-    if (rc != SOM_OK) return rc;
-    f->bytes = buf;
-    f->len = len;
-    f->mapped = false;
-    return SOM_OK;
-}
-
-int som__file_read(const char *path, const som__input_check *check, som_file *f,
-                   som_error *err)
-{
-    f->bytes = NULL;
-    f->len = 0;
-    f->mapped = false;
-    if (strcmp(path, "-") == 0) return read_stream(STDIN_FILENO, "<stdin>", check, f, err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: %s", strerror(e));
-    }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: it is a directory");
-    }
-    int rc = SOM_OK;
-    if (S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size <= SIZE_MAX) {
-        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p != MAP_FAILED) {
-            madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
-            f->bytes = p;
-            f->len = (size_t)st.st_size;
-            f->mapped = true;
-        } else {
-            rc = read_stream(fd, path, check, f, err);
-        }
-    } else {
-        rc = read_stream(fd, path, check, f, err);
-    }
-    close(fd);
-    return rc;
 }
