@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* csv.c — reading data sets as CSV: cells, the reader's state, rows, plain
- * lines and libcsv's callbacks (csv_reader.h says how the reader's files
+ * lines and libcsv's callbacks (io.h says how the reader's files
  * divide the work).
  *
  * libcsv splits the text into fields; these files decide what they mean.
@@ -17,8 +17,9 @@
  * Numbers are parsed in the C locale whatever setlocale says: a fast exact
  * path for short decimals and strtof_l with a "C" locale_t for the rest, so
  * every value is the correctly rounded float, as strtof would give. */
-#include "io/csv_reader.h"
+#include "io/io.h"
 
+#include <csv.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -141,22 +142,22 @@ static bool parse_fast(const char *s, size_t len, float *out)
 #endif
 }
 
-/* What a cell holds; *v gets the number for CELL_NUMBER. `s` must have a
+/* What a cell holds; *v gets the number for SOM__CELL_NUMBER. `s` must have a
  * NUL at s[len] (libcsv appends one; so does the record buffer). */
-cell_kind som__csv_parse_cell(locale_t loc, const char *s, size_t len, float *v)
+som__csv_cell som__csv_parse_cell(locale_t loc, const char *s, size_t len, float *v)
 {
     som__csv_trim(&s, &len);
-    if (is_missing_marker(s, len)) return CELL_MISSING;
-    if (parse_fast(s, len, v)) return CELL_NUMBER;
+    if (is_missing_marker(s, len)) return SOM__CELL_MISSING;
+    if (parse_fast(s, len, v)) return SOM__CELL_NUMBER;
     char *end;
     errno = 0;
     float f = strtof_l(s, &end, loc);
-    if (end != s + len || end == s) return CELL_TEXT;
+    if (end != s + len || end == s) return SOM__CELL_TEXT;
     /* "nan(...)" spellings are not among the missing markers. */
-    if (isnan(f)) return CELL_TEXT;
-    if (isinf(f)) return CELL_INF;
+    if (isnan(f)) return SOM__CELL_TEXT;
+    if (isinf(f)) return SOM__CELL_INF;
     *v = f;
-    return CELL_NUMBER;
+    return SOM__CELL_NUMBER;
 }
 
 /* A cell for a message: quoted, cut short, control characters escaped. */
@@ -185,7 +186,7 @@ static void show_cell(char *out, size_t size, const char *s, size_t len)
 /* ---- reader state -------------------------------------------------------- */
 
 /* The poll of the line loops: stops the reader with SOM_ECANCELED. */
-bool som__csv_cancelled(reader *r, size_t line)
+bool som__csv_cancelled(som__csv_reader *r, size_t line)
 {
     if ((line & 1023) != 0 || !som__cancel_hit(r->cancel)) return false;
     if (r->rc == SOM_OK) r->rc = som__error(r->err, SOM_ECANCELED, "interrupted");
@@ -193,7 +194,7 @@ bool som__csv_cancelled(reader *r, size_t line)
 }
 
 /* Records the first error with its place; later ones are ignored. */
-int som__csv_fail_at(reader *r, int code, size_t line, size_t column, const char *fmt, ...)
+int som__csv_fail_at(som__csv_reader *r, int code, size_t line, size_t column, const char *fmt, ...)
 {
     if (r->rc != SOM_OK) return r->rc;
     char msg[600];
@@ -205,12 +206,12 @@ int som__csv_fail_at(reader *r, int code, size_t line, size_t column, const char
     return r->rc;
 }
 
-void som__csv_fail_oom(reader *r)
+void som__csv_fail_oom(som__csv_reader *r)
 {
     if (r->rc == SOM_OK) r->rc = som__error_oom(r->err);
 }
 
-static bool rb_push(reader *r, const char *s, size_t len)
+static bool rb_push(som__csv_reader *r, const char *s, size_t len)
 {
     if (r->n_off == r->cap_off) {
         size_t cap = r->cap_off ? r->cap_off * 2 : 16;
@@ -237,14 +238,14 @@ static bool rb_push(reader *r, const char *s, size_t len)
     return true;
 }
 
-const char *som__csv_rb_field(const reader *r, size_t k, size_t *len)
+const char *som__csv_rb_field(const som__csv_reader *r, size_t k, size_t *len)
 {
     size_t end = k + 1 < r->n_off ? r->off[k + 1] - 1 : r->rb_len - 1;
     *len = end - r->off[k];
     return r->rb + r->off[k];
 }
 
-void som__csv_rb_clear(reader *r)
+void som__csv_rb_clear(som__csv_reader *r)
 {
     r->rb_len = 0;
     r->n_off = 0;
@@ -252,7 +253,7 @@ void som__csv_rb_clear(reader *r)
 
 /* ---- growth ---------------------------------------------------------------- */
 
-static bool grow_rows(reader *r)
+static bool grow_rows(som__csv_reader *r)
 {
     /* The first allocation takes the number of lines in the input, which
      * bounds the number of rows, so a well-formed file never grows. */
@@ -278,7 +279,7 @@ static bool grow_rows(reader *r)
         return false;
     }
     r->lines = lines;
-    if (r->label_col != NO_COLUMN) {
+    if (r->label_col != SOM__CSV_NO_COLUMN) {
         char **labels = som__realloc(r->labels, cap * sizeof *labels);
         if (!labels) {
             som__aligned_free(x);
@@ -295,7 +296,7 @@ static bool grow_rows(reader *r)
 
 /* The mask appears with the first missing value: complete data sets never
  * carry one. Every cell starts present; missing ones are cleared. */
-bool som__csv_ensure_mask(reader *r)
+bool som__csv_ensure_mask(som__csv_reader *r)
 {
     if (r->mask) return true;
     r->mask = som__malloc(r->cap * r->dim);
@@ -306,17 +307,17 @@ bool som__csv_ensure_mask(reader *r)
 
 /* ---- rows ------------------------------------------------------------------ */
 
-static const char *title_of(const reader *r, size_t col)
+static const char *title_of(const som__csv_reader *r, size_t col)
 {
     return r->titles && col < r->ncols ? r->titles[col] : "?";
 }
 
-static void text_in_number_column(reader *r, size_t col, const char *s, size_t len)
+static void text_in_number_column(som__csv_reader *r, size_t col, const char *s, size_t len)
 {
     char shown[64];
     som__csv_trim(&s, &len);
     show_cell(shown, sizeof shown, s, len);
-    if (r->label_col != NO_COLUMN)
+    if (r->label_col != SOM__CSV_NO_COLUMN)
         som__csv_fail_at(r, SOM_EFORMAT, r->rec_line, col + 1,
                 "expected a number in column '%s', got %s (only one column may hold text: the labels "
                 "are read from column '%s'; choose the label column with --label-column)",
@@ -330,7 +331,7 @@ static void text_in_number_column(reader *r, size_t col, const char *s, size_t l
 
 /* Hands the rows read so far to the sink as a borrowed data set, then
  * empties the arrays for the next block. */
-void som__csv_flush_block(reader *r)
+void som__csv_flush_block(som__csv_reader *r)
 {
     if (!r->block_titles) {
         r->block_titles = som__calloc(r->dim, sizeof *r->block_titles);
@@ -350,7 +351,7 @@ void som__csv_flush_block(reader *r)
     view.n_missing = r->n_missing - r->block_missing;
     view.titles = r->block_titles;
     view.labels = r->labels;
-    view.label_title = r->label_col != NO_COLUMN ? r->titles[r->label_col] : NULL;
+    view.label_title = r->label_col != SOM__CSV_NO_COLUMN ? r->titles[r->label_col] : NULL;
     view.lines = r->lines;
     int rc = r->sink(&view, r->sink_ctx);
     if (rc != SOM_OK && r->rc == SOM_OK) r->rc = rc;
@@ -365,7 +366,7 @@ void som__csv_flush_block(reader *r)
 }
 
 /* One field of a data record, straight into the samples. */
-void som__csv_take_field(reader *r, const char *s, size_t len)
+void som__csv_take_field(som__csv_reader *r, const char *s, size_t len)
 {
     size_t col = r->nf++;
     if (col >= r->ncols) return; /* counted; end_record reports it */
@@ -391,15 +392,15 @@ void som__csv_take_field(reader *r, const char *s, size_t len)
         r->labels[r->n] = label;
         return;
     }
-    /* The numeric index skips the label column (NO_COLUMN is SIZE_MAX, so
+    /* The numeric index skips the label column (SOM__CSV_NO_COLUMN is SIZE_MAX, so
      * without one k is col). */
     size_t k = col > r->label_col ? col - 1 : col;
     float v = 0.0f;
     switch (som__csv_parse_cell(r->loc, s, len, &v)) {
-    case CELL_NUMBER:
+    case SOM__CELL_NUMBER:
         r->x[r->n * r->dim + k] = v;
         break;
-    case CELL_MISSING:
+    case SOM__CELL_MISSING:
         if (!som__csv_ensure_mask(r)) {
             som__csv_fail_oom(r);
             return;
@@ -408,7 +409,7 @@ void som__csv_take_field(reader *r, const char *s, size_t len)
         r->mask[r->n * r->dim + k] = 0;
         r->row_missing++;
         break;
-    case CELL_INF: {
+    case SOM__CELL_INF: {
         char shown[64];
         som__csv_trim(&s, &len);
         show_cell(shown, sizeof shown, s, len);
@@ -417,13 +418,13 @@ void som__csv_take_field(reader *r, const char *s, size_t len)
                 title_of(r, col), shown);
         break;
     }
-    case CELL_TEXT:
+    case SOM__CELL_TEXT:
         text_in_number_column(r, col, s, len);
         break;
     }
 }
 
-void som__csv_end_record(reader *r)
+void som__csv_end_record(som__csv_reader *r)
 {
     if (r->nf != r->ncols) {
         size_t col = (r->nf < r->ncols ? r->nf : r->ncols) + 1;
@@ -457,7 +458,7 @@ void som__csv_end_record(reader *r)
  * here also guarantee that strtof_l, which reads until a character cannot
  * continue a number, stops at the field's end although the field is not
  * NUL-terminated in the input. */
-bool som__csv_plain_line(reader *r, const char *p, size_t n, char delim)
+bool som__csv_plain_line(som__csv_reader *r, const char *p, size_t n, char delim)
 {
     if (n == 0 || p[n - 1] != '\n') return false;
     n--;
@@ -482,7 +483,7 @@ bool som__csv_plain_line(reader *r, const char *p, size_t n, char delim)
 
 void som__csv_on_field(void *s, size_t len, void *ctx)
 {
-    reader *r = ctx;
+    som__csv_reader *r = ctx;
     if (r->rc != SOM_OK) return;
     const char *text = s ? s : "";
     if (!s) len = 0;
@@ -496,7 +497,7 @@ void som__csv_on_field(void *s, size_t len, void *ctx)
 void som__csv_on_record(int c, void *ctx)
 {
     (void)c;
-    reader *r = ctx;
+    som__csv_reader *r = ctx;
     if (r->rc != SOM_OK) return;
     if (r->phase == 2) {
         som__csv_end_record(r);
@@ -523,7 +524,7 @@ void som__csv_on_record(int c, void *ctx)
 
 int som__csv_space(unsigned char c) { return c == ' '; }
 
-void som__csv_reader_free(reader *r)
+void som__csv_reader_free(som__csv_reader *r)
 {
     som__free(r->rb);
     som__free(r->off);
@@ -539,11 +540,11 @@ void som__csv_reader_free(reader *r)
     som__free(r->block_titles);
 }
 
-void som__csv_release_upto(releaser *rel, const char *p)
+void som__csv_release_upto(som__csv_releaser *rel, const char *p)
 {
     if (!rel->base) return;
     size_t upto = (size_t)(p - rel->base);
-    if (upto - rel->done < RELEASE_STEP) return;
+    if (upto - rel->done < SOM__CSV_RELEASE_STEP) return;
     long page = sysconf(_SC_PAGESIZE);
     if (page <= 0) return;
     upto -= upto % (size_t)page;
@@ -554,8 +555,9 @@ void som__csv_release_upto(releaser *rel, const char *p)
 /* Feeds the lines of [*pp, end) to plain_line or libcsv, counting them in
  * *line. With at_rows, stops at the first record boundary once the layout
  * is known (the place where parse_split may take over). */
-void som__csv_parse_lines(reader *r, struct csv_parser *parser, const char **pp, const char *end,
-                        size_t *line, releaser *rel, char delim, bool at_rows)
+void som__csv_parse_lines(som__csv_reader *r, struct csv_parser *parser, const char **pp,
+                          const char *end, size_t *line, som__csv_releaser *rel, char delim,
+                          bool at_rows)
 {
     const bool plain_ok = delim == ',' || delim == ';' || delim == '\t';
     const char *p = *pp;

@@ -3,7 +3,7 @@
  * fields of the first line, whether the first record holds titles, the
  * titles, the label column; then, once every row is in, whether the first
  * column is row names, and the data set. */
-#include "io/csv_reader.h"
+#include "io/io.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 
 /* ---- the first records ---------------------------------------------------- */
 
-static bool quoted_in_first(const reader *r, size_t k)
+static bool quoted_in_first(const som__csv_reader *r, size_t k)
 {
     return k < r->n_first_quoted && r->first_quoted[k];
 }
@@ -20,7 +20,7 @@ static bool quoted_in_first(const reader *r, size_t k)
 /* With header = SOM_AUTO the first record is data when every cell is a
  * number or missing (and at least one is a number). A quoted cell counts as
  * text: that is how som_data_write_csv keeps titles such as "1" titles. */
-bool som__csv_first_record_is_data(reader *r)
+bool som__csv_first_record_is_data(som__csv_reader *r)
 {
     if (r->header_opt == 0) return true;
     if (r->header_opt == 1) return false;
@@ -30,16 +30,16 @@ bool som__csv_first_record_is_data(reader *r)
         const char *s = som__csv_rb_field(r, k, &len);
         float v;
         if (quoted_in_first(r, k)) return false;
-        cell_kind kind = som__csv_parse_cell(r->loc, s, len, &v);
-        if (kind == CELL_TEXT) return false;
-        if (kind != CELL_MISSING) any_number = true;
+        som__csv_cell kind = som__csv_parse_cell(r->loc, s, len, &v);
+        if (kind == SOM__CELL_TEXT) return false;
+        if (kind != SOM__CELL_MISSING) any_number = true;
     }
     return any_number;
 }
 
 /* Titles from the first record: an empty title becomes the column number, a
  * repeated one gets ".N" (N the column number) so that titles name columns. */
-bool som__csv_set_titles(reader *r, bool from_record)
+bool som__csv_set_titles(som__csv_reader *r, bool from_record)
 {
     r->titles = som__calloc(r->ncols, sizeof *r->titles);
     if (!r->titles) return false;
@@ -78,7 +78,7 @@ bool som__csv_set_titles(reader *r, bool from_record)
     return ok;
 }
 
-static void unknown_label_column(reader *r)
+static void unknown_label_column(som__csv_reader *r)
 {
     char list[400];
     size_t k = 0;
@@ -97,16 +97,16 @@ static void unknown_label_column(reader *r)
 
 /* Chooses the label column, from its title or from the first data record
  * (buffered in rb), then replays that record as the first row. */
-void som__csv_start_rows(reader *r)
+void som__csv_start_rows(som__csv_reader *r)
 {
-    r->label_col = NO_COLUMN;
+    r->label_col = SOM__CSV_NO_COLUMN;
     if (r->label_opt && *r->label_opt) {
         for (size_t c = 0; c < r->ncols; c++)
             if (strcmp(r->titles[c], r->label_opt) == 0) {
                 r->label_col = c;
                 break;
             }
-        if (r->label_col == NO_COLUMN) {
+        if (r->label_col == SOM__CSV_NO_COLUMN) {
             unknown_label_column(r);
             return;
         }
@@ -116,13 +116,13 @@ void som__csv_start_rows(reader *r)
             size_t len;
             const char *s = som__csv_rb_field(r, c, &len);
             float v;
-            if (som__csv_parse_cell(r->loc, s, len, &v) == CELL_TEXT) {
+            if (som__csv_parse_cell(r->loc, s, len, &v) == SOM__CELL_TEXT) {
                 r->label_col = c;
                 break;
             }
         }
     }
-    r->dim = r->ncols - (r->label_col != NO_COLUMN);
+    r->dim = r->ncols - (r->label_col != SOM__CSV_NO_COLUMN);
     if (r->dim == 0) {
         som__csv_fail_at(r, SOM_EFORMAT, r->rec_line, 1,
                 "expected at least one numeric column, got none (the only column, '%s', holds labels)",
@@ -313,7 +313,7 @@ oom:
 
 /* Moves the rows into a new som_data, trimming the spare capacity when it
  * is large. */
-int som__csv_finish(reader *r, som_data **out)
+int som__csv_finish(som__csv_reader *r, som_data **out)
 {
     som_data *d = som__calloc(1, sizeof *d);
     if (!d) return som__error_oom(r->err);
@@ -326,7 +326,7 @@ int som__csv_finish(reader *r, som_data **out)
         d->titles[j++] = r->titles[c];
         r->titles[c] = NULL;
     }
-    if (r->label_col != NO_COLUMN) {
+    if (r->label_col != SOM__CSV_NO_COLUMN) {
         d->label_title = r->titles[r->label_col];
         r->titles[r->label_col] = NULL;
     }

@@ -2,8 +2,9 @@
 /* csv_read.c — one whole CSV read: the options, the first line, the pass
  * that counts the lines, the lines through csv.c (split over two threads
  * for large inputs), and the entry points the format registry calls. */
-#include "io/csv_reader.h"
+#include "io/io.h"
 
+#include <csv.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,8 +27,8 @@
  * lone CR ends records inside a line — such input is not split. */
 size_t som__csv_split_min = (size_t)4 << 20;
 
-static const char *parse_plain(reader *r, const char *p, const char *end, size_t *line,
-                               releaser *rel, char delim)
+static const char *parse_plain(som__csv_reader *r, const char *p, const char *end, size_t *line,
+                               som__csv_releaser *rel, char delim)
 {
     while (p < end && r->rc == SOM_OK && r->n < r->cap) {
         if (som__csv_cancelled(r, *line)) break;
@@ -52,8 +53,9 @@ typedef struct split_plan {
     bool lone_cr;
 } split_plan;
 
-static void parse_split(reader *r, struct csv_parser *parser, const char **pp, const char *end,
-                        size_t *line, releaser *rel, char delim, const split_plan *plan)
+static void parse_split(som__csv_reader *r, struct csv_parser *parser, const char **pp,
+                        const char *end, size_t *line, som__csv_releaser *rel, char delim,
+                        const split_plan *plan)
 {
     const char *p = *pp, *mid = plan->mid;
     /* *line lines, each ended by a LF, lie before p. */
@@ -64,7 +66,7 @@ static void parse_split(reader *r, struct csv_parser *parser, const char **pp, c
 
     som_error e2;
     memset(&e2, 0, sizeof e2);
-    reader r2 = *r; /* the layout, titles and locale, shared read-only */
+    som__csv_reader r2 = *r; /* the layout, titles and locale, shared read-only */
     r2.err = &e2;
     r2.rc = SOM_OK;
     r2.x = r->x + off * dim;
@@ -74,7 +76,7 @@ static void parse_split(reader *r, struct csv_parser *parser, const char **pp, c
     r2.n = r2.n_missing = r2.nf = r2.row_missing = 0;
     r2.mask = NULL;
     size_t line2 = *line + lf;
-    releaser rel2 = *rel;
+    som__csv_releaser rel2 = *rel;
     if (rel2.base) {
         long page = sysconf(_SC_PAGESIZE);
         size_t at = (size_t)(mid - rel2.base);
@@ -146,19 +148,19 @@ static int read_csv(const char *buf, size_t len, const char *name, const som_csv
     if (delim == '"' || delim == '\n' || delim == '\r')
         return som__error(err, SOM_EINVAL, "a quote or a line end cannot be the delimiter");
 
-    releaser rel = {mapped ? buf : NULL, 0};
+    som__csv_releaser rel = {mapped ? buf : NULL, 0};
     /* A UTF-8 byte-order mark is not part of the first title. */
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) buf += 3, len -= 3;
     if (!delim) delim = som__csv_detect_delimiter(buf, len);
 
-    reader r;
+    som__csv_reader r;
     memset(&r, 0, sizeof r);
     r.name = name;
     r.err = err;
     r.header_opt = opts->header;
     r.label_opt = opts->label_column;
     r.row_names_opt = opts->row_names;
-    r.label_col = NO_COLUMN;
+    r.label_col = SOM__CSV_NO_COLUMN;
     r.sink = sink;
     r.sink_ctx = sink_ctx;
     r.cancel = som__cancel_token();

@@ -2,10 +2,11 @@
 /* csv_write.c — writing a data set as CSV: titles row, label column first,
  * missing values as empty cells, floats in their shortest round-trip form,
  * fields quoted where reading them back would change them. */
-#include "io/csv_reader.h"
+#include "io/io.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- writing ---------------------------------------------------------------- */
@@ -26,7 +27,7 @@ static void write_field(FILE *f, const char *s, bool as_title, locale_t loc)
     }
     if (!quote && as_title) {
         float v;
-        quote = som__csv_parse_cell(loc, s, len, &v) != CELL_TEXT;
+        quote = som__csv_parse_cell(loc, s, len, &v) != SOM__CELL_TEXT;
     }
     if (!quote) {
         fputs(s, f);
