@@ -147,6 +147,11 @@ for key in '"topology":"hex","toroid":true' '"kind":"zscore"' '"feature_weights"
     '"clusters":\{"k":4,' '"training":\{"algorithm":' '"history":\[$' '"titles":\["sepal_length"'; do
     grep -Eq "$key" full.json || note "full.json has no /$key/"
 done
+# As many history entries and cluster units as the model holds.
+hist=$("$SOM" info full.som | sed -n 's/^history *\([0-9]*\) entries.*/\1/p')
+[ "$(grep -o '"pass":[0-9]*' full.json | wc -l)" -eq "$hist" ] || note "not $hist history entries"
+units=$(sed -n 's/.*"clusters":{[^}]*"unit":\[\([0-9,]*\)\]}.*/\1/p' full.json | tr ',' '\n' | wc -l)
+[ "$units" -eq 48 ] || note "$units cluster units, not 48"
 end
 
 # som train and som cluster save in the format the name says, with the notes.
