@@ -110,6 +110,13 @@
  * threads freely. The library itself may run OpenMP threads inside one call
  * (the `threads` arguments and options); results do not depend on how many.
  *
+ * Stable and experimental. Everything in this header is stable — it
+ * changes only with the major version — except its "Experimental" section
+ * near the end (distributed training, the fit in steps, the process-wide
+ * hooks), which is declared only when SOM_EXPERIMENTAL is defined before
+ * including som.h and may change in a minor version; that section says
+ * why each group is there.
+ *
  * ABI. The ABI is stable within a major version. Check at start-up that the
  * header you compiled against and the library you run with agree:
  *     if (som_version_number() / 10000 != SOM_VERSION_MAJOR) ...
@@ -129,6 +136,11 @@ extern "C" {
 #define SOM_API __attribute__((visibility("default")))
 #else
 #define SOM_API
+#endif
+
+/* libsom's own layers see the experimental calls (see "Experimental"). */
+#if defined(SOM_BUILDING) && !defined(SOM_EXPERIMENTAL)
+#define SOM_EXPERIMENTAL 1
 #endif
 
 /* Calls kept for one release under an old name, each with its replacement.
@@ -266,31 +278,6 @@ SOM_API som_cancel *som_cancel_bind(som_cancel *cancel);
 SOM_API int som_cancel_poll(som_error *err);
 
 /* ------------------------------------------------------------------------- */
-/* Allocator                                                                   */
-/* ------------------------------------------------------------------------- */
-
-/* Replaces the allocator used by every libsom allocation (tests use it to
- * inject out-of-memory). Pass NULLs to restore malloc/realloc/free. Call it
- * before any other libsom call and never while objects from the previous
- * allocator are alive. Not thread-safe. Errors: SOM_EINVAL when only some
- * of the three are NULL. */
-SOM_API int som_allocator_set(void *(*malloc_fn)(size_t),
-                              void *(*realloc_fn)(void *, size_t),
-                              void (*free_fn)(void *), som_error *err);
-
-/* The most bytes libsom reads into memory from one input given by its path:
- * standard input ("-"), a pipe, a compressed file, a model, a text format.
- * Reading stops there with SOM_ERANGE and a message naming the limit; a
- * stream is also checked as it arrives (the magic and header of a model or
- * .npy, no NUL byte in a text format), so a wrong one stops after its first
- * bytes. Regular CSV and .npy files, which are memory-mapped, are not
- * counted. 0 restores the default, 4 GiB.
- * Process-wide, like som_allocator_set: set it before reading; reading it
- * from any thread is safe. */
-SOM_API void som_input_limit_set(size_t bytes);
-SOM_API size_t som_input_limit(void);
-
-/* ------------------------------------------------------------------------- */
 /* Data sets                                                                  */
 /* ------------------------------------------------------------------------- */
 
@@ -371,16 +358,6 @@ SOM_API int som_data_read_npy_mem(const void *buf, size_t len,
  * header alone, without reading the values. Errors as som_data_read_npy. */
 SOM_API int som_data_npy_shape(const char *path, size_t *n_rows, size_t *dim,
                                som_error *err);
-/* Rows [first, first + count) of a .npy file (a regular file), mapped as
- * som_data_read_npy maps the whole: only those rows' pages are ever read,
- * and only those bytes need to be in the file — one process's share of
- * the rows in distributed training. Row i of the result is row first + i
- * of the file; messages count rows in the file. count >= 1. Errors as
- * som_data_read_npy, and SOM_ERANGE (rows outside the shape), SOM_EFORMAT
- * naming the rows when the file ends before them. */
-SOM_API int som_data_read_npy_rows(const char *path, size_t first,
-                                   size_t count, som_data **out,
-                                   som_error *err);
 /* Writes a data set as a .npy: float32, little-endian, C order, shape
  * (n, dim), NaN where a value is missing; atomically. Titles and labels
  * have no place in a .npy and are not written. */
@@ -564,15 +541,7 @@ SOM_API int som_map_data_in_order(const som_map *map, const som_data *data);
  * with no value), SOM_ENOMEM. */
 SOM_API int som_map_fit_scaling(som_map *map, const som_data *data,
                                 som_scaling kind, som_error *err);
-typedef struct som_shard som_shard; /* distributed training, see below */
-/* The same over the rows of every shard (see som_shard): each process
- * passes its own rows and the same shard description as training; the
- * fitted scaling is the same, bit for bit, as over all rows at once.
- * shard NULL is som_map_fit_scaling. Errors as som_map_fit_scaling, and
- * SOM_EIO when a shard function fails. */
-SOM_API int som_map_fit_scaling_ex(som_map *map, const som_data *data,
-                                   som_scaling kind, const som_shard *shard,
-                                   som_error *err);
+typedef struct som_shard som_shard; /* distributed training: experimental */
 SOM_API som_scaling som_map_scaling(const som_map *map);
 /* scaled = (x - offset[j]) / factor[j]. Both arrays have dim entries. */
 SOM_API const double *som_map_scale_offset(const som_map *map);
@@ -658,50 +627,6 @@ typedef struct som_progress {
 
 /* Return 0 to go on, non-zero to stop training cleanly. */
 typedef int (*som_progress_fn)(const som_progress *progress, void *ctx);
-
-/* Distributed training: rows split among processes.
- *
- * A data set too large for one machine is split by rows into contiguous
- * shards, one per process (an MPI rank, say), and every process trains the
- * same map on its own shard with opts->shard describing it. libsom does
- * no message passing itself: the caller gives it two functions that move
- * an array of doubles along the chain of shards in row order.
- *
- * Every quantity that training sums over the rows — the scaling's
- * statistics (som_map_fit_scaling_ex), the column ranges, means and
- * covariance of the initialisation, the batch map's per-unit sums and
- * counts, the quality measures — is a fold over the rows in order. With a
- * shard, the process receives the fold's state as the shards before it
- * left it (`receive`), continues it over its own rows exactly as one
- * process would, and passes it on (`pass_on`), which also hands back the
- * final state that the last shard reached. The result is the same model,
- * byte for byte, as one process training on all the rows, whatever the
- * number of shards. A pass costs one trip of the per-unit sums and counts
- * (n_units x (dim + 1) doubles; x (2 dim) with missing values) along the
- * chain and back; each shard waits only for the previous one's adding of
- * its rows' sums (the cheap part: the BMU search runs in parallel).
- * A wide table's PCA (fewer rows than columns, som_map_init) passes its
- * centred rows along instead of a covariance: n_total x dim doubles.
- * Initialisation ends with the first shard's codebook given to every
- * shard, so that machines whose LAPACK rounds differently still start
- * from the same codebook.
- *
- * Every process must call the same functions with the same settings (the
- * same map, grid, scaling, options and seed) and its own shard; a process
- * holds at least one row. Batch training only: online training is a
- * sequence of single-sample steps (SOM_ENOTSUP). Checkpoints do not
- * support shards (SOM_ENOTSUP). */
-struct som_shard {
-    size_t first;   /* index, among all rows, of this process's first row */
-    size_t n_total; /* rows of all shards together */
-    /* Replaces state[0..len) with the state the previous shard passed on.
-     * The first shard's does nothing (state then holds the fold's start). */
-    int (*receive)(double *state, size_t len, void *ctx);
-    /* Passes state[0..len) on to the next shard (the last shard has none),
-     * then replaces it with the last shard's final state. */
-    int (*pass_on)(double *state, size_t len, void *ctx);
-    void *ctx;      /* given to both */
-};
 
 typedef struct som_train_opts {
     som_algorithm algorithm;        /* default SOM_BATCH */
@@ -1393,56 +1318,6 @@ SOM_API int som_fit(som_data *data, const som_fit_opts *opts, unsigned flags,
                                 no scaled copy, the lower peak memory).
                                 Without it `data` is only read, and must
                                 outlive the fitter. */
-#define SOM_FIT_PREPARED 2u  /* `data` already went through
-                                som_fit_prepare: no one-hot encoding again */
-
-/* Step 1 alone, for a caller that splits the rows afterwards (distributed
- * training: every process must see the same classes, so the label column
- * is encoded over all the rows before each keeps its share). *data may be
- * replaced by its one-hot form (the old one freed). Checks the titles of
- * opts->targets and opts->weights. info (may be NULL) gets n_classes and,
- * on failure, setting. Pass the result to som_fit or som_fitter_new with
- * SOM_FIT_PREPARED. */
-SOM_API int som_fit_prepare(som_data **data, const som_fit_opts *opts,
-                            const char *data_name, som_fit_info *info,
-                            som_error *err);
-
-/* The same fit in steps, for front-ends that stop and continue training
- * (the web app's jobs), show the starting map, or must agree between
- * processes between the steps that are local and those that are not
- * (distributed training):
- *   som_fitter_new    steps 1-3 and the reading of the starting codebook;
- *                     only local work (the automatic grid is refused with
- *                     a shard: it needs every row);
- *   som_fitter_start  steps 4-5 and the trainer (initialisation, or the
- *                     checkpoint resumed); with a shard every process
- *                     takes part; may be interrupted (som_cancel):
- *                     SOM_ECANCELED, free the fitter and begin again;
- *   som_fitter_run    trains (starting first when needed) until the end,
- *                     or until the progress callback or a som_cancel stops
- *                     it: SOM_ESTOPPED or SOM_ECANCELED, and another call
- *                     trains on, to the same map as a run never stopped;
- *                     a checkpoint that cannot be written stops it with
- *                     the writer's error (SOM_EIO naming the file).
- * info (may be NULL) is filled as far as the fitter got, also on failure;
- * som_fitter_info gives it afterwards. The fitter owns the map until
- * som_fitter_take_map. */
-typedef struct som_fitter som_fitter;
-SOM_API int som_fitter_new(som_data *data, const som_fit_opts *opts, unsigned flags,
-                           const char *data_name, som_fitter **out,
-                           som_fit_info *info, som_error *err);
-SOM_API int som_fitter_start(som_fitter *fitter, som_error *err);
-SOM_API int som_fitter_run(som_fitter *fitter, som_error *err);
-/* 1 when every planned step has run. */
-SOM_API int som_fitter_done(const som_fitter *fitter);
-SOM_API const som_fit_info *som_fitter_info(const som_fitter *fitter);
-/* The map (NULL before som_fitter_start); borrowed; changes while the
- * fitter runs. */
-SOM_API som_map *som_fitter_map(const som_fitter *fitter);
-/* Hands the map over (the caller frees it); the fitter can then no longer
- * run. */
-SOM_API som_map *som_fitter_take_map(som_fitter *fitter);
-SOM_API void som_fitter_free(som_fitter *fitter);
 
 /* ------------------------------------------------------------------------- */
 /* Files                                                                      */
@@ -1471,15 +1346,6 @@ SOM_API int som_map_load_mem(const void *buf, size_t len, const char *name,
  * free for every buffer libsom hands over; objects have their own
  * som_*_free. NULL is a no-op. */
 SOM_API void som_free(void *ptr);
-/* n * size zeroed bytes from libsom's allocator (som_allocator_set), NULL
- * when out of memory or when n * size overflows; free with som_free. For
- * layers built on libsom (Art) that allocate the way it does. */
-SOM_API void *som_calloc(size_t n, size_t size);
-/* Resizes a block from som_calloc or som_realloc (ptr NULL: a new block)
- * through libsom's allocator; NULL when out of memory, the old block then
- * left as it was. For layers that grow a buffer they hand to the caller,
- * who frees it with som_free. */
-SOM_API void *som_realloc(void *ptr, size_t size);
 
 /* FNV-1a 64 of n bytes: h = 14695981039346656037, then for each byte b
  * h = (h ^ b) * 1099511628211 (mod 2^64). libsom's one non-cryptographic
@@ -1799,6 +1665,189 @@ SOM_API int som_map_load_any(const char *path, som_map **out, som_error *err);
 SOM_DEPRECATED("som_map_save_as")
 SOM_API int som_map_save_any(const som_map *map, const char *path,
                              som_error *err);
+
+/* ========================================================================= */
+/* Experimental                                                               */
+/* ========================================================================= */
+/* Calls whose shape may still change between minor versions, declared only
+ * when a program defines SOM_EXPERIMENTAL before including som.h (the idea
+ * of zstd's ZSTD_STATIC_LINKING_ONLY): using one is a decision to follow
+ * libsom's changes. Everything above this section is stable: it changes
+ * only with the major version, and a renamed call keeps its old name for
+ * one release ("Deprecated names"). Each group is here for a reason:
+ *  - distributed training (struct som_shard and the calls that take one,
+ *    som_data_read_npy_rows): the fold passed along the chain of shards
+ *    was made for one front-end (`som train` over MPI) and will change as
+ *    other transports use it. som_train_opts.shard stays in the stable
+ *    struct, as a pointer: NULL (the default) is all a stable program sets;
+ *  - the fit in steps (som_fit_prepare, som_fitter_*): its cuts follow what
+ *    MPI training and the web app's jobs need today, and another front-end
+ *    may need them elsewhere. som_fit, one call, is the stable way;
+ *  - the process-wide hooks (the allocator, the input limit) and the
+ *    allocation calls for layers built on libsom (som_calloc, som_realloc):
+ *    global state, which the stable API otherwise avoids; a per-call or
+ *    per-object form may replace them;
+ *  - kernel toggles would go here too (there are none public: the BMU and
+ *    training kernels are chosen inside the library).
+ * libsom's own layers, the som program, the tests, fuzzers and benchmarks
+ * define SOM_EXPERIMENTAL; the examples (examples/) do not, and `ctest -R
+ * api` checks that these declarations stay hidden without it. The macro
+ * hides declarations only: the symbols are exported either way. */
+#ifdef SOM_EXPERIMENTAL
+
+/* ---- process-wide hooks ------------------------------------------------- */
+
+/* Replaces the allocator used by every libsom allocation (tests use it to
+ * inject out-of-memory). Pass NULLs to restore malloc/realloc/free. Call it
+ * before any other libsom call and never while objects from the previous
+ * allocator are alive. Not thread-safe. Errors: SOM_EINVAL when only some
+ * of the three are NULL. */
+SOM_API int som_allocator_set(void *(*malloc_fn)(size_t),
+                              void *(*realloc_fn)(void *, size_t),
+                              void (*free_fn)(void *), som_error *err);
+
+/* The most bytes libsom reads into memory from one input given by its path:
+ * standard input ("-"), a pipe, a compressed file, a model, a text format.
+ * Reading stops there with SOM_ERANGE and a message naming the limit; a
+ * stream is also checked as it arrives (the magic and header of a model or
+ * .npy, no NUL byte in a text format), so a wrong one stops after its first
+ * bytes. Regular CSV and .npy files, which are memory-mapped, are not
+ * counted. 0 restores the default, 4 GiB.
+ * Process-wide, like som_allocator_set: set it before reading; reading it
+ * from any thread is safe. */
+SOM_API void som_input_limit_set(size_t bytes);
+SOM_API size_t som_input_limit(void);
+
+/* n * size zeroed bytes from libsom's allocator (som_allocator_set), NULL
+ * when out of memory or when n * size overflows; free with som_free. For
+ * layers built on libsom (Art) that allocate the way it does. */
+SOM_API void *som_calloc(size_t n, size_t size);
+/* Resizes a block from som_calloc or som_realloc (ptr NULL: a new block)
+ * through libsom's allocator; NULL when out of memory, the old block then
+ * left as it was. For layers that grow a buffer they hand to the caller,
+ * who frees it with som_free. */
+SOM_API void *som_realloc(void *ptr, size_t size);
+
+/* ---- distributed training ------------------------------------------------ */
+
+/* Distributed training: rows split among processes.
+ *
+ * A data set too large for one machine is split by rows into contiguous
+ * shards, one per process (an MPI rank, say), and every process trains the
+ * same map on its own shard with opts->shard describing it. libsom does
+ * no message passing itself: the caller gives it two functions that move
+ * an array of doubles along the chain of shards in row order.
+ *
+ * Every quantity that training sums over the rows — the scaling's
+ * statistics (som_map_fit_scaling_ex), the column ranges, means and
+ * covariance of the initialisation, the batch map's per-unit sums and
+ * counts, the quality measures — is a fold over the rows in order. With a
+ * shard, the process receives the fold's state as the shards before it
+ * left it (`receive`), continues it over its own rows exactly as one
+ * process would, and passes it on (`pass_on`), which also hands back the
+ * final state that the last shard reached. The result is the same model,
+ * byte for byte, as one process training on all the rows, whatever the
+ * number of shards. A pass costs one trip of the per-unit sums and counts
+ * (n_units x (dim + 1) doubles; x (2 dim) with missing values) along the
+ * chain and back; each shard waits only for the previous one's adding of
+ * its rows' sums (the cheap part: the BMU search runs in parallel).
+ * A wide table's PCA (fewer rows than columns, som_map_init) passes its
+ * centred rows along instead of a covariance: n_total x dim doubles.
+ * Initialisation ends with the first shard's codebook given to every
+ * shard, so that machines whose LAPACK rounds differently still start
+ * from the same codebook.
+ *
+ * Every process must call the same functions with the same settings (the
+ * same map, grid, scaling, options and seed) and its own shard; a process
+ * holds at least one row. Batch training only: online training is a
+ * sequence of single-sample steps (SOM_ENOTSUP). Checkpoints do not
+ * support shards (SOM_ENOTSUP). */
+struct som_shard {
+    size_t first;   /* index, among all rows, of this process's first row */
+    size_t n_total; /* rows of all shards together */
+    /* Replaces state[0..len) with the state the previous shard passed on.
+     * The first shard's does nothing (state then holds the fold's start). */
+    int (*receive)(double *state, size_t len, void *ctx);
+    /* Passes state[0..len) on to the next shard (the last shard has none),
+     * then replaces it with the last shard's final state. */
+    int (*pass_on)(double *state, size_t len, void *ctx);
+    void *ctx;      /* given to both */
+};
+
+/* The same over the rows of every shard (see som_shard): each process
+ * passes its own rows and the same shard description as training; the
+ * fitted scaling is the same, bit for bit, as over all rows at once.
+ * shard NULL is som_map_fit_scaling. Errors as som_map_fit_scaling, and
+ * SOM_EIO when a shard function fails. */
+SOM_API int som_map_fit_scaling_ex(som_map *map, const som_data *data,
+                                   som_scaling kind, const som_shard *shard,
+                                   som_error *err);
+
+/* Rows [first, first + count) of a .npy file (a regular file), mapped as
+ * som_data_read_npy maps the whole: only those rows' pages are ever read,
+ * and only those bytes need to be in the file — one process's share of
+ * the rows in distributed training. Row i of the result is row first + i
+ * of the file; messages count rows in the file. count >= 1. Errors as
+ * som_data_read_npy, and SOM_ERANGE (rows outside the shape), SOM_EFORMAT
+ * naming the rows when the file ends before them. */
+SOM_API int som_data_read_npy_rows(const char *path, size_t first,
+                                   size_t count, som_data **out,
+                                   som_error *err);
+
+/* ---- the fit in steps ------------------------------------------------------ */
+
+#define SOM_FIT_PREPARED 2u  /* `data` already went through
+                                som_fit_prepare: no one-hot encoding again */
+
+/* Step 1 alone, for a caller that splits the rows afterwards (distributed
+ * training: every process must see the same classes, so the label column
+ * is encoded over all the rows before each keeps its share). *data may be
+ * replaced by its one-hot form (the old one freed). Checks the titles of
+ * opts->targets and opts->weights. info (may be NULL) gets n_classes and,
+ * on failure, setting. Pass the result to som_fit or som_fitter_new with
+ * SOM_FIT_PREPARED. */
+SOM_API int som_fit_prepare(som_data **data, const som_fit_opts *opts,
+                            const char *data_name, som_fit_info *info,
+                            som_error *err);
+
+/* The same fit in steps, for front-ends that stop and continue training
+ * (the web app's jobs), show the starting map, or must agree between
+ * processes between the steps that are local and those that are not
+ * (distributed training):
+ *   som_fitter_new    steps 1-3 and the reading of the starting codebook;
+ *                     only local work (the automatic grid is refused with
+ *                     a shard: it needs every row);
+ *   som_fitter_start  steps 4-5 and the trainer (initialisation, or the
+ *                     checkpoint resumed); with a shard every process
+ *                     takes part; may be interrupted (som_cancel):
+ *                     SOM_ECANCELED, free the fitter and begin again;
+ *   som_fitter_run    trains (starting first when needed) until the end,
+ *                     or until the progress callback or a som_cancel stops
+ *                     it: SOM_ESTOPPED or SOM_ECANCELED, and another call
+ *                     trains on, to the same map as a run never stopped;
+ *                     a checkpoint that cannot be written stops it with
+ *                     the writer's error (SOM_EIO naming the file).
+ * info (may be NULL) is filled as far as the fitter got, also on failure;
+ * som_fitter_info gives it afterwards. The fitter owns the map until
+ * som_fitter_take_map. */
+typedef struct som_fitter som_fitter;
+SOM_API int som_fitter_new(som_data *data, const som_fit_opts *opts, unsigned flags,
+                           const char *data_name, som_fitter **out,
+                           som_fit_info *info, som_error *err);
+SOM_API int som_fitter_start(som_fitter *fitter, som_error *err);
+SOM_API int som_fitter_run(som_fitter *fitter, som_error *err);
+/* 1 when every planned step has run. */
+SOM_API int som_fitter_done(const som_fitter *fitter);
+SOM_API const som_fit_info *som_fitter_info(const som_fitter *fitter);
+/* The map (NULL before som_fitter_start); borrowed; changes while the
+ * fitter runs. */
+SOM_API som_map *som_fitter_map(const som_fitter *fitter);
+/* Hands the map over (the caller frees it); the fitter can then no longer
+ * run. */
+SOM_API som_map *som_fitter_take_map(som_fitter *fitter);
+SOM_API void som_fitter_free(som_fitter *fitter);
+
+#endif /* SOM_EXPERIMENTAL */
 
 /* ------------------------------------------------------------------------- */
 /* Deprecated names                                                           */
