@@ -3,6 +3,7 @@
  * models with an unknown name, by its first bytes), and the helpers every
  * interchange reader and writer shares (interchange.h). */
 #include "interchange.h"
+#include "json_model.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -234,10 +235,12 @@ static void first_content(const char *buf, size_t len, const char **s, size_t *s
 }
 
 /* The formats a model whose name says nothing may be in. */
-typedef enum { SNIFF_MORE, SNIFF_SOM, SNIFF_WTS, SNIFF_COD, SNIFF_SOMNET, SNIFF_NONE } sniff_kind;
+typedef enum {
+    SNIFF_MORE, SNIFF_SOM, SNIFF_WTS, SNIFF_COD, SNIFF_SOMNET, SNIFF_JSON, SNIFF_NONE
+} sniff_kind;
 
 /* Which format `buf` is in: the native magic, an ESOM '%' header, a SOM_PAK
- * codebook header ("dim rect|hexa ..."), or else a .somnet (which has no
+ * codebook header ("dim rect|hexa ..."), a JSON model ('{' first), or else a .somnet (which has no
  * magic; its reader checks the header's plausibility). `whole`: buf is the
  * whole input; otherwise it is what a stream has given so far, and the
  * answer may be SNIFF_MORE (too few bytes to tell). */
@@ -258,6 +261,7 @@ static sniff_kind sniff(const char *buf, size_t len, bool whole)
             som__tok a, b;
             som__next_tok(s, slen, &pos, false, &a);
             if (a.s[0] == '%') return SNIFF_WTS;
+            if (a.s[0] == '{') return SNIFF_JSON;
             if (som__next_tok(s, slen, &pos, false, &b) &&
                 (som__tok_is(&b, "rect") || som__tok_is(&b, "hexa")))
                 return SNIFF_COD;
@@ -281,7 +285,7 @@ static int cannot_tell(const char *name, som_error *err)
 {
     return som__error_at(err, SOM_EFORMAT, name, 0, 0,
                          "cannot tell the format: not a .som model, a .somnet network, a "
-                         "SOM_PAK codebook or an ESOM .wts file");
+                         "SOM_PAK codebook, an ESOM .wts file or a JSON model");
 }
 
 static int load_sniffed(const char *buf, size_t len, const char *name, som_map **out,
@@ -292,6 +296,7 @@ static int load_sniffed(const char *buf, size_t len, const char *name, som_map *
     case SNIFF_WTS: return som_map_load_wts_mem(buf, len, name, out, err);
     case SNIFF_COD: return som_map_load_sompak_mem(buf, len, name, out, err);
     case SNIFF_SOMNET: return som_map_load_somnet_mem(buf, len, name, out, err);
+    case SNIFF_JSON: return som__map_read_json_mem(buf, len, name, out, err);
     default: return cannot_tell(name, err);
     }
 }
@@ -317,7 +322,8 @@ static int check_sniffed(void *ctx, const unsigned char *buf, size_t len, const 
     case SNIFF_MORE: return SOM_OK;
     case SNIFF_SOM: return som__check_model_stream(&st->sub, buf, len, name, err);
     case SNIFF_WTS:
-    case SNIFF_COD: return som__check_text(&st->sub, buf, len, name, err);
+    case SNIFF_COD:
+    case SNIFF_JSON: return som__check_text(&st->sub, buf, len, name, err);
     case SNIFF_SOMNET: return som__check_somnet_stream(&st->sub, buf, len, name, err);
     default: return cannot_tell(name, err);
     }
@@ -334,8 +340,7 @@ int som_map_load_any(const char *path, som_map **out, som_error *err)
         return som_map_load_sompak(path, out, err);
     if (som__has_suffix(path, ".wts")) return som_map_load_wts(path, out, err);
     if (som__has_suffix(path, ".json"))
-        return som__error_at(err, SOM_ENOTSUP, path, 0, 0,
-                             "JSON is an export format: libsom writes it but does not read it");
+        return som__read_text_path(path, som__map_read_json_mem, out, err);
     /* MQL5's DownloadNet takes the name without ".somnet". */
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
