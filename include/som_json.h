@@ -19,7 +19,8 @@
  *             same bytes.
  *   Layout    one member of the top-level object per line, and one element
  *             per line of a member that is an array of arrays or objects (a
- *             codebook, a history); everything deeper on one line.
+ *             codebook, a history); everything deeper on one line. Or all
+ *             of it on one line (SOM_JSON_LINE).
  *
  * Experimental: for the programs in this source tree; not installed.
  */
@@ -51,8 +52,9 @@ SOM_API int som_json_utf8_valid(const char *s, size_t len, size_t *bad);
 /* The layouts of som_json_write. */
 typedef enum som_json_layout {
     SOM_JSON_COMPACT, /* "key":value, no indent (the .json model format) */
-    SOM_JSON_SPACED   /* "key": value, ", " between elements, members
+    SOM_JSON_SPACED,  /* "key": value, ", " between elements, members
                          indented by 2 and their lines by 4 (--json) */
+    SOM_JSON_LINE     /* as SPACED, all on one line (som eval --json) */
 } som_json_layout;
 
 /* Writes v and a final newline to f in `layout` (see above), in the C

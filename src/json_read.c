@@ -558,9 +558,11 @@ int som__map_read_json_mem(const char *buf, size_t len, const char *name, void *
     *mp = NULL;
     json_error_t je;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+    /* jansson counts columns from 0 before a line's first character (an
+     * empty file is at line 1, column 0); the messages count from 1. */
     if (!root)
-        return som__error_at(err, SOM_EFORMAT, name, je.line > 0 ? (size_t)je.line : 0,
-                             je.column > 0 ? (size_t)je.column : 0, "not a JSON model: %s",
+        return som__error_at(err, SOM_EFORMAT, name, je.line > 0 ? (size_t)je.line : 1,
+                             je.column > 0 ? (size_t)je.column : 1, "not a JSON model: %s",
                              je.text);
     jr r = {buf, len, name, err, {{0}}, 0};
     som_map *map = NULL;

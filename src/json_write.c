@@ -158,10 +158,10 @@ static bool of_containers(const json_t *a)
 
 static int write_lines(sink *s, const json_t *v, som_json_layout layout)
 {
-    const bool spaced = layout == SOM_JSON_SPACED;
+    const bool spaced = layout != SOM_JSON_COMPACT;
     const size_t flags = JSON_ENCODE_ANY | JSON_REAL_PRECISION(17) | (spaced ? 0 : JSON_COMPACT);
     const char *ind1 = spaced ? "\n  " : "\n", *ind2 = spaced ? "\n    " : "\n";
-    if (!json_is_object(v) || json_object_size(v) == 0) {
+    if (layout == SOM_JSON_LINE || !json_is_object(v) || json_object_size(v) == 0) {
         int rc = dump_inline(s, v, flags);
         put(s, "\n", 1);
         return rc;
