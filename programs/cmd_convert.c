@@ -13,7 +13,9 @@ static const char usage_text[] =
     "\n"
     "Converts a model or a data file; the formats come from the names.\n"
     "\n"
-    "Models in:  .som, .somnet (MQL5), .cod (SOM_PAK), .wts (ESOM/Somoclu)\n"
+    "Models in:  .som, .somnet (MQL5), .cod (SOM_PAK), .wts (ESOM/Somoclu),\n"
+    "            .json (what som convert writes: .som -> .json -> .som\n"
+    "            gives the same bytes)\n"
     "Models out: .som, .somnet, .cod, .wts, .umx (ESOM U-matrix), .json,\n"
     "            .bm (ESOM best matches of --data)\n"
     "Data in:    .csv (or any other name), .npy, .dat/.dat.gz (SOM_PAK),\n"
@@ -53,7 +55,7 @@ static bool ends_with(const char *s, const char *suffix)
 static bool is_model_name(const char *s)
 {
     return ends_with(s, ".som") || ends_with(s, ".somnet") || ends_with(s, ".cod") ||
-           ends_with(s, ".cod.gz") || ends_with(s, ".wts");
+           ends_with(s, ".cod.gz") || ends_with(s, ".wts") || ends_with(s, ".json");
 }
 
 static bool is_data_out(const char *s)
