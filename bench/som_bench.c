@@ -14,7 +14,7 @@
  * `make test`: timings are not tests. */
 #include "blobs.h"
 #include "som.h"
-#include "internal.h" /* som__bmu_kernel_use */
+#include "core/core.h" /* som__bmu_kernel_use */
 
 #include <cblas.h>
 #include <errno.h>

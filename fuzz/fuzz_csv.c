@@ -9,7 +9,7 @@
  * threads as large files are (csv.c, parse_split); both readings must give
  * the same data set or the same error. */
 #include "fuzz_common.h"
-#include "internal.h" /* som__csv_split_min */
+#include "io/io.h" /* som__csv_split_min */
 
 #include <omp.h>
 

@@ -2,7 +2,7 @@
 /* art.c — "The Art of SOFM": the experiment, its knobs, its CSV output and
  * the guessing game's score. The rule is neupy 0.6's SOFM as SPEC-seeds.md
  * A2 describes it; som_art.h states it in full. */
-#include "internal.h"
+#include "core/core.h"
 
 #include "som_art.h"
 

@@ -2,7 +2,7 @@
 /* avatar.c — a name picks the knobs and colours of an art pattern. The
  * recipe is written out in som_art.h so that other implementations (the web
  * page, a script) can draw the same avatar for the same name. */
-#include "internal.h"
+#include "core/core.h"
 
 #include "som_art.h"
 

@@ -3,7 +3,7 @@
  * The art needs it for one reason: the article's gallery was drawn with
  * np.random.seed(33), and reproducing it means drawing the very same
  * doubles. The library's own random numbers (rng.c) are xoshiro256**. */
-#include "internal.h"
+#include "core/core.h"
 
 #include "som_art.h"
 

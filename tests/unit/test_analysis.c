@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "analysis/analysis.h"
 #include "../../bench/blobs.h"
 
 static double gauss(uint64_t *s)

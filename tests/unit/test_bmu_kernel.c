@@ -18,7 +18,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core/core.h"
 #include "../../bench/blobs.h"
 
 /* The kernel's arithmetic, one unit at a time. A row with gaps takes, for

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "analysis/analysis.h"
 #include "../../bench/blobs.h"
 
 /* A 6x9 map whose units come in three groups of three columns each: unit

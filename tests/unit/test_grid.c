@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 static void hex_inner_units_have_six_neighbours_at_distance_one(void **state)
 {

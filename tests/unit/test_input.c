@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* test_input.c — inputs read whole (src/input.c) and outputs that are not
- * regular files (src/outfile.c), through FIFOs fed by a child process: a
+/* test_input.c — inputs read whole (src/io/input.c) and outputs that are not
+ * regular files (src/io/outfile.c), through FIFOs fed by a child process: a
  * stream with wrong first bytes stops after them, an endless valid one at
  * som_set_input_limit's limit, a valid one still loads, and an output
  * FIFO gets the bytes and stays a FIFO. */

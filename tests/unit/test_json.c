@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "json_model.h"
+#include "io/io.h"
+#include "io/json_model.h"
 #include "som_json.h"
 
 static char *slurp_text(const char *path)

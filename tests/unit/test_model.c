@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "internal.h"
+#include "io/io.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

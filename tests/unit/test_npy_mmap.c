@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "io/io.h"
 
 static char dir[] = "/tmp/som_test_npy_mmap_XXXXXX";
 

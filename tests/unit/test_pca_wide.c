@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core/core.h"
 #include "../../bench/blobs.h"
 
 enum { N = 40, DIM = 300 };

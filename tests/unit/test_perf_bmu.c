@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core/core.h"
 #include "../../bench/blobs.h"
 
 static void fast_equals_scalar(void **state)

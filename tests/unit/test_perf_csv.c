@@ -16,7 +16,7 @@
 #include <omp.h>
 
 #include "som.h"
-#include "internal.h" /* som__csv_split_min */
+#include "io/io.h" /* som__csv_split_min */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint64_t next(void)

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "internal.h"
+#include "io/io.h"
 
 /* ---- weights and fixed points in training ------------------------------- */
 

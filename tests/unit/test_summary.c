@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The summaries of `som report` (src/summary.c) against values computed by
+/* The summaries of `som report` (src/analysis/summary.c) against values computed by
  * hand: labels per unit and the best units of each label, per-cluster
  * profiles, plane correlations and spreads. */
 #include <setjmp.h>

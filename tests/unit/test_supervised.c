@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "analysis/analysis.h"
 
 static som_data *read_iris(void)
 {

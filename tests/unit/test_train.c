@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "core/core.h"
 
 static som_data *make_data(size_t n, size_t dim, const float *values)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "analysis/analysis.h"
 #include "../../bench/blobs.h"
 
 enum { N = 400, DIM = 5 };

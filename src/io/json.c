@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* json.c — a map as one JSON object: a model format that reads back
+ * (json_read.c) as the same map, byte for byte once saved as .som, and an
+ * export for scripts and the web app (the derived keys: coordinates, the
+ * codebook in original units, the U-matrix, the training summary). Built as
+ * a jansson tree and written by som_json_write: stored numbers exactly,
+ * derived ones to 9 digits. The layout is in doc/FORMAT.md. */
+#include "som_json.h"
+
+#include "io/io.h"
+#include "io/json_model.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+const char *const som__json_topology_names[2] = {"rect", "hex"};
+const char *const som__json_scaling_names[3] = {"none", "zscore", "minmax"};
+const char *const som__json_algorithm_names[2] = {"online", "batch"};
+const char *const som__json_init_names[4] = {"random", "pca", "sample", "keep"};
+const char *const som__json_schedule_names[4] = {"linear", "exp", "inverse", "mql"};
+const char *const som__json_hood_names[5] = {"gaussian", "cutgauss", "bubble", "epanechnikov",
+                                             "mexican-hat"};
+
+/* Builders that remember a failed allocation instead of checking each call
+ * (jansson's setters refuse a NULL value and say so). */
+typedef struct jb {
+    bool ok;
+} jb;
+
+static void set(jb *b, json_t *obj, const char *key, json_t *v)
+{
+    if (!obj || json_object_set_new(obj, key, v) != 0) b->ok = false;
+}
+
+static void push(jb *b, json_t *arr, json_t *v)
+{
+    if (!arr || json_array_append_new(arr, v) != 0) b->ok = false;
+}
+
+/* A count or a seed: a JSON integer (signed 64-bit in jansson), or above
+ * INT64_MAX its decimal digits as a string. */
+static json_t *u64(uint64_t v)
+{
+    if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
+    char buf[24];
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    return json_string(buf);
+}
+
+static json_t *doubles(jb *b, const double *v, size_t n, json_t *(*num)(double))
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) push(b, a, num(v[i]));
+    return a;
+}
+
+/* float codebook values: %.9g reads back as the same float. */
+static json_t *floats(jb *b, const float *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) push(b, a, som_json_number9((double)v[i]));
+    return a;
+}
+
+/* Every training setting the model records (the .som chunk TRAN), trained
+ * or not: what the reader needs to give back the same model. */
+static json_t *settings_json(jb *b, const som_train_opts *s)
+{
+    json_t *o = json_object();
+    set(b, o, "algorithm", json_string(som__json_algorithm_names[s->algorithm]));
+    set(b, o, "epochs", u64(s->epochs));
+    set(b, o, "iterations", u64(s->iterations));
+    set(b, o, "init", json_string(som__json_init_names[s->init]));
+    set(b, o, "schedule", json_string(som__json_schedule_names[s->schedule]));
+    set(b, o, "neighborhood", json_string(som__json_hood_names[s->neighborhood]));
+    set(b, o, "threads", json_integer(s->threads));
+    set(b, o, "radius0", som_json_number(s->radius0));
+    set(b, o, "radius1", som_json_number(s->radius1));
+    set(b, o, "rate0", som_json_number(s->rate0));
+    set(b, o, "rate1", som_json_number(s->rate1));
+    set(b, o, "inverse_a", som_json_number(s->inverse_a));
+    set(b, o, "inverse_b", som_json_number(s->inverse_b));
+    set(b, o, "neighbor_rate", som_json_number(s->neighbor_rate));
+    set(b, o, "seed", u64(s->seed));
+    set(b, o, "quality_every", u64(s->quality_every));
+    set(b, o, "progress_every", u64(s->progress_every));
+    return o;
+}
+
+/* The summary of a trained map that the export has always had. */
+static json_t *training_json(jb *b, const som_map *map)
+{
+    if (!map->trained) return json_null();
+    const som_train_opts *s = &map->settings;
+    json_t *o = json_object();
+    set(b, o, "algorithm", json_string(som__json_algorithm_names[s->algorithm]));
+    set(b, o, "epochs", u64(s->epochs));
+    set(b, o, "iterations", u64(s->iterations));
+    set(b, o, "init", json_string(som__json_init_names[s->init]));
+    set(b, o, "schedule", json_string(som__json_schedule_names[s->schedule]));
+    set(b, o, "neighborhood", json_string(som__json_hood_names[s->neighborhood]));
+    const double r[2] = {s->radius0, s->radius1}, a[2] = {s->rate0, s->rate1};
+    set(b, o, "radius", doubles(b, r, 2, som_json_number));
+    set(b, o, "rate", doubles(b, a, 2, som_json_number));
+    set(b, o, "neighbor_rate", som_json_number(s->neighbor_rate));
+    set(b, o, "seed", u64(s->seed));
+    return o;
+}
+
+static json_t *scaling_json(jb *b, const som_map *map)
+{
+    json_t *o = json_object();
+    set(b, o, "kind", json_string(som__json_scaling_names[map->scaling]));
+    set(b, o, "offset", doubles(b, map->offset, map->dim, som_json_number));
+    set(b, o, "factor", doubles(b, map->factor, map->dim, som_json_number));
+    set(b, o, "min", map->have_range ? doubles(b, map->fmin, map->dim, som_json_number)
+                                     : json_null());
+    set(b, o, "max", map->have_range ? doubles(b, map->fmax, map->dim, som_json_number)
+                                     : json_null());
+    return o;
+}
+
+static json_t *clusters_json(jb *b, const som_map *map, size_t *sizes)
+{
+    json_t *o = json_object(), *unit = json_array();
+    for (size_t i = 0; i < map->n_units; i++) {
+        sizes[map->cluster[i]]++;
+        push(b, unit, json_integer(map->cluster[i]));
+    }
+    json_t *sz = json_array();
+    for (size_t t = 0; t < map->n_clusters; t++) push(b, sz, u64(sizes[t]));
+    set(b, o, "k", u64(map->n_clusters));
+    set(b, o, "sizes", sz);
+    set(b, o, "unit", unit);
+    return o;
+}
+
+static json_t *map_json(jb *b, const som_map *map, const double *umatrix, float *w,
+                        size_t *sizes)
+{
+    const size_t dim = map->dim, n_units = map->n_units, cols = map->grid.cols;
+    json_t *o = json_object();
+    set(b, o, "format", json_string(SOM__JSON_FORMAT));
+    set(b, o, "version", json_integer(SOM__JSON_VERSION));
+    set(b, o, "rows", u64(map->grid.rows));
+    set(b, o, "cols", u64(cols));
+    set(b, o, "topology", json_string(som__json_topology_names[map->grid.topology]));
+    set(b, o, "toroid", json_boolean(map->grid.toroid));
+    set(b, o, "dim", u64(dim));
+    set(b, o, "units", u64(n_units));
+    json_t *titles = json_array();
+    for (size_t j = 0; j < dim; j++) push(b, titles, som_json_string(map->titles[j]));
+    set(b, o, "titles", titles);
+    set(b, o, "scaling", scaling_json(b, map));
+    /* The optional parts (chunks fwgt and clus) only when the map has
+     * them: the export of a map without them is what it always was. */
+    if (map->fweight) set(b, o, "feature_weights", doubles(b, map->fweight, dim, som_json_number));
+    json_t *coords = json_array();
+    for (size_t i = 0; i < n_units; i++) {
+        double x, y;
+        som_grid_coords(&map->grid, i, &x, &y);
+        json_t *c = json_array();
+        push(b, c, u64(i / cols));
+        push(b, c, u64(i % cols));
+        push(b, c, som_json_number9(x));
+        push(b, c, som_json_number9(y));
+        push(b, coords, c);
+    }
+    set(b, o, "coords", coords);
+    json_t *cb = json_array(), *cbs = json_array();
+    for (size_t i = 0; i < n_units; i++) {
+        som_map_unit_weights(map, i, w);
+        push(b, cb, floats(b, w, dim));
+        push(b, cbs, floats(b, map->codebook + i * dim, dim));
+    }
+    set(b, o, "codebook", cb);
+    set(b, o, "codebook_scaled", cbs);
+    set(b, o, "umatrix", doubles(b, umatrix, n_units, som_json_number9));
+    if (map->cluster) set(b, o, "clusters", clusters_json(b, map, sizes));
+    set(b, o, "training", training_json(b, map));
+    set(b, o, "trained", json_boolean(map->trained));
+    set(b, o, "settings", settings_json(b, &map->settings));
+    json_t *hist = json_array();
+    for (size_t k = 0; k < map->n_history; k++) {
+        const som_history *h = &map->history[k];
+        json_t *e = json_object();
+        set(b, e, "pass", u64(h->pass));
+        set(b, e, "sigma", som_json_number(h->sigma));
+        set(b, e, "alpha", som_json_number(h->alpha));
+        set(b, e, "qe", som_json_number(h->qe));
+        set(b, e, "te", som_json_number(h->te));
+        push(b, hist, e);
+    }
+    set(b, o, "history", hist);
+    return o;
+}
+
+int som_map_write_json(const som_map *map, const char *path, som_error *err)
+{
+    if (!map || !path) return som__error(err, SOM_EINVAL, "som_map_write_json: NULL argument");
+    double *u = som__calloc(map->n_units, sizeof *u);
+    float *w = som__malloc(map->dim * sizeof *w);
+    size_t *sizes = map->cluster ? som__calloc(map->n_clusters, sizeof *sizes) : NULL;
+    jb b = {true};
+    json_t *root = NULL;
+    int rc = SOM_OK;
+    if (u && w && (!map->cluster || sizes)) {
+        som_map_umatrix(map, u);
+        root = map_json(&b, map, u, w, sizes);
+    }
+    if (!root || !b.ok) rc = som__error_oom(err);
+    som__textout o;
+    if (rc == SOM_OK) rc = som__textout_open(&o, path, err);
+    if (rc == SOM_OK) {
+        som_error e;
+        som_error_clear(&e);
+        if (som_json_write(o.f, root, SOM_JSON_COMPACT, &e) == SOM_ENOMEM) {
+            som__textout_abort(&o);
+            rc = som__error_oom(err);
+        } else {
+            rc = som__textout_close(&o, path, err); /* which reports a failed write */
+        }
+    }
+    json_decref(root);
+    som__free(u);
+    som__free(w);
+    som__free(sizes);
+    return rc;
+}
