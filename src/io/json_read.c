@@ -341,6 +341,28 @@ static int read_grid(jr *r, const json_t *root, som_grid *g, size_t *dim)
     return SOM_OK;
 }
 
+/* The arrays the map's size comes from hold that many elements, checked
+ * before the map is allocated: no allocation is larger than the text
+ * justifies. */
+static int check_sizes(jr *r, const json_t *root, const som_grid *g, size_t dim)
+{
+    json_t *a;
+    int rc = member(r, root, "titles", &a);
+    if (!rc) rc = as_array(r, a, dim, "titles (one per field, dim)");
+    if (rc) return rc;
+    pop(r);
+    const size_t n_units = som_grid_n_units(g);
+    rc = member(r, root, "codebook_scaled", &a);
+    if (!rc) rc = as_array(r, a, n_units, "rows (one per unit)");
+    for (size_t i = 0; !rc && i < n_units; i++) {
+        push_index(r, i);
+        rc = as_array(r, json_array_get(a, i), dim, "numbers (one per field, dim)");
+        pop(r);
+    }
+    if (!rc) pop(r);
+    return rc;
+}
+
 static int read_titles(jr *r, const json_t *root, som_map *map)
 {
     json_t *a;
@@ -587,6 +609,7 @@ int som__map_read_json_mem(const char *buf, size_t len, const char *name, void *
     som_grid g;
     size_t dim = 0;
     if (!rc) rc = read_grid(&r, root, &g, &dim);
+    if (!rc) rc = check_sizes(&r, root, &g, dim);
     if (!rc) rc = som_map_new(&g, dim, &map, err);
     if (!rc) rc = read_titles(&r, root, map);
     if (!rc) rc = read_scaling(&r, root, map);
