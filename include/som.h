@@ -1232,10 +1232,12 @@ SOM_API void som_outfile_remove_temporaries(void);
  *   .dat, .cod       SOM_PAK data and codebook files (also .dat.gz, .cod.gz)
  *   .lrn .wts .umx   Databionic ESOM / Somoclu data, weights, U-matrix,
  *   .bm  .cls        best matches and classes
- *   .json            an export of a whole map, for scripts and the web app
+ *   .json            a whole map as JSON: a model format (.som -> .json ->
+ *                    .som gives the same bytes) and an export for scripts
  * Every reader names the file, line and column of the first defect it finds
  * (SOM_EFORMAT); every writer is atomic (som_outfile_*) and prints floats
- * with %.9g in the C locale, so that they read back as the same floats. */
+ * with %.9g in the C locale, so that they read back as the same floats
+ * (JSON: som_json.h's rules, which also keep doubles exact). */
 
 /* Per-sample training weights (SOM_PAK's `weight=W`): online training
  * multiplies the learning rate by the sample's weight, batch training the
@@ -1338,17 +1340,22 @@ SOM_API int som_map_write_umx(const som_map *map, const char *path,
 SOM_API int som_map_write_bm(const som_map *map, const som_data *data,
                              const char *path, int threads, som_error *err);
 
-/* JSON export: grid, titles, scaling, unit coordinates, the codebook in
- * original units and scaled, the U-matrix, the training settings and
- * history (doc/FORMAT.md). Export only: libsom does not read it back. */
+/* The map as one JSON object (doc/FORMAT.md, "JSON models"): grid, titles,
+ * scaling, feature weights, clusters, the codebook (scaled, and in original
+ * units), every training setting and the history, numbers that read back
+ * exactly; plus, for scripts, the units' coordinates, the U-matrix and a
+ * training summary. som_map_load_any reads it back as the same map. A
+ * title that is not valid UTF-8 is written with U+FFFD for each byte that
+ * is not (and then reads back changed). Errors: SOM_EIO, SOM_ENOMEM. */
 SOM_API int som_map_write_json(const som_map *map, const char *path,
                                som_error *err);
 
 /* Loads a model in any format libsom reads, chosen by the name: ".som",
- * ".somnet", ".cod" (".cod.gz"), ".wts"; a name without extension that
+ * ".somnet", ".cod" (".cod.gz"), ".wts", ".json"; a name without extension that
  * does not exist is tried with ".somnet" (MQL5's DownloadNet); any other
  * name by the content (the .som magic, an ESOM '%' header, a SOM_PAK
- * codebook header, else a .somnet). ".json" is SOM_ENOTSUP. */
+ * codebook header, a JSON model when the first character is '{', else a
+ * .somnet), ".json" as a JSON model (errors at file:line:column). */
 SOM_API int som_map_load_any(const char *path, som_map **out, som_error *err);
 /* Saves by the name: ".som", ".somnet" (500x500), ".cod", ".wts", ".umx"
  * (the U-matrix only), ".json"; another name is SOM_EINVAL. */
