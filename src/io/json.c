@@ -2,9 +2,10 @@
 /* json.c — a map as one JSON object: a model format that reads back
  * (json_read.c) as the same map, byte for byte once saved as .som, and an
  * export for scripts and the web app (the derived keys: coordinates, the
- * codebook in original units, the U-matrix, the training summary). Built as
- * a jansson tree and written by som_json_write: stored numbers exactly,
- * derived ones to 9 digits. The layout is in doc/FORMAT.md. */
+ * codebook in original units, the U-matrix, the training summary). Written
+ * by the one JSON writer (json_write.c) a member at a time, each member a
+ * jansson tree (a codebook row at a time): stored numbers exactly, derived
+ * ones to 9 digits. The layout is in doc/FORMAT.md. */
 #include "som_json.h"
 
 #include "io/io.h"
@@ -52,14 +53,6 @@ static json_t *doubles(jb *b, const double *v, size_t n, json_t *(*num)(double))
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) push(b, a, num(v[i]));
-    return a;
-}
-
-/* float codebook values: %.9g reads back as the same float. */
-static json_t *floats(jb *b, const float *v, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) push(b, a, som_json_number9((double)v[i]));
     return a;
 }
 
@@ -136,27 +129,29 @@ static json_t *clusters_json(jb *b, const som_map *map, size_t *sizes)
     return o;
 }
 
-static json_t *map_json(jb *b, const som_map *map, const double *umatrix, float *w,
-                        size_t *sizes)
+/* The members in order, a codebook row at a time: memory stays O(dim) and
+ * O(units) however large the map. */
+static void write_map(som__jw *w, jb *b, const som_map *map, const double *umatrix, float *row,
+                      size_t *sizes)
 {
     const size_t dim = map->dim, n_units = map->n_units, cols = map->grid.cols;
-    json_t *o = json_object();
-    set(b, o, "format", json_string(SOM__JSON_FORMAT));
-    set(b, o, "version", json_integer(SOM__JSON_VERSION));
-    set(b, o, "rows", u64(map->grid.rows));
-    set(b, o, "cols", u64(cols));
-    set(b, o, "topology", json_string(som__json_topology_names[map->grid.topology]));
-    set(b, o, "toroid", json_boolean(map->grid.toroid));
-    set(b, o, "dim", u64(dim));
-    set(b, o, "units", u64(n_units));
+    som__jw_member(w, "format", json_string(SOM__JSON_FORMAT));
+    som__jw_member(w, "version", json_integer(SOM__JSON_VERSION));
+    som__jw_member(w, "rows", u64(map->grid.rows));
+    som__jw_member(w, "cols", u64(cols));
+    som__jw_member(w, "topology", json_string(som__json_topology_names[map->grid.topology]));
+    som__jw_member(w, "toroid", json_boolean(map->grid.toroid));
+    som__jw_member(w, "dim", u64(dim));
+    som__jw_member(w, "units", u64(n_units));
     json_t *titles = json_array();
     for (size_t j = 0; j < dim; j++) push(b, titles, som_json_string(map->titles[j]));
-    set(b, o, "titles", titles);
-    set(b, o, "scaling", scaling_json(b, map));
+    som__jw_member(w, "titles", titles);
+    som__jw_member(w, "scaling", scaling_json(b, map));
     /* The optional parts (chunks fwgt and clus) only when the map has
      * them: the export of a map without them is what it always was. */
-    if (map->fweight) set(b, o, "feature_weights", doubles(b, map->fweight, dim, som_json_number));
-    json_t *coords = json_array();
+    if (map->fweight)
+        som__jw_member(w, "feature_weights", doubles(b, map->fweight, dim, som_json_number));
+    som__jw_rows_begin(w, "coords");
     for (size_t i = 0; i < n_units; i++) {
         double x, y;
         som_grid_coords(&map->grid, i, &x, &y);
@@ -165,23 +160,24 @@ static json_t *map_json(jb *b, const som_map *map, const double *umatrix, float 
         push(b, c, u64(i % cols));
         push(b, c, som_json_number9(x));
         push(b, c, som_json_number9(y));
-        push(b, coords, c);
+        som__jw_row(w, c);
     }
-    set(b, o, "coords", coords);
-    json_t *cb = json_array(), *cbs = json_array();
+    som__jw_rows_end(w);
+    som__jw_rows_begin(w, "codebook");
     for (size_t i = 0; i < n_units; i++) {
-        som_map_unit_weights(map, i, w);
-        push(b, cb, floats(b, w, dim));
-        push(b, cbs, floats(b, map->codebook + i * dim, dim));
+        som_map_unit_weights(map, i, row);
+        som__jw_row_floats(w, row, dim);
     }
-    set(b, o, "codebook", cb);
-    set(b, o, "codebook_scaled", cbs);
-    set(b, o, "umatrix", doubles(b, umatrix, n_units, som_json_number9));
-    if (map->cluster) set(b, o, "clusters", clusters_json(b, map, sizes));
-    set(b, o, "training", training_json(b, map));
-    set(b, o, "trained", json_boolean(map->trained));
-    set(b, o, "settings", settings_json(b, &map->settings));
-    json_t *hist = json_array();
+    som__jw_rows_end(w);
+    som__jw_rows_begin(w, "codebook_scaled");
+    for (size_t i = 0; i < n_units; i++) som__jw_row_floats(w, map->codebook + i * dim, dim);
+    som__jw_rows_end(w);
+    som__jw_member(w, "umatrix", doubles(b, umatrix, n_units, som_json_number9));
+    if (map->cluster) som__jw_member(w, "clusters", clusters_json(b, map, sizes));
+    som__jw_member(w, "training", training_json(b, map));
+    som__jw_member(w, "trained", json_boolean(map->trained));
+    som__jw_member(w, "settings", settings_json(b, &map->settings));
+    som__jw_rows_begin(w, "history");
     for (size_t k = 0; k < map->n_history; k++) {
         const som_history *h = &map->history[k];
         json_t *e = json_object();
@@ -190,41 +186,37 @@ static json_t *map_json(jb *b, const som_map *map, const double *umatrix, float 
         set(b, e, "alpha", som_json_number(h->alpha));
         set(b, e, "qe", som_json_number(h->qe));
         set(b, e, "te", som_json_number(h->te));
-        push(b, hist, e);
+        som__jw_row(w, e);
     }
-    set(b, o, "history", hist);
-    return o;
+    som__jw_rows_end(w);
 }
 
 int som_map_write_json(const som_map *map, const char *path, som_error *err)
 {
     if (!map || !path) return som__error(err, SOM_EINVAL, "som_map_write_json: NULL argument");
     double *u = som__calloc(map->n_units, sizeof *u);
-    float *w = som__malloc(map->dim * sizeof *w);
+    float *row = som__malloc(map->dim * sizeof *row);
     size_t *sizes = map->cluster ? som__calloc(map->n_clusters, sizeof *sizes) : NULL;
-    jb b = {true};
-    json_t *root = NULL;
-    int rc = SOM_OK;
-    if (u && w && (!map->cluster || sizes)) {
-        som_map_umatrix(map, u);
-        root = map_json(&b, map, u, w, sizes);
-    }
-    if (!root || !b.ok) rc = som__error_oom(err);
+    int rc = u && row && (!map->cluster || sizes) ? SOM_OK : som__error_oom(err);
     som__textout o;
     if (rc == SOM_OK) rc = som__textout_open(&o, path, err);
     if (rc == SOM_OK) {
+        som_map_umatrix(map, u);
+        jb b = {true};
+        som__jw w;
+        som__jw_begin(&w, o.f, SOM_JSON_COMPACT);
+        write_map(&w, &b, map, u, row, sizes);
         som_error e;
         som_error_clear(&e);
-        if (som_json_write(o.f, root, SOM_JSON_COMPACT, &e) == SOM_ENOMEM) {
+        if (som__jw_end(&w, &e) == SOM_ENOMEM || !b.ok) {
             som__textout_abort(&o);
             rc = som__error_oom(err);
         } else {
             rc = som__textout_close(&o, path, err); /* which reports a failed write */
         }
     }
-    json_decref(root);
     som__free(u);
-    som__free(w);
+    som__free(row);
     som__free(sizes);
     return rc;
 }

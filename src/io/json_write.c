@@ -6,6 +6,7 @@
 #include "som_json.h"
 
 #include "io/io.h"
+#include "io/json_model.h"
 
 #include <locale.h>
 #include <math.h>
@@ -106,16 +107,12 @@ static size_t format_number(double v, char out[40])
 
 /* ---- dumping ---------------------------------------------------------------- */
 
-typedef struct sink {
-    FILE *f;
-    bool in_string, escaped; /* where the text dumped so far ends */
-    bool failed;             /* a write failed */
-} sink;
-
-static void put(sink *s, const char *p, size_t n)
+static void put(som__jw *w, const char *p, size_t n)
 {
-    if (n && !s->failed && fwrite(p, 1, n, s->f) != n) s->failed = true;
+    if (n && !w->failed && fwrite(p, 1, n, w->f) != n) w->failed = true;
 }
+
+static void puts_(som__jw *w, const char *p) { put(w, p, strlen(p)); }
 
 /* jansson hands each number over in one piece (reals with 17 digits, so
  * that they hold the exact double), strings in several; a piece outside a
@@ -123,27 +120,128 @@ static void put(sink *s, const char *p, size_t n)
  * and is written again with format_number. */
 static int dump_piece(const char *buf, size_t size, void *data)
 {
-    sink *s = data;
-    if (!s->in_string && size > 0 && size < 64 && (buf[0] == '-' || (buf[0] >= '0' && buf[0] <= '9')) &&
+    som__jw *w = data;
+    if (!w->in_string && size > 0 && size < 64 && (buf[0] == '-' || (buf[0] >= '0' && buf[0] <= '9')) &&
         (memchr(buf, '.', size) || memchr(buf, 'e', size) || memchr(buf, 'E', size))) {
         char num[64], txt[40];
         memcpy(num, buf, size);
         num[size] = '\0';
-        put(s, txt, format_number(strtod(num, NULL), txt));
-        return s->failed ? -1 : 0;
+        put(w, txt, format_number(strtod(num, NULL), txt));
+        return w->failed ? -1 : 0;
     }
     for (size_t i = 0; i < size; i++) {
-        if (s->escaped) s->escaped = false;
-        else if (s->in_string && buf[i] == '\\') s->escaped = true;
-        else if (buf[i] == '"') s->in_string = !s->in_string;
+        if (w->escaped) w->escaped = false;
+        else if (w->in_string && buf[i] == '\\') w->escaped = true;
+        else if (buf[i] == '"') w->in_string = !w->in_string;
     }
-    put(s, buf, size);
-    return s->failed ? -1 : 0;
+    put(w, buf, size);
+    return w->failed ? -1 : 0;
 }
 
-static int dump_inline(sink *s, const json_t *v, size_t flags)
+/* v on one line, with the layout's separators; consumed. */
+static void dump_inline(som__jw *w, json_t *v)
 {
-    return json_dump_callback(v, dump_piece, s, flags);
+    const size_t flags = JSON_ENCODE_ANY | JSON_REAL_PRECISION(17) |
+                         (w->layout == SOM_JSON_COMPACT ? JSON_COMPACT : 0);
+    if (!v) w->oom = true;
+    else if (json_dump_callback(v, dump_piece, w, flags) != 0 && !w->failed) w->oom = true;
+    json_decref(v);
+}
+
+static void jw_init(som__jw *w, FILE *f, som_json_layout layout)
+{
+    memset(w, 0, sizeof *w);
+    w->f = f;
+    w->layout = layout;
+    /* printf and strtod in the C locale, whatever the caller's. */
+    w->loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (w->loc == (locale_t)0) w->oom = true;
+    else w->old = uselocale(w->loc);
+}
+
+static int jw_finish(som__jw *w, som_error *err)
+{
+    if (w->loc != (locale_t)0) {
+        uselocale(w->old);
+        freelocale(w->loc);
+    }
+    if (w->failed || ferror(w->f)) return som__error(err, SOM_EIO, "cannot write the JSON output");
+    if (w->oom) return som__error(err, SOM_ENOMEM, "out of memory writing JSON");
+    return SOM_OK;
+}
+
+void som__jw_begin(som__jw *w, FILE *f, som_json_layout layout)
+{
+    jw_init(w, f, layout);
+    put(w, "{", 1);
+}
+
+static void key(som__jw *w, const char *k)
+{
+    const som_json_layout l = w->layout;
+    if (w->members++) put(w, ",", 1);
+    puts_(w, l == SOM_JSON_COMPACT ? "\n" : l == SOM_JSON_SPACED ? "\n  " : w->members > 1 ? " " : "");
+    dump_inline(w, json_string(k));
+    puts_(w, l == SOM_JSON_COMPACT ? ":" : ": ");
+}
+
+void som__jw_member(som__jw *w, const char *k, json_t *v)
+{
+    key(w, k);
+    dump_inline(w, v);
+}
+
+void som__jw_rows_begin(som__jw *w, const char *k)
+{
+    key(w, k);
+    put(w, "[", 1);
+    w->rows = 0;
+}
+
+/* Before a row: the separator and, but on one line, a line break. */
+static void row_start(som__jw *w)
+{
+    const som_json_layout l = w->layout;
+    if (w->rows++) put(w, ",", 1);
+    puts_(w, l == SOM_JSON_COMPACT ? "\n" : l == SOM_JSON_SPACED ? "\n    " : w->rows > 1 ? " " : "");
+}
+
+void som__jw_row(som__jw *w, json_t *v)
+{
+    row_start(w);
+    dump_inline(w, v);
+}
+
+void som__jw_row_floats(som__jw *w, const float *v, size_t n)
+{
+    row_start(w);
+    put(w, "[", 1);
+    const char *sep = w->layout == SOM_JSON_COMPACT ? "," : ", ";
+    char txt[40];
+    for (size_t j = 0; j < n; j++) {
+        if (j) puts_(w, sep);
+        if (!isfinite(v[j])) {
+            put(w, "null", 4);
+        } else if (v[j] == 0 && signbit(v[j])) {
+            put(w, "-0.0", 4);
+        } else {
+            int k = snprintf(txt, sizeof txt, "%.9g", (double)v[j]); /* reads back as v[j] */
+            put(w, txt, (size_t)k);
+        }
+    }
+    put(w, "]", 1);
+}
+
+void som__jw_rows_end(som__jw *w)
+{
+    if (w->layout == SOM_JSON_SPACED && w->rows) puts_(w, "\n  ");
+    put(w, "]", 1);
+}
+
+int som__jw_end(som__jw *w, som_error *err)
+{
+    puts_(w, w->layout == SOM_JSON_LINE || !w->members ? "}\n" : "\n}\n");
+    return jw_finish(w, err);
 }
 
 static bool of_containers(const json_t *a)
@@ -156,57 +254,28 @@ static bool of_containers(const json_t *a)
     return true;
 }
 
-static int write_lines(sink *s, const json_t *v, som_json_layout layout)
-{
-    const bool spaced = layout != SOM_JSON_COMPACT;
-    const size_t flags = JSON_ENCODE_ANY | JSON_REAL_PRECISION(17) | (spaced ? 0 : JSON_COMPACT);
-    const char *ind1 = spaced ? "\n  " : "\n", *ind2 = spaced ? "\n    " : "\n";
-    if (layout == SOM_JSON_LINE || !json_is_object(v) || json_object_size(v) == 0) {
-        int rc = dump_inline(s, v, flags);
-        put(s, "\n", 1);
-        return rc;
-    }
-    int rc = 0;
-    const char *key;
-    json_t *val;
-    bool first = true;
-    put(s, "{", 1);
-    json_object_foreach((json_t *)v, key, val) {
-        if (!first) put(s, ",", 1);
-        first = false;
-        put(s, ind1, strlen(ind1));
-        json_t *k = json_string(key);
-        rc |= k ? dump_inline(s, k, flags) : -1;
-        json_decref(k);
-        put(s, spaced ? ": " : ":", spaced ? 2 : 1);
-        if (!of_containers(val)) {
-            rc |= dump_inline(s, val, flags);
-            continue;
-        }
-        put(s, "[", 1);
-        for (size_t i = 0; i < json_array_size(val); i++) {
-            if (i) put(s, ",", 1);
-            put(s, ind2, strlen(ind2));
-            rc |= dump_inline(s, json_array_get(val, i), flags);
-        }
-        if (spaced) put(s, ind1, strlen(ind1));
-        put(s, "]", 1);
-    }
-    put(s, "\n}\n", 3);
-    return rc;
-}
-
 int som_json_write(FILE *f, const json_t *v, som_json_layout layout, som_error *err)
 {
     if (!f || !v) return som__error(err, SOM_EINVAL, "som_json_write: NULL argument");
-    locale_t c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
-    if (c == (locale_t)0) return som__error_oom(err);
-    locale_t old = uselocale(c);
-    sink s = {f, false, false, false};
-    int rc = write_lines(&s, v, layout);
-    uselocale(old);
-    freelocale(c);
-    if (s.failed || ferror(f)) return som__error(err, SOM_EIO, "cannot write the JSON output");
-    if (rc) return som__error(err, SOM_ENOMEM, "out of memory writing JSON");
-    return SOM_OK;
+    som__jw w;
+    if (!json_is_object(v)) { /* one value on one line */
+        jw_init(&w, f, layout);
+        dump_inline(&w, json_incref((json_t *)v));
+        put(&w, "\n", 1);
+        return jw_finish(&w, err);
+    }
+    som__jw_begin(&w, f, layout);
+    const char *k;
+    json_t *val;
+    json_object_foreach((json_t *)v, k, val) {
+        if (layout == SOM_JSON_LINE || !of_containers(val)) {
+            som__jw_member(&w, k, json_incref(val));
+            continue;
+        }
+        som__jw_rows_begin(&w, k);
+        for (size_t i = 0; i < json_array_size(val); i++)
+            som__jw_row(&w, json_incref(json_array_get(val, i)));
+        som__jw_rows_end(&w);
+    }
+    return som__jw_end(&w, err);
 }

@@ -143,8 +143,8 @@ bad_json json-dim-mismatch dim.json \
 sed 's/^"settings":{"algorithm":"batch"/"settings":{"algorithm":"sgd"/' good.json >enum.json
 bad_json json-bad-name enum.json \
     '^som: enum\.json:[0-9]+:25: settings\.algorithm: unknown value "sgd", expected "online" or "batch"$'
-printf '{"format": "som-map", "version": 1, "rows": 2, "cols": 2, "topology": "rect",\n "toroid": false, "dim": 1, "titles": ["x"], "scaling": 3}\n' >scal.json
-bad_json json-not-object scal.json '^som: scal\.json:2:57: scaling: expected an object, got a whole number$'
+printf '{"format": "som-map", "version": 1, "rows": 2, "cols": 2, "topology": "rect",\n "toroid": false, "dim": 1, "titles": ["x"], "codebook_scaled": [[0], [0], [0], [0]],\n "scaling": 3}\n' >scal.json
+bad_json json-not-object scal.json '^som: scal\.json:3:13: scaling: expected an object, got a whole number$'
 printf '[1, 2]\n' >array.json
 bad_json json-array array.json '^som: array\.json:1:1: expected an object \(a som-map model\), got an array$'
 printf '{"type": "FeatureCollection"}\n' >other.json
