@@ -95,7 +95,7 @@ cmp -s info-som.json "$name.out" || note "info of JSON on standard input differs
 end
 
 # ---- UTF-8 --------------------------------------------------------------------
-printf 'caf\351,b\n1,2\n2,3\n3,1\n4,4\n' >latin1.csv
+printf 'name,caf\351,b\nr\351d,1,2\nbleu,2,3\nr\351d,3,1\nbleu,4,4\n' >latin1.csv
 begin latin1-title
 run train latin1.csv -o latin1.som --grid 2x2 -q
 expect_rc 0
@@ -109,6 +109,13 @@ valid_json latin1.json
 run eval latin1.som latin1.csv --json
 expect_rc 0
 valid_json "$name.out"
+# Labels too (som report, when the program has it).
+if "$SOM" report --help >/dev/null 2>&1; then
+    run report latin1.som -d latin1.csv --json
+    expect_rc 0
+    valid_json "$name.out"
+    expect_grep out "\"label\": \"r$(printf '\357\277\275')d\""
+fi
 end
 
 # ---- reader errors --------------------------------------------------------------
