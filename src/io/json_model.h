@@ -45,11 +45,11 @@ void som__jw_rows_end(som__jw *w);
 /* Closes the object, restores the locale: SOM_OK, SOM_EIO or SOM_ENOMEM. */
 int som__jw_end(som__jw *w, som_error *err);
 
-/* The reader (a som__mem_reader): a .json model in buf[0..len) into a new
- * map (*(som_map **)out). Errors (SOM_EFORMAT) name the file, line and
+/* The reader: a .json model in buf[0..len) into a new map *out (NULL on
+ * failure). Errors (SOM_EFORMAT) name the file, line and
  * column: jansson's for text that is not JSON, the place of the offending
  * value for JSON that is not a model. */
-int som__map_read_json_mem(const char *buf, size_t len, const char *name, void *out,
+int som__map_read_json_mem(const char *buf, size_t len, const char *name, som_map **out,
                            som_error *err);
 
 #endif /* SOM_JSON_MODEL_H */

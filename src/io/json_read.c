@@ -573,11 +573,10 @@ static int read_analysis(jr *r, const json_t *root, som_map *map)
     return rc;
 }
 
-int som__map_read_json_mem(const char *buf, size_t len, const char *name, void *out,
+int som__map_read_json_mem(const char *buf, size_t len, const char *name, som_map **out,
                            som_error *err)
 {
-    som_map **mp = out;
-    *mp = NULL;
+    *out = NULL;
     json_error_t je;
     json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     /* jansson counts columns from 0 before a line's first character (an
@@ -622,6 +621,6 @@ int som__map_read_json_mem(const char *buf, size_t len, const char *name, void *
         som_map_free(map);
         return rc;
     }
-    *mp = map;
+    *out = map;
     return SOM_OK;
 }

@@ -301,6 +301,11 @@ static int load_sniffed(const char *buf, size_t len, const char *name, som_map *
     }
 }
 
+static int json_thunk(const char *b, size_t l, const char *n, void *o, som_error *e)
+{
+    return som__map_read_json_mem(b, l, n, o, e);
+}
+
 static int sniffed_thunk(const char *b, size_t l, const char *n, void *o, som_error *e)
 {
     return load_sniffed(b, l, n, o, e);
@@ -340,7 +345,7 @@ int som_map_load_any(const char *path, som_map **out, som_error *err)
         return som_map_load_sompak(path, out, err);
     if (som__has_suffix(path, ".wts")) return som_map_load_wts(path, out, err);
     if (som__has_suffix(path, ".json"))
-        return som__read_text_path(path, som__map_read_json_mem, out, err);
+        return som__read_text_path(path, json_thunk, out, err);
     /* MQL5's DownloadNet takes the name without ".somnet". */
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
