@@ -400,8 +400,7 @@ static int read_scaling(jr *r, const json_t *root, som_map *map)
     map->have_range = !json_is_null(lo);
     if (map->have_range != !json_is_null(hi)) {
         push_key(r, json_is_null(lo) ? "min" : "max");
-        return fail(r, "null, expected %s as \"%s\" is", json_is_null(lo) ? "numbers" : "null",
-                    json_is_null(lo) ? "max" : "min");
+        return fail(r, "expected min and max both null (no range recorded) or both numbers");
     }
     if (map->have_range) {
         rc = get_doubles(r, s, "min", dim, map->fmin);
