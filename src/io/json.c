@@ -56,9 +56,8 @@ static json_t *doubles(jb *b, const double *v, size_t n, json_t *(*num)(double))
     return a;
 }
 
-/* Every training setting the model records (the .som chunk TRAN), trained
- * or not: what the reader needs to give back the same model. */
-static json_t *settings_json(jb *b, const som_train_opts *s)
+/* The keys "settings" and "training" begin with. */
+static json_t *training_head(jb *b, const som_train_opts *s)
 {
     json_t *o = json_object();
     set(b, o, "algorithm", json_string(som__json_algorithm_names[s->algorithm]));
@@ -67,6 +66,14 @@ static json_t *settings_json(jb *b, const som_train_opts *s)
     set(b, o, "init", json_string(som__json_init_names[s->init]));
     set(b, o, "schedule", json_string(som__json_schedule_names[s->schedule]));
     set(b, o, "neighborhood", json_string(som__json_hood_names[s->neighborhood]));
+    return o;
+}
+
+/* Every training setting the model records (the .som chunk TRAN), trained
+ * or not: what the reader needs to give back the same model. */
+static json_t *settings_json(jb *b, const som_train_opts *s)
+{
+    json_t *o = training_head(b, s);
     set(b, o, "threads", json_integer(s->threads));
     set(b, o, "radius0", som_json_number(s->radius0));
     set(b, o, "radius1", som_json_number(s->radius1));
@@ -86,13 +93,7 @@ static json_t *training_json(jb *b, const som_map *map)
 {
     if (!map->trained) return json_null();
     const som_train_opts *s = &map->settings;
-    json_t *o = json_object();
-    set(b, o, "algorithm", json_string(som__json_algorithm_names[s->algorithm]));
-    set(b, o, "epochs", u64(s->epochs));
-    set(b, o, "iterations", u64(s->iterations));
-    set(b, o, "init", json_string(som__json_init_names[s->init]));
-    set(b, o, "schedule", json_string(som__json_schedule_names[s->schedule]));
-    set(b, o, "neighborhood", json_string(som__json_hood_names[s->neighborhood]));
+    json_t *o = training_head(b, s);
     const double r[2] = {s->radius0, s->radius1}, a[2] = {s->rate0, s->rate1};
     set(b, o, "radius", doubles(b, r, 2, som_json_number));
     set(b, o, "rate", doubles(b, a, 2, som_json_number));
