@@ -72,20 +72,20 @@ static void check_settings(const job_settings *s)
 {
     som_train_opts d;
     som_train_opts_init(&d);
-    const som_train_opts *o = &s->opts;
+    const som_train_opts *o = &s->fit.train;
     FUZZ_CHECK(s->has_dataset);
     FUZZ_CHECK(memchr(s->dataset, '\0', sizeof s->dataset) != NULL);
-    FUZZ_CHECK(s->grid.rows >= 1 && s->grid.rows <= SERVE_MAX_SIDE);
-    FUZZ_CHECK(s->grid.cols >= 1 && s->grid.cols <= SERVE_MAX_SIDE);
-    FUZZ_CHECK(s->grid.rows * s->grid.cols <= SERVE_MAX_UNITS);
-    FUZZ_CHECK(s->grid.topology == SOM_RECT || s->grid.topology == SOM_HEX);
-    FUZZ_CHECK(s->grid.toroid == 0 || s->grid.toroid == 1);
-    FUZZ_CHECK(som_grid_check(&s->grid, NULL) == SOM_OK);
+    FUZZ_CHECK(s->fit.grid.rows >= 1 && s->fit.grid.rows <= SERVE_MAX_SIDE);
+    FUZZ_CHECK(s->fit.grid.cols >= 1 && s->fit.grid.cols <= SERVE_MAX_SIDE);
+    FUZZ_CHECK(s->fit.grid.rows * s->fit.grid.cols <= SERVE_MAX_UNITS);
+    FUZZ_CHECK(s->fit.grid.topology == SOM_RECT || s->fit.grid.topology == SOM_HEX);
+    FUZZ_CHECK(s->fit.grid.toroid == 0 || s->fit.grid.toroid == 1);
+    FUZZ_CHECK(som_grid_check(&s->fit.grid, NULL) == SOM_OK);
     FUZZ_CHECK(o->algorithm == SOM_ONLINE || o->algorithm == SOM_BATCH);
     FUZZ_CHECK((int)o->init >= 0 && (int)o->init <= 2);
     FUZZ_CHECK((int)o->schedule >= 0 && (int)o->schedule <= 3);
     FUZZ_CHECK((int)o->neighborhood >= 0 && (int)o->neighborhood <= 4);
-    FUZZ_CHECK((int)s->scaling >= 0 && (int)s->scaling <= 2);
+    FUZZ_CHECK((int)s->fit.scaling >= 0 && (int)s->fit.scaling <= 2);
     FUZZ_CHECK(o->epochs >= 1 && o->epochs <= 1000000);
     FUZZ_CHECK(o->iterations <= 1000000000);
     FUZZ_CHECK(o->iterations == 0 || o->algorithm == SOM_ONLINE);
@@ -186,6 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (s.has_dataset) FUZZ_CHECK(memchr(s.dataset, '\0', sizeof s.dataset));
         } else {
             check_settings(&s);
+            job_settings_clear(&s);
         }
         break;
     }

@@ -5,7 +5,7 @@
  * map that loads must save, load and save again to the same bytes. */
 #include "fuzz_common.h"
 
-#include "io/json_model.h"
+#include "io/io.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

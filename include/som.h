@@ -1158,6 +1158,8 @@ typedef struct som_fit_opts {
     char *checkpoint;       /* path of the checkpoint file; NULL = none */
     size_t checkpoint_every;/* save it every this many passes (0 = never) */
     int resume;             /* continue from `checkpoint` when it exists */
+    uint64_t set_;          /* private: bit i = entry i of the settings
+                               table was set by som_fit_opts_set */
 } som_fit_opts;
 
 /* Fills opts with the defaults (no strings). */
@@ -1165,13 +1167,122 @@ SOM_API void som_fit_opts_init(som_fit_opts *opts);
 /* Frees the strings and sets opts back to the defaults. */
 SOM_API void som_fit_opts_clear(som_fit_opts *opts);
 
-/* Sets the setting `name` (as the command line spells it, without the
- * dashes: "epochs", "grid", "init-codebook", ...) from its text form.
- * Errors: SOM_EINVAL with a message naming the setting and what it
- * expects; SOM_ENOMEM. (The settings table, with every entry's type, bounds,
- * default and help, comes with som_settings_*.) */
+/* The names of the enums, as every file format, JSON export and front-end
+ * writes them ("rect", "zscore", "mexican-hat", ...): one list per enum, in
+ * value order. */
+typedef enum som_enum {
+    SOM_ENUM_TOPOLOGY = 0,     /* rect hex */
+    SOM_ENUM_SCALING = 1,      /* none zscore minmax */
+    SOM_ENUM_ALGORITHM = 2,    /* online batch */
+    SOM_ENUM_INIT = 3,         /* random pca sample keep */
+    SOM_ENUM_SCHEDULE = 4,     /* linear exp inverse mql */
+    SOM_ENUM_NEIGHBORHOOD = 5, /* gaussian cutgauss bubble epanechnikov mexican-hat */
+    SOM_ENUM_CLUSTER_METHOD = 6, /* kmeans ward */
+    SOM_ENUM_SETTING_TYPE = 7, /* som_setting_type: choice size number pair grid flag text */
+    SOM_ENUM_SETTING_GROUP = 8 /* som_setting_group: map training supervised */
+} som_enum;
+
+/* The name of `value` in enum `e` (static); "?" for a value outside it. */
+SOM_API const char *som_enum_name(som_enum e, int value);
+/* The value named `name` in enum `e` (>= 0), or SOM_EINVAL. */
+SOM_API int som_enum_value(som_enum e, const char *name);
+/* Every name of enum `e`, NULL-terminated, in value order (static); NULL
+ * for an unknown e. */
+SOM_API const char *const *som_enum_names(som_enum e);
+
+/* The settings table (the idea of zstd's parameters and libvips' argument
+ * descriptions): one entry per setting of a fit, with everything a
+ * front-end needs to offer it, parse it and explain it. `som train`'s
+ * options and help, the web API's settings (GET /api/settings) and `som
+ * info` are built from it; every front-end sets values through
+ * som_fit_opts_set, so that a value is checked, and refused with the same
+ * words, in one place. */
+typedef enum som_setting_type {
+    SOM_SETTING_CHOICE = 0, /* one of `choices` */
+    SOM_SETTING_SIZE = 1,   /* a whole number in [min[0], max[0]] */
+    SOM_SETTING_NUMBER = 2, /* a finite number in its bounds */
+    SOM_SETTING_PAIR = 3,   /* "A" or "A:B", each in its bounds; ":B" keeps
+                               A at its default (when it has one) */
+    SOM_SETTING_GRID = 4,   /* "ROWSxCOLS" */
+    SOM_SETTING_FLAG = 5,   /* "true" or "false"; on the command line the
+                               option alone means true */
+    SOM_SETTING_TEXT = 6    /* non-empty text */
+} som_setting_type;
+
+typedef enum som_setting_group {
+    SOM_SETTING_GROUP_MAP = 0,       /* the map's shape and scaling */
+    SOM_SETTING_GROUP_TRAINING = 1,  /* how it is trained */
+    SOM_SETTING_GROUP_SUPERVISED = 2 /* targets and feature weights */
+} som_setting_group;
+
+/* The algorithms an entry applies to, as bits: 1 << SOM_ONLINE and
+ * 1 << SOM_BATCH. */
+#define SOM_SETTING_ONLINE (1u << SOM_ONLINE)
+#define SOM_SETTING_BATCH (1u << SOM_BATCH)
+
+typedef struct som_setting {
+    const char *name;           /* as the command line spells it, without
+                                   the dashes: "epochs", "init-codebook" */
+    som_setting_type type;
+    som_setting_group group;
+    const char *value_name;     /* the value in help: "E", "R0[:R1]";
+                                   NULL for a flag */
+    const char *const *choices; /* CHOICE: the names accepted, NULL-ended
+                                   (a prefix of som_enum_names) */
+    double min[2], max[2];      /* SIZE, NUMBER, PAIR: bounds of the value
+                                   (of each part of a pair) */
+    int min_open[2];            /* 1: min itself is refused (> rather
+                                   than >=) */
+    const char *expects;        /* what a good value is, in words: "a whole
+                                   number >= 1" (the error says "expected
+                                   <expects>, got '<value>'") */
+    const char *default_words;  /* the default in words, as help states
+                                   it ("R0 = max(rows,cols)/4 after
+                                   ..."); NULL: none to state. As text:
+                                   som_setting_default */
+    unsigned algorithms;        /* SOM_SETTING_ONLINE | SOM_SETTING_BATCH */
+    const char *help;           /* what it does, one sentence */
+} som_setting;
+
+/* The entries, in the order help lists them (static, never freed). */
+SOM_API size_t som_settings_count(void);
+/* Entry i (< som_settings_count()), or NULL. */
+SOM_API const som_setting *som_settings_at(size_t i);
+/* The entry named `name` ("neighbor_rate" finds "neighbor-rate"), or NULL. */
+SOM_API const som_setting *som_settings_find(const char *name);
+
+/* Sets the setting `name` (an entry of the table, or "checkpoint": the
+ * checkpoint file's path, which front-ends choose rather than offer) from
+ * its text form, and remembers that it was set (the implied rules of
+ * som_fit_opts_check need it). Errors: SOM_EINVAL with a message
+ * "NAME: expected EXPECTS, got 'VALUE'" (or the grid's own words), or
+ * "unknown setting 'NAME'"; SOM_ENOMEM. */
 SOM_API int som_fit_opts_set(som_fit_opts *opts, const char *name, const char *value,
                              som_error *err);
+/* Writes the value of `name` as text that som_fit_opts_set accepts into
+ * buf (size bytes, cut short if too small); "" for a setting left to its
+ * automatic default (grid, radius, a file not given). (One exception: init
+ * reads "keep" once som_fit_opts_check has applied init-codebook.) Errors:
+ * SOM_EINVAL (unknown name). */
+SOM_API int som_fit_opts_get(const som_fit_opts *opts, const char *name, char *buf,
+                             size_t size, som_error *err);
+/* The rules between settings, in one place: applies what a setting implies
+ * where the other was not set (mexican-hat and iterations select online
+ * training, inverse selects the inverse schedule, init-codebook selects
+ * SOM_INIT_KEEP) and refuses what contradicts (mexican-hat or iterations
+ * with batch training set, epochs with iterations, inverse with another
+ * schedule, target-weight without target, init with init-codebook, a grid
+ * its topology cannot wrap, a zero end radius or rate with the exp
+ * schedule). Call it once after the last som_fit_opts_set. Errors:
+ * SOM_EINVAL, naming the settings. */
+SOM_API int som_fit_opts_check(som_fit_opts *opts, som_error *err);
+/* The default of entry `s` given the other settings in opts (radius after
+ * pca or random, rate with mql, ...), as text for som_fit_opts_set, into
+ * buf. Returns 1 when written, 0 when it depends on the data (an automatic
+ * grid, the steps of the inverse schedule) or there is none (buf gets "";
+ * default_words says it), or SOM_EINVAL. */
+SOM_API int som_setting_default(const som_setting *s, const som_fit_opts *opts, char *buf,
+                                size_t size);
 
 /* ------------------------------------------------------------------------- */
 /* Files                                                                      */
@@ -1196,6 +1307,17 @@ SOM_API int som_map_load_mem(const void *buf, size_t len, const char *name,
                              som_map **out, som_error *err);
 /* Frees memory that libsom allocated for the caller (som_map_save_mem). */
 SOM_API void som_free(void *ptr);
+/* n * size zeroed bytes from libsom's allocator (som_set_allocator), NULL
+ * when out of memory or when n * size overflows; free with som_free. For
+ * layers built on libsom (Art) that allocate the way it does. */
+SOM_API void *som_calloc(size_t n, size_t size);
+
+/* FNV-1a 64 of n bytes: h = 14695981039346656037, then for each byte b
+ * h = (h ^ b) * 1099511628211 (mod 2^64). libsom's one non-cryptographic
+ * hash, for whatever needs one (field titles in lookups, avatars' names in
+ * som_art.h, the server's ETags); the same bytes give the same value in
+ * every version. Not for adversaries. */
+SOM_API uint64_t som_hash(const void *bytes, size_t n);
 
 /* Atomic output files, for every writer in and on top of libsom: write to a
  * temporary file beside `path`, then som_outfile_commit flushes, fsyncs and

@@ -62,8 +62,10 @@
  *     if (err.code) fprintf(stderr, "%s\n", err.message);
  *     som_art_free(art);
  *
- * Layers. Everything up to "Drawing" is pure C in libsom (no Cairo). The
- * drawing functions are in libsom_render, which needs Cairo.
+ * Layers. Art sits above the picture layer and is built into the picture
+ * library, libsom_render (link it and libsom). Everything up to "Drawing"
+ * is pure C on libsom's public API; the drawing functions paint with Cairo
+ * on a som_canvas (som_render.h).
  */
 #ifndef SOM_ART_H
 #define SOM_ART_H
@@ -255,12 +257,12 @@ SOM_API void som_avatar_palette(unsigned i, uint32_t *background,
                                 uint32_t *color);
 
 /* ------------------------------------------------------------------------- */
-/* Drawing (in libsom_render)                                                 */
+/* Drawing                                                                    */
 /* ------------------------------------------------------------------------- */
 
-/* The functions that draw (som_art_render*, som_avatar_render*) live in
- * libsom_render and need Cairo. The style struct, som_art_style_init and
- * som_art_gallery_color are plain data and live in libsom. */
+/* The functions that draw (som_art_render*, som_avatar_render*) need Cairo.
+ * The style struct, som_art_style_init and som_art_gallery_color are plain
+ * data. */
 
 /* What part of the plane a picture shows. All are squares centred on the
  * grid's centre c, so the picture is never stretched. */

@@ -305,6 +305,43 @@ SOM_API int som_render_unit_center(const som_map *map, const som_data *data,
                                    size_t unit, double *x, double *y,
                                    double *half_width, som_error *err);
 
+/* ------------------------------------------------------------------------- */
+/* A canvas: drawing a picture of one's own with Cairo                        */
+/* ------------------------------------------------------------------------- */
+
+/* For code built on this library that draws with Cairo itself (Art,
+ * som_art.h) but writes its pictures the way every picture here is
+ * written: PNG, SVG or PDF, atomically (the file is complete or absent) or
+ * into memory, with the same fixed PDF date and font settings. Include
+ * <cairo.h> to draw on som_canvas_cairo(). Typical use:
+ *
+ *     som_canvas *c;
+ *     if (som_canvas_open("out.png", NULL, 400, 300, &c, &err) != SOM_OK) ...;
+ *     cairo_t *cr = som_canvas_cairo(c);
+ *     ... draw; on a failure of one's own: som_canvas_abort(c) ...
+ *     rc = som_canvas_finish(c, NULL, NULL, &err);  // writes, commits, frees
+ */
+typedef struct som_canvas som_canvas;
+
+/* Opens a width x height canvas (1..32767 pixels each) on the file `path`,
+ * its format from the extension when `format` is NULL, else `format` ("png",
+ * "svg" or "pdf", any case); path NULL collects the bytes in memory (format
+ * required). The file is opened (as a temporary beside it) before anything
+ * is drawn, so an unwritable path fails here. Errors: SOM_EINVAL (size,
+ * format, extension), SOM_EIO, SOM_ENOMEM. */
+SOM_API int som_canvas_open(const char *path, const char *format, int width,
+                            int height, som_canvas **out, som_error *err);
+/* The Cairo context to draw with; owned by the canvas. */
+SOM_API struct _cairo *som_canvas_cairo(som_canvas *canvas);
+/* Checks the drawing's status, writes the picture, commits the file and
+ * frees the canvas (also on failure: then nothing appears at the path). A
+ * canvas in memory hands its bytes to *buf (free with som_render_free) and
+ * *len, which it needs; a file canvas takes NULLs. */
+SOM_API int som_canvas_finish(som_canvas *canvas, unsigned char **buf,
+                              size_t *len, som_error *err);
+/* Drops the canvas: no file appears. NULL is a no-op. */
+SOM_API void som_canvas_abort(som_canvas *canvas);
+
 #ifdef __cplusplus
 }
 #endif

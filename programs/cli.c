@@ -154,23 +154,6 @@ bool cli_parse_threads(const char *s, int *out)
     return true;
 }
 
-/* Indexed by the enum values of som.h, which run 0, 1, 2, ... */
-const char *const cli_topology_names[] = {"rect", "hex", NULL};
-const char *const cli_algorithm_names[] = {"online", "batch", NULL};
-const char *const cli_init_names[] = {"random", "pca", "sample", "keep", NULL};
-const char *const cli_schedule_names[] = {"linear", "exp", "inverse", "mql",
-                                          NULL};
-const char *const cli_neighborhood_names[] = {"gaussian", "cutgauss", "bubble",
-                                              "epanechnikov", "mexican-hat", NULL};
-const char *const cli_scaling_names[] = {"none", "zscore", "minmax", NULL};
-
-const char *cli_name(const char *const *names, int value)
-{
-    for (int i = 0; names[i]; i++)
-        if (i == value) return names[i];
-    return "?";
-}
-
 const char *cli_choices(const char *const *names)
 {
     static char buf[256];

@@ -84,16 +84,6 @@ bool cli_parse_choice(const char *s, const char *const *names, int *out);
 /* 0 (all cores) .. 4096. */
 bool cli_parse_threads(const char *s, int *out);
 
-/* Names of the library's enums, indexed by their values, NULL-terminated;
- * used both to parse options and to print settings. */
-extern const char *const cli_topology_names[];     /* rect hex */
-extern const char *const cli_algorithm_names[];    /* online batch */
-extern const char *const cli_init_names[];         /* random pca sample keep */
-extern const char *const cli_schedule_names[];     /* linear exp inverse mql */
-extern const char *const cli_neighborhood_names[]; /* gaussian cutgauss ... */
-extern const char *const cli_scaling_names[];      /* none zscore minmax */
-/* names[value], or "?" for a value outside the list. */
-const char *cli_name(const char *const *names, int value);
 /* "rect, hex" — the list for messages; static storage. */
 const char *cli_choices(const char *const *names);
 

@@ -46,8 +46,6 @@ static const struct option long_options[] = {
     CLI_MAX_INPUT_LONG_OPTION,
     {NULL, 0, NULL, 0}};
 
-static const char *const method_names[] = {"kmeans", "ward", NULL};
-
 /* "A:B", whole numbers 2 <= A <= B. */
 static bool parse_range(const char *s, size_t *a, size_t *b)
 {
@@ -80,9 +78,9 @@ int cmd_cluster(int argc, char **argv)
             k_set = true;
             break;
         case OPT_METHOD:
-            if (!cli_parse_choice(optarg, method_names, &v))
+            if (!cli_parse_choice(optarg, som_enum_names(SOM_ENUM_CLUSTER_METHOD), &v))
                 return cli_usage(cmd, "--method: expected one of %s, got '%s'",
-                                 cli_choices(method_names), optarg);
+                                 cli_choices(som_enum_names(SOM_ENUM_CLUSTER_METHOD)), optarg);
             o.method = (som_cluster_method)v;
             break;
         case OPT_K_RANGE:

@@ -31,13 +31,41 @@ static const struct option long_options[] = {
     CLI_MAX_INPUT_LONG_OPTION,
     {NULL, 0, NULL, 0}};
 
-/* Radii and rates below zero stand for the library's defaults. */
-static void print_setting(const char *name, double v)
+/* The training settings the map was made with, from the settings table:
+ * each training entry that applies to its algorithm, as `som train` would
+ * take it ("radius 2.5:1"), wrapped at 76 columns. Left out: threads (the
+ * model does not depend on them), epochs where iterations counted the
+ * steps, and values the map does not record. */
+static void print_text_training(const som_map *map, const som_train_opts *s)
 {
-    if (v < 0)
-        printf("%s auto", name);
-    else
-        printf("%s %.9g", name, v);
+    som_fit_opts f;
+    som_fit_opts_init(&f);
+    f.grid = *som_map_grid(map);
+    f.scaling = som_map_scaling(map);
+    f.train = *s;
+    int col = printf("training   ");
+    bool first = true;
+    for (size_t i = 0; i < som_settings_count(); i++) {
+        const som_setting *e = som_settings_at(i);
+        char value[256];
+        if (e->group != SOM_SETTING_GROUP_TRAINING || !(e->algorithms & (1u << s->algorithm)) ||
+            strcmp(e->name, "threads") == 0 || (s->iterations && strcmp(e->name, "epochs") == 0))
+            continue;
+        som_fit_opts_get(&f, e->name, value, sizeof value, NULL);
+        if (!value[0]) continue;
+        if (!first) {
+            int n = 2 + (int)strlen(e->name) + 1 + (int)strlen(value);
+            if (col + n > 76) {
+                fputs(",\n           ", stdout);
+                col = 11;
+            } else {
+                col += printf(",");
+            }
+        }
+        col += printf(" %s %s", e->name, value);
+        first = false;
+    }
+    putchar('\n');
 }
 
 /* The number of units in each of the map's clusters (k values), or NULL
@@ -80,12 +108,12 @@ static void print_text(const char *path, const som_map *map, const size_t *sizes
     size_t dim = som_map_dim(map);
     printf("model       %s\n", path);
     printf("grid        %zux%zu %s, %s\n", g->rows, g->cols,
-           cli_name(cli_topology_names, (int)g->topology),
+           som_enum_name(SOM_ENUM_TOPOLOGY, (int)g->topology),
            g->toroid ? "toroid" : "sheet");
     printf("units       %zu\n", som_map_n_units(map));
     printf("dim         %zu\n", dim);
     printf("scaling     %s\n",
-           cli_name(cli_scaling_names, (int)som_map_scaling(map)));
+           som_enum_name(SOM_ENUM_SCALING, (int)som_map_scaling(map)));
 
     int width = 5;
     for (size_t j = 0; j < dim; j++) {
@@ -108,30 +136,7 @@ static void print_text(const char *path, const som_map *map, const size_t *sizes
     if (!s) {
         printf("training    none\n");
     } else {
-        printf("training    %s, ", cli_name(cli_algorithm_names, (int)s->algorithm));
-        if (s->iterations)
-            printf("%zu steps", s->iterations);
-        else
-            printf("%zu epochs", s->epochs);
-        printf(", init %s, schedule %s, neighborhood %s\n",
-               cli_name(cli_init_names, (int)s->init),
-               cli_name(cli_schedule_names, (int)s->schedule),
-               cli_name(cli_neighborhood_names, (int)s->neighborhood));
-        printf("            ");
-        print_setting("radius", s->radius0);
-        print_setting(" ->", s->radius1);
-        /* Batch training has no learning rate: each pass sets the units to
-         * weighted means outright. */
-        if (s->algorithm == SOM_ONLINE) {
-            print_setting(", rate", s->rate0);
-            print_setting(" ->", s->rate1);
-            if (s->schedule == SOM_SCHEDULE_INVERSE)
-                printf(", inverse %.9g:%.9g", s->inverse_a, s->inverse_b);
-            printf(", neighbor rate %.9g", s->neighbor_rate);
-        }
-        putchar('\n');
-        printf("            seed %" PRIu64 ", quality every %zu\n", s->seed,
-               s->quality_every);
+        print_text_training(map, s);
     }
 
     size_t n = som_map_history_len(map);
@@ -171,13 +176,13 @@ static json_t *json_training(cli_json *b, const som_train_opts *s)
 {
     if (!s) return json_null();
     json_t *t = json_object();
-    cli_json_set(b, t, "algorithm", json_string(cli_name(cli_algorithm_names, (int)s->algorithm)));
+    cli_json_set(b, t, "algorithm", json_string(som_enum_name(SOM_ENUM_ALGORITHM, (int)s->algorithm)));
     cli_json_set(b, t, "epochs", cli_json_u64(s->epochs));
     cli_json_set(b, t, "iterations", cli_json_u64(s->iterations));
-    cli_json_set(b, t, "init", json_string(cli_name(cli_init_names, (int)s->init)));
-    cli_json_set(b, t, "schedule", json_string(cli_name(cli_schedule_names, (int)s->schedule)));
+    cli_json_set(b, t, "init", json_string(som_enum_name(SOM_ENUM_INIT, (int)s->init)));
+    cli_json_set(b, t, "schedule", json_string(som_enum_name(SOM_ENUM_SCHEDULE, (int)s->schedule)));
     cli_json_set(b, t, "neighborhood",
-                 json_string(cli_name(cli_neighborhood_names, (int)s->neighborhood)));
+                 json_string(som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)s->neighborhood)));
     const struct {
         const char *key;
         double v;
@@ -200,7 +205,7 @@ static int print_json(const som_map *map, const size_t *sizes)
     json_t *o = json_object();
     cli_json_set(&b, o, "rows", cli_json_u64(g->rows));
     cli_json_set(&b, o, "cols", cli_json_u64(g->cols));
-    cli_json_set(&b, o, "topology", json_string(cli_name(cli_topology_names, (int)g->topology)));
+    cli_json_set(&b, o, "topology", json_string(som_enum_name(SOM_ENUM_TOPOLOGY, (int)g->topology)));
     cli_json_set(&b, o, "toroid", json_boolean(g->toroid));
     cli_json_set(&b, o, "dim", cli_json_u64(dim));
     cli_json_set(&b, o, "units", cli_json_u64(som_map_n_units(map)));
@@ -208,7 +213,7 @@ static int print_json(const som_map *map, const size_t *sizes)
     for (size_t j = 0; j < dim; j++) cli_json_push(&b, titles, som_json_string(som_map_title(map, j)));
     cli_json_set(&b, o, "titles", titles);
     cli_json_set(&b, o, "scaling",
-                 json_string(cli_name(cli_scaling_names, (int)som_map_scaling(map))));
+                 json_string(som_enum_name(SOM_ENUM_SCALING, (int)som_map_scaling(map))));
 
     /* Per field: scaled = (x - offset) / factor; min and max in original
      * units. */

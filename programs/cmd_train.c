@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_train.c — `som train`: read data, fit scaling, train, save atomically.
- * The training itself is som_map_train; this file maps options onto
- * som_train_opts and reports progress. */
+ * The training itself is som_map_train; the training options are libsom's
+ * settings table (som_fit_opts_set, som_fit_opts_check, and the help from
+ * som_settings_at); this file adds the command line's own options and
+ * reports progress. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,7 +17,10 @@
 #include "som_render.h"
 #endif
 
-static const char usage_text[] =
+/* The help: its fixed parts here, the training options' part generated from
+ * the settings table (som_settings_*), which says what each option takes,
+ * its default and what it does. */
+static const char usage_head[] =
     "Usage: som train DATA -o MODEL [OPTIONS]\n"
     "\n"
     "Trains a self-organizing map on the rows of DATA and saves it to MODEL\n"
@@ -37,63 +42,9 @@ static const char usage_text[] =
     "                          is written)\n"
     "      --resume            continue from MODEL.ckpt to the same MODEL as\n"
     "                          an uninterrupted run (same DATA and options;\n"
-    "                          without MODEL.ckpt, start from the beginning)\n"
-    "\n"
-    "Map:\n"
-    "      --grid ROWSxCOLS    grid size (default: automatic, about\n"
-    "                          5 sqrt(rows of DATA) units with sides in the\n"
-    "                          ratio of the data's two largest principal\n"
-    "                          spreads, the SOM Toolbox rule)\n"
-    "      --topology T        rect or hex (default rect)\n"
-    "      --toroid            wrap both axes (hex needs an even row count)\n"
-    "      --scale S           per-column scaling stored in the model: none,\n"
-    "                          zscore or minmax (default zscore, because the\n"
-    "                          columns of real tables come in different units)\n"
-    "\n"
-    "Training:\n"
-    "      --algorithm A       online or batch (default batch)\n"
-    "      --epochs E          passes over the data (default 10)\n"
-    "      --iterations K      single-sample steps instead of passes\n"
-    "                          (online training only, which it selects)\n"
-    "      --init I            random, pca or sample (default pca)\n"
-    "      --init-codebook FILE  start from the weights of a model with the\n"
-    "                          same grid and fields (.som, .somnet, SOM_PAK\n"
-    "                          .cod or ESOM .wts)\n"
-    "      --radius R0[:R1]    neighbourhood radius at the start and the end,\n"
-    "                          in grid units (default R0 = max(rows,cols)/4\n"
-    "                          after --init pca or --init-codebook, which\n"
-    "                          start ordered, max(rows,cols)/2 after random\n"
-    "                          or sample, at least 1; R1 = 1; 'som info'\n"
-    "                          shows the values used)\n"
-    "      --rate A0[:A1]      online learning rate at the start and the end\n"
-    "                          (default 0.5 : 0.01; A0 = 0.1 with --schedule\n"
-    "                          mql)\n"
-    "      --schedule S        linear, exp, inverse or mql (default exp)\n"
-    "      --inverse A:B       rate A/(step+B) for the inverse schedule\n"
-    "                          (default B = steps/100, at least 1, and\n"
-    "                          A = A0*B: the rate starts at A0)\n"
-    "      --neighborhood H    gaussian, cutgauss, bubble, epanechnikov or\n"
-    "                          mexican-hat (negative beyond the radius; online\n"
-    "                          training only, which it selects) (default\n"
-    "                          gaussian)\n"
-    "      --neighbor-rate B   neighbours move by rate*B*h (default 1)\n"
-    "      --quality-every N   record the errors every N passes (default 1;\n"
-    "                          0 = only before and after training)\n"
-    "      --seed S            seed of every random choice (default 1)\n"
-    "      --threads T         threads to use, 0 = all cores (default 0);\n"
-    "                          the model does not depend on it\n"
-    "\n"
-    "Supervised maps and feature weights:\n"
-    "      --target COL[,COL]  train on these columns as well, weighted 0 in\n"
-    "                          the winner search, so that 'som predict\n"
-    "                          --target COL' can predict them from the other\n"
-    "                          fields; a text column (the label column) is\n"
-    "                          one-hot encoded as fields COL=CLASS\n"
-    "      --target-weight W   the targets' weight (default 0)\n"
-    "      --weights T=W,...   the weight of each named field's part of the\n"
-    "                          distance (default 1; 0 keeps the field in the\n"
-    "                          map without letting it choose the winner)\n"
-    "\n" CLI_DATA_HELP
+    "                          without MODEL.ckpt, start from the beginning)\n";
+
+static const char usage_tail[] =
     "\n"
     "Distributed (som built with MPI; doc/CLUSTER.md): under\n"
     "'mpirun -np P som train DATA -o MODEL --grid RxC ...' each rank trains\n"
@@ -103,35 +54,90 @@ static const char usage_text[] =
     "\n"
     "  -h, --help              show this help\n";
 
-enum {
-    OPT_GRID = CLI_OPT_LOCAL,
-    OPT_TOPOLOGY,
-    OPT_TOROID,
-    OPT_ALGORITHM,
-    OPT_EPOCHS,
-    OPT_ITERATIONS,
-    OPT_INIT,
-    OPT_INIT_CODEBOOK,
-    OPT_RADIUS,
-    OPT_RATE,
-    OPT_SCHEDULE,
-    OPT_INVERSE,
-    OPT_NEIGHBORHOOD,
-    OPT_NEIGHBOR_RATE,
-    OPT_SCALE,
-    OPT_QUALITY_EVERY,
-    OPT_SEED,
-    OPT_NO_PROGRESS,
-    OPT_SNAPSHOT_EVERY,
-    OPT_SNAPSHOT_DIR,
-    OPT_TARGET,
-    OPT_TARGET_WEIGHT,
-    OPT_WEIGHTS,
-    OPT_CHECKPOINT_EVERY,
-    OPT_RESUME
+/* The help's heading of each group of the table. */
+static const char *const group_titles[] = {
+    [SOM_SETTING_GROUP_MAP] = "Map:",
+    [SOM_SETTING_GROUP_TRAINING] = "Training:",
+    [SOM_SETTING_GROUP_SUPERVISED] = "Supervised maps and feature weights:",
 };
 
-static const struct option long_options[] = {
+/* One option of the help: "      --NAME VALUE" and its text from column
+ * 26, wrapped before column 74 (the layout of every command's help). */
+static void print_option(const som_setting *s)
+{
+    enum { TEXT_COL = 26, WIDTH = 74 };
+    char head[80];
+    int n = snprintf(head, sizeof head, "      --%s%s%s", s->name, s->value_name ? " " : "",
+                     s->value_name ? s->value_name : "");
+    char text[1024];
+    snprintf(text, sizeof text, "%s%s%s%s", s->help, s->default_words ? " (default " : "",
+             s->default_words ? s->default_words : "", s->default_words ? ")" : "");
+    fputs(head, stdout);
+    int col = n;
+    if (col + 2 > TEXT_COL) {
+        fputs("  ", stdout); /* a long option: its text follows on its line */
+        col += 2;
+    } else {
+        printf("%*s", TEXT_COL - col, "");
+        col = TEXT_COL;
+    }
+    bool first = true;
+    for (const char *w = text; *w;) {
+        /* A unit that stays on one line: a word, "A = B", or "--option
+         * VALUE". */
+        size_t len = strcspn(w, " ");
+        for (;;) {
+            const char *last = w + len;
+            while (last > w && last[-1] != ' ') last--;
+            const char *next = w + len + (w[len] == ' ');
+            bool is_eq = last[0] == '=' && last + 1 == w + len;
+            bool glue = strncmp(last, "--", 2) == 0 || is_eq || strncmp(next, "= ", 2) == 0;
+            if (!glue || w[len] != ' ' || !*next) break;
+            len = (size_t)(next - w) + strcspn(next, " ");
+        }
+        if (!first && col + 1 + (int)len > WIDTH) {
+            printf("\n%*s", TEXT_COL, "");
+            col = TEXT_COL;
+            first = true;
+        }
+        if (!first) {
+            putchar(' ');
+            col++;
+        }
+        fwrite(w, 1, len, stdout);
+        col += (int)len;
+        first = false;
+        w += len;
+        while (*w == ' ') w++;
+    }
+    putchar('\n');
+}
+
+static void print_usage(void)
+{
+    fputs(usage_head, stdout);
+    for (int g = SOM_SETTING_GROUP_MAP; g <= SOM_SETTING_GROUP_SUPERVISED; g++) {
+        printf("\n%s\n", group_titles[g]);
+        for (size_t i = 0; i < som_settings_count(); i++) {
+            const som_setting *s = som_settings_at(i);
+            if ((int)s->group == g) print_option(s);
+        }
+    }
+    fputs("\n" CLI_DATA_HELP, stdout);
+    fputs(usage_tail, stdout);
+}
+
+enum {
+    OPT_NO_PROGRESS = CLI_OPT_LOCAL,
+    OPT_SNAPSHOT_EVERY,
+    OPT_SNAPSHOT_DIR,
+    OPT_CHECKPOINT_EVERY,
+    OPT_RESUME,
+    OPT_SETTING = CLI_OPT_LOCAL + 0x100 /* + the entry's index in the table */
+};
+
+/* The options of the command line itself; the settings table's follow. */
+static const struct option cli_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -140,29 +146,27 @@ static const struct option long_options[] = {
     {"snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR},
     {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY},
     {"resume", no_argument, NULL, OPT_RESUME},
-    {"grid", required_argument, NULL, OPT_GRID},
-    {"topology", required_argument, NULL, OPT_TOPOLOGY},
-    {"toroid", no_argument, NULL, OPT_TOROID},
-    {"scale", required_argument, NULL, OPT_SCALE},
-    {"algorithm", required_argument, NULL, OPT_ALGORITHM},
-    {"epochs", required_argument, NULL, OPT_EPOCHS},
-    {"iterations", required_argument, NULL, OPT_ITERATIONS},
-    {"init", required_argument, NULL, OPT_INIT},
-    {"init-codebook", required_argument, NULL, OPT_INIT_CODEBOOK},
-    {"radius", required_argument, NULL, OPT_RADIUS},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"schedule", required_argument, NULL, OPT_SCHEDULE},
-    {"inverse", required_argument, NULL, OPT_INVERSE},
-    {"neighborhood", required_argument, NULL, OPT_NEIGHBORHOOD},
-    {"neighbor-rate", required_argument, NULL, OPT_NEIGHBOR_RATE},
-    {"quality-every", required_argument, NULL, OPT_QUALITY_EVERY},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"threads", required_argument, NULL, CLI_OPT_THREADS},
-    {"target", required_argument, NULL, OPT_TARGET},
-    {"target-weight", required_argument, NULL, OPT_TARGET_WEIGHT},
-    {"weights", required_argument, NULL, OPT_WEIGHTS},
     CLI_DATA_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
+
+/* cli_options, then one option per entry of the settings table (a flag
+ * alone means true; --toroid=false is also understood), then the end. */
+static struct option long_options[sizeof cli_options / sizeof cli_options[0] + 64];
+
+static void build_long_options(void)
+{
+    size_t n = 0;
+    for (; cli_options[n].name; n++) long_options[n] = cli_options[n];
+    const size_t room = sizeof long_options / sizeof long_options[0];
+    for (size_t i = 0; i < som_settings_count() && n + 1 < room; i++) {
+        const som_setting *s = som_settings_at(i);
+        long_options[n++] = (struct option){s->name,
+                                            s->type == SOM_SETTING_FLAG ? optional_argument
+                                                                        : required_argument,
+                                            NULL, OPT_SETTING + (int)i};
+    }
+    long_options[n] = (struct option){NULL, 0, NULL, 0};
+}
 
 /* What the command line asked for, beyond som_train_opts itself. */
 typedef struct train_args {
@@ -176,37 +180,35 @@ typedef struct train_args {
     double grid_ratio;        /* what som_grid_auto measured */
 } train_args;
 
-/* Options whose value is one of a list of names. */
-static int parse_choice(const char *option, const char *arg,
-                        const char *const *names, int *out)
-{
-    if (cli_parse_choice(arg, names, out)) return CLI_OK;
-    return cli_usage("train", "%s: expected one of %s, got '%s'", option,
-                     cli_choices(names), arg);
-}
-
-static int set_string(som_fit_opts *fit, const char *name, const char *value)
+/* An option of the settings table: the library checks the value, and its
+ * message starts with the setting's name ("epochs: expected a whole number
+ * >= 1, got '0'"), which the command line spells with dashes. */
+static int set_option(train_args *a, const som_setting *s, const char *value)
 {
     som_error err;
     som_error_clear(&err);
-    return som_fit_opts_set(fit, name, value, &err) == SOM_OK ? CLI_OK : cli_fail(&err);
+    if (som_fit_opts_set(&a->fit, s->name, value, &err) == SOM_OK) return CLI_OK;
+    if (err.code != SOM_EINVAL) return cli_fail(&err);
+    return cli_usage("train", "--%s", err.message);
 }
 
 static int parse_args(int argc, char **argv, train_args *a)
 {
     const char *cmd = "train";
-    bool algorithm_set = false, epochs_set = false, init_set = false;
-    bool schedule_set = false, inverse_set = false, target_weight_set = false;
-    const char *grid_text = NULL;
-    int c, v;
-    double x, y;
-    bool has_y;
+    int c;
+    build_long_options();
     optind = 0; /* glibc: start afresh, whatever ran getopt before */
     while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
+        if (c >= OPT_SETTING && (size_t)(c - OPT_SETTING) < som_settings_count()) {
+            const som_setting *s = som_settings_at((size_t)(c - OPT_SETTING));
+            int rc = set_option(a, s, s->type == SOM_SETTING_FLAG && !optarg ? "true" : optarg);
+            if (rc != CLI_OK) return rc;
+            continue;
+        }
         switch (c) {
         case 'o': a->model_path = optarg; break;
         case 'q': a->quiet = true; break;
-        case 'h': fputs(usage_text, stdout); return -1;
+        case 'h': print_usage(); return -1;
         case OPT_NO_PROGRESS: a->progress = false; break;
         case OPT_SNAPSHOT_EVERY:
             if (!cli_parse_size(optarg, 1, &a->snapshot_every))
@@ -220,123 +222,6 @@ static int parse_args(int argc, char **argv, train_args *a)
                                      "a whole number of passes >= 1");
             break;
         case OPT_RESUME: a->fit.resume = 1; break;
-        case OPT_GRID: grid_text = optarg; break;
-        case OPT_TOPOLOGY:
-            if (parse_choice("--topology", optarg, cli_topology_names, &v))
-                return CLI_USAGE;
-            a->fit.grid.topology = (som_topology)v;
-            break;
-        case OPT_TOROID: a->fit.grid.toroid = 1; break;
-        case OPT_SCALE:
-            if (parse_choice("--scale", optarg, cli_scaling_names, &v))
-                return CLI_USAGE;
-            a->fit.scaling = (som_scaling)v;
-            break;
-        case OPT_ALGORITHM:
-            if (parse_choice("--algorithm", optarg, cli_algorithm_names, &v))
-                return CLI_USAGE;
-            a->fit.train.algorithm = (som_algorithm)v;
-            algorithm_set = true;
-            break;
-        case OPT_EPOCHS:
-            if (!cli_parse_size(optarg, 1, &a->fit.train.epochs))
-                return cli_bad_value(cmd, "--epochs", optarg,
-                                     "a whole number >= 1");
-            epochs_set = true;
-            break;
-        case OPT_ITERATIONS:
-            if (!cli_parse_size(optarg, 1, &a->fit.train.iterations))
-                return cli_bad_value(cmd, "--iterations", optarg,
-                                     "a whole number >= 1");
-            break;
-        case OPT_INIT: {
-            /* "keep" is what --init-codebook means; not offered by name. */
-            static const char *const names[] = {"random", "pca", "sample",
-                                                NULL};
-            if (parse_choice("--init", optarg, names, &v)) return CLI_USAGE;
-            a->fit.train.init = (som_init)v;
-            init_set = true;
-            break;
-        }
-        case OPT_INIT_CODEBOOK: if (set_string(&a->fit, "init-codebook", optarg)) return CLI_FAIL;
-            break;
-        case OPT_RADIUS:
-            if (!cli_parse_pair(optarg, &x, &y, &has_y) || x <= 0 ||
-                (has_y && y < 0))
-                return cli_bad_value(cmd, "--radius", optarg,
-                                     "R0 > 0 or R0:R1 with R1 >= 0");
-            a->fit.train.radius0 = x;
-            if (has_y) a->fit.train.radius1 = y;
-            break;
-        case OPT_RATE:
-            if (!cli_parse_pair(optarg, &x, &y, &has_y) || x <= 0 ||
-                (has_y && y <= 0))
-                return cli_bad_value(cmd, "--rate", optarg,
-                                     "A0 > 0 or A0:A1, both > 0");
-            a->fit.train.rate0 = x;
-            if (has_y) a->fit.train.rate1 = y;
-            break;
-        case OPT_SCHEDULE:
-            if (parse_choice("--schedule", optarg, cli_schedule_names, &v))
-                return CLI_USAGE;
-            a->fit.train.schedule = (som_schedule)v;
-            schedule_set = true;
-            break;
-        case OPT_INVERSE:
-            if (!cli_parse_pair(optarg, &x, &y, &has_y) || !has_y || x <= 0 ||
-                y <= 0)
-                return cli_bad_value(cmd, "--inverse", optarg,
-                                     "A:B, both > 0");
-            a->fit.train.inverse_a = x;
-            a->fit.train.inverse_b = y;
-            inverse_set = true;
-            break;
-        case OPT_NEIGHBORHOOD:
-            if (parse_choice("--neighborhood", optarg, cli_neighborhood_names,
-                             &v))
-                return CLI_USAGE;
-            a->fit.train.neighborhood = (som_neighborhood)v;
-            break;
-        case OPT_NEIGHBOR_RATE:
-            if (!cli_parse_double(optarg, &x) || x < 0)
-                return cli_bad_value(cmd, "--neighbor-rate", optarg,
-                                     "a number >= 0");
-            a->fit.train.neighbor_rate = x;
-            break;
-        case OPT_QUALITY_EVERY:
-            if (!cli_parse_size(optarg, 0, &a->fit.train.quality_every))
-                return cli_bad_value(cmd, "--quality-every", optarg,
-                                     "a whole number >= 0");
-            break;
-        case OPT_SEED:
-            if (!cli_parse_u64(optarg, &a->fit.train.seed))
-                return cli_bad_value(cmd, "--seed", optarg,
-                                     "a whole number >= 0");
-            break;
-        case CLI_OPT_THREADS:
-            if (!cli_parse_threads(optarg, &a->fit.train.threads))
-                return cli_bad_value(cmd, "--threads", optarg,
-                                     "a whole number from 0 to 4096");
-            break;
-        case OPT_TARGET:
-            if (!*optarg || strspn(optarg, ",") == strlen(optarg))
-                return cli_bad_value(cmd, "--target", optarg,
-                                     "column titles separated by commas");
-            if (set_string(&a->fit, "target", optarg)) return CLI_FAIL;
-            break;
-        case OPT_TARGET_WEIGHT:
-            if (!cli_parse_double(optarg, &x) || x < 0)
-                return cli_bad_value(cmd, "--target-weight", optarg,
-                                     "a number >= 0");
-            a->fit.target_weight = x;
-            target_weight_set = true;
-            break;
-        case OPT_WEIGHTS:
-            if (!*optarg || !strchr(optarg, '='))
-                return cli_bad_value(cmd, "--weights", optarg,
-                                     "TITLE=W pairs separated by commas");
-            if (set_string(&a->fit, "weights", optarg)) return CLI_FAIL;
-            break;
         case '?':
         case ':': return cli_getopt_error(cmd, c, argv);
         default:
@@ -352,43 +237,14 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->data_path = argv[optind];
     if (!a->model_path) return cli_usage(cmd, "no output given: -o MODEL");
 
-    /* The grid is checked here (som_grid_parse also checks it against the
-     * topology), before any data is read, so that a bad one is a usage
-     * error (exit 2) rather than a failure. */
+    /* The rules between settings (the library's, shared with the web API),
+     * before any data is read, so that a bad combination is a usage error
+     * (exit 2) rather than a failure. */
     som_error err;
     som_error_clear(&err);
-    if (!grid_text) {
-        /* Sized from the data once it is read (som_grid_auto). */
-        a->auto_grid = true;
-    } else if (som_grid_parse(grid_text, &a->fit.grid, &err) != SOM_OK) {
-        return cli_usage(cmd, "--grid: %s",
-                         err.message[0] ? err.message : "not a usable grid");
-    }
-    if (target_weight_set && !a->fit.targets)
-        return cli_usage(cmd, "--target-weight goes with --target COL");
-    if (a->fit.train.neighborhood == SOM_NEIGHBORHOOD_MEXICAN_HAT) {
-        /* Its negative weights have no batch form (som.h). */
-        if (algorithm_set && a->fit.train.algorithm == SOM_BATCH)
-            return cli_usage(cmd, "--neighborhood mexican-hat needs online "
-                                  "training, not --algorithm batch");
-        a->fit.train.algorithm = SOM_ONLINE;
-    }
-
-    if (a->fit.train.iterations) {
-        /* Steps of one sample exist only in online training (MQL5's
-         * meaning of "iterations"). */
-        if (algorithm_set && a->fit.train.algorithm == SOM_BATCH)
-            return cli_usage(cmd, "--iterations counts online steps; batch "
-                                  "training counts --epochs");
-        if (epochs_set)
-            return cli_usage(cmd, "give --epochs or --iterations, not both");
-        a->fit.train.algorithm = SOM_ONLINE;
-    }
-    if (inverse_set) {
-        if (schedule_set && a->fit.train.schedule != SOM_SCHEDULE_INVERSE)
-            return cli_usage(cmd, "--inverse goes with --schedule inverse");
-        a->fit.train.schedule = SOM_SCHEDULE_INVERSE;
-    }
+    if (som_fit_opts_check(&a->fit, &err) != SOM_OK) return cli_usage(cmd, "%s", err.message);
+    /* No --grid: sized from the data once it is read (som_grid_auto). */
+    a->auto_grid = a->fit.grid.rows == 0;
 #ifndef SOM_HAVE_RENDER
     if (a->snapshot_every || a->snapshot_dir)
         return cli_usage(cmd, "snapshots need som built with Cairo");
@@ -399,11 +255,6 @@ static int parse_args(int argc, char **argv, train_args *a)
                               "-o MODEL, not standard output");
     if (a->snapshot_dir && !a->snapshot_every)
         return cli_usage(cmd, "--snapshot-dir goes with --snapshot-every N");
-    if (a->fit.init_codebook) {
-        if (init_set)
-            return cli_usage(cmd, "give --init or --init-codebook, not both");
-        a->fit.train.init = SOM_INIT_KEEP;
-    }
     return CLI_OK;
 }
 
@@ -642,9 +493,9 @@ static void print_summary(const train_args *a, const som_map *map,
     size_t n_hist = som_map_history_len(map);
     const som_history *h = som_map_history(map);
     fprintf(stderr, "trained  %zux%zu %s%s map, %s, ", g->rows, g->cols,
-            cli_name(cli_topology_names, (int)g->topology),
+            som_enum_name(SOM_ENUM_TOPOLOGY, (int)g->topology),
             g->toroid ? " toroid" : "",
-            cli_name(cli_algorithm_names, (int)a->fit.train.algorithm));
+            som_enum_name(SOM_ENUM_ALGORITHM, (int)a->fit.train.algorithm));
     if (a->fit.train.iterations)
         fprintf(stderr, "%zu steps", a->fit.train.iterations);
     else

@@ -326,16 +326,16 @@ static void summary(FILE *fp, const report *r)
                                   : "none: fields in their own units");
     const som_train_opts *s = som_map_train_settings(r->map);
     if (s) {
-        int n = snprintf(b, sizeof b, "%s, ", cli_name(cli_algorithm_names, (int)s->algorithm));
+        int n = snprintf(b, sizeof b, "%s, ", som_enum_name(SOM_ENUM_ALGORITHM, (int)s->algorithm));
         if (s->iterations)
             n += snprintf(b + n, sizeof b - (size_t)n, "%zu steps", s->iterations);
         else
             n += snprintf(b + n, sizeof b - (size_t)n, "%zu epochs", s->epochs);
         snprintf(b + n, sizeof b - (size_t)n, ", init %s, schedule %s, neighbourhood %s, "
                  "radius %.4g to %.4g, seed %llu",
-                 cli_name(cli_init_names, (int)s->init),
-                 cli_name(cli_schedule_names, (int)s->schedule),
-                 cli_name(cli_neighborhood_names, (int)s->neighborhood), s->radius0,
+                 som_enum_name(SOM_ENUM_INIT, (int)s->init),
+                 som_enum_name(SOM_ENUM_SCHEDULE, (int)s->schedule),
+                 som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)s->neighborhood), s->radius0,
                  s->radius1, (unsigned long long)s->seed);
         fact(fp, "Training", b);
     } else {

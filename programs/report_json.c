@@ -30,12 +30,12 @@ static json_t *model_json(cli_json *b, const report *r)
     json_t *grid = json_object();
     cli_json_set(b, grid, "rows", whole(g->rows));
     cli_json_set(b, grid, "cols", whole(g->cols));
-    cli_json_set(b, grid, "topology", str(cli_name(cli_topology_names, (int)g->topology)));
+    cli_json_set(b, grid, "topology", str(som_enum_name(SOM_ENUM_TOPOLOGY, (int)g->topology)));
     cli_json_set(b, grid, "toroid", json_boolean(g->toroid));
     cli_json_set(b, o, "grid", grid);
     cli_json_set(b, o, "units", whole(r->n_units));
     cli_json_set(b, o, "dim", whole(r->dim));
-    cli_json_set(b, o, "scaling", str(cli_name(cli_scaling_names, (int)som_map_scaling(r->map))));
+    cli_json_set(b, o, "scaling", str(som_enum_name(SOM_ENUM_SCALING, (int)som_map_scaling(r->map))));
     json_t *fields = json_array();
     const double *fw = som_map_feature_weights(r->map);
     for (size_t j = 0; j < r->dim; j++) {
@@ -55,12 +55,12 @@ static json_t *model_json(cli_json *b, const report *r)
     const som_train_opts *s = som_map_train_settings(r->map);
     if (s) {
         json_t *t = json_object();
-        cli_json_set(b, t, "algorithm", str(cli_name(cli_algorithm_names, (int)s->algorithm)));
+        cli_json_set(b, t, "algorithm", str(som_enum_name(SOM_ENUM_ALGORITHM, (int)s->algorithm)));
         cli_json_set(b, t, "epochs", whole(s->epochs));
         cli_json_set(b, t, "iterations", whole(s->iterations));
-        cli_json_set(b, t, "init", str(cli_name(cli_init_names, (int)s->init)));
-        cli_json_set(b, t, "schedule", str(cli_name(cli_schedule_names, (int)s->schedule)));
-        cli_json_set(b, t, "neighborhood", str(cli_name(cli_neighborhood_names, (int)s->neighborhood)));
+        cli_json_set(b, t, "init", str(som_enum_name(SOM_ENUM_INIT, (int)s->init)));
+        cli_json_set(b, t, "schedule", str(som_enum_name(SOM_ENUM_SCHEDULE, (int)s->schedule)));
+        cli_json_set(b, t, "neighborhood", str(som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)s->neighborhood)));
         cli_json_set(b, t, "radius0", num(s->radius0));
         cli_json_set(b, t, "radius1", num(s->radius1));
         if (s->algorithm == SOM_ONLINE) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* api.c — the handlers of /api/health, /api/datasets and /api/maps: data
+/* api.c — the handlers of /api/health, /api/settings, /api/datasets and /api/maps: data
  * sets uploaded as CSV (or bundled), models uploaded as .som or .somnet (or
  * copied from a job), and recognition: rows in, best-matching units,
  * distances and filled-in fields out. Every field of a request is checked
@@ -21,6 +21,14 @@ enum MHD_Result handle_health(request *rq)
                                 (json_int_t)serve.cfg.max_upload, "workers",
                                 (json_int_t)serve.cfg.workers, "threads",
                                 (json_int_t)serve.cfg.threads));
+}
+
+/* The settings table, for a form to be built from (doc/API.md). */
+enum MHD_Result handle_settings(request *rq)
+{
+    json_t *v = parse_settings_table_json();
+    if (!v) return reply_error(rq, 503, "out of memory");
+    return reply_json(rq, 200, v);
 }
 
 static bool has_content_type(const request *rq, const char *type)

@@ -17,14 +17,6 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* FNV-1a 64, for ETags. */
-static uint64_t fnv64(const void *p, size_t n, uint64_t h)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211u;
-    return h;
-}
-
 /* Does an If-None-Match header name this ETag ("*", a list, weak or
  * strong: GET compares weakly)? */
 static bool etag_match(const char *inm, const char *etag)
@@ -92,7 +84,7 @@ enum MHD_Result handle_asset(request *rq)
     if (!a) return reply_error(rq, 404, "nothing at %s", rq->url);
     char etag[40];
     snprintf(etag, sizeof etag, "\"%016llx\"",
-             (unsigned long long)fnv64(a->data, a->len, 14695981039346656037u));
+             (unsigned long long)som_hash(a->data, a->len));
     /* The app changes with the program: revalidate every time (a 304 costs
      * nothing). */
     const char *cache = "no-cache";

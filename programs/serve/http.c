@@ -249,6 +249,7 @@ static const handler_fn handlers[] = {
     [ROUTE_AVATAR] = handle_avatar,
     [ROUTE_HEALTH] = handle_health,
     [ROUTE_COLORMAPS] = handle_colormaps,
+    [ROUTE_SETTINGS] = handle_settings,
     [ROUTE_DATASETS] = handle_datasets,
     [ROUTE_DATASET] = handle_dataset,
     [ROUTE_JOBS] = handle_jobs,

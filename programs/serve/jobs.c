@@ -373,25 +373,57 @@ void jobs_shutdown(void)
 
 /* ---- settings ------------------------------------------------------------------------ */
 
-/* The settings as the job uses them, for clients to show. */
+/* The settings as the job uses them, for clients to show: every entry of
+ * the settings table by its name, and by its name with underscores
+ * (numbers as numbers, flags as booleans, null for one left to its
+ * automatic default), and the keys the page has always read (rows, cols,
+ * radius0, ...; doc/API.md). */
 static json_t *settings_json(const job *j)
 {
+    som_fit_opts f;
+    som_fit_opts_init(&f);
+    f.grid = j->grid;
+    f.scaling = j->scaling;
+    f.train = j->opts;
+    json_t *v = json_object();
+    for (size_t i = 0; v && i < som_settings_count(); i++) {
+        const som_setting *s = som_settings_at(i);
+        char text[256];
+        som_fit_opts_get(&f, s->name, text, sizeof text, NULL);
+        json_t *x;
+        if (!text[0]) x = json_null();
+        else if (s->type == SOM_SETTING_FLAG) x = json_boolean(strcmp(text, "true") == 0);
+        else if (s->type == SOM_SETTING_SIZE)
+            x = json_integer((json_int_t)strtoll(text, NULL, 10));
+        else if (s->type == SOM_SETTING_NUMBER)
+            x = jnum(strtod(text, NULL));
+        else x = json_string(text);
+        /* Dashed names also with underscores, as JSON keys usually are
+         * ("neighbor_rate"), which is how the page has always read them. */
+        char alias[64];
+        snprintf(alias, sizeof alias, "%s", s->name);
+        for (char *c = alias; *c; c++)
+            if (*c == '-') *c = '_';
+        if (strcmp(alias, s->name) != 0) json_object_set(v, alias, x);
+        json_object_set_new(v, s->name, x);
+    }
     const som_train_opts *o = &j->opts;
-    return json_pack(
-        "{s:s, s:o, s:o, s:s, s:b, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:s,"
-        " s:o, s:o, s:o}",
-        "dataset", j->ds->id, "rows", jsize(j->grid.rows), "cols", jsize(j->grid.cols),
-        "topology", job_topology_names[j->grid.topology], "toroid", j->grid.toroid != 0,
-        "algorithm", job_algorithm_names[o->algorithm], "epochs", jsize(o->epochs), "iterations",
-        jsize(o->iterations), "init", job_init_names[o->init], "radius0",
-        o->radius0 < 0 ? json_null() : jnum(o->radius0), "radius1",
-        o->radius1 < 0 ? json_null() : jnum(o->radius1), "rate0",
+    json_t *old = json_pack(
+        "{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "dataset",
+        j->ds->id, "rows", jsize(j->grid.rows), "cols", jsize(j->grid.cols), "iterations",
+        jsize(o->iterations), "radius0", o->radius0 < 0 ? json_null() : jnum(o->radius0),
+        "radius1", o->radius1 < 0 ? json_null() : jnum(o->radius1), "rate0",
         o->rate0 < 0 ? json_null() : jnum(o->rate0), "rate1",
-        o->rate1 < 0 ? json_null() : jnum(o->rate1), "schedule", job_schedule_names[o->schedule],
-        "neighborhood", job_neighborhood_names[o->neighborhood], "neighbor_rate",
-        jnum(o->neighbor_rate), "scale", job_scaling_names[j->scaling], "seed",
+        o->rate1 < 0 ? json_null() : jnum(o->rate1), "inverse_a", jnum(o->inverse_a),
+        "inverse_b", jnum(o->inverse_b), "neighbor_rate", jnum(o->neighbor_rate), "seed",
         json_integer((json_int_t)o->seed), "quality_every", jsize(o->quality_every), "pace",
         jnum(j->pace));
+    if (!v || !old || json_object_update(v, old) != 0) {
+        json_decref(v);
+        v = NULL;
+    }
+    json_decref(old);
+    return v;
 }
 
 /* ---- JSON of a job ------------------------------------------------------------------- */
@@ -504,7 +536,10 @@ enum MHD_Result handle_jobs(request *rq)
     /* An unknown data set is answered before a bad setting. */
     if (st && !set.has_dataset) return reply_error(rq, st, "%s", msg);
     dataset *ds = dataset_get(set.dataset);
-    if (!ds) return reply_error(rq, 404, "no data set '%.64s'", set.dataset);
+    if (!ds) {
+        job_settings_clear(&set);
+        return reply_error(rq, 404, "no data set '%.64s'", set.dataset);
+    }
     if (st) {
         dataset_put(ds);
         return reply_error(rq, st, "%s", msg);
@@ -514,6 +549,7 @@ enum MHD_Result handle_jobs(request *rq)
     if (!stop) {
         free(j);
         dataset_put(ds);
+        job_settings_clear(&set);
         return reply_error(rq, 503, "out of memory");
     }
     atomic_init(&j->refs, 1);
@@ -521,10 +557,11 @@ enum MHD_Result handle_jobs(request *rq)
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cond, NULL);
     j->ds = ds;
-    j->grid = set.grid;
-    j->scaling = set.scaling;
-    j->opts = set.opts;
+    j->grid = set.fit.grid;
+    j->scaling = set.fit.scaling;
+    j->opts = set.fit.train;
     j->pace = set.pace;
+    job_settings_clear(&set);
     if (j->opts.iterations == 0 && j->opts.algorithm == SOM_ONLINE &&
         (double)j->opts.epochs * (double)som_data_n_samples(ds->data) > 1e12) {
         job_free(j);

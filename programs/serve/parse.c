@@ -4,6 +4,7 @@
  * Pure functions (see parse.h): fuzz/fuzz_http_body.c runs every one of
  * them on arbitrary bytes. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,145 +70,257 @@ static void som_message(const som_error *err, char *msg, size_t size)
 
 /* ---- job settings ------------------------------------------------------------------ */
 
-const char *const job_topology_names[] = {"rect", "hex", NULL};
-const char *const job_algorithm_names[] = {"online", "batch", NULL};
-const char *const job_init_names[] = {"random", "pca", "sample", NULL};
-const char *const job_schedule_names[] = {"linear", "exp", "inverse", "mql", NULL};
-const char *const job_neighborhood_names[] = {"gaussian", "cutgauss", "bubble",
-                                              "epanechnikov", "mexican-hat", NULL};
-const char *const job_scaling_names[] = {"none", "zscore", "minmax", NULL};
+/* A JSON value as the text the settings table reads: a string as it is,
+ * a number in the shortest form that reads back the same, true/false. */
+static bool value_text(const json_t *v, char *buf, size_t size)
+{
+    if (json_is_string(v)) {
+        snprintf(buf, size, "%s", json_string_value(v));
+    } else if (json_is_integer(v)) {
+        snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    } else if (json_is_real(v)) {
+        double x = json_real_value(v);
+        if (x == floor(x) && fabs(x) < 1e15) {
+            snprintf(buf, size, "%.0f", x);
+        } else {
+            for (int prec = 6; prec <= 17; prec++) {
+                snprintf(buf, size, "%.*g", prec, x);
+                if (strtod(buf, NULL) == x) break;
+            }
+        }
+    } else if (json_is_boolean(v)) {
+        snprintf(buf, size, "%s", json_is_true(v) ? "true" : "false");
+    } else {
+        return false;
+    }
+    return true;
+}
 
-static const char *const setting_keys[] = {
-    "dataset", "rows", "cols", "topology", "toroid", "algorithm", "epochs",
-    "iterations", "init", "radius0", "radius1", "rate0", "rate1", "schedule",
-    "inverse_a", "inverse_b", "neighborhood", "neighbor_rate", "scale", "seed",
-    "quality_every", "pace", NULL};
+/* {"TITLE": W, ...} as "TITLE=W,...": titles without commas or '=', W a
+ * number (the library checks the rest). */
+static bool weights_text(const json_t *v, char *buf, size_t size)
+{
+    const char *key;
+    json_t *w;
+    size_t len = 0;
+    buf[0] = '\0';
+    json_object_foreach((json_t *)v, key, w) {
+        char num[64];
+        if (!*key || strpbrk(key, ",=") || !json_is_number(w) || !value_text(w, num, sizeof num))
+            return false;
+        int n = snprintf(buf + len, size - len, "%s%s=%s", len ? "," : "", key, num);
+        if (n < 0 || (size_t)n >= size - len) return false;
+        len += (size_t)n;
+    }
+    return len > 0;
+}
+
+/* The keys the page sent before the settings table named them (doc/API.md
+ * keeps them): two numbers for one setting of the table. */
+static const struct {
+    const char *first, *second; /* "A" and "B" of "A:B" or "AxB" */
+    const char *setting;
+} split_keys[] = {
+    {"rows", "cols", "grid"},
+    {"radius0", "radius1", "radius"},
+    {"rate0", "rate1", "rate"},
+    {"inverse_a", "inverse_b", "inverse"},
+};
+
+/* Limits of this server beyond the library's bounds: a job must stay small
+ * enough to share the machine, and a number must survive JSON. */
+static const struct {
+    const char *setting;
+    double max;
+} server_max[] = {
+    {"epochs", 1e6}, {"iterations", 1e9}, {"quality-every", 1e6}, {"seed", 9007199254740992.0},
+    {"neighbor-rate", 1e3}, {"target-weight", 1e6},
+};
 
 static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach(s, key, v) {
-        if (serve_choice(key, setting_keys) < 0)
-            BAD(400, "unknown setting '%.64s' (doc/API.md lists them)", key);
-    }
-    som_train_opts *o = &j->opts;
-    som_train_opts_init(o);
-    j->grid.rows = j->grid.cols = 10;
-    j->grid.topology = SOM_RECT;
-    j->grid.toroid = 0;
-    j->scaling = SOM_SCALE_ZSCORE;
-    j->pace = 0;
-
-    /* Whole numbers. */
-    struct {
-        const char *key;
-        size_t lo, hi;
-        size_t *out;
-    } sizes[] = {
-        {"rows", 1, SERVE_MAX_SIDE, &j->grid.rows},
-        {"cols", 1, SERVE_MAX_SIDE, &j->grid.cols},
-        {"epochs", 1, 1000000, &o->epochs},
-        {"iterations", 1, 1000000000, &o->iterations},
-        {"quality_every", 0, 1000000, &o->quality_every},
-    };
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        v = json_object_get(s, sizes[i].key);
-        if (v && !json_get_size(v, sizes[i].lo, sizes[i].hi, sizes[i].out))
-            BAD(400, "'%s' must be a whole number from %zu to %zu", sizes[i].key, sizes[i].lo,
-                sizes[i].hi);
-    }
-    if (j->grid.rows * j->grid.cols > SERVE_MAX_UNITS)
-        BAD(400, "the grid has %zu units; at most %d", j->grid.rows * j->grid.cols,
-            SERVE_MAX_UNITS);
-    v = json_object_get(s, "seed");
-    if (v) {
-        size_t seed;
-        if (!json_get_size(v, 0, (size_t)1 << 53, &seed))
-            BAD(400, "'seed' must be a whole number from 0 to 2^53");
-        o->seed = seed;
-    }
-
-    /* Names. */
-    struct {
-        const char *key;
-        const char *const *names;
-        int *out;
-    } choices[] = {
-        {"topology", job_topology_names, (int *)&j->grid.topology},
-        {"algorithm", job_algorithm_names, (int *)&o->algorithm},
-        {"init", job_init_names, (int *)&o->init},
-        {"schedule", job_schedule_names, (int *)&o->schedule},
-        {"neighborhood", job_neighborhood_names, (int *)&o->neighborhood},
-        {"scale", job_scaling_names, (int *)&j->scaling},
-    };
-    for (size_t i = 0; i < sizeof choices / sizeof choices[0]; i++) {
-        v = json_object_get(s, choices[i].key);
-        if (!v) continue;
-        int c = serve_choice(json_string_value(v), choices[i].names);
-        if (c < 0) {
-            char list[128] = "";
-            for (size_t k = 0; choices[i].names[k]; k++) {
-                strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
-                strncat(list, choices[i].names[k], sizeof list - strlen(list) - 1);
-            }
-            BAD(400, "'%s' must be one of %s", choices[i].key, list);
-        }
-        *choices[i].out = c;
-    }
-    v = json_object_get(s, "toroid");
-    if (v) {
-        if (!json_is_boolean(v)) BAD(400, "'toroid' must be true or false");
-        j->grid.toroid = json_is_true(v);
-    }
+    som_fit_opts *o = &j->fit;
     som_error err;
     som_error_clear(&err);
-    if (som_grid_check(&j->grid, &err) != SOM_OK) BAD(400, "%s", err.message);
+    char text[1024];
+    const char *key;
+    json_t *v;
+    j->pace = 0;
 
-    /* Numbers. */
-    struct {
-        const char *key;
-        double lo;
-        bool open; /* lo itself excluded */
-        double hi;
-        double *out;
-    } nums[] = {
-        {"radius0", 0, true, 1e6, &o->radius0},
-        {"radius1", 0, false, 1e6, &o->radius1},
-        {"rate0", 0, true, 1e3, &o->rate0},
-        {"rate1", 0, true, 1e3, &o->rate1},
-        {"inverse_a", 0, true, 1e12, &o->inverse_a},
-        {"inverse_b", 0, true, 1e12, &o->inverse_b},
-        {"neighbor_rate", 0, false, 1e3, &o->neighbor_rate},
-        {"pace", 0, false, 1000, &j->pace},
-    };
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        v = json_object_get(s, nums[i].key);
-        if (!v) continue;
-        double x = json_number_value(v);
-        if (!json_is_number(v) || !(nums[i].open ? x > nums[i].lo : x >= nums[i].lo) ||
-            !(x <= nums[i].hi))
-            BAD(400, "'%s' must be a number %s %g and <= %g", nums[i].key,
-                nums[i].open ? ">" : ">=", nums[i].lo, nums[i].hi);
-        *nums[i].out = x;
+    json_object_foreach(s, key, v) {
+        if (strcmp(key, "dataset") == 0) continue;
+        if (strcmp(key, "pace") == 0) {
+            double x = json_number_value(v);
+            if (!json_is_number(v) || !(x >= 0 && x <= 1000))
+                BAD(400, "'pace' must be a number >= 0 and <= 1000");
+            j->pace = x;
+            continue;
+        }
+        bool split = false;
+        for (size_t k = 0; k < sizeof split_keys / sizeof split_keys[0]; k++)
+            split |= strcmp(key, split_keys[k].first) == 0 ||
+                     strcmp(key, split_keys[k].second) == 0;
+        if (split) continue; /* below */
+        const som_setting *e = som_settings_find(key);
+        if (!e) BAD(400, "unknown setting '%.64s' (GET /api/settings lists them)", key);
+        if (json_is_object(v) && strcmp(e->name, "weights") == 0) {
+            /* {"TITLE": W, ...}: the command line's "TITLE=W,...". */
+            if (!weights_text(v, text, sizeof text))
+                BAD(400, "'weights' must map column titles to numbers (or be \"TITLE=W,...\")");
+        } else if (!value_text(v, text, sizeof text)) {
+            BAD(400, "'%.64s' must be a string, a number or true/false", key);
+        }
+        if (som_fit_opts_set(o, e->name, text, &err) != SOM_OK) {
+            som_message(&err, msg, size);
+            return parse_som_error_status(&err);
+        }
     }
-    if (json_object_get(s, "iterations")) {
-        if (json_object_get(s, "algorithm") && o->algorithm == SOM_BATCH)
-            BAD(400, "'iterations' counts online steps; batch training counts 'epochs'");
-        if (json_object_get(s, "epochs")) BAD(400, "give 'epochs' or 'iterations', not both");
-        o->algorithm = SOM_ONLINE;
+
+    /* rows/cols, radius0/radius1, ...: numbers, joined into the setting's
+     * text ("10x12", "3:1"; ":1" keeps the start at its default). */
+    for (size_t k = 0; k < sizeof split_keys / sizeof split_keys[0]; k++) {
+        json_t *a = json_object_get(s, split_keys[k].first);
+        json_t *b = json_object_get(s, split_keys[k].second);
+        bool grid = k == 0;
+        if (!a && !b) continue;
+        if (json_object_get(s, split_keys[k].setting))
+            BAD(400, "give '%s' or '%s' and '%s', not both", split_keys[k].setting,
+                split_keys[k].first, split_keys[k].second);
+        if (grid) {
+            /* The page's rows and cols, with their words of old. */
+            size_t side;
+            if (a && !json_get_size(a, 1, SERVE_MAX_SIDE, &side))
+                BAD(400, "'rows' must be a whole number from 1 to %d", SERVE_MAX_SIDE);
+            if (b && !json_get_size(b, 1, SERVE_MAX_SIDE, &side))
+                BAD(400, "'cols' must be a whole number from 1 to %d", SERVE_MAX_SIDE);
+        }
+        if ((a && !json_is_number(a)) || (b && !json_is_number(b)))
+            BAD(400, "'%s' must be a number", a && !json_is_number(a) ? split_keys[k].first
+                                                                      : split_keys[k].second);
+        char ta[64] = "10", tb[64] = "10"; /* the server's default grid */
+        if (!grid) ta[0] = tb[0] = '\0';
+        if (a) value_text(a, ta, sizeof ta);
+        if (b) value_text(b, tb, sizeof tb);
+        snprintf(text, sizeof text, "%s%s%s", ta, grid ? "x" : (b ? ":" : ""), tb);
+        if (som_fit_opts_set(o, split_keys[k].setting, text, &err) != SOM_OK) {
+            som_message(&err, msg, size);
+            return parse_som_error_status(&err);
+        }
     }
-    if (o->neighborhood == SOM_NEIGHBORHOOD_MEXICAN_HAT && o->algorithm == SOM_BATCH)
-        BAD(400, "the mexican-hat neighbourhood goes with online training only");
-    if (o->schedule == SOM_SCHEDULE_EXP && json_object_get(s, "radius1") && o->radius1 <= 0)
-        BAD(400, "the exp schedule needs 'radius1' > 0");
+    if (!o->grid.rows) o->grid.rows = o->grid.cols = 10; /* no automatic grid here */
+
+    /* What the web API does not offer, though the library would take it
+     * (api_refuses). */
+    if (o->init_codebook)
+        BAD(400, "'init-codebook' names a file on the server: the web API does not take it");
+    if (json_object_get(s, "threads"))
+        BAD(400, "'threads' is the server's to choose (som serve --threads)");
+    /* Until jobs train through som_fit (issue 15, the fit branch), a job
+     * would train without them: refused rather than ignored. */
+    if (o->targets || o->weights)
+        BAD(400, "'%s' is not available through the web API yet",
+            o->targets ? "target" : "weights");
+
+    if (som_fit_opts_check(o, &err) != SOM_OK) {
+        som_message(&err, msg, size);
+        return 400;
+    }
+
+    /* This server's own limits. */
+    if (o->grid.rows > SERVE_MAX_SIDE || o->grid.cols > SERVE_MAX_SIDE)
+        BAD(400, "grid: %zux%zu has a side over %d units, this server's limit", o->grid.rows,
+            o->grid.cols, SERVE_MAX_SIDE);
+    if (o->grid.rows * o->grid.cols > SERVE_MAX_UNITS)
+        BAD(400, "the grid has %zu units; at most %d", o->grid.rows * o->grid.cols,
+            SERVE_MAX_UNITS);
+    const som_train_opts *t = &o->train;
+    const double value[] = {(double)t->epochs,    (double)t->iterations, (double)t->quality_every,
+                            (double)t->seed,      t->neighbor_rate,      o->target_weight};
+    for (size_t k = 0; k < sizeof server_max / sizeof server_max[0]; k++)
+        if (value[k] > server_max[k].max)
+            BAD(400, "%s: at most %.16g on this server", server_max[k].setting, server_max[k].max);
+    const struct {
+        const char *setting;
+        double a, b, max;
+    } pairs[] = {{"radius", t->radius0, t->radius1, 1e6},
+                 {"rate", t->rate0, t->rate1, 1e3},
+                 {"inverse", t->inverse_a, t->inverse_b, 1e12}};
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++)
+        if (pairs[k].a > pairs[k].max || pairs[k].b > pairs[k].max)
+            BAD(400, "%s: at most %g on this server", pairs[k].setting, pairs[k].max);
     return 0;
+}
+
+/* Entries of the table that a job does not take through this API (see
+ * settings_from). */
+static bool api_refuses(const char *name)
+{
+    return strcmp(name, "init-codebook") == 0 || strcmp(name, "threads") == 0 ||
+           strcmp(name, "target") == 0 || strcmp(name, "weights") == 0 ||
+           strcmp(name, "target-weight") == 0;
+}
+
+/* One bound: null where there is none. */
+static json_t *bound_json(const som_setting *s, int part)
+{
+    bool whole = s->type == SOM_SETTING_SIZE;
+    double max = s->max[part];
+    return json_pack("{s:o, s:o, s:b}", "min", json_real(s->min[part]), "max",
+                     max >= (whole ? 1.8e19 : DBL_MAX) ? json_null() : json_real(max),
+                     "min_exclusive", s->min_open[part] != 0);
+}
+
+json_t *parse_settings_table_json(void)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < som_settings_count(); i++) {
+        const som_setting *s = som_settings_at(i);
+        json_t *choices = json_null(), *bounds = json_null(), *algorithms = json_array();
+        if (s->choices) {
+            choices = json_array();
+            for (size_t k = 0; s->choices[k]; k++)
+                json_array_append_new(choices, json_string(s->choices[k]));
+        }
+        if (s->type == SOM_SETTING_SIZE || s->type == SOM_SETTING_NUMBER)
+            bounds = bound_json(s, 0);
+        else if (s->type == SOM_SETTING_PAIR)
+            bounds = json_pack("[o,o]", bound_json(s, 0), bound_json(s, 1));
+        for (int a = SOM_ONLINE; a <= SOM_BATCH; a++)
+            if (s->algorithms & (1u << a))
+                json_array_append_new(algorithms,
+                                      json_string(som_enum_name(SOM_ENUM_ALGORITHM, a)));
+        char dflt[256];
+        int has = som_setting_default(s, NULL, dflt, sizeof dflt);
+        if (strcmp(s->name, "grid") == 0) {
+            snprintf(dflt, sizeof dflt, "10x10"); /* this server's, not automatic */
+            has = 1;
+        }
+        json_t *e = json_pack(
+            "{s:s, s:s, s:s, s:s?, s:o, s:o, s:s, s:s?, s:s?, s:o, s:s, s:b}", "name", s->name,
+            "type", som_enum_name(SOM_ENUM_SETTING_TYPE, (int)s->type), "group",
+            som_enum_name(SOM_ENUM_SETTING_GROUP, (int)s->group), "value_name", s->value_name,
+            "choices", choices, "bounds", bounds, "expects", s->expects, "default",
+            has > 0 ? dflt : NULL, "default_words", s->default_words, "algorithms", algorithms,
+            "help", s->help, "api", !api_refuses(s->name));
+        if (!e) {
+            json_decref(list);
+            return NULL;
+        }
+        json_array_append_new(list, e);
+    }
+    return list ? json_pack("{s:o}", "settings", list) : NULL;
+}
+
+void job_settings_clear(job_settings *s)
+{
+    som_fit_opts_clear(&s->fit);
 }
 
 unsigned parse_job_settings(const char *body, size_t len, job_settings *out, char *msg,
                             size_t size)
 {
     memset(out, 0, sizeof *out);
+    som_fit_opts_init(&out->fit);
     json_error_t jerr;
     json_t *s = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!s) return bad_json(&jerr, msg, size);
@@ -226,6 +339,7 @@ unsigned parse_job_settings(const char *body, size_t len, job_settings *out, cha
         st = settings_from(s, out, msg, size);
     }
     json_decref(s);
+    if (st) som_fit_opts_clear(&out->fit);
     return st;
 }
 

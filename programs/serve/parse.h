@@ -34,22 +34,22 @@ typedef struct serve_query {
 typedef struct job_settings {
     bool has_dataset;                /* the body named a data set */
     char dataset[PARSE_ID_MAX + 1];  /* its id, cut at PARSE_ID_MAX bytes */
-    som_grid grid;
-    som_scaling scaling;
-    som_train_opts opts;             /* callbacks and threads not set */
+    som_fit_opts fit;                /* grid (never automatic), scaling,
+                                        training; callbacks and threads not
+                                        set; owns its strings */
     double pace;                     /* passes per second, 0: no pacing */
 } job_settings;
 
-/* The names a setting may take, NULL-terminated, in enum order (the
- * handlers print them back in a job's settings). */
-extern const char *const job_topology_names[];
-extern const char *const job_algorithm_names[];
-extern const char *const job_init_names[];
-extern const char *const job_schedule_names[];
-extern const char *const job_neighborhood_names[];
-extern const char *const job_scaling_names[];
+/* Frees what parse_job_settings left in *s (nothing after a refusal). */
+void job_settings_clear(job_settings *s);
 
-/* The settings of a job (doc/API.md "Jobs"), defaults filled in. When the
+/* GET /api/settings: {"settings": [ENTRY, ...]}, the library's settings
+ * table (doc/API.md); "api" is false for the entries jobs do not take. */
+json_t *parse_settings_table_json(void);
+
+/* The settings of a job (doc/API.md "Jobs"), through the library's
+ * settings table (som_fit_opts_set: the same checks and messages as `som
+ * train`), defaults filled in. When the
  * body is an object with a "dataset" string, has_dataset and dataset are
  * set even if another setting is refused: an unknown data set is answered
  * first (404). What depends on the data set (epochs x rows) is the

@@ -115,6 +115,8 @@ static void match(route *r, const seg *g, size_t n, const char **methods)
         r->kind = ROUTE_HEALTH;
     } else if (m == 1 && is(a, "colormaps")) {
         r->kind = ROUTE_COLORMAPS;
+    } else if (m == 1 && is(a, "settings")) {
+        r->kind = ROUTE_SETTINGS;
     } else if (m == 1 && is_file(r, a, "art", "png|svg")) {
         r->kind = ROUTE_ART;
     } else if (is(a, "art") && m >= 2) {

@@ -146,6 +146,7 @@ typedef enum route_kind {
     ROUTE_AVATAR,         /* GET /avatar/NAME.png|svg */
     ROUTE_HEALTH,         /* GET /api/health */
     ROUTE_COLORMAPS,      /* GET /api/colormaps */
+    ROUTE_SETTINGS,       /* GET /api/settings */
     ROUTE_DATASETS,       /* GET, POST /api/datasets */
     ROUTE_DATASET,        /* GET, DELETE /api/datasets/ID */
     ROUTE_JOBS,           /* GET, POST /api/jobs */
@@ -235,6 +236,7 @@ typedef enum MHD_Result (*handler_fn)(request *rq);
 enum MHD_Result handle_asset(request *rq);
 enum MHD_Result handle_health(request *rq);
 enum MHD_Result handle_colormaps(request *rq);
+enum MHD_Result handle_settings(request *rq);
 enum MHD_Result handle_avatar(request *rq);
 enum MHD_Result handle_art(request *rq);
 enum MHD_Result handle_art_gallery(request *rq);

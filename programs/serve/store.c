@@ -417,8 +417,6 @@ json_t *models_json(void)
 
 /* ---- maps as JSON and as files ------------------------------------------------ */
 
-static const char *const scaling_names[] = {"none", "zscore", "minmax", NULL};
-
 json_t *map_info_json(const som_map *map)
 {
     const som_grid *g = som_map_grid(map);
@@ -434,10 +432,10 @@ json_t *map_info_json(const som_map *map)
     int sc = (int)som_map_scaling(map);
     return json_pack("{s:s, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o, s:s, s:b}", "format",
                      "som-map", "rows", jsize(g->rows), "cols", jsize(g->cols), "topology",
-                     g->topology == SOM_HEX ? "hex" : "rect", "toroid", g->toroid != 0, "dim",
+                     som_enum_name(SOM_ENUM_TOPOLOGY, (int)g->topology), "toroid", g->toroid != 0, "dim",
                      jsize(dim), "units", jsize(som_map_n_units(map)), "titles", titles,
                      "ranges", ranges, "scaling",
-                     sc >= 0 && sc <= 2 ? scaling_names[sc] : "none", "trained",
+                     sc >= 0 && sc <= 2 ? som_enum_name(SOM_ENUM_SCALING, sc) : "none", "trained",
                      som_map_train_settings(map) != NULL);
 }
 

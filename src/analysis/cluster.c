@@ -521,33 +521,6 @@ void som_cluster_opts_init(som_cluster_opts *o)
     o->max_iter = 100;
 }
 
-size_t som_map_n_clusters(const som_map *m) { return m ? m->n_clusters : 0; }
-const uint32_t *som_map_clusters(const som_map *m) { return m ? m->cluster : NULL; }
-
-int som_map_set_clusters(som_map *m, const uint32_t *c, size_t k, som_error *err)
-{
-    if (!m) return som__error(err, SOM_EINVAL, "som_map_set_clusters: NULL map");
-    if (!c) {
-        som__free(m->cluster);
-        m->cluster = NULL;
-        m->n_clusters = 0;
-        return SOM_OK;
-    }
-    if (k == 0 || k > m->n_units)
-        return som__error(err, SOM_EINVAL, "%zu clusters for %zu units", k, m->n_units);
-    for (size_t u = 0; u < m->n_units; u++)
-        if (c[u] >= k)
-            return som__error(err, SOM_EINVAL, "unit %zu is in cluster %lu, but there are %zu", u,
-                              (unsigned long)c[u], k);
-    uint32_t *copy = som__calloc(m->n_units, sizeof *copy);
-    if (!copy) return som__error_oom(err);
-    memcpy(copy, c, m->n_units * sizeof *copy);
-    som__free(m->cluster);
-    m->cluster = copy;
-    m->n_clusters = k;
-    return SOM_OK;
-}
-
 int som_map_cluster(som_map *m, const som_cluster_opts *opts, double *db, som_error *err)
 {
     if (!m) return som__error(err, SOM_EINVAL, "som_map_cluster: NULL map");

@@ -2,13 +2,18 @@
 /* art.c — "The Art of SOFM": the experiment, its knobs, its CSV output and
  * the guessing game's score. The rule is neupy 0.6's SOFM as SPEC-seeds.md
  * A2 describes it; som_art.h states it in full. */
-#include "core/core.h"
-
 #include "som_art.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Art sees only the public headers (som.h, som_art.h): errors through
+ * som_error_set, memory through som_calloc/som_free (libsom's allocator). */
+#define FAIL_IF(cond, err, code, ...)                                   \
+    do {                                                                \
+        if (cond) return som_error_set((err), (code), __VA_ARGS__);     \
+    } while (0)
 
 #define ART_MAX_GRID 512u
 #define ART_MAX_POINTS 360u
@@ -50,28 +55,28 @@ static void resolve(som_art_opts *o)
 
 int som_art_opts_check(const som_art_opts *o, som_error *err)
 {
-    SOM_RETURN_IF(!o, err, SOM_EINVAL, "art: no options given");
-    SOM_RETURN_IF(!isfinite(o->step) || !(o->step > 0.0), err, SOM_EINVAL,
+    FAIL_IF(!o, err, SOM_EINVAL, "art: no options given");
+    FAIL_IF(!isfinite(o->step) || !(o->step > 0.0), err, SOM_EINVAL,
                   "art: step (learning rate) must be a number above 0, got %g",
                   o->step);
-    SOM_RETURN_IF(!isfinite(o->radius) || !(o->radius >= 0.0), err, SOM_EINVAL,
+    FAIL_IF(!isfinite(o->radius) || !(o->radius >= 0.0), err, SOM_EINVAL,
                   "art: radius must be a number >= 0, got %g", o->radius);
-    SOM_RETURN_IF(!isfinite(o->std) || !(o->std >= 0.0), err, SOM_EINVAL,
+    FAIL_IF(!isfinite(o->std) || !(o->std >= 0.0), err, SOM_EINVAL,
                   "art: std (neighbours' learning rate) must be a number >= 0, got %g",
                   o->std);
-    SOM_RETURN_IF(o->grid < 1 || o->grid > ART_MAX_GRID, err, SOM_EINVAL,
+    FAIL_IF(o->grid < 1 || o->grid > ART_MAX_GRID, err, SOM_EINVAL,
                   "art: grid must be 1..%u neurons per side, got %zu",
                   ART_MAX_GRID, o->grid);
-    SOM_RETURN_IF(o->points < 1 || o->points > ART_MAX_POINTS, err, SOM_EINVAL,
+    FAIL_IF(o->points < 1 || o->points > ART_MAX_POINTS, err, SOM_EINVAL,
                   "art: points must be 1..%u, got %zu", ART_MAX_POINTS, o->points);
-    SOM_RETURN_IF(!isfinite(o->angle), err, SOM_EINVAL,
+    FAIL_IF(!isfinite(o->angle), err, SOM_EINVAL,
                   "art: angle must be a finite number of degrees");
-    SOM_RETURN_IF(!isfinite(o->phase), err, SOM_EINVAL,
+    FAIL_IF(!isfinite(o->phase), err, SOM_EINVAL,
                   "art: phase must be a finite number of degrees");
-    SOM_RETURN_IF(o->passes > ART_MAX_PASSES, err, SOM_EINVAL,
+    FAIL_IF(o->passes > ART_MAX_PASSES, err, SOM_EINVAL,
                   "art: passes must be 0 (automatic) .. %u, got %zu",
                   ART_MAX_PASSES, o->passes);
-    SOM_RETURN_IF(!isfinite(o->distance) || !(o->distance >= 0.0), err,
+    FAIL_IF(!isfinite(o->distance) || !(o->distance >= 0.0), err,
                   SOM_EINVAL, "art: distance must be a number >= 0, got %g",
                   o->distance);
     /* Bound the memory of the trail and the time of the run: a billion
@@ -80,10 +85,10 @@ int som_art_opts_check(const som_art_opts *o, som_error *err)
     resolve(&r);
     double trail = (double)r.passes * (double)r.points;
     double work = trail * (double)r.grid * (double)r.grid;
-    SOM_RETURN_IF(trail > 1e6, err, SOM_EINVAL,
+    FAIL_IF(trail > 1e6, err, SOM_EINVAL,
                   "art: passes x points must be at most 1000000, got %zu x %zu",
                   r.passes, r.points);
-    SOM_RETURN_IF(work > 1e9, err, SOM_EINVAL,
+    FAIL_IF(work > 1e9, err, SOM_EINVAL,
                   "art: grid^2 x points x passes must be at most 1e9, got %.3g",
                   work);
     return SOM_OK;
@@ -140,20 +145,20 @@ int som_art_run(const som_art_opts *opts, som_art **out, som_error *err)
     *out = NULL;
     int rc = som_art_opts_check(opts, err);
     if (rc != SOM_OK) return rc;
-    som_art *a = som__calloc(1, sizeof *a);
-    if (!a) return som__error_oom(err);
+    som_art *a = som_calloc(1, sizeof *a);
+    if (!a) return som_error_set(err, SOM_ENOMEM, "out of memory");
     a->opts = *opts;
     resolve(&a->opts);
     size_t grid = a->opts.grid, k = a->opts.points, passes = a->opts.passes;
     a->n_neurons = grid * grid;
     a->centre = (double)(grid - 1) / 2.0;
-    a->xy = som__calloc(a->n_neurons * 2, sizeof *a->xy);
-    a->trail = som__calloc(passes * k * 2, sizeof *a->trail);
-    double *pts = som__calloc(k * 2, sizeof *pts);
+    a->xy = som_calloc(a->n_neurons * 2, sizeof *a->xy);
+    a->trail = som_calloc(passes * k * 2, sizeof *a->trail);
+    double *pts = som_calloc(k * 2, sizeof *pts);
     if (!a->xy || !a->trail || !pts) {
-        som__free(pts);
+        som_free(pts);
         som_art_free(a);
-        return som__error_oom(err);
+        return som_error_set(err, SOM_ENOMEM, "out of memory");
     }
     /* Neuron (r, c) starts at the point (r, c): the grid is its own
      * picture before training. */
@@ -194,7 +199,7 @@ int som_art_run(const som_art_opts *opts, som_art **out, som_error *err)
         for (size_t j = 0; j < k; j++)
             learn_point(a, pts[2 * j], pts[2 * j + 1], eta, sigma, radius);
     }
-    som__free(pts);
+    som_free(pts);
     *out = a;
     return SOM_OK;
 }
@@ -202,9 +207,9 @@ int som_art_run(const som_art_opts *opts, som_art **out, som_error *err)
 void som_art_free(som_art *a)
 {
     if (!a) return;
-    som__free(a->xy);
-    som__free(a->trail);
-    som__free(a);
+    som_free(a->xy);
+    som_free(a->trail);
+    som_free(a);
 }
 
 const som_art_opts *som_art_options(const som_art *a) { return &a->opts; }
@@ -231,7 +236,7 @@ static int finish(som_outfile *f, const char *path, som_error *err)
 
 int som_art_write_csv(const som_art *a, const char *path, som_error *err)
 {
-    SOM_RETURN_IF(!a, err, SOM_EINVAL, "art: nothing to write");
+    FAIL_IF(!a, err, SOM_EINVAL, "art: nothing to write");
     som_outfile *f;
     int rc = som_outfile_open(path, &f, err);
     if (rc != SOM_OK) return rc;
@@ -244,9 +249,9 @@ int som_art_write_csv(const som_art *a, const char *path, som_error *err)
 int som_art_write_gallery_csv(const som_art *const *arts, size_t n,
                               const char *path, som_error *err)
 {
-    SOM_RETURN_IF(!arts || n == 0, err, SOM_EINVAL, "art: no patterns to write");
+    FAIL_IF(!arts || n == 0, err, SOM_EINVAL, "art: no patterns to write");
     for (size_t i = 0; i < n; i++)
-        SOM_RETURN_IF(!arts[i], err, SOM_EINVAL, "art: pattern %zu is missing", i + 1);
+        FAIL_IF(!arts[i], err, SOM_EINVAL, "art: pattern %zu is missing", i + 1);
     som_outfile *f;
     int rc = som_outfile_open(path, &f, err);
     if (rc != SOM_OK) return rc;

@@ -2,23 +2,12 @@
 /* avatar.c — a name picks the knobs and colours of an art pattern. The
  * recipe is written out in som_art.h so that other implementations (the web
  * page, a script) can draw the same avatar for the same name. */
-#include "core/core.h"
-
 #include "som_art.h"
 
 #include <string.h>
 
-uint64_t som_avatar_hash(const void *bytes, size_t n)
-{
-    /* FNV-1a 64: tiny, byte-order free, and every byte changes the result. */
-    const unsigned char *p = bytes;
-    uint64_t h = 14695981039346656037u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211u;
-    }
-    return h;
-}
+/* Step 1 of the recipe is libsom's one hash, FNV-1a 64 (som.h). */
+uint64_t som_avatar_hash(const void *bytes, size_t n) { return som_hash(bytes, n); }
 
 /* splitmix64 spreads the hash over several independent words, so that
  * names differing in one byte differ in every knob. */

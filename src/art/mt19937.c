@@ -3,8 +3,6 @@
  * The art needs it for one reason: the article's gallery was drawn with
  * np.random.seed(33), and reproducing it means drawing the very same
  * doubles. The library's own random numbers (rng.c) are xoshiro256**. */
-#include "core/core.h"
-
 #include "som_art.h"
 
 #define MT_N 624u

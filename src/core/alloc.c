@@ -57,6 +57,8 @@ void som__free(void *ptr)
 
 void som_free(void *ptr) { som__free(ptr); }
 
+void *som_calloc(size_t n, size_t size) { return som__calloc(n, size); }
+
 /* Aligned blocks keep the distance back to the raw pointer just before the
  * aligned address, so they work with any malloc-like hook. */
 void *som__aligned_calloc(size_t n, size_t size)

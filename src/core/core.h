@@ -37,6 +37,13 @@ char *som__strdup(const char *s);
 bool som__grow(void **p, size_t *cap, size_t need, size_t elem);
 /* n * size without overflow; false when it would overflow. */
 bool som__mul_ok(size_t n, size_t size, size_t *out);
+/* a + b without overflow; false when it would overflow. */
+static inline bool som__add_ok(size_t a, size_t b, size_t *out)
+{
+    if (a > SIZE_MAX - b) return false;
+    *out = a + b;
+    return true;
+}
 
 /* ---- errors (error.c) --------------------------------------------------- */
 /* Fills err (when not NULL) and returns code. */
@@ -95,6 +102,10 @@ uint64_t som__rng_below(som_rng *rng, uint64_t n);
 /* perm[0..n) becomes a uniformly random permutation of its contents. */
 void som__rng_shuffle(som_rng *rng, size_t *perm, size_t n);
 
+/* ---- threads (threads.c) -------------------------------------------------- */
+/* Number of OpenMP threads to use for a request (0 = all). */
+int som__threads(int requested);
+
 /* ---- grid (grid.c) ------------------------------------------------------ */
 /* Squared distance between units a and b, exact in double (hex rows are
  * sqrt(3)/2 apart, so dy^2 = 3/4 dr^2 is computed without the root). */
@@ -122,7 +133,7 @@ static inline double som__dist_table_get(const som_dist_table *t,
     return t->d2[((from_r & 1) * t->span_r + dr) * t->span_c + dc];
 }
 
-/* ---- data (data.c, csv.c, npy.c) --------------------------------------- */
+/* ---- data (data.c; filled by the readers of the io layer) -------------- */
 struct som_data {
     size_t n, dim;
     float *x;          /* n*dim, aligned; missing values are 0 */
@@ -153,70 +164,6 @@ int som__data_alloc(size_t n, size_t dim, som_data **out, som_error *err);
 size_t som__data_fixed_unit(const som_data *d, const som_grid *grid, size_t i,
                             som_error *err);
 #define SOM__FIXED_BAD (SIZE_MAX - 1)
-/* ---- reading an input whole (input.c) ---- */
-/* A check of an input as it arrives, for streams (a regular file is parsed
- * whole instead): called after every read with all `len` bytes so far;
- * SOM_OK reads on, an error (reported in err) stops reading at once. */
-typedef struct som__input_check {
-    int (*fn)(void *ctx, const unsigned char *buf, size_t len, const char *name,
-              som_error *err);
-    void *ctx;
-} som__input_check;
-/* Where the bytes come from: read() up to n bytes into buf (0 at the end,
- * -1 with errno or with *why set), and the size when known in advance. */
-#define SOM__SIZE_UNKNOWN UINT64_MAX
-typedef struct som__source {
-    ssize_t (*read)(void *ctx, void *buf, size_t n, const char **why);
-    void *ctx;
-    uint64_t size; /* a regular file's; SOM__SIZE_UNKNOWN for streams */
-} som__source;
-/* Everything src holds in a new buffer (NUL-terminated, free with
- * som__free), at most som_input_limit() bytes; check may be NULL. */
-int som__read_all(const som__source *src, const char *name,
-                  const som__input_check *check, unsigned char **out,
-                  size_t *len, som_error *err);
-int som__read_fd(int fd, const char *name, const som__input_check *check,
-                 unsigned char **out, size_t *len, som_error *err);
-/* fd's size when it is a regular file, else SOM__SIZE_UNKNOWN. */
-uint64_t som__fd_size(int fd);
-/* The limit's message (SOM_ERANGE), for readers that know a size early. */
-int som__input_too_big(const char *name, size_t limit, som_error *err);
-/* The check of text formats: no NUL byte. ctx: a size_t set to 0. */
-int som__check_text(void *ctx, const unsigned char *buf, size_t len,
-                    const char *name, som_error *err);
-/* The checks of .som and .npy streams (model.c, npy.c); ctx: a size_t set
- * to 0. */
-int som__check_model_stream(void *ctx, const unsigned char *buf, size_t len,
-                            const char *name, som_error *err);
-int som__check_npy_stream(void *ctx, const unsigned char *buf, size_t len,
-                          const char *name, som_error *err);
-
-/* A whole input file: mapped private read-only when it is a regular file,
- * else read into memory (pipes, "-" for standard input), checked by `check`
- * (may be NULL) as it arrives. */
-typedef struct som_file {
-    void *bytes;
-    size_t len;
-    bool mapped;
-} som_file;
-int som__file_read(const char *path, const som__input_check *check, som_file *f,
-                   som_error *err);
-void som__file_release(som_file *f);
-/* CSV read a block of rows at a time (csv.c), for inputs larger than
- * memory: `sink` receives each block of up to block_rows rows as a
- * borrowed data set (titles, values, mask, labels and lines of those rows
- * only; valid during the call) in file order; a non-zero return stops
- * reading and is returned. Same rules and messages as som_data_read_csv. */
-#define SOM__CSV_BLOCK_ROWS 4096
-int som__csv_read_blocks(const char *buf, size_t len, const char *name,
-                         const som_csv_opts *opts, bool mapped, size_t block_rows,
-                         int (*sink)(const som_data *block, void *ctx), void *ctx,
-                         som_error *err);
-/* som_data_read_csv_mem on a read-only private mapping of a whole file
- * (buf page-aligned): pages already read are released as it goes, so the
- * file does not sit in memory beside the samples. */
-int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
-                              const som_csv_opts *opts, som_data **out, som_error *err);
 
 /* ---- titles by hashing (title_index.c) --------------------------------- */
 /* An index over titles[0..] (kept alive by the caller) holding at most
@@ -257,15 +204,16 @@ struct som_map {
     som_train_opts settings; /* callbacks NULL */
     som_history *history;
     size_t n_history, cap_history;
-    /* analysis (analysis.c, cluster.c) */
+    /* optional: feature weights (weights.c) and clusters (map.c; made by
+     * the analysis layer's cluster.c) */
     double *fweight;     /* dim feature weights, or NULL: every weight 1 */
     float *fsqrt;        /* dim: (float)sqrt(fweight[j]); NULL with fweight */
     uint32_t *cluster;   /* n_units: each unit's cluster, or NULL */
     size_t n_clusters;   /* 0 when cluster is NULL */
 };
 
-/* The analysis parts of a map: copied by som_map_clone, freed by
- * som_map_free. */
+/* The optional parts of a map (weights, clusters): copied by
+ * som_map_clone, freed by som_map_free. */
 int som__map_copy_analysis(som_map *dst, const som_map *src, som_error *err);
 void som__map_free_analysis(som_map *m);
 
@@ -300,7 +248,7 @@ void som__scale_rows(const som_map *m, const float *x, const uint8_t *mask, size
  * block, per-row results of one block). */
 #define SOM__STREAM_ROWS 16384
 
-/* ---- BMU search (bmu.c) ------------------------------------------------- */
+/* ---- BMU search (bmu.c; the public calls in recognise.c) ----------------- */
 /* BMUs of n scaled rows x (row-major n x dim, missing = 0, mask may be NULL)
  * against the codebook: blocks of rows times all units through cblas_sgemm,
  * arg-min and second best, the winner's distance recomputed exactly.
@@ -310,9 +258,6 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim,
                      const float *x, const uint8_t *mask, size_t n,
                      size_t *units, double *dist2, size_t *second,
                      int threads, som_error *err);
-/* Inputs with at least this many bytes after the first data row are parsed
- * on two threads (csv.c, parse_split); tests lower it. */
-extern size_t som__csv_split_min;
 /* The fused product and arg-min of som__bmus_scaled (bmu_kernel.c): the
  * codebook packed once per search, then for each row the best and second
  * best unit by the float score |w|^2 - 2 x.w (ties to the lower unit;
@@ -328,6 +273,50 @@ som_bmu_pack *som__bmu_pack(const float *codebook, const float *wnorm, size_t n_
 void som__bmu_pack_free(som_bmu_pack *p);
 int som__bmu_kernel_top2(const som_bmu_pack *p, const float *x, const uint8_t *mask, size_t rows,
                          size_t *b1, size_t *b2);
+/* The AVX-512 paths of bmu.c and online_update.c are compiled on x86-64
+ * with GCC or Clang (target attributes) and chosen at run time, when
+ * som__have_avx512_vl() (F, BW and VL; checked once) says the CPU has them;
+ * each gives the same bits as its plain C twin. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang_analyzer__)
+#define SOM_HAVE_AVX512_SCAN 1
+#endif
+int som__have_avx512_vl(void);
+/* The float squared distance of w to x over the present fields (mask may
+ * be NULL): the first sweep of som__bmu_fast (bmu.c gives the bound that
+ * makes float enough), also taken by som__online_update for the next
+ * sample. 16 independent lanes per row, so that the compiler can use one
+ * vector register without reassociating a sum. */
+#define SOM__FAST_LANES 16
+static inline float som__float_dist2(const float *w, const float *x, const uint8_t *mask,
+                                     size_t dim)
+{
+    float acc[SOM__FAST_LANES] = {0};
+    size_t j = 0;
+    if (mask) {
+        for (; j + SOM__FAST_LANES <= dim; j += SOM__FAST_LANES)
+            for (size_t l = 0; l < SOM__FAST_LANES; l++) {
+                float d = mask[j + l] ? x[j + l] - w[j + l] : 0.0f;
+                acc[l] += d * d;
+            }
+        for (size_t l = 0; j < dim; j++, l++) {
+            float d = mask[j] ? x[j] - w[j] : 0.0f;
+            acc[l] += d * d;
+        }
+    } else {
+        for (; j + SOM__FAST_LANES <= dim; j += SOM__FAST_LANES)
+            for (size_t l = 0; l < SOM__FAST_LANES; l++) {
+                float d = x[j + l] - w[j + l];
+                acc[l] += d * d;
+            }
+        for (size_t l = 0; j < dim; j++, l++) {
+            float d = x[j] - w[j];
+            acc[l] += d * d;
+        }
+    }
+    float s = 0.0f;
+    for (size_t l = 0; l < SOM__FAST_LANES; l++) s += acc[l];
+    return s;
+}
 /* Scalar reference: the BMU of one scaled row, squared distance in double.
  * mask may be NULL. Returns n_units when no field is present. */
 size_t som__bmu_scalar(const float *codebook, size_t n_units, size_t dim,
@@ -344,7 +333,8 @@ size_t som__bmu_fast(const float *codebook, size_t n_units, size_t dim,
 size_t som__bmu_fast_given(const float *codebook, size_t n_units, size_t dim,
                            const float *x, const uint8_t *mask, const float *fd,
                            float fmin, double *dist2);
-/* Online moves with |alpha * h| below this are skipped (bmu.c says why). */
+/* Online moves with |alpha * h| below this are skipped (online_update.c
+ * says why). */
 #define SOM__MIN_STEP 0x1p-40
 /* One online step's update: every unit u with |alpha * h[u]| >=
  * SOM__MIN_STEP moves by
@@ -362,8 +352,8 @@ void som__online_move(float *w, const float *x, const uint8_t *mask, float a,
 /* h[u] for every unit u around winner b (n_units doubles): 1 for b, beta *
  * som__neighborhood(kind, strict, d2(u, b), sigma) for the others, with
  * fewer calls to exp(): the same bits as one call per unit, except gaussians
- * on rect grids, computed as a row factor times a column factor (bmu.c
- * says how close). */
+ * on rect grids, computed as a row factor times a column factor
+ * (neighbourhood.c says how close). */
 void som__online_weights(const som_dist_table *dist, size_t b,
                          som_neighborhood kind, bool strict, double sigma,
                          double beta, double *h);
@@ -378,10 +368,8 @@ int som__map_bmus_range(const som_map *map, const som_data *data, size_t first, 
                         som_error *err);
 /* SOM_EINVAL naming the first row that has no present value. */
 int som__check_rows_present(const som_data *data, som_error *err);
-/* Number of OpenMP threads to use for a request (0 = all). */
-int som__threads(int requested);
 
-/* ---- feature weights (analysis.c) ----------------------------------------
+/* ---- feature weights (weights.c) ------------------------------------------
  * Weighted searches multiply both sides by s = map->fsqrt (som.h,
  * "per-feature weights", says why this is exact enough). */
 /* out[i*dim+j] = s[j] * x[i*dim+j] for n rows, in float. */
@@ -395,10 +383,20 @@ int som__map_bmus_scaled(const som_map *map, const float *x, const uint8_t *mask
 size_t som__bmu_scalar_w(const float *codebook, size_t n_units, size_t dim, const float *s,
                          const float *x, const uint8_t *mask, double *dist2);
 
-/* ---- training (schedule.c, init.c, train_online.c, train_batch.c,
- *      trainer.c) ------------------------------------------------------- */
+/* ---- training (schedule.c, neighbourhood.c, init.c, train_online.c,
+ *      train_batch.c, trainer.c) ----------------------------------------- */
 /* Resolves defaults that depend on the grid (negative radii/rates). */
 void som__train_opts_resolve(som_train_opts *o, const som_grid *grid);
+
+/* names.c: the names of som.h's enums, NULL-terminated, in value order
+ * (som_enum_names hands them out; the settings table's choices point at
+ * them). */
+extern const char *const som__topology_names[];
+extern const char *const som__scaling_names[];
+extern const char *const som__algorithm_names[];
+extern const char *const som__init_names[];
+extern const char *const som__schedule_names[];
+extern const char *const som__neighborhood_names[];
 /* sigma and alpha at step k of N under o's schedule. */
 void som__schedule(const som_train_opts *o, size_t k, size_t n_steps,
                    double *sigma, double *alpha);
@@ -472,28 +470,5 @@ void som__quality_sums(const som_grid *grid, const double *dist2, const size_t *
 void som__quality_from_bmus(const som_grid *grid, const double *dist2,
                             const size_t *units, const size_t *second,
                             size_t n, double *qe, double *te);
-
-/* ---- little-endian helpers for the file formats ------------------------- */
-static inline void som__put_u32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-    p[2] = (unsigned char)(v >> 16);
-    p[3] = (unsigned char)(v >> 24);
-}
-static inline uint32_t som__get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-static inline void som__put_u64(unsigned char *p, uint64_t v)
-{
-    som__put_u32(p, (uint32_t)v);
-    som__put_u32(p + 4, (uint32_t)(v >> 32));
-}
-static inline uint64_t som__get_u64(const unsigned char *p)
-{
-    return (uint64_t)som__get_u32(p) | (uint64_t)som__get_u32(p + 4) << 32;
-}
 
 #endif /* SOM_CORE_H */

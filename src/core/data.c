@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* data.c — the som_data object: a table of float samples with an optional
- * presence mask, column titles, row labels and source lines; and reading a
- * data file from a path (the parsers in csv.c and npy.c work on memory). */
+ * presence mask, column titles, row labels and source lines. Reading one
+ * from a file is the io layer's (io/data_read.c). */
 #include "core/core.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* ---- construction -------------------------------------------------------- */
 
@@ -295,104 +290,4 @@ size_t som__data_fixed_unit(const som_data *d, const som_grid *grid, size_t i, s
         return SOM__FIXED_BAD;
     }
     return r * grid->cols + c;
-}
-
-/* ---- files ------------------------------------------------------------------ */
-
-/* A whole input file in memory (som_file, core.h): mapped when it is a
- * regular file (no copy, and the page cache holds it once), read in a loop
- * otherwise (pipes, standard input). */
-void som__file_release(som_file *f)
-{
-    if (f->mapped)
-        munmap(f->bytes, f->len);
-    else
-        som__free(f->bytes);
-    f->bytes = NULL;
-    f->len = 0;
-}
-
-static int read_stream(int fd, const char *name, const som__input_check *check, som_file *f,
-                       som_error *err)
-{
-    unsigned char *buf;
-    size_t len;
-    int rc = som__read_fd(fd, name, check, &buf, &len, err);
-    if (rc != SOM_OK) return rc;
-    f->bytes = buf;
-    f->len = len;
-    f->mapped = false;
-    return SOM_OK;
-}
-
-int som__file_read(const char *path, const som__input_check *check, som_file *f,
-                   som_error *err)
-{
-    f->bytes = NULL;
-    f->len = 0;
-    f->mapped = false;
-    if (strcmp(path, "-") == 0) return read_stream(STDIN_FILENO, "<stdin>", check, f, err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: %s", strerror(e));
-    }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: it is a directory");
-    }
-    int rc = SOM_OK;
-    if (S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size <= SIZE_MAX) {
-        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p != MAP_FAILED) {
-            madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
-            f->bytes = p;
-            f->len = (size_t)st.st_size;
-            f->mapped = true;
-        } else {
-            rc = read_stream(fd, path, check, f, err);
-        }
-    } else {
-        rc = read_stream(fd, path, check, f, err);
-    }
-    close(fd);
-    return rc;
-}
-
-int som_data_read_csv(const char *path, const som_csv_opts *opts, som_data **out,
-                      som_error *err)
-{
-    if (!out) return som__error(err, SOM_EINVAL, "som_data_read_csv: out is NULL");
-    *out = NULL;
-    if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
-    som_file f;
-    size_t seen = 0;
-    som__input_check text = {som__check_text, &seen};
-    int rc = som__file_read(path, &text, &f, err);
-    if (rc != SOM_OK) return rc;
-    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    rc = f.mapped ? som__data_read_csv_mapped(f.bytes, f.len, name, opts, out, err)
-                  : som_data_read_csv_mem(f.bytes ? f.bytes : "", f.len, name, opts, out, err);
-    som__file_release(&f);
-    return rc;
-}
-
-int som_data_read(const char *path, const som_csv_opts *opts, som_data **out,
-                  som_error *err)
-{
-    if (!out) return som__error(err, SOM_EINVAL, "som_data_read: out is NULL");
-    *out = NULL;
-    if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
-    size_t len = strlen(path);
-    if (len >= 4 && strcasecmp(path + len - 4, ".npy") == 0)
-        return som_data_read_npy(path, out, err);
-    if ((len >= 4 && strcasecmp(path + len - 4, ".dat") == 0) ||
-        (len >= 7 && strcasecmp(path + len - 7, ".dat.gz") == 0))
-        return som_data_read_sompak(path, out, err);
-    if (len >= 4 && strcasecmp(path + len - 4, ".lrn") == 0)
-        return som_data_read_lrn(path, out, err);
-    return som_data_read_csv(path, opts, out, err);
 }

@@ -8,7 +8,7 @@
  * eigenvalue l gives the principal direction D^T u / sqrt(l). So a table of
  * 20,000 fields and 100 rows costs a 100 x 100 eigenproblem and
  * O(n^2 dim) multiply-adds instead of a 20,000 x 20,000 one (3.2 GB and
- * hours). The covariance path (init.c, analysis.c) keeps tall tables.
+ * hours). The covariance path (init.c, analysis/grid_auto.c) keeps tall tables.
  *
  * Missing values: the covariance path is pairwise-complete — entry (a, b)
  * sums over the rows where both fields are present and divides by that

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* schedule.c — training defaults, the radius/rate schedules and the
- * neighbourhood functions (formulas in som.h). */
+/* schedule.c — training defaults and the radius/rate schedules (formulas in
+ * som.h); the neighbourhood functions are in neighbourhood.c. */
 #include "core/core.h"
 
 #include <math.h>
@@ -81,23 +81,4 @@ void som__schedule(const som_train_opts *o, size_t k, size_t n_steps, double *si
         *alpha = k == 0 ? A0 : A0 * exp(-(double)(k - 1) / (double)n_steps);
         break;
     }
-}
-
-double som__neighborhood(som_neighborhood kind, bool strict, double d2, double sigma)
-{
-    if (sigma <= 0.0) return d2 == 0.0 ? 1.0 : 0.0;
-    double s2 = sigma * sigma;
-    switch (kind) {
-    case SOM_NEIGHBORHOOD_GAUSSIAN: return exp(-d2 / (2.0 * s2));
-    case SOM_NEIGHBORHOOD_CUTGAUSS:
-        if (strict ? d2 >= s2 : d2 > s2) return 0.0;
-        return exp(-d2 / (2.0 * s2));
-    case SOM_NEIGHBORHOOD_BUBBLE: return d2 <= s2 ? 1.0 : 0.0;
-    case SOM_NEIGHBORHOOD_EPANECHNIKOV: {
-        double v = 1.0 - d2 / s2;
-        return v > 0.0 ? v : 0.0;
-    }
-    case SOM_NEIGHBORHOOD_MEXICAN_HAT: return (1.0 - d2 / s2) * exp(-d2 / (2.0 * s2));
-    }
-    return 0.0;
 }

@@ -9,17 +9,6 @@
 
 #include <string.h>
 
-/* FNV-1a over the bytes. */
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
 int som__title_index_init(som_title_index *ix, const char *const *titles, size_t capacity,
                           som_error *err)
 {
@@ -40,7 +29,7 @@ void som__title_index_free(som_title_index *ix)
 /* The slot holding s, or the empty slot where it would go. */
 static size_t probe(const som_title_index *ix, const char *s, size_t len)
 {
-    size_t k = (size_t)hash_bytes(s, len) & ix->mask;
+    size_t k = (size_t)som_hash(s, len) & ix->mask;
     for (;; k = (k + 1) & ix->mask) {
         size_t e = ix->slot[k];
         if (!e) return k;

@@ -6,7 +6,7 @@
  *     w_i += alpha * beta_i * h(d(i,b), sigma) * (x - w_i)
  * on the present components only (beta_i = 1 for the winner); a step
  * below SOM__MIN_STEP (2^-40) is skipped as below float resolution
- * (bmu.c, "one online step's update"). A sample's
+ * (online_update.c, "one online step's update"). A sample's
  * weight (SOM_PAK weight=W) multiplies alpha for that sample, and a fixed
  * sample (SOM_PAK fixed=X,Y) takes its fixed unit as winner, as SOM_PAK's
  * vsom does. */

@@ -22,21 +22,19 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
 #define TRST_VERSION 1u
 /* Fixed part of the payload: see write_state for the order. */
 #define TRST_FIXED_LEN (4 + 4 + 3 * 8 + 4 * 8 + 4 * 8 + 2 * 8 + 4 * 4 + 4 * 8 + 7 * 8 + 4 + 2 * 8)
-#define MODEL_PREFIX_LEN 12u /* magic + version, as in model.c */
-#define CHUNK_HDR_LEN 12u
-#define CRC_LEN 4u
 
 static const char TAG[4] = {'t', 'r', 's', 't'};
 
 /* ---- the data's fingerprint ---------------------------------------------
  * FNV-1a over 32-bit words: the values' bits, the mask, the weights and
  * the fixed points, with the sizes in front. Not cryptographic; it catches
- * resuming on a different or edited file, not an adversary. */
+ * resuming on a different or edited file, not an adversary. It is not
+ * som_hash (FNV-1a over bytes): the fingerprint is stored in checkpoint
+ * files and specified word by word in doc/FORMAT.md, so it stays as it is. */
 
 typedef struct hasher {
     uint64_t h;
@@ -94,16 +92,7 @@ static void w_u64(writer *w, uint64_t v)
     som__put_u64(w->p + w->pos, v);
     w->pos += 8;
 }
-static void w_f64(writer *w, double v)
-{
-    uint64_t u;
-    if (isnan(v)) {
-        u = UINT64_C(0x7ff8000000000000); /* one NaN, as model.c writes */
-    } else {
-        memcpy(&u, &v, sizeof u);
-    }
-    w_u64(w, u);
-}
+static void w_f64(writer *w, double v) { w_u64(w, som__f64_bits(v)); }
 
 /* The payload, in this order (doc/FORMAT.md, "trst"). */
 static void write_state(const som_trainer *t, writer *w)
@@ -161,11 +150,11 @@ int som_trainer_save_state(const som_trainer *t, const char *path, som_error *er
     size_t n_perm = t->opts.algorithm == SOM_ONLINE ? t->data->n : 0;
     size_t payload, total;
     if (!som__mul_ok(n_perm, 8, &payload) || payload > SIZE_MAX - TRST_FIXED_LEN ||
-        (payload += TRST_FIXED_LEN) > SIZE_MAX - model_len - CHUNK_HDR_LEN) {
+        (payload += TRST_FIXED_LEN) > SIZE_MAX - model_len - SOM__MODEL_CHUNK_HDR_LEN) {
         som__free(model);
         return som__error(err, SOM_ENOMEM, "the training state is too large to save");
     }
-    total = model_len + CHUNK_HDR_LEN + payload;
+    total = model_len + SOM__MODEL_CHUNK_HDR_LEN + payload;
     unsigned char *buf = som__malloc(total);
     if (!buf) {
         som__free(model);
@@ -173,8 +162,8 @@ int som_trainer_save_state(const som_trainer *t, const char *path, som_error *er
     }
     /* The model image without its CRC, the chunk, then a new CRC over all. */
     writer w = {buf, 0};
-    memcpy(buf, model, model_len - CRC_LEN);
-    w.pos = model_len - CRC_LEN;
+    memcpy(buf, model, model_len - SOM__MODEL_CRC_LEN);
+    w.pos = model_len - SOM__MODEL_CRC_LEN;
     som__free(model);
     memcpy(buf + w.pos, TAG, 4);
     w.pos += 4;
@@ -186,13 +175,7 @@ int som_trainer_save_state(const som_trainer *t, const char *path, som_error *er
         return som__error(err, SOM_EINVAL, "internal error: training state is %zu bytes, "
                           "expected %zu", w.pos - start, payload);
     }
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (size_t off = 0; off < w.pos;) {
-        uInt step = w.pos - off > (1u << 30) ? (1u << 30) : (uInt)(w.pos - off);
-        crc = crc32(crc, buf + off, step);
-        off += step;
-    }
-    w_u32(&w, (uint32_t)crc);
+    w_u32(&w, som__crc32(buf, w.pos));
 
     som_outfile *f;
     rc = som_outfile_open(path, &f, err);
@@ -247,14 +230,14 @@ static int read_file(const char *path, unsigned char **out, size_t *len, som_err
  * tile it and the CRC is right), or NULL when there is none. */
 static const unsigned char *find_state(const unsigned char *p, size_t len, size_t *plen)
 {
-    size_t off = MODEL_PREFIX_LEN, end = len - CRC_LEN;
-    while (off + CHUNK_HDR_LEN <= end) {
+    size_t off = SOM__MODEL_PREFIX_LEN, end = len - SOM__MODEL_CRC_LEN;
+    while (off + SOM__MODEL_CHUNK_HDR_LEN <= end) {
         size_t n = (size_t)som__get_u64(p + off + 4);
         if (memcmp(p + off, TAG, 4) == 0) {
             *plen = n;
-            return p + off + CHUNK_HDR_LEN;
+            return p + off + SOM__MODEL_CHUNK_HDR_LEN;
         }
-        off += CHUNK_HDR_LEN + n;
+        off += SOM__MODEL_CHUNK_HDR_LEN + n;
     }
     return NULL;
 }
@@ -288,13 +271,7 @@ static uint64_t r_u64(reader *r)
     r->pos += 8;
     return v;
 }
-static double r_f64(reader *r)
-{
-    uint64_t u = r_u64(r);
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
+static double r_f64(reader *r) { return som__bits_f64(r_u64(r)); }
 
 #define BAD_STATE(...) som__error_at(err, SOM_EFORMAT, path, 0, 0, "training state: " __VA_ARGS__)
 

@@ -5,12 +5,15 @@
  * them instead of filling the memory, and an endless valid one stops at the
  * limit with a message that says so. A regular file's size is known before
  * it is read: it is checked against the limit at once and parsed whole
- * afterwards, so its messages are those of the format's full reader. */
+ * afterwards, so its messages are those of the format's full reader. And
+ * som_file: a whole input file mapped when it is a regular file. */
 #include "io/io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,4 +168,69 @@ int som__check_text(void *ctx, const unsigned char *buf, size_t len, const char 
     }
     return som__error_at(err, SOM_EFORMAT, name, line, col,
                          "expected text, got a NUL byte (is this a binary file?)");
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+/* A whole input file in memory (som_file, core.h): mapped when it is a
+ * regular file (no copy, and the page cache holds it once), read in a loop
+ * otherwise (pipes, standard input). */
+void som__file_release(som_file *f)
+{
+    if (f->mapped)
+        munmap(f->bytes, f->len);
+    else
+        som__free(f->bytes);
+    f->bytes = NULL;
+    f->len = 0;
+}
+
+static int read_stream(int fd, const char *name, const som__input_check *check, som_file *f,
+                       som_error *err)
+{
+    unsigned char *buf;
+    size_t len;
+    int rc = som__read_fd(fd, name, check, &buf, &len, err);
+    if (rc != SOM_OK) return rc;
+    f->bytes = buf;
+    f->len = len;
+    f->mapped = false;
+    return SOM_OK;
+}
+
+int som__file_read(const char *path, const som__input_check *check, som_file *f,
+                   som_error *err)
+{
+    f->bytes = NULL;
+    f->len = 0;
+    f->mapped = false;
+    if (strcmp(path, "-") == 0) return read_stream(STDIN_FILENO, "<stdin>", check, f, err);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: %s", strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: it is a directory");
+    }
+    int rc = SOM_OK;
+    if (S_ISREG(st.st_mode) && st.st_size > 0 && (uintmax_t)st.st_size <= SIZE_MAX) {
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+            f->bytes = p;
+            f->len = (size_t)st.st_size;
+            f->mapped = true;
+        } else {
+            rc = read_stream(fd, path, check, f, err);
+        }
+    } else {
+        rc = read_stream(fd, path, check, f, err);
+    }
+    close(fd);
+    return rc;
 }

@@ -1,18 +1,172 @@
 /* SPDX-License-Identifier: MIT */
-/* io.h — the internal header of the io layer (src/io/), over core.h.
- * What the readers and writers of other tools' files share (somnet.c,
- * sompak.c, esom.c, json.c, load_any.c): reading a whole file
- * through zlib, walking text line by line and token by token with 1-based
- * line and column numbers, parsing numbers in the C locale, and text output
- * in the C locale through an atomic som_outfile. Never installed. */
+/* io.h — the internal header of the io layer (src/io/), over core.h: what
+ * the readers and writers of files share. Inputs read whole and checked as
+ * they arrive (input.c); CSV's internals that npy.c and the tests use;
+ * little-endian fields of the binary formats; and for the interchange
+ * formats (interchange.c; used by somnet.c, sompak.c, esom.c, json.c):
+ * reading a whole file through zlib, walking text line by line and token by
+ * token with 1-based line and column numbers, parsing numbers in the C
+ * locale, and text output in the C locale through an atomic som_outfile;
+ * the JSON writer a member at a time and the JSON model reader. Never
+ * installed. */
 #ifndef SOM_IO_H
 #define SOM_IO_H
 
 #include "core/core.h"
+#include "som_json.h"
 
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
+/* ---- reading an input whole (input.c) ------------------------------------- */
+/* A check of an input as it arrives, for streams (a regular file is parsed
+ * whole instead): called after every read with all `len` bytes so far;
+ * SOM_OK reads on, an error (reported in err) stops reading at once. */
+typedef struct som__input_check {
+    int (*fn)(void *ctx, const unsigned char *buf, size_t len, const char *name,
+              som_error *err);
+    void *ctx;
+} som__input_check;
+/* Where the bytes come from: read() up to n bytes into buf (0 at the end,
+ * -1 with errno or with *why set), and the size when known in advance. */
+#define SOM__SIZE_UNKNOWN UINT64_MAX
+typedef struct som__source {
+    ssize_t (*read)(void *ctx, void *buf, size_t n, const char **why);
+    void *ctx;
+    uint64_t size; /* a regular file's; SOM__SIZE_UNKNOWN for streams */
+} som__source;
+/* Everything src holds in a new buffer (NUL-terminated, free with
+ * som__free), at most som_input_limit() bytes; check may be NULL. */
+int som__read_all(const som__source *src, const char *name,
+                  const som__input_check *check, unsigned char **out,
+                  size_t *len, som_error *err);
+int som__read_fd(int fd, const char *name, const som__input_check *check,
+                 unsigned char **out, size_t *len, som_error *err);
+/* fd's size when it is a regular file, else SOM__SIZE_UNKNOWN. */
+uint64_t som__fd_size(int fd);
+/* The limit's message (SOM_ERANGE), for readers that know a size early. */
+int som__input_too_big(const char *name, size_t limit, som_error *err);
+/* The check of text formats: no NUL byte. ctx: a size_t set to 0. */
+int som__check_text(void *ctx, const unsigned char *buf, size_t len,
+                    const char *name, som_error *err);
+/* The checks of .som and .npy streams (model.c, npy.c); ctx: a size_t set
+ * to 0. */
+int som__check_model_stream(void *ctx, const unsigned char *buf, size_t len,
+                            const char *name, som_error *err);
+int som__check_npy_stream(void *ctx, const unsigned char *buf, size_t len,
+                          const char *name, som_error *err);
+
+/* A whole input file: mapped private read-only when it is a regular file,
+ * else read into memory (pipes, "-" for standard input), checked by `check`
+ * (may be NULL) as it arrives. */
+typedef struct som_file {
+    void *bytes;
+    size_t len;
+    bool mapped;
+} som_file;
+int som__file_read(const char *path, const som__input_check *check, som_file *f,
+                   som_error *err);
+void som__file_release(som_file *f);
+/* CSV read a block of rows at a time (csv.c), for inputs larger than
+ * memory: `sink` receives each block of up to block_rows rows as a
+ * borrowed data set (titles, values, mask, labels and lines of those rows
+ * only; valid during the call) in file order; a non-zero return stops
+ * reading and is returned. Same rules and messages as som_data_read_csv. */
+#define SOM__CSV_BLOCK_ROWS 4096
+int som__csv_read_blocks(const char *buf, size_t len, const char *name,
+                         const som_csv_opts *opts, bool mapped, size_t block_rows,
+                         int (*sink)(const som_data *block, void *ctx), void *ctx,
+                         som_error *err);
+/* som_data_read_csv_mem on a read-only private mapping of a whole file
+ * (buf page-aligned): pages already read are released as it goes, so the
+ * file does not sit in memory beside the samples. */
+int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
+                              const som_csv_opts *opts, som_data **out, som_error *err);
+
+/* ---- CSV (csv.c) ------------------------------------------------------------ */
+/* Inputs with at least this many bytes after the first data row are parsed
+ * on two threads (csv.c, parse_split); tests lower it. */
+extern size_t som__csv_split_min;
+
+/* ---- little-endian helpers for the file formats --------------------------- */
+static inline void som__put_u32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+static inline uint32_t som__get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+static inline void som__put_u64(unsigned char *p, uint64_t v)
+{
+    som__put_u32(p, (uint32_t)v);
+    som__put_u32(p + 4, (uint32_t)(v >> 32));
+}
+static inline uint64_t som__get_u64(const unsigned char *p)
+{
+    return (uint64_t)som__get_u32(p) | (uint64_t)som__get_u32(p + 4) << 32;
+}
+
+/* ---- floating point in the binary formats (model.c, model_load.c,
+ *      checkpoint.c): the IEEE-754 bit pattern as an unsigned integer. NaN
+ *      is written in one canonical form so that a map always saves to the
+ *      same bytes whatever operation produced its NaNs. ------------------ */
+static inline uint64_t som__f64_bits(double v)
+{
+    if (isnan(v)) return UINT64_C(0x7ff8000000000000);
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+static inline double som__bits_f64(uint64_t u)
+{
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+static inline uint32_t som__f32_bits(float v)
+{
+    if (isnan(v)) return UINT32_C(0x7fc00000);
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+static inline float som__bits_f32(uint32_t u)
+{
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+/* The CRC-32 (zlib's) of n bytes, however large (model.c). */
+uint32_t som__crc32(const unsigned char *p, size_t n);
+
+/* ---- the native model file (doc/FORMAT.md): model.c writes it,
+ *      model_load.c reads it ---------------------------------------------- */
+/* PNG-style magic (model.c says what each byte catches). */
+extern const unsigned char som__model_magic[8];
+#define SOM__MODEL_VERSION 1u
+#define SOM__MODEL_PREFIX_LEN 12u    /* magic + u32 version */
+#define SOM__MODEL_CHUNK_HDR_LEN 12u /* 4-byte tag + u64 payload length */
+#define SOM__MODEL_CRC_LEN 4u
+/* Fixed payload sizes of version 1 (see doc/FORMAT.md). */
+#define SOM__MODEL_HEAD_LEN 32u
+#define SOM__MODEL_TRAN_LEN 120u
+#define SOM__MODEL_HIST_ENTRY_LEN 40u
+/* The chunks of version 1. The first SOM__CH_N_REQUIRED are critical
+ * (upper-case first letter) and required exactly once; the optional ones
+ * (lower-case) are written only when the map has what they hold (feature
+ * weights, clusters). Writers emit them in this order. */
+enum { SOM__CH_HEAD, SOM__CH_TITL, SOM__CH_SCAL, SOM__CH_TRAN, SOM__CH_HIST, SOM__CH_CODE,
+       SOM__CH_N_REQUIRED, SOM__CH_FWGT = SOM__CH_N_REQUIRED, SOM__CH_CLUS, SOM__CH_N };
+extern const char som__model_chunk_tags[SOM__CH_N][5];
+
+/* ---- the interchange readers and writers ------------------------------------ */
 /* The whole of `path` ("-": standard input) in a new NUL-terminated buffer
  * (free with som__free); gzip-compressed files are inflated on the way, any
  * other file is read as it is (zlib's gzread passes it through). At most
@@ -79,5 +233,41 @@ void som__textout_abort(som__textout *t);
 
 /* path ends with suffix, ignoring case. */
 bool som__has_suffix(const char *path, const char *suffix);
+
+/* ---- JSON models (json.c writes, json_read.c reads; json_write.c is the
+ * one JSON writer of som_json.h). The layout is in doc/FORMAT.md, "JSON
+ * models". */
+#define SOM__JSON_FORMAT "som-map"
+#define SOM__JSON_VERSION 1
+
+/* The JSON writer one member at a time (json_write.c), so that a large
+ * codebook is written a row at a time instead of built as one tree:
+ * som_json_write is begin, a member or a run of rows per key, end. Every
+ * call consumes v (steals its reference; NULL: out of memory, which end
+ * reports). */
+typedef struct som__jw {
+    FILE *f;
+    som_json_layout layout;
+    bool in_string, escaped; /* where the text dumped so far ends */
+    bool failed, oom;        /* a write failed; an allocation failed */
+    size_t members, rows;    /* written so far: the object's, the array's */
+    locale_t loc, old;       /* the C locale while writing, the caller's */
+} som__jw;
+void som__jw_begin(som__jw *w, FILE *f, som_json_layout layout);
+void som__jw_member(som__jw *w, const char *key, json_t *v);
+void som__jw_rows_begin(som__jw *w, const char *key); /* "key":[ */
+void som__jw_row(som__jw *w, json_t *v);
+/* A row of floats, each %.9g (which reads back as the same float). */
+void som__jw_row_floats(som__jw *w, const float *v, size_t n);
+void som__jw_rows_end(som__jw *w);
+/* Closes the object, restores the locale: SOM_OK, SOM_EIO or SOM_ENOMEM. */
+int som__jw_end(som__jw *w, som_error *err);
+
+/* The reader: a .json model in buf[0..len) into a new map *out (NULL on
+ * failure). Errors (SOM_EFORMAT) name the file, line and
+ * column: jansson's for text that is not JSON, the place of the offending
+ * value for JSON that is not a model. */
+int som__map_read_json_mem(const char *buf, size_t len, const char *name, som_map **out,
+                           som_error *err);
 
 #endif /* SOM_IO_H */

@@ -6,22 +6,14 @@
  * by the one JSON writer (json_write.c) a member at a time, each member a
  * jansson tree (a codebook row at a time): stored numbers exactly, derived
  * ones to 9 digits. The layout is in doc/FORMAT.md. */
-#include "som_json.h"
-
 #include "io/io.h"
-#include "io/json_model.h"
 
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
-const char *const som__json_topology_names[2] = {"rect", "hex"};
-const char *const som__json_scaling_names[3] = {"none", "zscore", "minmax"};
-const char *const som__json_algorithm_names[2] = {"online", "batch"};
-const char *const som__json_init_names[4] = {"random", "pca", "sample", "keep"};
-const char *const som__json_schedule_names[4] = {"linear", "exp", "inverse", "mql"};
-const char *const som__json_hood_names[5] = {"gaussian", "cutgauss", "bubble", "epanechnikov",
-                                             "mexican-hat"};
+/* An enum's name (som_enum_name, the core's one list per enum). */
+static json_t *name(som_enum e, int v) { return json_string(som_enum_name(e, v)); }
 
 /* Builders that remember a failed allocation instead of checking each call
  * (jansson's setters refuse a NULL value and say so). */
@@ -60,12 +52,12 @@ static json_t *doubles(jb *b, const double *v, size_t n, json_t *(*num)(double))
 static json_t *training_head(jb *b, const som_train_opts *s)
 {
     json_t *o = json_object();
-    set(b, o, "algorithm", json_string(som__json_algorithm_names[s->algorithm]));
+    set(b, o, "algorithm", name(SOM_ENUM_ALGORITHM, (int)s->algorithm));
     set(b, o, "epochs", u64(s->epochs));
     set(b, o, "iterations", u64(s->iterations));
-    set(b, o, "init", json_string(som__json_init_names[s->init]));
-    set(b, o, "schedule", json_string(som__json_schedule_names[s->schedule]));
-    set(b, o, "neighborhood", json_string(som__json_hood_names[s->neighborhood]));
+    set(b, o, "init", name(SOM_ENUM_INIT, (int)s->init));
+    set(b, o, "schedule", name(SOM_ENUM_SCHEDULE, (int)s->schedule));
+    set(b, o, "neighborhood", name(SOM_ENUM_NEIGHBORHOOD, (int)s->neighborhood));
     return o;
 }
 
@@ -105,7 +97,7 @@ static json_t *training_json(jb *b, const som_map *map)
 static json_t *scaling_json(jb *b, const som_map *map)
 {
     json_t *o = json_object();
-    set(b, o, "kind", json_string(som__json_scaling_names[map->scaling]));
+    set(b, o, "kind", name(SOM_ENUM_SCALING, (int)map->scaling));
     set(b, o, "offset", doubles(b, map->offset, map->dim, som_json_number));
     set(b, o, "factor", doubles(b, map->factor, map->dim, som_json_number));
     set(b, o, "min", map->have_range ? doubles(b, map->fmin, map->dim, som_json_number)
@@ -140,7 +132,7 @@ static void write_map(som__jw *w, jb *b, const som_map *map, const double *umatr
     som__jw_member(w, "version", json_integer(SOM__JSON_VERSION));
     som__jw_member(w, "rows", u64(map->grid.rows));
     som__jw_member(w, "cols", u64(cols));
-    som__jw_member(w, "topology", json_string(som__json_topology_names[map->grid.topology]));
+    som__jw_member(w, "topology", name(SOM_ENUM_TOPOLOGY, (int)map->grid.topology));
     som__jw_member(w, "toroid", json_boolean(map->grid.toroid));
     som__jw_member(w, "dim", u64(dim));
     som__jw_member(w, "units", u64(n_units));

@@ -9,7 +9,6 @@
  * from the others (units, coords, codebook, umatrix, the clusters' sizes,
  * training) are not read. */
 #include "io/io.h"
-#include "io/json_model.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -267,24 +266,27 @@ static int get_bool(jr *r, const json_t *obj, const char *key, bool *out)
     return rc;
 }
 
-static int get_name(jr *r, const json_t *obj, const char *key, const char *const *names, size_t n,
-                    int *out)
+/* One of enum e's names (som_enum_names), as its value. */
+static int get_name(jr *r, const json_t *obj, const char *key, som_enum e, int *out)
 {
     json_t *v;
     int rc = member(r, obj, key, &v);
     if (rc) return rc;
     const char *s = json_is_string(v) ? json_string_value(v) : NULL;
-    for (size_t i = 0; s && i < n; i++)
-        if (strcmp(s, names[i]) == 0) {
-            *out = (int)i;
-            pop(r);
-            return SOM_OK;
-        }
+    int value = s ? som_enum_value(e, s) : SOM_EINVAL;
+    if (value >= 0) {
+        *out = value;
+        pop(r);
+        return SOM_OK;
+    }
+    const char *const *names = som_enum_names(e);
+    size_t n = 0;
+    while (names[n]) n++;
     char list[160] = "";
     size_t k = 0;
     for (size_t i = 0; i < n && k < sizeof list; i++)
-        k += (size_t)snprintf(list + k, sizeof list - k, "%s\"%s\"", i ? (i + 1 < n ? ", " : " or ")
-                                                                    : "", names[i]);
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s\"%s\"",
+                              i ? (i + 1 < n ? ", " : " or ") : "", names[i]);
     if (s) return fail(r, "unknown value \"%s\", expected %s", s, list);
     return fail(r, "expected %s, got %s", list, type_name(v));
 }
@@ -322,7 +324,7 @@ static int read_grid(jr *r, const json_t *root, som_grid *g, size_t *dim)
     bool toroid = false;
     int rc = get_size(r, root, "rows", &g->rows);
     if (!rc) rc = get_size(r, root, "cols", &g->cols);
-    if (!rc) rc = get_name(r, root, "topology", som__json_topology_names, 2, &topo);
+    if (!rc) rc = get_name(r, root, "topology", SOM_ENUM_TOPOLOGY, &topo);
     if (!rc) rc = get_bool(r, root, "toroid", &toroid);
     if (!rc) rc = get_size(r, root, "dim", dim);
     if (rc) return rc;
@@ -387,7 +389,7 @@ static int read_scaling(jr *r, const json_t *root, som_map *map)
     int rc = member(r, root, "scaling", &s);
     if (rc) return rc;
     if (!json_is_object(s)) return fail(r, "expected an object, got %s", type_name(s));
-    rc = get_name(r, s, "kind", som__json_scaling_names, 3, &kind);
+    rc = get_name(r, s, "kind", SOM_ENUM_SCALING, &kind);
     if (!rc) rc = get_doubles(r, s, "offset", dim, map->offset);
     if (!rc) rc = get_doubles(r, s, "factor", dim, map->factor);
     if (!rc) rc = member(r, s, "min", &lo);
@@ -434,12 +436,12 @@ static int read_settings(jr *r, const json_t *root, som_map *map)
     som_train_opts o;
     memset(&o, 0, sizeof o); /* the callback and its context stay NULL */
     int alg = 0, init = 0, sched = 0, hood = 0;
-    rc = get_name(r, s, "algorithm", som__json_algorithm_names, 2, &alg);
+    rc = get_name(r, s, "algorithm", SOM_ENUM_ALGORITHM, &alg);
     if (!rc) rc = get_size(r, s, "epochs", &o.epochs);
     if (!rc) rc = get_size(r, s, "iterations", &o.iterations);
-    if (!rc) rc = get_name(r, s, "init", som__json_init_names, 4, &init);
-    if (!rc) rc = get_name(r, s, "schedule", som__json_schedule_names, 4, &sched);
-    if (!rc) rc = get_name(r, s, "neighborhood", som__json_hood_names, 5, &hood);
+    if (!rc) rc = get_name(r, s, "init", SOM_ENUM_INIT, &init);
+    if (!rc) rc = get_name(r, s, "schedule", SOM_ENUM_SCHEDULE, &sched);
+    if (!rc) rc = get_name(r, s, "neighborhood", SOM_ENUM_NEIGHBORHOOD, &hood);
     json_t *t = NULL;
     if (!rc) rc = member(r, s, "threads", &t);
     if (rc) return rc;

@@ -3,10 +3,7 @@
  * the values; this file adds what jansson leaves open — which digits a
  * number gets, what becomes of bytes that are not UTF-8, and where lines
  * break. */
-#include "som_json.h"
-
 #include "io/io.h"
-#include "io/json_model.h"
 
 #include <locale.h>
 #include <math.h>

@@ -14,7 +14,7 @@
  * between a unit and its neighbours in the next row. On a hex grid every
  * lattice cell is a unit or separates exactly two units; on a rectangular
  * grid the cells at odd (row, column) are corners between four units. */
-#include "render_internal.h"
+#include "render/render_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* chart.c — the training-error picture: quantization and topographic error
  * per pass, from the map's history, as two line charts. */
-#include "render_internal.h"
+#include "render/render_internal.h"
 
 #include <math.h>
 #include <stdio.h>

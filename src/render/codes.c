@@ -6,7 +6,7 @@
  * one colour per field (som_class_color), named in the legend. Bars while
  * each is at least 3 pixels wide, else a grey line through the values with
  * a dot in each field's colour (while dots fit). */
-#include "render_internal.h"
+#include "render/render_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

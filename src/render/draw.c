@@ -2,7 +2,7 @@
 /* draw.c — painting a laid-out job: coloured cells, hit counts and empty
  * units, classes, legends (nice ticks, class and field swatches), clusters
  * and their boundaries. */
-#include "render_internal.h"
+#include "render/render_internal.h"
 
 #include <math.h>
 #include <stdio.h>

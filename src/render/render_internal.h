@@ -1,11 +1,92 @@
 /* SPDX-License-Identifier: MIT */
-/* render_internal.h — what render.c, cells.c and chart.c share. Never
- * installed. The picture layer builds only on the public som.h. */
+/* render_internal.h — the internal header of the render layer
+ * (src/render/): what the picture files share. Never installed. The picture
+ * layer builds only on the public som.h (and som_render.h, its own API);
+ * Art, above it, sees none of this (it draws through som_canvas). */
 #ifndef SOM_RENDER_INTERNAL_H
 #define SOM_RENDER_INTERNAL_H
 
 #include "som_render.h"
-#include "surface.h"
+
+#include <cairo.h>
+#include <stddef.h>
+
+/* ---- surfaces (surface.c): a Cairo surface chosen by the output file's
+ * extension and written atomically through som_outfile (or into memory),
+ * a font helper.
+ *
+ * Typical use:
+ *
+ *     som__surface s;
+ *     if (som__surface_open(&s, "out.png", 400, 300, err) != SOM_OK) return ...;
+ *     cairo_t *cr = cairo_create(s.surface);
+ *     ... draw ...
+ *     return som__surface_finish(&s, cr, err);   // writes, commits, frees
+ *
+ * On any failure between open and finish call som__surface_abort(&s, cr):
+ * the temporary file is removed and nothing appears at the path.
+ *
+ * Cairo keeps a pointer to the som__surface for its writes: do not copy or
+ * move the struct between open and finish/abort. */
+
+typedef enum som__surface_format {
+    SOM__SURFACE_PNG = 0, /* ARGB32 image surface, one pixel per unit of size */
+    SOM__SURFACE_SVG = 1, /* vector; sizes in CSS pixels */
+    SOM__SURFACE_PDF = 2  /* vector; sizes in points */
+} som__surface_format;
+
+typedef struct som__surface {
+    cairo_surface_t *surface; /* draw on this (cairo_create) */
+    som__surface_format format;
+    int width, height;        /* as opened */
+    /* where the bytes go: an atomic output file, or memory when out is NULL */
+    som_outfile *out;
+    unsigned char *mem;       /* malloc'ed; handed over by finish_mem */
+    size_t mem_len, mem_cap;
+    int write_failed;         /* a stream write failed (disk full, ...) */
+    char path[256];           /* for messages; "" for memory */
+} som__surface;
+
+/* The format named by the file's extension (.png, .svg, .pdf, any case).
+ * SOM_EINVAL with a message naming the path otherwise. */
+int som__surface_format_from_path(const char *path, som__surface_format *fmt,
+                                  som_error *err);
+/* Parses "png" / "svg" / "pdf"; -1 when unknown. */
+int som__surface_format_parse(const char *name);
+
+/* Opens a surface of width x height (1..32767) for `path`, format from its
+ * extension. The output file is opened (as a temporary beside `path`) before
+ * anything is drawn, so an unwritable path fails here. Errors: SOM_EINVAL
+ * (size, extension), SOM_EIO, SOM_ENOMEM. On failure *s holds nothing to
+ * free. */
+int som__surface_open(som__surface *s, const char *path, int width, int height,
+                      som_error *err);
+/* The same with the format given; path may be NULL to collect the bytes in
+ * memory (then finish with som__surface_finish_mem). */
+int som__surface_open_format(som__surface *s, som__surface_format fmt,
+                             const char *path, int width, int height,
+                             som_error *err);
+
+/* Finishes drawing: checks cr's status (cr may be NULL; it is destroyed),
+ * writes the PNG or finishes the SVG/PDF stream, and commits the file. On
+ * any Cairo or write error the temporary is removed and the old file, if
+ * any, survives. *s is released either way. */
+int som__surface_finish(som__surface *s, cairo_t *cr, som_error *err);
+/* For a surface opened on memory: as som__surface_finish, and *buf (free()
+ * it) / *len receive the file's bytes. */
+int som__surface_finish_mem(som__surface *s, cairo_t *cr, unsigned char **buf,
+                            size_t *len, som_error *err);
+/* Drops everything: no file appears. cr may be NULL; it is destroyed. */
+void som__surface_abort(som__surface *s, cairo_t *cr);
+
+/* Selects DejaVu Sans (bold when `bold`) at `size` user units, with font
+ * options fixed (grey antialiasing, no hinting) so that PNG bytes do not
+ * depend on the desktop's fontconfig settings. Debian's fonts-dejavu-core
+ * provides the face; without it fontconfig substitutes a sans face. */
+void som__font_select(cairo_t *cr, double size, int bold);
+
+/* ---- cells, text and panels ---------------------------------------------- */
+
 
 /* A set of cells to colour: the map's units, or the SOM_PAK-style U-matrix
  * lattice with a cell between every pair of neighbours. Positions are in
@@ -38,7 +119,7 @@ void som__cells_free(som__cells *c);
 void som__cell_path(cairo_t *cr, double cx, double cy, double s, double size,
                     int hex);
 
-/* Text with its horizontal anchor at x (0 left, 0.5 centre, 1 right) and
+/* paint.c: text with its horizontal anchor at x (0 left, 0.5 centre, 1 right) and
  * its vertical centre at y, DejaVu Sans at `size`, shrunk to fit max_w
  * when max_w > 0. Uses the current source colour. */
 void som__text(cairo_t *cr, const char *text, double x, double y,
@@ -52,7 +133,7 @@ int som__draw_error_chart(cairo_t *cr, const som_map *map,
                           const som_render_opts *o, double x, double y,
                           double w, double h, som_error *err);
 
-/* ---- the job: what render.c builds and lays out, draw.c paints -------- */
+/* ---- the job: what job.c builds, render.c lays out, draw.c paints ------ */
 
 typedef enum som__panel_kind {
     PANEL_VALUES,   /* cells coloured by values, gradient legend */
@@ -128,6 +209,12 @@ int som__fields_by_variation(const som_map *map, size_t keep, size_t *out,
 int som__panel_scale(som__panel *p, som_color_scale scale, som_error *err);
 /* Tick values for a panel's legend in its scale; returns how many. */
 size_t som__panel_ticks(const som__panel *p, double *out, size_t cap);
+
+/* job.c: step 1 of a picture, every panel's values (render.c says the
+ * steps); som__job_free releases a job built or half built. */
+int som__job_build(som__job *j, const som_map *map, const som_data *data,
+                   const som_render_opts *opts, som_error *err);
+void som__job_free(som__job *j);
 
 /* draw.c */
 int som__job_draw(cairo_t *cr, const som__job *j, som_error *err);

@@ -2,7 +2,7 @@
 /* scale.c — from values to colours and legends: the colour scales (linear,
  * log, rank), "nice" legend ticks, the qualitative class palette, and the
  * choice of the fields that vary most when a map has too many to draw. */
-#include "render_internal.h"
+#include "render/render_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * *_create_for_stream while Cairo emits them. The sink is the som_outfile's
  * FILE* (a temporary beside the target, renamed on commit) or a memory
  * buffer, so a failed picture never leaves a partial file behind. */
-#include "surface.h"
+#include "render/render_internal.h"
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
@@ -243,6 +243,66 @@ int som__surface_finish_mem(som__surface *s, cairo_t *cr, unsigned char **buf,
     s->mem = NULL;
     s->mem_len = s->mem_cap = 0;
     return SOM_OK;
+}
+
+/* ---- som_canvas: the public face of a surface (som_render.h) ------------- */
+
+struct som_canvas {
+    som__surface s; /* Cairo keeps a pointer to it: the canvas never moves */
+    cairo_t *cr;
+};
+
+int som_canvas_open(const char *path, const char *format, int width, int height,
+                    som_canvas **out, som_error *err)
+{
+    if (!out) return som_error_set(err, SOM_EINVAL, "som_canvas_open: out is NULL");
+    *out = NULL;
+    int f = -1;
+    if (format && (f = som__surface_format_parse(format)) < 0)
+        return som_error_set(err, SOM_EINVAL, "unknown picture format '%s' (png, svg, pdf)",
+                             format);
+    if (!format && !path)
+        return som_error_set(err, SOM_EINVAL,
+                             "som_canvas_open: a canvas in memory needs a format (png, svg, pdf)");
+    som_canvas *c = calloc(1, sizeof *c);
+    if (!c) return som_error_set(err, SOM_ENOMEM, "out of memory");
+    int rc = format ? som__surface_open_format(&c->s, (som__surface_format)f, path, width,
+                                               height, err)
+                    : som__surface_open(&c->s, path, width, height, err);
+    if (rc != SOM_OK) {
+        free(c);
+        return rc;
+    }
+    c->cr = cairo_create(c->s.surface);
+    *out = c;
+    return SOM_OK;
+}
+
+struct _cairo *som_canvas_cairo(som_canvas *c) { return c ? c->cr : NULL; }
+
+int som_canvas_finish(som_canvas *c, unsigned char **buf, size_t *len, som_error *err)
+{
+    if (buf) *buf = NULL;
+    if (len) *len = 0;
+    if (!c) return som_error_set(err, SOM_EINVAL, "som_canvas_finish: NULL canvas");
+    int rc;
+    if (c->s.out) {
+        rc = som__surface_finish(&c->s, c->cr, err);
+    } else if (!buf || !len) {
+        som__surface_abort(&c->s, c->cr);
+        rc = som_error_set(err, SOM_EINVAL, "som_canvas_finish: a canvas in memory needs buf and len");
+    } else {
+        rc = som__surface_finish_mem(&c->s, c->cr, buf, len, err);
+    }
+    free(c);
+    return rc;
+}
+
+void som_canvas_abort(som_canvas *c)
+{
+    if (!c) return;
+    som__surface_abort(&c->s, c->cr);
+    free(c);
 }
 
 void som__font_select(cairo_t *cr, double size, int bold)

@@ -457,7 +457,7 @@ expect_empty err
 expect_grep out '^grid +6x8 hex, sheet$'
 expect_grep out '^dim +4$'
 expect_grep out '^scaling +zscore$'
-expect_grep out '^training +batch, 12 epochs'
+expect_grep out '^training +algorithm batch, epochs 12, '
 expect_grep out '^history +'
 end
 

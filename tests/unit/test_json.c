@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "io/io.h"
-#include "io/json_model.h"
 #include "som_json.h"
 
 static char *slurp_text(const char *path)

@@ -1,7 +1,7 @@
 /* The picture layer: colours of cells at known values (every scheme), hex
  * cell centres where the grid geometry puts them, borders that change only
  * the edges, SVG/PDF structure, byte-identical PNGs, U-matrix lattices,
- * and bad input that leaves no file.
+ * bad input that leaves no file, and som_canvas (what Art draws on).
  *
  * PNGs are decoded here with zlib rather than with Cairo, so the pixels are
  * checked by code that did not write them. */
@@ -1093,6 +1093,59 @@ static void bad_input_leaves_no_file(void **state)
     som_map_free(map);
 }
 
+/* ---- som_canvas: the public face of the surfaces (what Art draws on) ------ */
+
+static void canvas_writes_whole_pictures_or_nothing(void **state)
+{
+    (void)state;
+    som_error err;
+    som_canvas *c = NULL;
+    /* In memory: the bytes of a PNG with what was drawn. */
+    assert_int_equal(som_canvas_open(NULL, "PNG", 20, 10, &c, &err), SOM_OK);
+    cairo_t *cr = som_canvas_cairo(c);
+    assert_non_null(cr);
+    cairo_set_source_rgb(cr, 1, 0, 0);
+    cairo_paint(cr);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(som_canvas_finish(c, &buf, &len, &err), SOM_OK);
+    image img;
+    png_decode(buf, len, &img);
+    assert_int_equal(img.w, 20);
+    assert_int_equal(img.h, 10);
+    assert_rgb(pixel(&img, 10, 5), 255, 0, 0);
+    free(img.rgb);
+    som_render_free(buf);
+    /* Bad formats say so and open nothing. */
+    c = NULL;
+    assert_int_equal(som_canvas_open(NULL, "gif", 20, 10, &c, &err), SOM_EINVAL);
+    assert_string_equal(err.message, "unknown picture format 'gif' (png, svg, pdf)");
+    assert_null(c);
+    assert_int_equal(som_canvas_open(NULL, NULL, 20, 10, &c, &err), SOM_EINVAL);
+    assert_null(c);
+    char dir[96], path[128];
+    snprintf(dir, sizeof dir, "%s/canvas", tmpdir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/canvas.bmp", dir);
+    assert_int_equal(som_canvas_open(path, NULL, 20, 10, &c, &err), SOM_EINVAL);
+    assert_dir_empty(dir);
+    /* A file: nothing appears before finish, nothing after abort. */
+    snprintf(path, sizeof path, "%s/canvas.svg", dir);
+    assert_int_equal(som_canvas_open(path, NULL, 20, 10, &c, &err), SOM_OK);
+    som_canvas_abort(c);
+    assert_dir_empty(dir);
+    assert_int_equal(som_canvas_open(path, NULL, 20, 10, &c, &err), SOM_OK);
+    assert_false(file_exists(path));
+    assert_int_equal(som_canvas_finish(c, NULL, NULL, &err), SOM_OK);
+    assert_true(file_exists(path));
+    unlink(path);
+    assert_dir_empty(dir);
+    /* A canvas in memory needs somewhere to put its bytes. */
+    assert_int_equal(som_canvas_open(NULL, "svg", 20, 10, &c, &err), SOM_OK);
+    assert_int_equal(som_canvas_finish(c, NULL, NULL, &err), SOM_EINVAL);
+    som_canvas_abort(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1117,6 +1170,7 @@ int main(void)
         cmocka_unit_test(cell_text_is_legible_or_absent),
         cmocka_unit_test(many_fields_give_the_most_varying),
         cmocka_unit_test(codes_bars_follow_values),
+        cmocka_unit_test(canvas_writes_whole_pictures_or_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: MIT
 # Tests of `som serve`, run by ctest:
 #
-#   tests/web/run.sh api|browser|limits SOM ROOT
+#   tests/web/run.sh api|browser|limits|settings SOM ROOT
 #
 # Starts SOM serve on a free loopback port (--port 0; the address is read
 # from its first line of output), runs the node tests of the kind asked for
 # against it (node's own test runner: api.test.js needs nothing but node;
 # browser.test.js needs playwright-core from tests/web/node_modules, `npm ci`,
-# and Debian's chromium), then stops the server with SIGINT (api) or SIGTERM
+# and Debian's chromium), then stops the server with SIGINT (api, settings) or SIGTERM
 # (browser) and checks that it shut down cleanly: exit status 0, and under
 # ASan no leak report. limits.test.js starts its own servers (with the flags
 # it tests: connection limits, uploads, the token) from SOM.
@@ -18,7 +18,7 @@
 set -u
 
 if [ $# -lt 3 ]; then
-    echo "usage: $0 api|browser|limits SOM ROOT" >&2
+    echo "usage: $0 api|browser|limits|settings SOM ROOT" >&2
     exit 2
 fi
 KIND=$1
@@ -83,6 +83,7 @@ echo "server: $URL (pid $PID)"
 
 export SOM_URL=$URL
 export SOM_ROOT=$ROOT
+export SOM_BIN=$SOM # settings.test.js runs som train beside the server
 export SOM_WEB_SHOTS=${SOM_WEB_SHOTS:-$(pwd)/web-shots}
 cd "$HERE" || exit 1
 node --test "$HERE/$KIND.test.js"
@@ -92,7 +93,7 @@ status=$?
 # API run: Ctrl-C, which a shell starts background jobs ignoring) or
 # SIGTERM (the browser run).
 SIGNAL=TERM
-[ "$KIND" = api ] && SIGNAL=INT
+[ "$KIND" = browser ] || SIGNAL=INT
 kill -"$SIGNAL" "$PID"
 i=0
 while kill -0 "$PID" 2>/dev/null && [ $i -lt 200 ]; do

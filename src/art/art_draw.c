@@ -5,14 +5,18 @@
  * neurons are dots, 4-neighbours are joined by segments of the same colour,
  * data points are black over a grey trail. Sizes are fractions of the panel
  * so that a 64-pixel avatar and a 4096-pixel poster look alike; they are
- * capped by the neuron spacing so that large grids do not turn into blots. */
-#include "surface.h"
-
+ * capped by the neuron spacing so that large grids do not turn into blots.
+ *
+ * Art sits above the picture layer and sees only its public API: it draws
+ * with Cairo on a som_canvas (som_render.h), which writes the file. */
 #include "som_art.h"
+#include "som_render.h"
 
+#include <cairo.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define ART_MIN_SIZE 16
 #define ART_MAX_SIZE 8192
@@ -153,19 +157,24 @@ static int check_single(const som_art *art, const som_art_style *st, int size,
     return SOM_OK;
 }
 
-static int render_single(const som_art *art, const som_art_style *st, int size,
-                         som__surface *s, som_error *err)
+/* A canvas whose drawing failed is dropped with a message of Art's own. */
+static int drawn(som_canvas *c, som_error *err)
 {
-    cairo_t *cr = cairo_create(s->surface);
-    draw_panel(cr, art, st, 0, 0, (double)size);
+    cairo_t *cr = som_canvas_cairo(c);
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
         int code = cairo_status(cr) == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO;
         const char *why = cairo_status_to_string(cairo_status(cr));
-        som__surface_abort(s, cr);
+        som_canvas_abort(c);
         return som_error_set(err, code, "art: drawing failed: %s", why);
     }
-    cairo_destroy(cr);
     return SOM_OK;
+}
+
+static int render_single(const som_art *art, const som_art_style *st, int size,
+                         som_canvas *c, som_error *err)
+{
+    draw_panel(som_canvas_cairo(c), art, st, 0, 0, (double)size);
+    return drawn(c, err);
 }
 
 int som_art_render(const som_art *art, const som_art_style *style, int size,
@@ -173,23 +182,23 @@ int som_art_render(const som_art *art, const som_art_style *style, int size,
 {
     int rc = check_single(art, style, size, err);
     if (rc != SOM_OK) return rc;
-    som__surface s;
-    rc = som__surface_open(&s, path, size, size, err);
+    som_canvas *c;
+    rc = som_canvas_open(path, NULL, size, size, &c, err);
     if (rc != SOM_OK) return rc;
-    rc = render_single(art, style, size, &s, err);
+    rc = render_single(art, style, size, c, err);
     if (rc != SOM_OK) return rc;
-    return som__surface_finish(&s, NULL, err);
+    return som_canvas_finish(c, NULL, NULL, err);
 }
 
-static int open_mem(som__surface *s, const char *format, int w, int h,
+static int open_mem(som_canvas **c, const char *format, int w, int h,
                     som_error *err)
 {
-    int f = som__surface_format_parse(format);
-    if (f < 0)
+    if (!format || (strcasecmp(format, "png") != 0 && strcasecmp(format, "svg") != 0 &&
+                    strcasecmp(format, "pdf") != 0))
         return som_error_set(err, SOM_EINVAL,
                                  "art: unknown picture format '%s' (png, svg, pdf)",
                                  format ? format : "(null)");
-    return som__surface_open_format(s, (som__surface_format)f, NULL, w, h, err);
+    return som_canvas_open(NULL, format, w, h, c, err);
 }
 
 int som_art_render_mem(const som_art *art, const som_art_style *style,
@@ -200,12 +209,12 @@ int som_art_render_mem(const som_art *art, const som_art_style *style,
     *len = 0;
     int rc = check_single(art, style, size, err);
     if (rc != SOM_OK) return rc;
-    som__surface s;
-    rc = open_mem(&s, format, size, size, err);
+    som_canvas *c;
+    rc = open_mem(&c, format, size, size, err);
     if (rc != SOM_OK) return rc;
-    rc = render_single(art, style, size, &s, err);
+    rc = render_single(art, style, size, c, err);
     if (rc != SOM_OK) return rc;
-    return som__surface_finish_mem(&s, NULL, buf, len, err);
+    return som_canvas_finish(c, buf, len, err);
 }
 
 /* ---- galleries ------------------------------------------------------------ */
@@ -253,9 +262,9 @@ static int plan(size_t n, int size, layout *l, som_error *err)
 
 static int render_gallery(const som_art *const *arts, const som_art_style *styles,
                           size_t n, uint32_t face, int face_transparent,
-                          const layout *l, som__surface *s, som_error *err)
+                          const layout *l, som_canvas *canvas, som_error *err)
 {
-    cairo_t *cr = cairo_create(s->surface);
+    cairo_t *cr = som_canvas_cairo(canvas);
     if (!face_transparent) {
         set_rgb(cr, face);
         cairo_paint(cr);
@@ -276,14 +285,7 @@ static int render_gallery(const som_art *const *arts, const som_art_style *style
         }
         draw_panel(cr, arts[i], &st, x, y, (double)l->panel);
     }
-    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
-        int code = cairo_status(cr) == CAIRO_STATUS_NO_MEMORY ? SOM_ENOMEM : SOM_EIO;
-        const char *why = cairo_status_to_string(cairo_status(cr));
-        som__surface_abort(s, cr);
-        return som_error_set(err, code, "art: drawing failed: %s", why);
-    }
-    cairo_destroy(cr);
-    return SOM_OK;
+    return drawn(canvas, err);
 }
 
 static int gallery(const som_art *const *arts, const som_art_style *styles,
@@ -298,12 +300,12 @@ static int gallery(const som_art *const *arts, const som_art_style *styles,
     for (size_t i = 0; i < n; i++)
         if (!arts[i])
             return som_error_set(err, SOM_EINVAL, "art: pattern %zu is missing", i + 1);
-    som__surface s;
-    rc = som__surface_open(&s, path, l.width, l.height, err);
+    som_canvas *c;
+    rc = som_canvas_open(path, NULL, l.width, l.height, &c, err);
     if (rc != SOM_OK) return rc;
-    rc = render_gallery(arts, styles, n, face, face_transparent, &l, &s, err);
+    rc = render_gallery(arts, styles, n, face, face_transparent, &l, c, err);
     if (rc != SOM_OK) return rc;
-    return som__surface_finish(&s, NULL, err);
+    return som_canvas_finish(c, NULL, NULL, err);
 }
 
 int som_art_render_gallery(const som_art *const *arts, size_t n, int size,

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/* recognise.c — the public recognition calls on a map (som_map_bmu,
+ * som_map_bmus, som_map_predict, ...) and their internal forms over a
+ * range of rows: rows scaled a block at a time, then the (weighted) search
+ * of weights.c and bmu.c. */
+#include "core/core.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- public recognition API -------------------------------------------- */
+
+/* Scales x into buf and builds the effective mask (given mask and NaNs). */
+static int prepare_row(const som_map *m, const float *x, const uint8_t *mask, float *buf,
+                       uint8_t *mbuf, bool *any_missing)
+{
+    som_map_scale_row(m, x, buf);
+    size_t present = 0;
+    *any_missing = false;
+    for (size_t j = 0; j < m->dim; j++) {
+        uint8_t p = (!mask || mask[j]) && !isnan(x[j]);
+        mbuf[j] = p;
+        if (!p) {
+            buf[j] = 0.0f;
+            *any_missing = true;
+        }
+        present += p;
+    }
+    return present ? SOM_OK : SOM_EINVAL;
+}
+
+int som_map_bmu(const som_map *m, const float *x, const uint8_t *mask, size_t *unit,
+                double *dist)
+{
+    if (!m || !x || !unit) return SOM_EINVAL;
+    float *buf = som__malloc(m->dim * sizeof(float));
+    uint8_t *mbuf = som__malloc(m->dim);
+    if (!buf || !mbuf) {
+        som__free(buf);
+        som__free(mbuf);
+        return SOM_ENOMEM;
+    }
+    bool any_missing;
+    int rc = prepare_row(m, x, mask, buf, mbuf, &any_missing);
+    if (rc == SOM_OK) {
+        double d2;
+        const uint8_t *mk = any_missing ? mbuf : NULL;
+        *unit = m->fsqrt ? som__bmu_scalar_w(m->codebook, m->n_units, m->dim, m->fsqrt, buf, mk, &d2)
+                         : som__bmu_scalar(m->codebook, m->n_units, m->dim, buf, mk, &d2);
+        if (dist) *dist = sqrt(d2);
+    }
+    som__free(buf);
+    som__free(mbuf);
+    return rc;
+}
+
+int som_map_bmu_first(const som_map *m, const float *x, size_t n_fields, size_t *unit,
+                      double *dist)
+{
+    if (!m || n_fields == 0) return SOM_EINVAL;
+    if (n_fields >= m->dim) return som_map_bmu(m, x, NULL, unit, dist);
+    uint8_t *mask = som__calloc(m->dim, 1);
+    if (!mask) return SOM_ENOMEM;
+    memset(mask, 1, n_fields);
+    int rc = som_map_bmu(m, x, mask, unit, dist);
+    som__free(mask);
+    return rc;
+}
+
+int som__check_rows_present(const som_data *d, som_error *err)
+{
+    const uint8_t *mask = som_data_mask(d);
+    if (!mask) return SOM_OK;
+    size_t n = som_data_n_samples(d), dim = som_data_dim(d);
+    for (size_t i = 0; i < n; i++) {
+        size_t present = 0;
+        for (size_t j = 0; j < dim; j++) present += mask[i * dim + j] != 0;
+        if (!present)
+            return som__error(err, SOM_EINVAL,
+                              "row %zu (line %zu) has no value in any of the map's fields", i + 1,
+                              som_data_line(d, i));
+    }
+    return SOM_OK;
+}
+
+int som__map_bmus_range(const som_map *m, const som_data *d, size_t first, size_t n,
+                        size_t *units, double *dist2, size_t *second, int threads,
+                        som_error *err)
+{
+    const size_t dim = m->dim;
+    if (som_data_dim(d) != dim)
+        return som__error(err, SOM_EDIM, "the data has %zu fields, the map %zu", som_data_dim(d), dim);
+    if (n == 0) return SOM_OK;
+    const float *x = som_data_values(d) + first * dim;
+    const uint8_t *mask = som_data_mask(d) ? som_data_mask(d) + first * dim : NULL;
+    if (som__map_scaling_identity(m))
+        return som__map_bmus_scaled(m, x, mask, n, units, dist2, second, threads, err);
+    /* One block of rows scaled at a time, never a scaled copy of the whole
+     * data set; every row's result depends on that row alone, so blocks
+     * give the same answers as one call. */
+    size_t block = n < SOM__STREAM_ROWS ? n : SOM__STREAM_ROWS;
+    float *buf = som__aligned_calloc(block * dim, sizeof(float));
+    if (!buf) return som__error_oom(err);
+    int rc = SOM_OK;
+    for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += block) {
+        size_t k = n - r0 < block ? n - r0 : block;
+        const uint8_t *mk = mask ? mask + r0 * dim : NULL;
+        som__scale_rows(m, x + r0 * dim, mk, k, buf, threads);
+        rc = som__map_bmus_scaled(m, buf, mk, k, units + r0, dist2 ? dist2 + r0 : NULL,
+                                  second ? second + r0 : NULL, threads, err);
+    }
+    som__aligned_free(buf);
+    return rc;
+}
+
+int som__map_bmus_d2(const som_map *m, const som_data *d, size_t *units, double *dist2,
+                     size_t *second, int threads, som_error *err)
+{
+    int rc = som__check_rows_present(d, err);
+    if (rc) return rc;
+    return som__map_bmus_range(m, d, 0, som_data_n_samples(d), units, dist2, second, threads,
+                               err);
+}
+
+int som_map_bmus(const som_map *m, const som_data *d, size_t *units, float *dist,
+                 size_t *second, int threads, som_error *err)
+{
+    size_t n = som_data_n_samples(d);
+    int rc = som__check_rows_present(d, err);
+    if (rc) return rc;
+    if (!dist) return som__map_bmus_range(m, d, 0, n, units, NULL, second, threads, err);
+    /* The exact squared distances a block at a time, not n doubles. */
+    size_t block = n < SOM__STREAM_ROWS ? n : SOM__STREAM_ROWS;
+    double *d2 = som__calloc(block ? block : 1, sizeof *d2);
+    if (!d2) return som__error_oom(err);
+    for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += block) {
+        size_t k = n - r0 < block ? n - r0 : block;
+        rc = som__map_bmus_range(m, d, r0, k, units + r0, d2, second ? second + r0 : NULL,
+                                 threads, err);
+        for (size_t i = 0; rc == SOM_OK && i < k; i++) dist[r0 + i] = (float)sqrt(d2[i]);
+    }
+    som__free(d2);
+    return rc;
+}
+
+/* A block of rows at a time (SOM__STREAM_ROWS): the search mask, the scaled
+ * rows and their BMUs exist for one block only, so predicting costs the
+ * data set and a few MB whatever its size. Every row is checked before any
+ * is filled, so a failed call leaves the data as it was. */
+int som_map_predict(const som_map *m, som_data *d, const uint8_t *unknown, size_t *units,
+                    int threads, som_error *err)
+{
+    size_t n = d->n, dim = d->dim;
+    if (dim != m->dim)
+        return som__error(err, SOM_EDIM, "the data has %zu fields, the map %zu", dim, m->dim);
+    bool any_unknown = false;
+    for (size_t j = 0; unknown && j < dim; j++) any_unknown |= unknown[j] != 0;
+    const bool searched = d->mask || any_unknown; /* some field is left out */
+    for (size_t i = 0; searched && i < n; i++) {
+        size_t present = 0;
+        for (size_t j = 0; j < dim; j++)
+            present += (!d->mask || d->mask[i * dim + j]) && !(unknown && unknown[j]);
+        if (!present)
+            return som__error(err, SOM_EINVAL,
+                              "row %zu (line %zu) has no known field to search with", i + 1,
+                              som_data_line(d, i));
+    }
+    size_t block = n < SOM__STREAM_ROWS ? n : SOM__STREAM_ROWS;
+    if (block == 0) return SOM_OK;
+    /* The search mask: present and not flagged unknown. */
+    uint8_t *search = searched ? som__calloc(block * dim, 1) : NULL;
+    float *sx = som__aligned_calloc(block * dim, sizeof(float));
+    size_t *bmu = som__calloc(block, sizeof *bmu);
+    float *w = som__malloc(dim * sizeof(float));
+    int rc = SOM_OK;
+    if ((searched && !search) || !sx || !bmu || !w) rc = som__error_oom(err);
+    for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += block) {
+        size_t k = n - r0 < block ? n - r0 : block;
+        const float *x = d->x + r0 * dim;
+        if (search)
+            for (size_t c = 0; c < k * dim; c++)
+                search[c] = (!d->mask || d->mask[r0 * dim + c]) && !(unknown && unknown[c % dim]);
+        /* The scaled rows with the left-out fields at 0 (the caller's
+         * values are never touched for that). */
+        som__scale_rows(m, x, search, k, sx, threads);
+        rc = som__map_bmus_scaled(m, sx, search, k, bmu, NULL, NULL, threads, err);
+        if (rc != SOM_OK) break;
+        if (units) memcpy(units + r0, bmu, k * sizeof *bmu);
+        for (size_t i = 0; search && i < k; i++) {
+            som_map_unit_weights(m, bmu[i], w);
+            for (size_t j = 0; j < dim; j++) {
+                size_t c = (r0 + i) * dim + j;
+                if (search[i * dim + j]) continue;
+                d->x[c] = w[j];
+                if (d->mask && !d->mask[c]) {
+                    d->mask[c] = 1;
+                    d->n_missing--;
+                }
+            }
+        }
+    }
+    if (rc == SOM_OK && d->mask && d->n_missing == 0) {
+        som__free(d->mask);
+        d->mask = NULL;
+    }
+    som__free(search);
+    som__aligned_free(sx);
+    som__free(bmu);
+    som__free(w);
+    return rc;
+}
