@@ -188,6 +188,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_settings(&s);
             job_settings_clear(&s);
         }
+        /* The same JSON object as clustering options
+         * (POST /api/jobs/ID/cluster). */
+        som_cluster_opts co;
+        msg[0] = '\0';
+        st = parse_cluster_opts(exact, len, &co, msg, sizeof msg);
+        if (st)
+            check_refusal(st, msg);
+        else
+            FUZZ_CHECK(co.k <= 10000 && co.k_min <= co.k_max &&
+                       (co.method == SOM_CLUSTER_KMEANS || co.method == SOM_CLUSTER_WARD));
         break;
     }
     case 1:

@@ -1284,6 +1284,113 @@ SOM_API int som_fit_opts_check(som_fit_opts *opts, som_error *err);
 SOM_API int som_setting_default(const som_setting *s, const som_fit_opts *opts, char *buf,
                                 size_t size);
 
+/* What a fit chose and did, for a front-end's summary. */
+typedef struct som_fit_info {
+    som_grid grid;          /* the map's grid */
+    int auto_grid;          /* 1: chosen from the data (som_grid_auto) */
+    double grid_ratio;      /* som_grid_auto's sqrt(lambda1 / lambda2):
+                               infinity when the units lie in one line (one
+                               row, one field, points on a line); NaN when
+                               the grid was given */
+    size_t n_samples, dim;  /* rows and fields trained on (dim counts the
+                               one-hot fields of a class target) */
+    size_t n_classes;       /* classes one-hot encoded (0: none) */
+    int resumed;            /* 1: continued from opts->checkpoint */
+    size_t resumed_step;    /* the step it continued at */
+    size_t n_steps;         /* steps planned (once training has started) */
+    const char *setting;    /* after a failure that a setting's value caused
+                               (a title the data lacks, a malformed weight):
+                               the setting's name ("target", "weights"),
+                               static; NULL otherwise. A command line shows
+                               these as usage errors (exit 2). */
+} som_fit_info;
+
+/* The whole fit, from data and settings to a trained map:
+ *   1. targets: each title in opts->targets must be a column of the data
+ *      or its label column; the label column is one-hot encoded
+ *      (som_data_one_hot_labels) and every class field is a target;
+ *   2. feature weights: 1 for every field, target_weight for the targets,
+ *      then opts->weights ("TITLE=W,...", W >= 0) by title;
+ *   3. the grid: opts->grid, or with rows = cols = 0 som_grid_auto;
+ *   4. a map with the data's titles, its scaling fitted (over every shard:
+ *      opts->train.shard), the weights set;
+ *   5. the starting codebook: the weights of the model opts->init_codebook
+ *      (any format som_map_load_any reads; same grid and field count), in
+ *      original units, so that either model's scaling does not matter; the
+ *      training's init is then SOM_INIT_KEEP;
+ *   6. training (opts->train, its progress callback included), with the
+ *      whole state saved to opts->checkpoint every opts->checkpoint_every
+ *      passes (not after the last), or continued from it when opts->resume
+ *      is set and the file exists (to the same bytes as a run never
+ *      stopped; without the file it starts from the beginning).
+ *
+ * `data_name` names the data in messages ("iris.csv has no column 'x'");
+ * NULL says "the data". Errors name the setting and the title or file in
+ * words; those a setting's value causes set info->setting. */
+SOM_API int som_fit(som_data *data, const som_fit_opts *opts, unsigned flags,
+                    const char *data_name, som_map **out, som_fit_info *info,
+                    som_error *err);
+
+/* flags of som_fit and som_fitter_new. */
+#define SOM_FIT_TAKE_DATA 1u /* the fit owns `data` from the call on (also
+                                when it fails) and frees it: the original
+                                goes as soon as its one-hot form exists, and
+                                without a checkpoint file training scales
+                                the values in place (som_map_train_inplace:
+                                no scaled copy, the lower peak memory).
+                                Without it `data` is only read, and must
+                                outlive the fitter. */
+#define SOM_FIT_PREPARED 2u  /* `data` already went through
+                                som_fit_prepare: no one-hot encoding again */
+
+/* Step 1 alone, for a caller that splits the rows afterwards (distributed
+ * training: every process must see the same classes, so the label column
+ * is encoded over all the rows before each keeps its share). *data may be
+ * replaced by its one-hot form (the old one freed). Checks the titles of
+ * opts->targets and opts->weights. info (may be NULL) gets n_classes and,
+ * on failure, setting. Pass the result to som_fit or som_fitter_new with
+ * SOM_FIT_PREPARED. */
+SOM_API int som_fit_prepare(som_data **data, const som_fit_opts *opts,
+                            const char *data_name, som_fit_info *info,
+                            som_error *err);
+
+/* The same fit in steps, for front-ends that stop and continue training
+ * (the web app's jobs), show the starting map, or must agree between
+ * processes between the steps that are local and those that are not
+ * (distributed training):
+ *   som_fitter_new    steps 1-3 and the reading of the starting codebook;
+ *                     only local work (the automatic grid is refused with
+ *                     a shard: it needs every row);
+ *   som_fitter_start  steps 4-5 and the trainer (initialisation, or the
+ *                     checkpoint resumed); with a shard every process
+ *                     takes part; may be interrupted (som_cancel):
+ *                     SOM_ECANCELED, free the fitter and begin again;
+ *   som_fitter_run    trains (starting first when needed) until the end,
+ *                     or until the progress callback or a som_cancel stops
+ *                     it: SOM_ESTOPPED or SOM_ECANCELED, and another call
+ *                     trains on, to the same map as a run never stopped;
+ *                     a checkpoint that cannot be written stops it with
+ *                     the writer's error (SOM_EIO naming the file).
+ * info (may be NULL) is filled as far as the fitter got, also on failure;
+ * som_fitter_info gives it afterwards. The fitter owns the map until
+ * som_fitter_take_map. */
+typedef struct som_fitter som_fitter;
+SOM_API int som_fitter_new(som_data *data, const som_fit_opts *opts, unsigned flags,
+                           const char *data_name, som_fitter **out,
+                           som_fit_info *info, som_error *err);
+SOM_API int som_fitter_start(som_fitter *fitter, som_error *err);
+SOM_API int som_fitter_run(som_fitter *fitter, som_error *err);
+/* 1 when every planned step has run. */
+SOM_API int som_fitter_done(const som_fitter *fitter);
+SOM_API const som_fit_info *som_fitter_info(const som_fitter *fitter);
+/* The map (NULL before som_fitter_start); borrowed; changes while the
+ * fitter runs. */
+SOM_API som_map *som_fitter_map(const som_fitter *fitter);
+/* Hands the map over (the caller frees it); the fitter can then no longer
+ * run. */
+SOM_API som_map *som_fitter_take_map(som_fitter *fitter);
+SOM_API void som_fitter_free(som_fitter *fitter);
+
 /* ------------------------------------------------------------------------- */
 /* Files                                                                      */
 /* ------------------------------------------------------------------------- */

@@ -1,21 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_train.c — `som train`: read data, fit scaling, train, save atomically.
- * The training itself is som_map_train; the training options are libsom's
- * settings table (som_fit_opts_set, som_fit_opts_check, and the help from
- * som_settings_at); this file adds the command line's own options and
- * reports progress. */
+ * The options of training are libsom's settings table (som_fit_opts_set,
+ * som_fit_opts_check, and the help from som_settings_at); the whole fit
+ * (targets, weights, grid, scaling, starting codebook, checkpoints,
+ * training) is libsom's som_fitter. This file adds the command line's own
+ * options, reports progress, draws snapshots and prints the summary. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
-#ifdef SOM_HAVE_RENDER
-#include "som_render.h"
-#endif
+#include "snapshots.h"
 
 /* The help: its fixed parts here, the training options' part generated from
  * the settings table (som_settings_*), which says what each option takes,
@@ -177,7 +175,6 @@ typedef struct train_args {
     size_t snapshot_every;    /* 0 = no snapshots */
     const char *snapshot_dir;
     bool auto_grid;           /* no --grid: som_grid_auto */
-    double grid_ratio;        /* what som_grid_auto measured */
 } train_args;
 
 /* An option of the settings table: the library checks the value, and its
@@ -258,239 +255,22 @@ static int parse_args(int argc, char **argv, train_args *a)
     return CLI_OK;
 }
 
-/* --target and --weights: class targets (the label column) become one-hot
- * fields in *data, and *out receives every field's weight (NULL when all
- * are 1). A title that DATA lacks is a usage error: the command line must
- * change. */
-static int prepare_weights(const train_args *a, som_data **data, double **out)
+/* A failure of som_fit: what a setting's value caused (a title DATA
+ * lacks, a malformed weight) is a usage error, as when the command line
+ * itself is wrong. */
+static int fit_failed(const som_error *err, const som_fit_info *info)
 {
-    const char *cmd = "train";
-    *out = NULL;
-    if (!a->fit.targets && !a->fit.weights) return CLI_OK;
-    char *list = strdup(a->fit.targets ? a->fit.targets : ""), *save = NULL;
-    char *wlist = strdup(a->fit.weights ? a->fit.weights : "");
-    double *w = NULL;
-    int rc = CLI_OK;
-    if (!list || !wlist) goto oom;
-    const char *label = som_data_label_title(*data);
-    bool one_hot = false;
-    for (char *t = strtok_r(list, ",", &save); t && rc == CLI_OK; t = strtok_r(NULL, ",", &save)) {
-        if (label && strcmp(t, label) == 0) one_hot = true;
-        else if (som_data_find_title(*data, t) < 0)
-            rc = cli_usage(cmd, "--target: %s has no column '%s'", a->data_path, t);
-    }
-    if (rc == CLI_OK && one_hot) {
-        som_data *hot = NULL;
-        som_error err;
-        som_error_clear(&err);
-        if (som_data_one_hot_labels(*data, &hot, NULL, &err) != SOM_OK) {
-            rc = cli_fail(&err);
-        } else {
-            som_data_free(*data);
-            *data = hot;
-            label = som_data_label_title(hot); /* the old one went with *data */
-        }
-    }
-    size_t dim = som_data_dim(*data);
-    if (rc == CLI_OK && !(w = malloc(dim * sizeof *w))) goto oom;
-    for (size_t j = 0; rc == CLI_OK && j < dim; j++) w[j] = 1.0;
-    /* Again over a fresh copy: strtok_r has cut the first one. */
-    free(list);
-    if (!(list = strdup(a->fit.targets ? a->fit.targets : ""))) goto oom;
-    for (char *t = strtok_r(list, ",", &save); t && rc == CLI_OK; t = strtok_r(NULL, ",", &save)) {
-        size_t tl = strlen(t);
-        for (size_t j = 0; j < dim; j++) {
-            const char *title = som_data_title(*data, j);
-            bool is_class = one_hot && label && strcmp(t, label) == 0 &&
-                            strncmp(title, t, tl) == 0 && title[tl] == '=';
-            if (is_class || strcmp(title, t) == 0) w[j] = a->fit.target_weight;
-        }
-    }
-    for (char *p = strtok_r(wlist, ",", &save); p && rc == CLI_OK; p = strtok_r(NULL, ",", &save)) {
-        char *eq = strrchr(p, '='); /* titles may hold '=' (COL=CLASS) */
-        double v;
-        if (!eq || eq == p || !cli_parse_double(eq + 1, &v) || v < 0) {
-            rc = cli_bad_value(cmd, "--weights", p, "TITLE=W with W >= 0");
-            break;
-        }
-        *eq = '\0';
-        long j = som_data_find_title(*data, p);
-        if (j < 0) rc = cli_usage(cmd, "--weights: %s has no column '%s'", a->data_path, p);
-        else w[j] = v;
-    }
-    free(list);
-    free(wlist);
-    if (rc != CLI_OK) {
-        free(w);
-        return rc;
-    }
-    *out = w;
-    return CLI_OK;
-oom:
-    free(list);
-    free(wlist);
-    free(w);
-    cli_error("out of memory");
-    return CLI_FAIL;
+    if (info->setting && err->code == SOM_EINVAL)
+        return cli_usage("train", "--%s: %s", info->setting, err->message);
+    return cli_fail(err);
 }
 
-/* Puts the weights of the model in `path` into `map` as its starting
- * codebook. The weights go through original units, so that the start is the
- * same whatever scaling either model uses. */
-static int load_init_codebook(som_map *map, const char *path)
-{
-    som_map *src = NULL;
-    float *codebook = NULL;
-    int rc = cli_load_map(path, &src);
-    if (rc != CLI_OK) return rc;
-    const som_grid *g = som_map_grid(map), *sg = som_map_grid(src);
-    size_t dim = som_map_dim(map), n_units = som_map_n_units(map);
-    if (sg->rows != g->rows || sg->cols != g->cols) {
-        cli_error("%s: the model's grid is %zux%zu, the map's %zux%zu", path,
-                  sg->rows, sg->cols, g->rows, g->cols);
-        rc = CLI_FAIL;
-        goto done;
-    }
-    if (som_map_dim(src) != dim) {
-        cli_error("%s: the model has %zu fields, the data %zu", path,
-                  som_map_dim(src), dim);
-        rc = CLI_FAIL;
-        goto done;
-    }
-    codebook = malloc(n_units * dim * sizeof *codebook);
-    if (!codebook) {
-        cli_error("out of memory");
-        rc = CLI_FAIL;
-        goto done;
-    }
-    for (size_t i = 0; i < n_units; i++) {
-        float *w = codebook + i * dim;
-        som_map_unit_weights(src, i, w);
-        som_map_scale_row(map, w, w);
-    }
-    som_map_set_codebook(map, codebook);
-done:
-    free(codebook);
-    som_map_free(src);
-    return rc;
-}
-
-/* ---- snapshots (--snapshot-every) ----------------------------------------
- * Frames are drawn from inside the progress callback, the one hook training
- * has; the progress bar is called first so it keeps working. A frame that
- * cannot be written stops training with the picture layer's message. */
-typedef struct snapshots {
-    cli_progress *bar;
-    size_t every, next;   /* draw at the first report with step >= next */
-    const char *dir;
-    size_t frames;        /* written so far */
-    size_t last_step;     /* step of the last frame, or SIZE_MAX */
-    size_t n_steps;       /* planned, from the reports */
-    bool failed;
-    som_error err;
-} snapshots;
-
-#ifdef SOM_HAVE_RENDER
-static int snapshot_write(snapshots *s, const som_map *map, size_t step)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/frame-%06zu.png", s->dir, s->frames + 1);
-    som_render_opts ro;
-    som_render_opts_init(&ro);
-    ro.plot = SOM_PLOT_PLANES;
-    /* the data's range, fixed for every frame, so the frames compare */
-    ro.range = SOM_RANGE_DATA;
-    if (som_render_file(map, NULL, &ro, path, &s->err) != SOM_OK) {
-        s->failed = true;
-        return 1;
-    }
-    s->frames++;
-    s->last_step = step;
-    return 0;
-}
-#endif
-
-static int snapshot_cb(const som_progress *pr, void *ctx)
-{
-    snapshots *s = ctx;
-    int stop = cli_progress_cb(pr, s->bar);
-    if (stop) return stop;
-    s->n_steps = pr->n_steps;
-#ifdef SOM_HAVE_RENDER
-    if (pr->step >= s->next && pr->step != s->last_step) {
-        while (s->next <= pr->step) s->next += s->every;
-        return snapshot_write(s, pr->map, pr->step);
-    }
-#endif
-    return 0;
-}
-
-static int snapshot_dir_ready(const char *dir)
-{
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
-        struct stat st;
-        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) return CLI_OK;
-        cli_error("%s: not a directory", dir);
-        return CLI_FAIL;
-    }
-    cli_error("%s: cannot create the snapshot directory: %s", dir,
-              strerror(errno));
-    return CLI_FAIL;
-}
-
-/* ---- checkpoints (--checkpoint-every, --resume) ----------------------------
- * Saved from the progress callback at the end of every N-th pass (not the
- * last: the model itself follows), after the progress bar and snapshots. A
- * checkpoint that cannot be written stops training with its message. */
-typedef struct checkpoints {
-    som_progress_fn inner;  /* the bar or the snapshots */
-    void *inner_ctx;
-    som_trainer *trainer;   /* set once it exists */
-    size_t every;           /* passes; 0 = never */
-    const char *path;
-    bool failed;
-    som_error err;
-} checkpoints;
-
-static int checkpoint_cb(const som_progress *pr, void *ctx)
-{
-    checkpoints *c = ctx;
-    int stop = c->inner ? c->inner(pr, c->inner_ctx) : 0;
-    if (stop) return stop;
-    if (c->every && c->trainer && pr->end_of_pass && pr->pass < pr->n_passes &&
-        pr->pass % c->every == 0 &&
-        som_trainer_save_state(c->trainer, c->path, &c->err) != SOM_OK) {
-        c->failed = true;
-        return 1;
-    }
-    return 0;
-}
-
-/* A new trainer, or with --resume and a checkpoint, the interrupted one. */
-static int start_training(const train_args *a, som_map *map,
-                          const som_data *data, const som_train_opts *opts,
-                          checkpoints *ck, som_trainer **trainer,
-                          som_error *err)
-{
-    if (a->fit.resume && access(ck->path, F_OK) == 0) {
-        int rc = som_trainer_resume(map, data, opts, ck->path, trainer, err);
-        if (rc == SOM_OK && !a->quiet)
-            fprintf(stderr, "resuming from %s at step %zu of %zu\n", ck->path,
-                    som_trainer_step(*trainer), som_trainer_n_steps(*trainer));
-        return rc;
-    }
-    if (a->fit.resume && !a->quiet)
-        fprintf(stderr, "no checkpoint %s: starting from the beginning\n",
-                ck->path);
-    return som_trainer_new(map, data, opts, trainer, err);
-}
-
-static void print_summary(const train_args *a, const som_map *map,
-                          size_t n_rows, size_t dim, double seconds)
+static void print_summary(const train_args *a, const som_map *map, const som_fit_info *info,
+                          double seconds)
 {
     const som_grid *g = som_map_grid(map);
     const som_train_opts *s = som_map_train_settings(map);
-    size_t n_hist = som_map_history_len(map);
+    size_t n_hist = som_map_history_len(map), n_rows = info->n_samples;
     const som_history *h = som_map_history(map);
     fprintf(stderr, "trained  %zux%zu %s%s map, %s, ", g->rows, g->cols,
             som_enum_name(SOM_ENUM_TOPOLOGY, (int)g->topology),
@@ -500,18 +280,18 @@ static void print_summary(const train_args *a, const som_map *map,
         fprintf(stderr, "%zu steps", a->fit.train.iterations);
     else
         fprintf(stderr, "%zu passes", s ? s->epochs : a->fit.train.epochs);
-    fprintf(stderr, ", %zu samples x %zu fields, %.3g s\n", n_rows, dim, seconds);
+    fprintf(stderr, ", %zu samples x %zu fields, %.3g s\n", n_rows, info->dim, seconds);
     if (n_hist > 0)
         fprintf(stderr, "quality  qe %.6g  te %.6g (after pass %zu)\n",
                 h[n_hist - 1].qe, h[n_hist - 1].te, h[n_hist - 1].pass);
-    if (a->auto_grid) {
+    if (info->auto_grid) {
         fprintf(stderr, "grid     %zux%zu, chosen from the data: about 5 sqrt(%zu) units, ",
                 g->rows, g->cols, n_rows);
         /* One column, one row or points on a line have no second spread:
          * som_grid_auto then lays the units in a line (its ratio is inf). */
-        if (isfinite(a->grid_ratio))
+        if (isfinite(info->grid_ratio))
             fprintf(stderr, "sides in the ratio %.3g of its two largest principal spreads\n",
-                    a->grid_ratio);
+                    info->grid_ratio);
         else
             fprintf(stderr, "in one line, as %s\n",
                     n_rows < 2 ? "there is a single row"
@@ -572,12 +352,22 @@ static int keep_rows(som_data **data, size_t first, size_t count, som_error *err
 }
 
 /* A library failure: rank 0 prints its own; the others' go through
- * cli_mpi_agree. */
+ * cli_mpi_agree. A setting that does not fit the data is the same
+ * usage error on every rank. */
+static int agree_fit(int status, const som_error *err, const som_fit_info *info, int rank)
+{
+    int rc = CLI_OK;
+    if (status != SOM_OK) {
+        bool usage = info && info->setting && err->code == SOM_EINVAL;
+        rc = usage ? CLI_USAGE : CLI_FAIL;
+        if (rank == 0) rc = usage ? fit_failed(err, info) : cli_fail(err);
+    }
+    return cli_mpi_agree(rc, err->message[0] ? err->message : som_strerror(err->code));
+}
+
 static int agree_lib(int status, const som_error *err, int rank)
 {
-    int rc = status == SOM_OK ? CLI_OK : CLI_FAIL;
-    if (rc != CLI_OK && rank == 0) cli_fail(err);
-    return cli_mpi_agree(rc, err->message[0] ? err->message : som_strerror(err->code));
+    return agree_fit(status, err, NULL, rank);
 }
 
 static int train_distributed(train_args *a, int rank, int size)
@@ -597,8 +387,9 @@ static int train_distributed(train_args *a, int rank, int size)
                               "looks at all the rows at once)");
 
     som_data *data = NULL;
-    som_map *map = NULL;
-    double *weights = NULL;
+    som_fitter *fitter = NULL;
+    som_fit_info info;
+    memset(&info, 0, sizeof info);
     som_error err;
     som_error_clear(&err);
     double start = cli_now();
@@ -636,9 +427,9 @@ static int train_distributed(train_args *a, int rank, int size)
                        &err, rank);
         if (rc != CLI_OK) goto done;
     }
-    /* Targets and weights by title (a CSV's label column is one-hot
-     * encoded whole, before the rows are shared out). */
-    rc = cli_mpi_agree(prepare_weights(a, &data, &weights), "--target/--weights failed");
+    /* A CSV's label column is one-hot encoded whole, before the rows are
+     * shared out: every rank must see the same classes. */
+    rc = agree_fit(som_fit_prepare(&data, &a->fit, a->data_path, &info, &err), &err, &info, rank);
     if (rc != CLI_OK) goto done;
     if (!npy) {
         rc = agree_lib(keep_rows(&data, first, end - first, &err), &err, rank);
@@ -647,42 +438,35 @@ static int train_distributed(train_args *a, int rank, int size)
 
     som_shard shard;
     cli_mpi_shard(&shard, first, n);
-    rc = agree_lib(som_map_new(&a->fit.grid, som_data_dim(data), &map, &err), &err, rank);
-    if (rc != CLI_OK) goto done;
-    if (som_map_set_titles_from(map, data) != SOM_OK) cli_mpi_abort("cannot set the titles");
-    /* Folds along the ranks: no rank may leave half-way. */
-    if (som_map_fit_scaling_ex(map, data, a->fit.scaling, &shard, &err) != SOM_OK ||
-        som_map_set_feature_weights(map, weights, &err) != SOM_OK)
-        cli_mpi_abort("%s", err.message);
-    if (a->fit.init_codebook) {
-        rc = cli_mpi_agree(load_init_codebook(map, a->fit.init_codebook),
-                           "cannot use the --init-codebook model here (rank 0 can: is the "
-                           "file the same on every machine?)");
-        if (rc != CLI_OK) goto done;
-    }
-
     cli_progress progress;
     cli_progress_init(&progress, rank == 0 && a->progress && !a->quiet);
-    som_train_opts opts = a->fit.train;
-    opts.progress = rank == 0 ? cli_progress_cb : NULL;
-    opts.progress_ctx = &progress;
-    opts.shard = &shard;
-    /* Any failure here is a rank leaving the chain that the others wait
-     * in: it ends the job. */
-    if (som_map_train_inplace(map, data, &opts, &err) != SOM_OK) cli_mpi_abort("%s", err.message);
+    a->fit.train.progress = rank == 0 ? cli_progress_cb : NULL;
+    a->fit.train.progress_ctx = &progress;
+    a->fit.train.shard = &shard;
+    /* What one rank may meet alone (the starting model's file) is agreed
+     * on before the steps that every rank takes together. */
+    som_data *mine = data;
+    data = NULL;
+    rc = agree_fit(som_fitter_new(mine, &a->fit, SOM_FIT_TAKE_DATA | SOM_FIT_PREPARED,
+                                  a->data_path, &fitter, &info, &err),
+                   &err, &info, rank);
+    if (rc != CLI_OK) goto done;
+    /* Any failure from here is a rank leaving the chain that the others
+     * wait in: it ends the job. */
+    if (som_fitter_run(fitter, &err) != SOM_OK) cli_mpi_abort("%s", err.message);
     cli_progress_end(&progress);
 
     int status = SOM_OK;
-    if (rank == 0) status = som_map_save(map, a->model_path, &err);
+    if (rank == 0) status = som_map_save(som_fitter_map(fitter), a->model_path, &err);
     rc = agree_lib(status, &err, rank);
     if (rc == CLI_OK && rank == 0 && !a->quiet) {
-        print_summary(a, map, n, dim, cli_now() - start);
+        info.n_samples = n; /* every rank's rows, not this one's */
+        print_summary(a, som_fitter_map(fitter), &info, cli_now() - start);
         fprintf(stderr, "ranks    %d, %zu to %zu rows each\n", size, n / (size_t)size,
                 (n + (size_t)size - 1) / (size_t)size);
     }
 done:
-    free(weights);
-    som_map_free(map);
+    som_fitter_free(fitter);
     som_data_free(data);
     return rc;
 }
@@ -723,6 +507,23 @@ static int train_local(int argc, char **argv);
 int cmd_train(int argc, char **argv) { return train_local(argc, argv); }
 #endif
 
+/* The checkpoint beside the model: MODEL.ckpt. */
+static int set_checkpoint(train_args *a)
+{
+    size_t len = strlen(a->model_path) + sizeof ".ckpt";
+    char *path = malloc(len);
+    if (!path) {
+        cli_error("out of memory");
+        return CLI_FAIL;
+    }
+    snprintf(path, len, "%s.ckpt", a->model_path);
+    som_error err;
+    som_error_clear(&err);
+    int rc = som_fit_opts_set(&a->fit, "checkpoint", path, &err);
+    free(path);
+    return rc == SOM_OK ? CLI_OK : cli_fail(&err);
+}
+
 static int train_local(int argc, char **argv)
 {
     train_args a;
@@ -738,42 +539,19 @@ static int train_local(int argc, char **argv)
     cli_output(a.model_path);
 
     som_data *data = NULL;
-    som_map *map = NULL;
-    double *weights = NULL;
-    som_trainer *trainer = NULL;
-    char *ckpt_path = NULL;
+    som_fitter *fitter = NULL;
+    som_fit_info info;
+    memset(&info, 0, sizeof info);
     som_error err;
     som_error_clear(&err);
     double start = cli_now();
 
-    rc = cli_read_data(a.data_path, &a.csv, a.quiet, &data);
-    if (rc != CLI_OK) goto done;
-    rc = prepare_weights(&a, &data, &weights);
-    if (rc != CLI_OK) goto done;
-    if (a.auto_grid && som_grid_auto(data, a.fit.scaling, a.fit.grid.topology, a.fit.grid.toroid, &a.fit.grid,
-                                     &a.grid_ratio, &err) != SOM_OK) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    if (som_map_new(&a.fit.grid, som_data_dim(data), &map, &err) != SOM_OK) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    int status = som_map_set_titles_from(map, data);
-    if (status != SOM_OK) {
-        cli_error("%s", som_strerror(status));
-        rc = CLI_FAIL;
-        goto done;
-    }
-    if (som_map_fit_scaling(map, data, a.fit.scaling, &err) != SOM_OK ||
-        som_map_set_feature_weights(map, weights, &err) != SOM_OK) {
-        rc = cli_fail(&err);
-        goto done;
-    }
-    if (a.fit.init_codebook) {
-        rc = load_init_codebook(map, a.fit.init_codebook);
+    if (a.fit.checkpoint_every || a.fit.resume) {
+        rc = set_checkpoint(&a);
         if (rc != CLI_OK) goto done;
     }
+    rc = cli_read_data(a.data_path, &a.csv, a.quiet, &data);
+    if (rc != CLI_OK) goto done;
 
     cli_progress progress;
     cli_progress_init(&progress, a.progress && !a.quiet);
@@ -783,66 +561,41 @@ static int train_local(int argc, char **argv)
      * moves and Ctrl-C is heard. Reports do not change the result. */
     if (a.fit.train.algorithm == SOM_ONLINE) a.fit.train.progress_every = 4096;
     snapshots snap;
-    memset(&snap, 0, sizeof snap);
     if (a.snapshot_every) {
-        snap.bar = &progress;
-        snap.every = snap.next = a.snapshot_every;
-        snap.dir = a.snapshot_dir ? a.snapshot_dir : "snapshots";
-        snap.last_step = (size_t)-1;
-        rc = snapshot_dir_ready(snap.dir);
+        rc = snapshots_init(&snap, &progress, a.snapshot_every,
+                            a.snapshot_dir ? a.snapshot_dir : "snapshots");
         if (rc != CLI_OK) goto done;
-        a.fit.train.progress = snapshot_cb;
+        a.fit.train.progress = snapshots_cb;
         a.fit.train.progress_ctx = &snap;
         if (a.fit.train.algorithm == SOM_ONLINE && a.snapshot_every < 4096)
             a.fit.train.progress_every = a.snapshot_every;
     }
-    checkpoints ck;
-    memset(&ck, 0, sizeof ck);
-    if (a.fit.checkpoint_every || a.fit.resume) {
-        size_t len = strlen(a.model_path) + sizeof ".ckpt";
-        ckpt_path = malloc(len);
-        if (!ckpt_path) {
-            cli_error("out of memory");
-            rc = CLI_FAIL;
-            goto done;
-        }
-        snprintf(ckpt_path, len, "%s.ckpt", a.model_path);
-        ck.inner = a.fit.train.progress;
-        ck.inner_ctx = a.fit.train.progress_ctx;
-        ck.every = a.fit.checkpoint_every;
-        ck.path = ckpt_path;
-        a.fit.train.progress = checkpoint_cb;
-        a.fit.train.progress_ctx = &ck;
+
+    /* The data goes to the fit: it is not needed in original units after
+     * this, and without a checkpoint training scales it in place rather
+     * than beside a scaled copy (peak memory). */
+    som_data *handed = data;
+    data = NULL;
+    int status = som_fitter_new(handed, &a.fit, SOM_FIT_TAKE_DATA, a.data_path, &fitter, &info, &err);
+    if (status != SOM_OK) {
+        rc = fit_failed(&err, &info);
+        goto done;
     }
-    if (ckpt_path && a.fit.checkpoint_every) cli_output_resume(ckpt_path);
-    if (ckpt_path) {
-        /* Checkpoints fingerprint the data in original units, so this run
-         * keeps them and trains on a scaled copy (the same model). */
-        status = start_training(&a, map, data, &a.fit.train, &ck, &trainer, &err);
-        ck.trainer = trainer;
-        if (status == SOM_OK) status = som_trainer_run(trainer, 0, &err);
-    } else {
-        /* The data is not needed in original units after this: training
-         * scales it in place rather than beside a scaled copy (peak
-         * memory). */
-        status = som_map_train_inplace(map, data, &a.fit.train, &err);
+    if (a.fit.checkpoint && a.fit.checkpoint_every) cli_output_resume(a.fit.checkpoint);
+    status = som_fitter_start(fitter, &err);
+    info = *som_fitter_info(fitter);
+    if (status == SOM_OK && a.fit.resume && !a.quiet) {
+        if (info.resumed)
+            fprintf(stderr, "resuming from %s at step %zu of %zu\n", a.fit.checkpoint,
+                    info.resumed_step, info.n_steps);
+        else
+            fprintf(stderr, "no checkpoint %s: starting from the beginning\n", a.fit.checkpoint);
     }
+    if (status == SOM_OK) status = som_fitter_run(fitter, &err);
     cli_progress_end(&progress);
-    if (ck.failed) {
-        rc = cli_fail(&ck.err);
+    som_map *map = som_fitter_map(fitter);
+    if (a.snapshot_every && (rc = snapshots_finish(&snap, map, status == SOM_OK)) != CLI_OK)
         goto done;
-    }
-#ifdef SOM_HAVE_RENDER
-    /* One more frame of the trained map unless the last one already shows
-     * it, as the MQL5 library draws once more at the end. */
-    if (status == SOM_OK && a.snapshot_every && !snap.failed &&
-        snap.last_step != snap.n_steps)
-        snapshot_write(&snap, map, snap.n_steps);
-    if (snap.failed) {
-        rc = cli_fail(&snap.err);
-        goto done;
-    }
-#endif
     if (status != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
@@ -852,17 +605,13 @@ static int train_local(int argc, char **argv)
         goto done;
     }
     /* The model is safely on disk: the checkpoint has done its job. */
-    if (ckpt_path && unlink(ckpt_path) != 0 && errno != ENOENT)
-        cli_error("%s: cannot remove: %s", ckpt_path, strerror(errno));
-    if (!a.quiet)
-        print_summary(&a, map, som_data_n_samples(data), som_data_dim(data), cli_now() - start);
+    if (a.fit.checkpoint && unlink(a.fit.checkpoint) != 0 && errno != ENOENT)
+        cli_error("%s: cannot remove: %s", a.fit.checkpoint, strerror(errno));
+    if (!a.quiet) print_summary(&a, map, &info, cli_now() - start);
     rc = CLI_OK;
 done:
     som_fit_opts_clear(&a.fit);
-    som_trainer_free(trainer);
-    free(ckpt_path);
-    free(weights);
-    som_map_free(map);
+    som_fitter_free(fitter);
     som_data_free(data);
     return rc;
 }

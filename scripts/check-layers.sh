@@ -7,17 +7,20 @@
 # each layer calls only the layers below it. Two checks:
 #
 # 1. #include lines. A .c file of layer L includes public headers of L or
-#    lower layers (som.h: core..analysis; som_json.h: io; som_render.h:
-#    render; som_art.h: art) and the internal header of L alone. A layer's internal header may
-#    include public headers as above and the internal header of the next
-#    lower layer. No other quoted include (a header of a higher layer,
-#    another layer's internal header, a second header of one's own layer)
-#    passes; <cairo.h> belongs to render and art. programs/ includes public
-#    headers only.
+#    lower layers (som.h and libsom's other headers: core..analysis;
+#    som_render.h: render; som_art.h: art) and headers of L's own folder:
+#    L's internal header, and a header private to the files of one concern
+#    split over several files (csv_reader.h). A header of L may include the
+#    internal header of the next lower layer (not in render and art, which
+#    build on public headers only); L's internal header includes no private
+#    header of L. No other quoted include (a header of a higher layer,
+#    another layer's header from a .c file) passes; <cairo.h> belongs to
+#    render and art. programs/ includes public headers only.
 # 2. Symbols (nm over the build's per-layer objects, listed by CMake in
 #    BUILD/layers/objects.txt): an object of a layer must not leave undefined
 #    a symbol that only a higher layer defines — an upward call, whatever
-#    forward declaration hid it from check 1.
+#    forward declaration hid it from check 1. And an object of the picture
+#    library (render, art) must not use a som__ internal of libsom.
 #
 # Usage: scripts/check-layers.sh [SOURCE_DIR [BUILD_DIR]]
 #   (defaults: the repository this script is in, and SOURCE_DIR/build).
@@ -32,9 +35,9 @@ layers=(core io analysis render art)
 # The internal header of each layer, as a path from src/.
 declare -A internal=([core]=core/core.h [io]=io/io.h [analysis]=analysis/analysis.h
                      [render]=render/render_internal.h [art]=art/art_internal.h)
-# The public header that each layer's API lives in (som.h serves three).
-declare -A public_layer=([som.h]=analysis [som_json.h]=io [som_render.h]=render
-                        [som_art.h]=art)
+# The layer of the public headers above libsom (som.h and libsom's other
+# public headers serve core, io and analysis alike).
+declare -A public_layer=([som_render.h]=render [som_art.h]=art)
 
 rank() { # rank LAYER -> 0..4
     local i
@@ -55,9 +58,8 @@ for layer in "${layers[@]}"; do
         base=${f##*/}
         is_header=0
         [[ $f == *.h ]] && is_header=1
-        if [[ $is_header == 1 && "src/${internal[$layer]}" != "$rel" ]]; then
-            report "$rel:1: a second internal header in src/$layer (one per layer: src/${internal[$layer]})"
-        fi
+        is_layer_header=0
+        [[ "src/${internal[$layer]}" == "$rel" ]] && is_layer_header=1
         lineno=0
         while IFS= read -r line; do
             lineno=$((lineno + 1))
@@ -69,32 +71,38 @@ for layer in "${layers[@]}"; do
                 fi
                 continue
             fi
-            if [[ -n ${public_layer[$inc]:-} ]]; then
-                pr=$(rank "${public_layer[$inc]}")
-                # som.h is the API of core, io and analysis alike.
-                [[ $inc == som.h ]] && pr=0
-                if ((pr > r)); then
-                    report "$rel:$lineno: includes $inc, the public header of ${public_layer[$inc]}, above $layer"
+            if [[ -f $src_root/include/$inc ]]; then
+                # A public header: som.h (and any other libsom header) serves
+                # core, io and analysis alike.
+                owner=${public_layer[$inc]:-core}
+                if (($(rank "$owner") > r)); then
+                    report "$rel:$lineno: includes $inc, the public header of $owner, above $layer"
                 fi
                 continue
             fi
-            # An internal header, by its path from src/.
+            # A header of src/, by its path from src/.
             inc_layer=${inc%%/*}
-            if [[ $inc != */* || $(rank "$inc_layer") -lt 0 ]]; then
-                report "$rel:$lineno: includes \"$inc\": only public headers and src/LAYER/ internal headers (by their path from src/)"
+            if [[ $inc != */* || $(rank "$inc_layer") -lt 0 || ! -f $src_root/src/$inc ]]; then
+                report "$rel:$lineno: includes \"$inc\": only public headers and headers of src/LAYER/ (by their path from src/)"
                 continue
             fi
             ir=$(rank "$inc_layer")
-            if [[ $inc != "${internal[$inc_layer]}" ]]; then
-                report "$rel:$lineno: includes \"$inc\", not the internal header of $inc_layer (${internal[$inc_layer]})"
-            elif ((ir > r)); then
+            if ((ir > r)); then
                 report "$rel:$lineno: includes \"$inc\" of $inc_layer, a higher layer than $layer"
-            elif [[ $is_header == 0 && $ir != "$r" ]]; then
-                own="its layer's internal header (${internal[$layer]}) and public headers"
+            elif ((ir == r)); then
+                # Within the layer: the layer's internal header is what the
+                # next layer up builds on, so it pulls in no concern header.
+                if [[ $is_layer_header == 1 && $inc != "${internal[$layer]}" ]]; then
+                    report "$rel:$lineno: the layer's internal header includes \"$inc\", a header private to some files of $layer"
+                fi
+            elif [[ $is_header == 0 ]]; then
+                own="its own layer's headers and public headers"
                 [[ -f $src_root/src/${internal[$layer]} ]] || own="public headers only ($layer has no internal header)"
-                report "$rel:$lineno: includes \"$inc\", the internal header of $inc_layer: a .c file of $layer includes $own"
-            elif [[ $is_header == 1 && $ir != $((r - 1)) ]]; then
-                report "$rel:$lineno: includes \"$inc\": an internal header includes only the next lower layer's (${internal[${layers[r - 1]}]:-none})"
+                report "$rel:$lineno: includes \"$inc\" of $inc_layer: a .c file of $layer includes $own"
+            elif ((r >= 3)); then
+                report "$rel:$lineno: includes \"$inc\" of $inc_layer: the picture library ($layer) builds on public headers only"
+            elif [[ $ir != $((r - 1)) || $inc != "${internal[$inc_layer]}" ]]; then
+                report "$rel:$lineno: includes \"$inc\": a header of $layer includes only the next lower layer's internal header (${internal[${layers[r - 1]}]})"
             fi
         done < "$f"
     done < <(find "$dir" -maxdepth 1 \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
@@ -150,6 +158,16 @@ else
                                   ($1 in high) && !($1 in below)' \
                          "$tmp/$high.def" "$tmp/below" "$tmp/$low.undef" | sort -u)
         done
+    done
+    # The picture library (render, art) builds on libsom's public API only:
+    # no som__ internal of core, io or analysis.
+    cat "$tmp/core.def" "$tmp/io.def" "$tmp/analysis.def" 2>/dev/null | grep '^som__' > "$tmp/libsom.internal" || true
+    for pic in render art; do
+        [[ -f $tmp/$pic.undef ]] || continue
+        while IFS=$'\t' read -r sym obj; do
+            report "${obj#"$build"/}: $pic uses $sym, an internal of libsom (the picture library sees its public API only)"
+        done < <(awk -F'\t' 'FILENAME == ARGV[1] { inner[$1] = 1; next } ($1 in inner)' \
+                     "$tmp/libsom.internal" "$tmp/$pic.undef" | sort -u)
     done
 fi
 

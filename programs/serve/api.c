@@ -226,6 +226,57 @@ enum MHD_Result handle_map_model(request *rq)
 
 /* ---- recognition ---------------------------------------------------------------- */
 
+/* The class targets of a supervised map (fields "TARGET=CLASS", libsom's
+ * one-hot encoding): for each, the first of its fields' index in
+ * first[] and their count in count[]; returns how many (at most max). */
+static size_t class_targets(const som_map *map, size_t *first, size_t *count, size_t max)
+{
+    size_t n = 0, dim = som_map_dim(map);
+    for (size_t j = 0; j < dim && n < max; j++) {
+        const char *t = som_map_title(map, j), *eq = t ? strrchr(t, '=') : NULL;
+        if (!eq || eq == t) continue;
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - t), t);
+        bool seen = false;
+        for (size_t c = 0; c < n && !seen; c++)
+            seen = strncmp(som_map_title(map, first[c]), name, strlen(name)) == 0 &&
+                   som_map_title(map, first[c])[strlen(name)] == '=';
+        int is_class = 0;
+        size_t fields[1];
+        size_t k = seen ? 0 : som_map_target_fields(map, name, fields, 1, &is_class);
+        /* The fields of one target lie side by side (som_data_one_hot_labels). */
+        if (k && is_class && fields[0] == j) {
+            first[n] = j;
+            count[n++] = k;
+        }
+    }
+    return n;
+}
+
+/* {"TARGET": "CLASS", ...}: the class each class target of the map
+ * predicts for a row that lacks every field of that target — the class
+ * whose field is largest in the best-matching unit's weights (w), as
+ * `som predict --target` — or NULL when there is none to predict. */
+static json_t *predicted_classes(const som_map *map, const size_t *first, const size_t *count,
+                                 size_t n, const uint8_t *mask, const float *w)
+{
+    json_t *o = NULL;
+    for (size_t c = 0; c < n; c++) {
+        bool missing = mask != NULL;
+        for (size_t f = first[c]; missing && f < first[c] + count[c]; f++) missing = !mask[f];
+        if (!missing) continue;
+        size_t best = first[c];
+        for (size_t f = first[c] + 1; f < first[c] + count[c]; f++)
+            if (w[f] > w[best]) best = f; /* ties: the first class */
+        const char *t = som_map_title(map, best), *eq = strrchr(t, '=');
+        if (!o) o = json_object();
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - t), t);
+        json_object_set_new(o, name, jstr(eq + 1));
+    }
+    return o;
+}
+
 enum MHD_Result handle_map_recognize(request *rq)
 {
     enum MHD_Result ret;
@@ -254,6 +305,8 @@ enum MHD_Result handle_map_recognize(request *rq)
     json_t *results = NULL;
     if (rc == SOM_OK) {
         const som_grid *g = som_map_grid(map);
+        size_t first[16], count[16];
+        size_t n_classes = class_targets(map, first, count, 16);
         results = json_array();
         for (size_t i = 0; i < n && results; i++) {
             const float *x = som_data_row(data, i);
@@ -271,11 +324,14 @@ enum MHD_Result handle_map_recognize(request *rq)
                 snprintf(line, sizeof line, "%zu", som_data_line(data, i));
                 label = line;
             }
-            json_array_append_new(
-                results, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "label", jstr(label),
-                                   "unit", jsize(units[i]), "row", jsize(units[i] / g->cols),
-                                   "col", jsize(units[i] % g->cols), "distance",
-                                   jfloat(dist[i]), "values", values, "filled", filled));
+            json_t *r = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "label", jstr(label),
+                                  "unit", jsize(units[i]), "row", jsize(units[i] / g->cols),
+                                  "col", jsize(units[i] % g->cols), "distance",
+                                  jfloat(dist[i]), "values", values, "filled", filled);
+            json_t *pc = predicted_classes(map, first, count, n_classes, mask, w);
+            if (r && pc) json_object_set_new(r, "classes", pc);
+            else json_decref(pc);
+            json_array_append_new(results, r);
         }
     }
     json_t *titles = json_array();

@@ -259,6 +259,7 @@ static const handler_fn handlers[] = {
     [ROUTE_JOB_CONTINUE] = handle_job_continue,
     [ROUTE_JOB_MODEL] = handle_job_model,
     [ROUTE_JOB_MAP] = handle_job_map,
+    [ROUTE_JOB_CLUSTER] = handle_job_cluster,
     [ROUTE_MAPS] = handle_maps,
     [ROUTE_MAP] = handle_map,
     [ROUTE_MAP_JSON] = handle_map_json,

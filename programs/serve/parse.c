@@ -215,12 +215,6 @@ static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size
         BAD(400, "'init-codebook' names a file on the server: the web API does not take it");
     if (json_object_get(s, "threads"))
         BAD(400, "'threads' is the server's to choose (som serve --threads)");
-    /* Until jobs train through som_fit (issue 15, the fit branch), a job
-     * would train without them: refused rather than ignored. */
-    if (o->targets || o->weights)
-        BAD(400, "'%s' is not available through the web API yet",
-            o->targets ? "target" : "weights");
-
     if (som_fit_opts_check(o, &err) != SOM_OK) {
         som_message(&err, msg, size);
         return 400;
@@ -255,9 +249,7 @@ static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size
  * settings_from). */
 static bool api_refuses(const char *name)
 {
-    return strcmp(name, "init-codebook") == 0 || strcmp(name, "threads") == 0 ||
-           strcmp(name, "target") == 0 || strcmp(name, "weights") == 0 ||
-           strcmp(name, "target-weight") == 0;
+    return strcmp(name, "init-codebook") == 0 || strcmp(name, "threads") == 0;
 }
 
 /* One bound: null where there is none. */
@@ -340,6 +332,66 @@ unsigned parse_job_settings(const char *body, size_t len, job_settings *out, cha
     }
     json_decref(s);
     if (st) som_fit_opts_clear(&out->fit);
+    return st;
+}
+
+/* ---- clusters ------------------------------------------------------------------------ */
+
+const char *const cluster_method_names[] = {"kmeans", "ward", NULL};
+
+static unsigned cluster_from(json_t *s, som_cluster_opts *o, char *msg, size_t size)
+{
+    static const char *const keys[] = {"k", "method", "k_min", "k_max", "seed", NULL};
+    const char *key;
+    json_t *v;
+    json_object_foreach(s, key, v) {
+        if (serve_choice(key, keys) < 0)
+            BAD(400, "unknown clustering option '%.64s' (k, method, k_min, k_max, seed)", key);
+    }
+    v = json_object_get(s, "k");
+    bool k_auto = !v || (json_is_string(v) && strcmp(json_string_value(v), "auto") == 0);
+    if (!k_auto && !json_get_size(v, 1, 10000, &o->k))
+        BAD(400, "'k' must be a whole number from 1 to 10000, or \"auto\"");
+    struct {
+        const char *key;
+        size_t *out;
+    } range[] = {{"k_min", &o->k_min}, {"k_max", &o->k_max}};
+    for (size_t i = 0; i < 2; i++) {
+        v = json_object_get(s, range[i].key);
+        if (!v) continue;
+        if (!k_auto) BAD(400, "give 'k' or 'k_min'/'k_max', not both");
+        if (!json_get_size(v, 1, 10000, range[i].out))
+            BAD(400, "'%s' must be a whole number from 1 to 10000", range[i].key);
+    }
+    if (o->k_min > o->k_max) BAD(400, "'k_min' is above 'k_max'");
+    v = json_object_get(s, "method");
+    if (v) {
+        int c = serve_choice(json_string_value(v), cluster_method_names);
+        if (c < 0) BAD(400, "'method' must be kmeans or ward");
+        o->method = (som_cluster_method)c;
+    }
+    v = json_object_get(s, "seed");
+    if (v) {
+        size_t seed;
+        if (!json_get_size(v, 0, (size_t)1 << 53, &seed))
+            BAD(400, "'seed' must be a whole number from 0 to 2^53");
+        o->seed = seed;
+    }
+    return 0;
+}
+
+unsigned parse_cluster_opts(const char *body, size_t len, som_cluster_opts *out, char *msg,
+                            size_t size)
+{
+    som_cluster_opts_init(out);
+    if (len == 0) return 0;
+    json_error_t jerr;
+    json_t *s = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!s) return bad_json(&jerr, msg, size);
+    unsigned st = json_is_object(s) ? cluster_from(s, out, msg, size) : 400;
+    if (st == 400 && !json_is_object(s))
+        snprintf(msg, size, "expected a JSON object of clustering options");
+    json_decref(s);
     return st;
 }
 

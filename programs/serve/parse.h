@@ -57,6 +57,17 @@ json_t *parse_settings_table_json(void);
 unsigned parse_job_settings(const char *body, size_t len, job_settings *out, char *msg,
                             size_t size);
 
+/* ---- POST /api/jobs/ID/cluster ----------------------------------------------- */
+
+/* Clustering options from a JSON object (an empty body: the defaults):
+ * "k" a whole number from 1 to SERVE_MAX_UNITS or "auto" (the default: the
+ * k of lowest Davies-Bouldin index from k_min to k_max, default 2 to 10),
+ * "method" "kmeans" (default) or "ward", "seed". The map's own limits
+ * (k <= units) are the library's to check. */
+unsigned parse_cluster_opts(const char *body, size_t len, som_cluster_opts *out, char *msg,
+                            size_t size);
+extern const char *const cluster_method_names[];
+
 /* ---- data sets and models --------------------------------------------------- */
 
 /* A name for people from ?name=: letters, digits and ". _ -" and spaces,

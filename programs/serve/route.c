@@ -160,6 +160,9 @@ static void match(route *r, const seg *g, size_t n, const char **methods)
             } else if (m == 3 && is(&a[2], "continue")) {
                 r->kind = ROUTE_JOB_CONTINUE;
                 *methods = "POST";
+            } else if (m == 3 && is(&a[2], "cluster")) {
+                r->kind = ROUTE_JOB_CLUSTER;
+                *methods = "POST";
             } else if (m == 3 && is_file(r, &a[2], "model", "som|somnet")) {
                 r->kind = ROUTE_JOB_MODEL;
             } else if (m == 3 && is_file(r, &a[2], "map", "json")) {

@@ -10,8 +10,11 @@
  *   parse.c       request bodies and query strings -> checked values
  *                 (pure, see parse.h)
  *   store.c       data sets and uploaded models: refcounted, capped
- *   jobs.c        training jobs, the worker pool, snapshots, events (SSE)
- *   api.c         the handlers of /api/datasets, /api/jobs, /api/maps
+ *   jobs.c        training jobs: the table, the worker pool (som_fitter),
+ *                 snapshots, Stop/Continue, clusters (jobs.h)
+ *   jobs_api.c    the handlers of /api/jobs
+ *   jobs_events.c a job's events (Server-Sent Events)
+ *   api.c         the handlers of /api/datasets, /api/maps
  *   art.c         /avatar, /api/art*, /api/colormaps
  *   util.c        JSON helpers, ids, clocks, the private temporary files
  *   guard.c       connection limits: deadlines, eviction of slow clients
@@ -156,6 +159,7 @@ typedef enum route_kind {
     ROUTE_JOB_CONTINUE,   /* POST /api/jobs/ID/continue */
     ROUTE_JOB_MODEL,      /* GET /api/jobs/ID/model.som|somnet */
     ROUTE_JOB_MAP,        /* GET /api/jobs/ID/map.json */
+    ROUTE_JOB_CLUSTER,    /* POST /api/jobs/ID/cluster */
     ROUTE_MAPS,           /* GET, POST /api/maps */
     ROUTE_MAP,            /* GET, DELETE /api/maps/ID */
     ROUTE_MAP_JSON,       /* GET /api/maps/ID/map.json */
@@ -252,6 +256,7 @@ enum MHD_Result handle_job_stop(request *rq);
 enum MHD_Result handle_job_continue(request *rq);
 enum MHD_Result handle_job_model(request *rq);
 enum MHD_Result handle_job_map(request *rq);
+enum MHD_Result handle_job_cluster(request *rq);
 enum MHD_Result handle_maps(request *rq);
 enum MHD_Result handle_map(request *rq);
 enum MHD_Result handle_map_json(request *rq);

@@ -468,6 +468,18 @@ json_t *map_json(const som_map *map, const som_data *data, int threads, som_erro
     free(u);
     json_object_set_new(v, "codebook", codebook);
     json_object_set_new(v, "umatrix", umat);
+    const double *fw = som_map_feature_weights(map);
+    if (fw) {
+        json_t *jw = json_array();
+        for (size_t j = 0; j < dim; j++) json_array_append_new(jw, jnum(fw[j]));
+        json_object_set_new(v, "feature_weights", jw);
+    }
+    const uint32_t *cl = som_map_clusters(map);
+    if (cl) {
+        json_t *jc = json_array();
+        for (size_t i = 0; i < n_units; i++) json_array_append_new(jc, jsize(cl[i]));
+        json_object_set_new(v, "clusters", jc);
+    }
 
     json_t *hist = json_array();
     const som_history *h = som_map_history(map);

@@ -441,6 +441,10 @@ struct som_trainer {
 int som__online_steps(som_trainer *t, size_t n_steps, som_error *err);
 int som__batch_pass(som_trainer *t, som_error *err);
 /* Measures QE/TE of the map's current codebook on the trainer's data. */
+/* som_trainer_new on data whose values may be scaled in place (fit.c,
+ * som_map_train_inplace). */
+int som__trainer_new_inplace(som_map *m, som_data *d, const som_train_opts *opts,
+                             som_trainer **out, som_error *err);
 int som__trainer_quality(som_trainer *t, double *qe, double *te,
                          som_error *err);
 /* PCA/random/sample initialisation on scaled samples; with a shard, over

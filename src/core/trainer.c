@@ -295,6 +295,12 @@ int som_map_train(som_map *m, const som_data *d, const som_train_opts *opts, som
     return rc;
 }
 
+int som__trainer_new_inplace(som_map *m, som_data *d, const som_train_opts *opts,
+                             som_trainer **out, som_error *err)
+{
+    return trainer_new(m, d, d, opts, out, err);
+}
+
 int som_map_train_inplace(som_map *m, som_data *d, const som_train_opts *opts, som_error *err)
 {
     som_trainer *t;

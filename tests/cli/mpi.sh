@@ -72,6 +72,11 @@ same npy-2 2 d.npy --grid 8x9 --epochs 4
 same npy-3-hex-random 3 d.npy --grid 6x7 --topology hex --toroid --init random --epochs 3 --scale minmax
 same csv-2-sample-bubble 2 d.csv --grid 7x7 --init sample --neighborhood bubble --epochs 3
 same csv-weights-2 2 d.csv --grid 5x6 --weights b=0,c=2 --epochs 3
+# A class target: the label column one-hot encoded over every row before
+# the ranks take their shares (the classes are the same on every rank).
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print $0, "kind"; next }
+    { print $0, (NR % 7 < 3 ? "low" : (NR % 7 < 5 ? "mid" : "high")) }' d.csv >labelled.csv
+same csv-target-3 3 labelled.csv --grid 5x6 --target kind,a --target-weight 0.5 --epochs 3
 # A wide table (fewer rows than fields): PCA through the Gram matrix, the
 # centred rows travelling along the ranks; with gaps.
 awk 'BEGIN { srand(5); for (j = 1; j <= 300; j++) printf("%sg%d", (j > 1 ? "," : ""), j); print "";

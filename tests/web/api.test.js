@@ -9,6 +9,10 @@
 const { test, describe, after } = require('node:test');
 const assert = require('node:assert/strict');
 const net = require('node:net');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 
 const BASE = process.env.SOM_URL;
 if (!BASE) throw new Error('SOM_URL is not set: run through tests/web/run.sh');
@@ -628,6 +632,155 @@ describe('training jobs', () => {
       isError(await req('GET', url), 405);
       await alive();
     });
+  });
+});
+
+// The whole fit through the API (libsom's som_fit): supervised targets,
+// feature weights, and clusters of a finished map.
+describe('supervised, weighted and clustered maps', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'som-api-fit-'));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  // Flowers of each species, as rows without the species.
+  const ROWS = [[5.1, 3.5, 1.4, 0.2], [4.6, 3.4, 1.4, 0.3], [7.0, 3.2, 4.7, 1.4],
+    [5.7, 2.8, 4.1, 1.3], [6.3, 3.3, 6.0, 2.5], [7.7, 3.0, 6.1, 2.3]];
+  const SPECIES = ['setosa', 'setosa', 'versicolor', 'versicolor', 'virginica', 'virginica'];
+  const CSV = 'sepal_length,sepal_width,petal_length,petal_width\n' + ROWS.map((r) => r.join(',')).join('\n') + '\n';
+  let supervised; // a finished job trained with species as target
+
+  async function train(settings) {
+    const r = await req('POST', '/api/jobs', { dataset: 'iris', seed: 1, ...settings });
+    assert.equal(r.status, 201, r.buf.toString());
+    return waitJob(r.json.id, ['done', 'failed']);
+  }
+
+  async function upload(jobId) {
+    const bytes = (await req('GET', `/api/jobs/${jobId}/model.som`)).buf;
+    const m = await req('POST', '/api/maps', bytes, { 'Content-Type': 'application/octet-stream' });
+    assert.equal(m.status, 201);
+    return { id: m.json.id, bytes };
+  }
+
+  test('a target or weight the data set lacks is 400 at once, naming it', async () => {
+    let r = await req('POST', '/api/jobs', { dataset: 'iris', target: 'colour' });
+    isError(r, 400);
+    assert.match(r.json.error, /^target: .*has no column 'colour'$/);
+    r = await req('POST', '/api/jobs', { dataset: 'iris', weights: { petal_width: 2, nosuch: 1 } });
+    isError(r, 400);
+    assert.match(r.json.error, /^weights: .*has no column 'nosuch'$/);
+    for (const b of [{ target: '' }, { target: 3 }, { target: ',' }, { target_weight: 0.5 },
+      { target: 'species', target_weight: -1 }, { weights: { petal_width: -1 } }, { weights: 'petal_width' },
+      { weights: [1, 2] }, { weights: { petal_width: 'x' } }]) {
+      isError(await req('POST', '/api/jobs', { dataset: 'iris', ...b }), 400);
+    }
+    await alive();
+  });
+
+  test('a supervised map predicts the class of rows without it, as som predict --target does', async () => {
+    const st = await train({ rows: 6, cols: 6, epochs: 10, target: 'species' });
+    assert.equal(st.state, 'done', st.error);
+    assert.equal(st.settings.target, 'species');
+    assert.equal(st.settings.target_weight, 0);
+    supervised = st.id;
+    const mj = (await req('GET', `/api/jobs/${st.id}/map.json`)).json;
+    assert.deepEqual(mj.titles, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width',
+      'species=setosa', 'species=versicolor', 'species=virginica']);
+    assert.deepEqual(mj.feature_weights, [1, 1, 1, 1, 0, 0, 0]);
+    // The data set's rows on it, matched by title (without the class fields).
+    assert.equal(mj.hits.reduce((a, b) => a + b, 0), 150);
+    assert.ok(mj.labels.includes('virginica'));
+
+    const { id, bytes } = await upload(st.id);
+    const r = await req('POST', `/api/maps/${id}/map`, CSV, { 'Content-Type': 'text/csv' });
+    assert.equal(r.status, 200, r.buf.toString());
+    const api = r.json.results.map((x) => x.classes.species);
+    const right = api.filter((c, i) => c === SPECIES[i]).length;
+    assert.ok(right >= 5, `predicted ${api}`);
+    for (const x of r.json.results) assert.deepEqual(x.filled, [4, 5, 6]);
+
+    // The command line on the same model and rows.
+    fs.writeFileSync(path.join(tmp, 'sup.som'), bytes);
+    fs.writeFileSync(path.join(tmp, 'rows.csv'), CSV);
+    const out = execFileSync(process.env.SOM_BIN, ['predict', path.join(tmp, 'sup.som'),
+      path.join(tmp, 'rows.csv'), '--target', 'species', '-o', '-', '-q']).toString().trim().split('\n');
+    const col = out[0].split(',').indexOf('species_predicted');
+    assert.ok(col >= 0, out[0]);
+    assert.deepEqual(out.slice(1).map((line) => line.split(',')[col]), api);
+    // JSON rows without the class fields: the same classes.
+    const j = await req('POST', `/api/maps/${id}/map`, { rows: ROWS.map((x) => [...x, null, null, null]) });
+    assert.deepEqual(j.json.results.map((x) => x.classes.species), api);
+    // A row that has the class fields predicts nothing.
+    const k = await req('POST', `/api/maps/${id}/map`, { rows: [[5.1, 3.5, 1.4, 0.2, 1, 0, 0]] });
+    assert.equal(k.json.results[0].classes, undefined);
+  });
+
+  test('a weighted map: the weights are in the settings and the model, and a field of weight 0 chooses no winner', async () => {
+    const base = { rows: 5, cols: 5, epochs: 5 };
+    const st = await train({ ...base, weights: { sepal_length: 0, petal_width: 2 } });
+    assert.equal(st.state, 'done', st.error);
+    assert.equal(st.settings.weights, 'sepal_length=0,petal_width=2');
+    const plain = await train(base);
+    const w = await upload(st.id);
+    const p = await upload(plain.id);
+    assert.deepEqual((await req('GET', `/api/maps/${w.id}/map.json`)).json.feature_weights, [0, 1, 1, 2]);
+    assert.equal((await req('GET', `/api/maps/${p.id}/map.json`)).json.feature_weights, undefined);
+    // The same flower with sepal lengths across the data's whole range.
+    const rows = [4.3, 5.5, 6.7, 7.9].map((sl) => [sl, 3.0, 4.5, 1.5]);
+    const units = async (id) => (await req('POST', `/api/maps/${id}/map`, { rows })).json.results.map((x) => x.unit);
+    const uw = await units(w.id);
+    assert.deepEqual(uw, [uw[0], uw[0], uw[0], uw[0]], 'weight 0: sepal length does not move the winner');
+    const up = await units(p.id);
+    assert.ok(new Set(up).size > 1, `without weights sepal length moves the winner: ${up}`);
+  });
+
+  test('POST /api/jobs/ID/cluster: k = 3 gives 3 clusters, kept on the map and in its model', async () => {
+    const r = await req('POST', `/api/jobs/${supervised}/cluster`, { k: 3 });
+    assert.equal(r.status, 200, r.buf.toString());
+    assert.equal(r.json.k, 3);
+    assert.equal(r.json.method, 'kmeans');
+    assert.equal(r.json.clusters.length, 36);
+    assert.deepEqual([...new Set(r.json.clusters)].sort(), [0, 1, 2]);
+    assert.equal(r.json.sizes.reduce((a, b) => a + b, 0), 36);
+    const mj = (await req('GET', `/api/jobs/${supervised}/map.json`)).json;
+    assert.deepEqual(mj.clusters, r.json.clusters);
+    // The model download carries them: as uploaded, and as the command line reads it.
+    const { id, bytes } = await upload(supervised);
+    assert.deepEqual((await req('GET', `/api/maps/${id}/map.json`)).json.clusters, r.json.clusters);
+    fs.writeFileSync(path.join(tmp, 'clustered.som'), bytes);
+    const info = JSON.parse(execFileSync(process.env.SOM_BIN, ['info', path.join(tmp, 'clustered.som'), '--json']).toString());
+    assert.equal(info.clusters.k, 3);
+    assert.deepEqual(info.clusters.unit, r.json.clusters);
+    assert.deepEqual(info.clusters.sizes, r.json.sizes);
+    // Clustering again replaces them.
+    const ward = await req('POST', `/api/jobs/${supervised}/cluster`, { k: 4, method: 'ward' });
+    assert.equal(ward.status, 200);
+    assert.equal(new Set(ward.json.clusters).size, 4);
+    assert.deepEqual((await req('GET', `/api/jobs/${supervised}/map.json`)).json.clusters, ward.json.clusters);
+  });
+
+  test('automatic k: the lowest Davies-Bouldin index', async () => {
+    const r = await req('POST', `/api/jobs/${supervised}/cluster`, '');
+    assert.equal(r.status, 200, r.buf.toString());
+    assert.equal(r.json.auto, true);
+    assert.equal(r.json.davies_bouldin.length, 9);
+    const best = r.json.davies_bouldin.reduce((a, b) => (b.db < a.db ? b : a));
+    assert.equal(r.json.k, best.k);
+    assert.equal(new Set(r.json.clusters).size, r.json.k);
+  });
+
+  test('bad clustering requests are 400, unfinished jobs 409, unknown ones 404', async () => {
+    const url = `/api/jobs/${supervised}/cluster`;
+    for (const b of [{ k: 0 }, { k: 'many' }, { k: 2.5 }, { method: 'dbscan' }, { colour: 1 },
+      { k: 3, k_min: 2 }, { k_min: 5, k_max: 3 }, '[1]', '{"k":']) {
+      isError(await req('POST', url, b), 400);
+    }
+    isError(await req('POST', url, { k: 37 }), 400);
+    isError(await req('GET', url), 405);
+    isError(await req('POST', '/api/jobs/0123456789abcdef/cluster', { k: 3 }), 404);
+    const slow = await req('POST', '/api/jobs', { dataset: 'iris', rows: 4, cols: 4, epochs: 1000, pace: 5 });
+    assert.equal(slow.status, 201);
+    isError(await req('POST', `/api/jobs/${slow.json.id}/cluster`, { k: 2 }), 409);
+    assert.equal((await req('DELETE', `/api/jobs/${slow.json.id}`)).status, 200);
+    await alive();
   });
 });
 

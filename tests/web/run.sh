@@ -83,7 +83,7 @@ echo "server: $URL (pid $PID)"
 
 export SOM_URL=$URL
 export SOM_ROOT=$ROOT
-export SOM_BIN=$SOM # settings.test.js runs som train beside the server
+export SOM_BIN=$SOM # settings.test.js and api.test.js run som beside the server
 export SOM_WEB_SHOTS=${SOM_WEB_SHOTS:-$(pwd)/web-shots}
 cd "$HERE" || exit 1
 node --test "$HERE/$KIND.test.js"
