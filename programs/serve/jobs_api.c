@@ -266,25 +266,10 @@ enum MHD_Result handle_job_model(request *rq)
     enum MHD_Result ret;
     snapshot *s = job_snapshot(rq, &j, &ret);
     if (!s) return ret;
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    void (*free_fn)(void *) = free;
-    som_error err;
-    som_error_clear(&err);
-    int rc = map_serialize(s->map, rq->rt.ext, &buf, &len, &free_fn, &err);
+    ret = reply_map_download(rq, s->map, "som");
     snap_put(s);
     job_put(j);
-    if (rc != SOM_OK) {
-        if (rc == SOM_EINVAL) return reply_error(rq, 422, "%s", err.message);
-        return reply_som_error(rq, &err);
-    }
-    struct MHD_Response *r = resp_bytes(buf, len, "application/octet-stream", free_fn);
-    if (r) {
-        char cd[128];
-        snprintf(cd, sizeof cd, "attachment; filename=\"som-%s.%s\"", rq->rt.id, rq->rt.ext);
-        MHD_add_response_header(r, "Content-Disposition", cd);
-    }
-    return reply(rq, 200, r);
+    return ret;
 }
 
 enum MHD_Result handle_job_map(request *rq)

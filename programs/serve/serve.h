@@ -360,6 +360,11 @@ json_t *map_info_json(const som_map *map);
 /* Serialises a map as .som or .somnet into a malloc'ed buffer. */
 int map_serialize(const som_map *map, const char *ext, unsigned char **buf,
                   size_t *len, void (**free_fn)(void *), som_error *err);
+/* Replies with `map` as a download in the route's format (rq->rt.ext) named
+ * "PREFIX-ID.EXT", or with why it cannot be written (422: the format cannot
+ * hold this map). api.c; the caller keeps its reference to the map until
+ * this returns. */
+enum MHD_Result reply_map_download(request *rq, const som_map *map, const char *prefix);
 
 /* ---- jobs.c --------------------------------------------------------------- */
 
