@@ -81,6 +81,18 @@ static bool stop_now(job *j)
     return som_cancel_is_set(j->stop) || atomic_load(&serve.shutdown);
 }
 
+/* Makes s the job's latest snapshot (s's reference passes to the job) and
+ * wakes those waiting for news; readers of the old one keep theirs. */
+static void swap_snapshot(job *j, snapshot *s)
+{
+    pthread_mutex_lock(&j->mu);
+    snapshot *old = j->snap;
+    j->snap = s;
+    job_bump(j);
+    pthread_mutex_unlock(&j->mu);
+    snap_put(old);
+}
+
 /* Clones the map into a new snapshot and swaps it in. `own` hands the map
  * itself over instead (the end of training). */
 static void publish(job *j, const som_progress *p, som_map *own)
@@ -106,12 +118,7 @@ static void publish(job *j, const som_progress *p, som_map *own)
      * training time on it. */
     j->publish_every = fmax(0.05, 20 * (now - t0));
     j->next_publish = now + j->publish_every;
-    pthread_mutex_lock(&j->mu);
-    snapshot *old = j->snap;
-    j->snap = s;
-    job_bump(j);
-    pthread_mutex_unlock(&j->mu);
-    snap_put(old);
+    swap_snapshot(j, s);
 }
 
 /* Sleeps until `until` (monotonic seconds) in short slices, so that a Stop
@@ -534,12 +541,7 @@ unsigned job_cluster(job *j, const som_cluster_opts *co, snapshot **out, double 
     s->sigma = v.snap->sigma;
     s->alpha = v.snap->alpha;
     snap_put(v.snap);
-    pthread_mutex_lock(&j->mu);
-    snapshot *old = j->snap;
-    j->snap = s;
-    job_bump(j);
-    pthread_mutex_unlock(&j->mu);
-    snap_put(old);
+    swap_snapshot(j, s);
     *out = s;
     return 0;
 }
