@@ -111,6 +111,10 @@ extern serve_state serve;
 
 /* Seconds on the monotonic clock. */
 double serve_now(void);
+/* Fills b with n bytes from getrandom; false when the system has none. */
+bool serve_random_bytes(unsigned char *b, size_t n);
+/* Lowercase hex of b into out (2n + 1 chars with the NUL). */
+void serve_hex(const unsigned char *b, size_t n, char *out);
 /* A fresh identifier: 16 lowercase hex digits from the system's random
  * source. */
 void serve_new_id(char out[17]);
