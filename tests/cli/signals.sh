@@ -25,6 +25,21 @@ cd "$WORK" || exit 1
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# caught_wait PID SIG: waits (up to 30 s) until process PID catches SIG
+# (its bit in SigCgt of /proc/PID/status); returns at once without /proc.
+caught_wait() {
+    case $2 in INT) bit=2 ;; TERM) bit=16384 ;; *) return 0 ;; esac
+    [ -r "/proc/$1/status" ] || return 0
+    i=0
+    while [ $i -lt 600 ]; do
+        mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
+        [ -n "$mask" ] || return 0
+        [ $((0x$mask & bit)) -ne 0 ] && return 0
+        sleep 0.05
+        i=$((i + 1))
+    done
+}
+
 # interrupt SIG WAIT OUT OLD ARGS...: runs som ARGS in the background; WAIT
 # is seconds to sleep, "tmp" to wait until OUT's temporary file exists (the
 # save has begun) or "file:PATH" until PATH exists; then sends SIG and
@@ -35,6 +50,10 @@ interrupt() {
     shift 4
     "$SOM" "$@" >"$name.out" 2>"$name.err" &
     pid=$!
+    # The job counts from when som catches the signal: a sanitized build
+    # on a loaded machine can take longer than WAIT just to start, and a
+    # signal before its handler is set kills it the default way (143).
+    caught_wait "$pid" "$sig"
     if [ "$wait_for" = tmp ] || [ "${wait_for#file:}" != "$wait_for" ]; then
         pattern="$out.tmp.*"
         [ "$wait_for" = tmp ] || pattern=${wait_for#file:}
