@@ -23,7 +23,7 @@ int main(int argc, char **argv)
     som_error_clear(&err);
     som_data *data = NULL;
     som_map *map = NULL;
-    int rc = som_data_read(argv[1], NULL, &data, &err);
+    int rc = som_data_read_as(argv[1], NULL, NULL, &data, &err);
     if (rc) goto fail;
     som_grid grid = {10, 10, SOM_HEX, 0};
     if ((rc = som_map_new(&grid, som_data_dim(data), &map, &err))) goto fail;

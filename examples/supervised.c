@@ -25,7 +25,7 @@ int main(int argc, char **argv)
     opts.grid.topology = SOM_HEX;
     opts.train.epochs = 20;
     int rc = som_fit_opts_set(&opts, "target", argv[2], &err);
-    if (!rc) rc = som_data_read(argv[1], NULL, &data, &err);
+    if (!rc) rc = som_data_read_as(argv[1], NULL, NULL, &data, &err);
     som_fit_info info;
     if (!rc) rc = som_fit(data, &opts, 0, argv[1], &map, &info, &err);
     if (rc) goto fail;

@@ -185,6 +185,9 @@ static som_data *data_read(const char *path, const char *ext, const som_data *li
         o.delimiter = ',';
         o.header = 1;
         o.label_column = som_data_label_title(like);
+        /* And an empty first title over distinct whole numbers is a field
+         * here, not R's row names (which it would look like). */
+        o.row_names = 0;
         rc = som_data_read_csv_mem((const char *)buf, len, path, &o, &d, &err);
     } else if (strcmp(ext, ".dat") == 0) {
         rc = som_data_read_sompak_mem((const char *)buf, len, path, &d, &err);

@@ -29,7 +29,7 @@
  * A worked example — train a 10x10 hexagonal map and find a BMU:
  *
  *     som_error err; som_data *data = NULL; som_map *map = NULL;
- *     if (som_data_read("iris.csv", NULL, &data, &err) != SOM_OK) goto fail;
+ *     if (som_data_read_as("iris.csv", NULL, NULL, &data, &err) != SOM_OK) goto fail;
  *     som_grid grid = { 10, 10, SOM_HEX, 0 };
  *     if (som_map_new(&grid, som_data_dim(data), &map, &err) != SOM_OK) goto fail;
  *     som_map_set_titles_from(map, data);
@@ -99,6 +99,15 @@ extern "C" {
 #define SOM_API __attribute__((visibility("default")))
 #else
 #define SOM_API
+#endif
+
+/* Calls kept for one release under an old name, each with its replacement.
+ * Define SOM_WARN_DEPRECATED before including som.h to have the compiler
+ * point at every use (the som program is built so). */
+#if defined(SOM_WARN_DEPRECATED) && defined(__GNUC__)
+#define SOM_DEPRECATED(use) __attribute__((deprecated("use " use)))
+#else
+#define SOM_DEPRECATED(use)
 #endif
 
 /* ------------------------------------------------------------------------- */
@@ -274,7 +283,9 @@ typedef struct som_csv_opts {
 
 SOM_API void som_csv_opts_init(som_csv_opts *opts);
 
-/* Reads a CSV file ("-" is standard input). Rules:
+/* CSV, as som_data_read_as reads it (format "csv"; also any name without
+ * another data format's extension) and som_data_read_csv, its old name
+ * with the format named, did. Rules:
  *  - the delimiter is detected among ',' ';' and tab from the first line,
  *    unless opts->delimiter says; fields may be quoted ("a,b", "" escapes);
  *    CRLF and LF line ends; UTF-8 with or without a byte-order mark;
@@ -294,9 +305,11 @@ SOM_API void som_csv_opts_init(som_csv_opts *opts);
  *  - blank lines are skipped.
  * Errors: SOM_EIO (cannot open/read), SOM_EFORMAT and SOM_EEMPTY with
  * file:line:column, SOM_ENOMEM. On success *out owns a new data set. */
+SOM_DEPRECATED("som_data_read_as")
 SOM_API int som_data_read_csv(const char *path, const som_csv_opts *opts,
                               som_data **out, som_error *err);
 /* The same from memory; `name` is used in messages only. */
+SOM_DEPRECATED("som_data_read_buffer")
 SOM_API int som_data_read_csv_mem(const char *buf, size_t len,
                                   const char *name, const som_csv_opts *opts,
                                   som_data **out, som_error *err);
@@ -317,8 +330,10 @@ SOM_API int som_data_read_csv_mem(const char *buf, size_t len,
  * released behind the conversion; for the smallest footprint convert them
  * once (numpy: a.astype('<f4'), or `som convert`). Standard input and
  * pipes are read into memory. */
+SOM_DEPRECATED("som_data_read_as")
 SOM_API int som_data_read_npy(const char *path, som_data **out,
                               som_error *err);
+SOM_DEPRECATED("som_data_read_buffer")
 SOM_API int som_data_read_npy_mem(const void *buf, size_t len,
                                   const char *name, som_data **out,
                                   som_error *err);
@@ -339,6 +354,7 @@ SOM_API int som_data_read_npy_rows(const char *path, size_t first,
 /* Writes a data set as a .npy: float32, little-endian, C order, shape
  * (n, dim), NaN where a value is missing; atomically. Titles and labels
  * have no place in a .npy and are not written. */
+SOM_DEPRECATED("som_data_write_as")
 SOM_API int som_data_write_npy(const som_data *data, const char *path,
                                som_error *err);
 /* Converts a CSV file (read as som_data_read_csv reads it, same rules and
@@ -358,15 +374,16 @@ SOM_API int som_data_convert_csv_npy(const char *csv_path,
                                      size_t *dim, int *had_labels,
                                      som_error *err);
 
-/* Reads a data file, choosing the format by its name: ".npy" is NumPy,
- * ".dat" and ".dat.gz" SOM_PAK, ".lrn" ESOM (see "Interchange formats"),
- * anything else CSV (opts may be NULL for defaults). */
+/* som_data_read_as(path, NULL, opts, ...): by the name's extension, CSV
+ * when no data format has it. */
+SOM_DEPRECATED("som_data_read_as")
 SOM_API int som_data_read(const char *path, const som_csv_opts *opts,
                           som_data **out, som_error *err);
 
 /* Writes a data set as CSV (titles row; label column first when the data has
  * labels; missing values as empty cells; each float in the shortest form
  * that reads back to the same float, at most 9 digits), atomically. */
+SOM_DEPRECATED("som_data_write_as")
 SOM_API int som_data_write_csv(const som_data *data, const char *path,
                                som_error *err);
 
@@ -1452,11 +1469,153 @@ SOM_API void som_outfile_abort(som_outfile *f);
 SOM_API void som_outfile_remove_temporaries(void);
 
 /* ------------------------------------------------------------------------- */
+/* Formats: one registry                                                      */
+/* ------------------------------------------------------------------------- */
+/* Every file format libsom reads or writes has one entry in a table: its
+ * name, its file name extensions, how its first bytes are told, what it can
+ * be used for (loading or saving a map, reading or writing data) and which
+ * parts of a map or a data set it holds. The calls below choose a format by
+ * an explicit name, else by the file name's extension, else (loading a map)
+ * by the content. The formats (doc/FORMAT.md):
+ *
+ *   name     extensions         use               holds
+ *   som      .som               map in and out    everything
+ *   json     .json              map out           everything (an export)
+ *   somnet   .somnet            map in and out    codebook, titles
+ *   cod      .cod .cod.gz       map in and out    codebook, hex topology,
+ *                                                 titles
+ *   wts      .wts               map in and out    codebook
+ *   umx      .umx               map out           the U-matrix only
+ *   csv      .csv               data in and out   titles, labels
+ *   npy      .npy               data in and out   the values only
+ *   dat      .dat .dat.gz       data in and out   titles, labels, sample
+ *                                                 weights, fixed points
+ *   lrn      .lrn               data in and out   titles, labels (keys)
+ *
+ * Every data format keeps missing values. Saving a map in a format that
+ * cannot hold a part of it leaves that part out: som_map_losses says which
+ * parts, so that a front-end can say so (som convert prints each). */
+
+/* The parts of a map or a data set a format may hold (bits). */
+typedef enum som_part {
+    SOM_PART_CODEBOOK = 1u << 0,        /* the units' weights */
+    SOM_PART_HEX = 1u << 1,             /* a hexagonal grid */
+    SOM_PART_TOROID = 1u << 2,          /* a toroid's wrap */
+    SOM_PART_SCALING = 1u << 3,         /* per-column scaling */
+    SOM_PART_TITLES = 1u << 4,          /* column titles */
+    SOM_PART_CLUSTERS = 1u << 5,        /* clusters of units */
+    SOM_PART_FEATURE_WEIGHTS = 1u << 6, /* per-feature weights */
+    SOM_PART_SETTINGS = 1u << 7,        /* training settings */
+    SOM_PART_HISTORY = 1u << 8,         /* training history */
+    SOM_PART_LABELS = 1u << 9,          /* row labels (data) */
+    SOM_PART_SAMPLE_WEIGHTS = 1u << 10, /* per-sample weights (data) */
+    SOM_PART_FIXED = 1u << 11           /* fixed points (data) */
+} som_part;
+#define SOM_PART_COUNT 12
+
+/* What a format can be used for (bits). */
+typedef enum som_format_use {
+    SOM_FORMAT_LOAD_MAP = 1u << 0,
+    SOM_FORMAT_SAVE_MAP = 1u << 1,
+    SOM_FORMAT_READ_DATA = 1u << 2,
+    SOM_FORMAT_WRITE_DATA = 1u << 3
+} som_format_use;
+
+/* One format, as the registry describes it. Borrowed: valid for the life of
+ * the process. */
+typedef struct som_format_info {
+    const char *name;               /* "som", "somnet", "cod", ... */
+    const char *description;        /* one line, e.g. "SOM_PAK codebook" */
+    const char *const *extensions;  /* NULL-terminated, e.g. ".cod", ".cod.gz";
+                                       matched ignoring case */
+    unsigned uses;                  /* som_format_use bits */
+    unsigned holds;                 /* som_part bits it keeps */
+} som_format_info;
+
+/* The formats, in a fixed order: som_format_at(i) for i < som_format_count(),
+ * NULL past the end. */
+SOM_API size_t som_format_count(void);
+SOM_API const som_format_info *som_format_at(size_t i);
+/* The format called `name` (ignoring case), or NULL. */
+SOM_API const som_format_info *som_format_named(const char *name);
+/* The format a file name's extension says (".cod.gz" before ".gz"), or
+ * NULL when no format has that extension. */
+SOM_API const som_format_info *som_format_of_path(const char *path);
+/* The map format `buf` (the whole file or its first bytes) is in, told by
+ * its content: the .som magic, an ESOM '%' header (.wts), a SOM_PAK
+ * codebook header ("dim rect|hexa ..."), else a .somnet when the first
+ * double is a plausible header; NULL when none fits. */
+SOM_API const som_format_info *som_format_sniff(const void *buf, size_t len);
+
+/* The name of a part ("hexagonal topology") and what leaving it out means
+ * for the file read back ("the map is read back as rectangular"); "" for
+ * a value that is not one som_part bit. */
+SOM_API const char *som_part_name(som_part part);
+SOM_API const char *som_part_loss(som_part part);
+
+/* The parts of `map` that saving it in `format` (a name; NULL: the format
+ * of `path`'s extension) leaves out: the som_part bits of what the map has
+ * (a hexagonal grid, a toroid, scaling, titles other than 1..dim,
+ * clusters, feature weights, settings, history) that the format cannot
+ * hold, in *lost (0: nothing is lost). When the format holds no codebook
+ * (.umx) *lost is just SOM_PART_CODEBOOK. Errors: SOM_EINVAL (NULL
+ * arguments, a format that does not save maps, an unknown name). */
+SOM_API int som_map_losses(const som_map *map, const char *format,
+                           const char *path, unsigned *lost, som_error *err);
+/* The same for a data set: titles other than 1..dim, labels, sample
+ * weights and fixed points that `format` cannot hold. */
+SOM_API int som_data_losses(const som_data *data, const char *format,
+                            const char *path, unsigned *lost, som_error *err);
+
+/* Loads a map from `path` ("-": standard input) in `format` (a name), or,
+ * when format is NULL, in the format of the name's extension; a name
+ * without extension that does not exist is tried with ".somnet" (MQL5's
+ * DownloadNet); any other name is told by its content (som_format_sniff).
+ * Text formats and .somnet may be gzip-compressed. Errors: those of the
+ * format's reader (SOM_EIO, SOM_EFORMAT with file:line:column,
+ * SOM_ECORRUPT, SOM_EVERSION, SOM_ENOMEM), SOM_ENOTSUP for a format that
+ * loads no maps (.json: an export), SOM_EINVAL for an unknown name. */
+SOM_API int som_map_load_as(const char *path, const char *format,
+                            som_map **out, som_error *err);
+/* The same from memory; `name` (may be NULL) is used in messages and,
+ * when format is NULL, for its extension before the content. */
+SOM_API int som_map_load_buffer(const void *buf, size_t len, const char *name,
+                                const char *format, som_map **out,
+                                som_error *err);
+/* Saves a map in `format` (NULL: by the extension of `path`), atomically.
+ * What the format cannot hold is left out (som_map_losses). Errors: the
+ * writer's, SOM_EINVAL for a name whose format says nothing ("cannot tell
+ * the format from the name") or a format that saves no maps. */
+SOM_API int som_map_save_as(const som_map *map, const char *path,
+                            const char *format, som_error *err);
+/* Reads a data set from `path` ("-": standard input) in `format` (NULL: by
+ * the extension; a name without a data format's extension is CSV). `opts`
+ * (may be NULL) applies to CSV. Errors: the format's reader's. */
+SOM_API int som_data_read_as(const char *path, const char *format,
+                             const som_csv_opts *opts, som_data **out,
+                             som_error *err);
+/* The same from memory (NULL format: by `name`'s extension, else a .npy by
+ * its magic, else CSV). */
+SOM_API int som_data_read_buffer(const void *buf, size_t len, const char *name,
+                                 const char *format, const som_csv_opts *opts,
+                                 som_data **out, som_error *err);
+/* Writes a data set in `format` (NULL: by the extension; any other name is
+ * CSV), atomically. What the format cannot hold is left out
+ * (som_data_losses). */
+SOM_API int som_data_write_as(const som_data *data, const char *path,
+                              const char *format, som_error *err);
+
+/* ------------------------------------------------------------------------- */
 /* Interchange formats                                                        */
 /* ------------------------------------------------------------------------- */
 /* Files of other SOM tools, read and written beside libsom's own (the
  * layouts and what libsom chose where a format leaves room are specified in
- * doc/FORMAT.md, "Interchange formats"):
+ * doc/FORMAT.md, "Interchange formats"). Read and write them through the
+ * registry's calls above (som_map_load_as, som_data_read_as, ...); the
+ * per-format calls below marked SOM_DEPRECATED are those calls with the
+ * format named, kept for one release. The others have no generic form:
+ * som_map_save_somnet's picture size, .cls classes, .bm best matches, the
+ * .npy row ranges and shape, and CSV to .npy in bounded memory.
  *   .somnet          the MQL5 article's network (flat little-endian doubles)
  *   .dat, .cod       SOM_PAK data and codebook files (also .dat.gz, .cod.gz)
  *   .lrn .wts .umx   Databionic ESOM / Somoclu data, weights, U-matrix,
@@ -1494,8 +1653,10 @@ SOM_API int som_data_set_fixed(som_data *data, size_t i, size_t row,
  * MQL5 DownloadNet, a name without extension gets ".somnet". Errors:
  * SOM_EIO, SOM_EFORMAT and SOM_ECORRUPT naming the byte offset, SOM_ENOMEM. */
 #define SOM_SOMNET_SIZE 500 /* default picture width and height, pixels */
+SOM_DEPRECATED("som_map_load_as")
 SOM_API int som_map_load_somnet(const char *path, som_map **out,
                                 som_error *err);
+SOM_DEPRECATED("som_map_load_buffer")
 SOM_API int som_map_load_somnet_mem(const void *buf, size_t len,
                                     const char *name, som_map **out,
                                     som_error *err);
@@ -1512,13 +1673,16 @@ SOM_API int som_map_save_somnet(const som_map *map, const char *path,
  * `fixed=X,Y` set som_data_set_weight and som_data_set_fixed (X column, Y
  * row); `#n NAME...` gives the titles. Errors: SOM_EIO, SOM_EFORMAT and
  * SOM_EEMPTY with file:line:column, SOM_ENOMEM. */
+SOM_DEPRECATED("som_data_read_as")
 SOM_API int som_data_read_sompak(const char *path, som_data **out,
                                  som_error *err);
+SOM_DEPRECATED("som_data_read_buffer")
 SOM_API int som_data_read_sompak_mem(const char *buf, size_t len,
                                      const char *name, som_data **out,
                                      som_error *err);
 /* Writes data as SOM_PAK: blanks in titles become '_'; labels keep their
  * words (read back joined with single spaces). */
+SOM_DEPRECATED("som_data_write_as")
 SOM_API int som_data_write_sompak(const som_data *data, const char *path,
                                   som_error *err);
 /* SOM_PAK codebooks (".cod"): header "dim rect|hexa xdim ydim
@@ -1527,11 +1691,14 @@ SOM_API int som_data_write_sompak(const som_data *data, const char *path,
  * labels are ignored. Saving writes the weights in original units (%.9g:
  * a .cod read back gives the same floats), a `#n` titles line, and loses a
  * toroid's wrap (SOM_PAK has none). */
+SOM_DEPRECATED("som_map_load_as")
 SOM_API int som_map_load_sompak(const char *path, som_map **out,
                                 som_error *err);
+SOM_DEPRECATED("som_map_load_buffer")
 SOM_API int som_map_load_sompak_mem(const char *buf, size_t len,
                                     const char *name, som_map **out,
                                     som_error *err);
+SOM_DEPRECATED("som_map_save_as")
 SOM_API int som_map_save_sompak(const som_map *map, const char *path,
                                 som_error *err);
 
@@ -1541,25 +1708,32 @@ SOM_API int som_map_save_sompak(const som_map *map, const char *path,
  * by key (the labels when they are all whole numbers, else row number
  * i + 1); a row without a class gets "0". .wts weights load into a
  * rectangular sheet without scaling. Errors as for SOM_PAK. */
+SOM_DEPRECATED("som_data_read_as")
 SOM_API int som_data_read_lrn(const char *path, som_data **out,
                               som_error *err);
+SOM_DEPRECATED("som_data_read_buffer")
 SOM_API int som_data_read_lrn_mem(const char *buf, size_t len,
                                   const char *name, som_data **out,
                                   som_error *err);
+SOM_DEPRECATED("som_data_write_as")
 SOM_API int som_data_write_lrn(const som_data *data, const char *path,
                                som_error *err);
 SOM_API int som_data_read_cls(som_data *data, const char *path,
                               som_error *err);
 SOM_API int som_data_read_cls_mem(som_data *data, const char *buf, size_t len,
                                   const char *name, som_error *err);
+SOM_DEPRECATED("som_map_load_as")
 SOM_API int som_map_load_wts(const char *path, som_map **out, som_error *err);
+SOM_DEPRECATED("som_map_load_buffer")
 SOM_API int som_map_load_wts_mem(const char *buf, size_t len,
                                  const char *name, som_map **out,
                                  som_error *err);
+SOM_DEPRECATED("som_map_save_as")
 SOM_API int som_map_save_wts(const som_map *map, const char *path,
                              som_error *err);
 /* The U-matrix of som_map_umatrix, one grid row per line (%.17g: the same
  * doubles read back). */
+SOM_DEPRECATED("som_map_save_as")
 SOM_API int som_map_write_umx(const som_map *map, const char *path,
                               som_error *err);
 /* Every row's best-matching unit: "key<tab>row<tab>col", 0-based grid
@@ -1570,17 +1744,14 @@ SOM_API int som_map_write_bm(const som_map *map, const som_data *data,
 /* JSON export: grid, titles, scaling, unit coordinates, the codebook in
  * original units and scaled, the U-matrix, the training settings and
  * history (doc/FORMAT.md). Export only: libsom does not read it back. */
+SOM_DEPRECATED("som_map_save_as")
 SOM_API int som_map_write_json(const som_map *map, const char *path,
                                som_error *err);
 
-/* Loads a model in any format libsom reads, chosen by the name: ".som",
- * ".somnet", ".cod" (".cod.gz"), ".wts"; a name without extension that
- * does not exist is tried with ".somnet" (MQL5's DownloadNet); any other
- * name by the content (the .som magic, an ESOM '%' header, a SOM_PAK
- * codebook header, else a .somnet). ".json" is SOM_ENOTSUP. */
+/* som_map_load_as(path, NULL, ...) and som_map_save_as(map, path, NULL, ...). */
+SOM_DEPRECATED("som_map_load_as")
 SOM_API int som_map_load_any(const char *path, som_map **out, som_error *err);
-/* Saves by the name: ".som", ".somnet" (500x500), ".cod", ".wts", ".umx"
- * (the U-matrix only), ".json"; another name is SOM_EINVAL. */
+SOM_DEPRECATED("som_map_save_as")
 SOM_API int som_map_save_any(const som_map *map, const char *path,
                              som_error *err);
 

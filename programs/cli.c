@@ -324,7 +324,7 @@ int cli_read_data(const char *path, const som_csv_opts *csv, bool quiet,
 {
     som_error err;
     som_error_clear(&err);
-    if (som_data_read(path, csv, out, &err) != SOM_OK) return cli_fail(&err);
+    if (som_data_read_as(path, NULL, csv, out, &err) != SOM_OK) return cli_fail(&err);
     if (!quiet) cli_note_row_names(path, *out);
     return CLI_OK;
 }
@@ -478,8 +478,27 @@ int cli_load_map(const char *path, som_map **out)
     som_error err;
     som_error_clear(&err);
     /* Any format libsom reads: .som, .somnet, SOM_PAK .cod, ESOM .wts. */
-    if (som_map_load_any(path, out, &err) != SOM_OK) return cli_fail(&err);
+    if (som_map_load_as(path, NULL, out, &err) != SOM_OK) return cli_fail(&err);
     return CLI_OK;
+}
+
+void cli_note_losses(const char *path, unsigned lost)
+{
+    for (unsigned bit = 1; bit && lost; bit <<= 1)
+        if (lost & bit)
+            fprintf(stderr, "som: note: %s keeps no %s: %s\n", path,
+                    som_part_name((som_part)bit), som_part_loss((som_part)bit));
+}
+
+int cli_save_map(const som_map *map, const char *path, som_error *err)
+{
+    const som_format_info *f = som_format_of_path(path);
+    if (!f || !(f->uses & SOM_FORMAT_SAVE_MAP)) return som_map_save(map, path, err);
+    unsigned lost = 0;
+    int rc = som_map_losses(map, f->name, NULL, &lost, err);
+    if (rc == SOM_OK) rc = som_map_save_as(map, path, f->name, err);
+    if (rc == SOM_OK) cli_note_losses(path, lost);
+    return rc;
 }
 
 int cli_read_aligned(const som_map *map, const char *path,

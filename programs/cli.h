@@ -187,6 +187,14 @@ int cli_check_target(const char *cmd, const som_map *map, const char *target,
 int cli_read_data(const char *path, const som_csv_opts *csv, bool quiet,
                   som_data **out);
 int cli_load_map(const char *path, som_map **out);
+/* Each part of a map or data set that `lost` (som_part bits) names, one
+ * note per line on stderr: "som: note: PATH keeps no PART: what it means". */
+void cli_note_losses(const char *path, unsigned lost);
+/* Saves a model in the format of its name's extension (.som, .somnet,
+ * .cod, .wts, .json, .umx), with a note for each part that format cannot
+ * hold; any other name ("-", "model.bin") in the native format. A library
+ * status; the message in err. */
+int cli_save_map(const som_map *map, const char *path, som_error *err);
 /* Reads DATA and arranges its columns as the map's fields
  * (som_map_align_data); unless quiet, says on stderr which of DATA's
  * columns the model ignores and which of its fields DATA lacks

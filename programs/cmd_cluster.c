@@ -129,7 +129,7 @@ int cmd_cluster(int argc, char **argv)
         goto done;
     }
     if (som_map_cluster(map, &o, k_set ? NULL : db, &err) != SOM_OK ||
-        som_map_save(map, out_path, &err) != SOM_OK) {
+        cli_save_map(map, out_path, &err) != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
     }

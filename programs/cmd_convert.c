@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_convert.c — `som convert IN OUT`: models and data between libsom's
  * own files and those of other SOM tools, the formats chosen by the names.
- * The readers and writers are the library's (som.h, "Interchange
- * formats"); this file only decides which pair to call. */
+ * The readers, the writers and what each format holds are the library's
+ * format registry (som.h, "Formats: one registry"); this file decides
+ * whether IN is a model or data, and says on stderr what OUT cannot hold. */
 #include <string.h>
 #include <strings.h>
 
@@ -22,6 +23,10 @@ static const char usage_text[] =
     "            missing; a CSV converts in bounded memory, whatever its\n"
     "            size; column titles and labels are not kept: a .npy has no\n"
     "            place for them)\n"
+    "\n"
+    "What OUT's format cannot hold (topology, toroid, scaling, titles,\n"
+    "clusters, feature weights, settings, history; labels, sample weights,\n"
+    "fixed points) is left out, with a note on stderr for each part.\n"
     "\n"
     "      --data DATA         the rows whose best matches OUT.bm lists\n"
     "      --classes FILE      an ESOM .cls file: its classes become the\n"
@@ -50,16 +55,18 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
+/* A name whose format loads maps. */
 static bool is_model_name(const char *s)
 {
-    return ends_with(s, ".som") || ends_with(s, ".somnet") || ends_with(s, ".cod") ||
-           ends_with(s, ".cod.gz") || ends_with(s, ".wts");
+    const som_format_info *f = som_format_of_path(s);
+    return f && (f->uses & SOM_FORMAT_LOAD_MAP);
 }
 
+/* A name whose format writes data (no writer compresses: not ".dat.gz"). */
 static bool is_data_out(const char *s)
 {
-    return ends_with(s, ".csv") || ends_with(s, ".dat") || ends_with(s, ".lrn") ||
-           ends_with(s, ".npy");
+    const som_format_info *f = som_format_of_path(s);
+    return f && (f->uses & SOM_FORMAT_WRITE_DATA) && !ends_with(s, ".gz");
 }
 
 /* What a .npy could not keep, said once on stderr. */
@@ -93,26 +100,18 @@ static int write_data(const som_data *data, const char *path)
 {
     som_error err;
     som_error_clear(&err);
-    int rc;
+    unsigned lost = 0;
+    if (som_data_losses(data, NULL, path, &lost, &err) != SOM_OK ||
+        som_data_write_as(data, path, NULL, &err) != SOM_OK)
+        return cli_fail(&err);
+    /* A .npy's titles and labels have their note of old, with the shape. */
     if (ends_with(path, ".npy")) {
-        rc = som_data_write_npy(data, path, &err);
-        /* Titles "1".."dim" (another .npy's) lose nothing. */
-        bool titled = false;
-        for (size_t j = 0; j < som_data_dim(data) && !titled; j++) {
-            char num[32];
-            snprintf(num, sizeof num, "%zu", j + 1);
-            titled = strcmp(som_data_title(data, j), num) != 0;
-        }
-        if (rc == SOM_OK)
-            npy_note(path, som_data_n_samples(data), som_data_dim(data), titled,
-                     som_data_label(data, 0) != NULL);
-    } else if (ends_with(path, ".dat"))
-        rc = som_data_write_sompak(data, path, &err);
-    else if (ends_with(path, ".lrn"))
-        rc = som_data_write_lrn(data, path, &err);
-    else
-        rc = som_data_write_csv(data, path, &err);
-    return rc == SOM_OK ? CLI_OK : cli_fail(&err);
+        npy_note(path, som_data_n_samples(data), som_data_dim(data),
+                 (lost & SOM_PART_TITLES) != 0, (lost & SOM_PART_LABELS) != 0);
+        lost &= ~(unsigned)(SOM_PART_TITLES | SOM_PART_LABELS);
+    }
+    cli_note_losses(path, lost);
+    return CLI_OK;
 }
 
 static int convert_data(const char *in, const char *out, const som_csv_opts *csv,
@@ -147,10 +146,17 @@ static int convert_model(const char *in, const char *out, const char *data_path,
             rc = cli_fail(&err);
         if (rc == CLI_OK && som_map_write_bm(map, data, out, threads, &err) != SOM_OK)
             rc = cli_fail(&err);
-    } else if (ends_with(out, ".somnet")) {
-        if (som_map_save_somnet(map, out, w, h, &err) != SOM_OK) rc = cli_fail(&err);
-    } else if (som_map_save_any(map, out, &err) != SOM_OK) {
-        rc = cli_fail(&err);
+    } else {
+        /* The same format for the losses as for the save: an unknown name
+         * fails here, with the save's message. */
+        unsigned lost = 0;
+        if (som_map_losses(map, NULL, out, &lost, &err) != SOM_OK)
+            rc = cli_fail(&err);
+        else if (ends_with(out, ".somnet") ? som_map_save_somnet(map, out, w, h, &err)
+                                           : som_map_save_as(map, out, NULL, &err))
+            rc = cli_fail(&err);
+        else
+            cli_note_losses(out, lost);
     }
     som_data_free(data);
     som_map_free(map);

@@ -341,7 +341,7 @@ int cmd_predict(int argc, char **argv)
     }
     /* som_data_write_csv writes atomically (and "-" to standard output). */
     if (som_map_predict(map, data, unknown, NULL, md.threads, &err) != SOM_OK ||
-        som_data_write_csv(data, out_path, &err) != SOM_OK)
+        som_data_write_as(data, out_path, "csv", &err) != SOM_OK)
         rc = cli_fail(&err);
 done:
     free(unknown);

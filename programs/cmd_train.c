@@ -400,7 +400,7 @@ static int train_distributed(train_args *a, int rank, int size)
         /* Each rank reads the header, then only its share of the values. */
         rc = agree_lib(som_npy_shape(a->data_path, &n, &dim, &err), &err, rank);
     } else {
-        rc = agree_lib(som_data_read(a->data_path, &a->csv, &data, &err), &err, rank);
+        rc = agree_lib(som_data_read_as(a->data_path, NULL, &a->csv, &data, &err), &err, rank);
         if (rc == CLI_OK) {
             if (rank == 0 && !a->quiet) cli_note_row_names(a->data_path, data);
             n = som_data_n_samples(data);
@@ -457,7 +457,7 @@ static int train_distributed(train_args *a, int rank, int size)
     cli_progress_end(&progress);
 
     int status = SOM_OK;
-    if (rank == 0) status = som_map_save(som_fitter_map(fitter), a->model_path, &err);
+    if (rank == 0) status = cli_save_map(som_fitter_map(fitter), a->model_path, &err);
     rc = agree_lib(status, &err, rank);
     if (rc == CLI_OK && rank == 0 && !a->quiet) {
         info.n_samples = n; /* every rank's rows, not this one's */
@@ -600,7 +600,7 @@ static int train_local(int argc, char **argv)
         rc = cli_fail(&err);
         goto done;
     }
-    if (som_map_save(map, a.model_path, &err) != SOM_OK) {
+    if (cli_save_map(map, a.model_path, &err) != SOM_OK) {
         rc = cli_fail(&err);
         goto done;
     }

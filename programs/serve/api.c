@@ -55,7 +55,7 @@ static unsigned dataset_from_file(request *rq, som_data **out, char *name, size_
     snprintf(path, sizeof path, "/proc/self/fd/%d", rq->body_fd);
     som_error err;
     som_error_clear(&err);
-    if (som_data_read_csv(path, &o, out, &err) == SOM_OK) return 0;
+    if (som_data_read_as(path, "csv", &o, out, &err) == SOM_OK) return 0;
     const char *m = err.message[0] ? err.message : som_strerror(err.code);
     size_t k = strlen(path);
     if (strncmp(m, path, k) == 0)

@@ -453,7 +453,7 @@ unsigned parse_dataset_upload(const char *body, size_t len, const serve_query *q
     if (st) return st;
     som_error err;
     som_error_clear(&err);
-    if (som_data_read_csv_mem(body, len, name, &o, out, &err) != SOM_OK) {
+    if (som_data_read_buffer(body, len, name, "csv", &o, out, &err) != SOM_OK) {
         som_message(&err, msg, size);
         return parse_som_error_status(&err);
     }
@@ -472,10 +472,10 @@ unsigned parse_model_upload(const char *body, size_t len, const serve_query *q, 
     static const unsigned char magic[4] = {0x89, 'S', 'O', 'M'};
     if (len >= 4 && memcmp(body, magic, 4) == 0) {
         parse_clean_name(arg(q, "name"), "upload.som", name, name_size);
-        rc = som_map_load_mem(body, len, name, out, &err);
+        rc = som_map_load_buffer(body, len, name, "som", out, &err);
     } else {
         parse_clean_name(arg(q, "name"), "upload.somnet", name, name_size);
-        rc = som_map_load_somnet_mem(body, len, name, out, &err);
+        rc = som_map_load_buffer(body, len, name, "somnet", out, &err);
     }
     if (rc != SOM_OK) {
         som_message(&err, msg, size);
@@ -621,7 +621,7 @@ unsigned parse_map_rows(const som_map *map, const char *body, size_t len, bool c
     som_error err;
     som_error_clear(&err);
     som_data *raw = NULL;
-    if (som_data_read_csv_mem(body, len, "rows.csv", &o, &raw, &err) != SOM_OK) {
+    if (som_data_read_buffer(body, len, "rows.csv", "csv", &o, &raw, &err) != SOM_OK) {
         snprintf(msg, size, "%s", err.message);
         st = 400;
     } else if (som_map_align_data(map, raw, out, &err) != SOM_OK) {

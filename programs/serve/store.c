@@ -88,8 +88,7 @@ int store_init(som_error *err)
             continue;
         if (n_datasets >= sizeof datasets / sizeof datasets[0]) break;
         som_data *data = NULL;
-        int rc = som_data_read_csv_mem((const char *)a->data, a->len, a->name, NULL,
-                                       &data, err);
+        int rc = som_data_read_buffer(a->data, a->len, a->name, "csv", NULL, &data, err);
         if (rc != SOM_OK) return rc;
         dataset *ds = calloc(1, sizeof *ds);
         if (!ds) {
@@ -181,8 +180,8 @@ static som_data *compact(som_data *d)
     char path[4200];
     if (!serve_tmp_path(path, sizeof path, ".npy")) return d;
     som_data *m = NULL;
-    int rc = som_data_write_npy(d, path, NULL);
-    if (rc == SOM_OK) rc = som_data_read_npy(path, &m, NULL);
+    int rc = som_data_write_as(d, path, "npy", NULL);
+    if (rc == SOM_OK) rc = som_data_read_as(path, "npy", NULL, &m, NULL);
     unlink(path);
     for (size_t j = 0; rc == SOM_OK && j < dim; j++)
         rc = som_data_set_title(m, j, som_data_title(d, j), NULL);

@@ -182,7 +182,7 @@ int som_fit_prepare(som_data **data, const som_fit_opts *opts, const char *data_
 static int load_start(som_fitter *f, som_error *err)
 {
     const char *path = f->opts.init_codebook;
-    int rc = som_map_load_any(path, &f->start, err);
+    int rc = som_map_load_as(path, NULL, &f->start, err);
     if (rc != SOM_OK) return rc;
     const som_grid *g = &f->info.grid, *sg = som_map_grid(f->start);
     size_t dim = som_data_dim(f->data);

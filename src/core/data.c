@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* data.c — the som_data object: a table of float samples with an optional
  * presence mask, column titles, row labels and source lines. Reading one
- * from a file is the io layer's (io/data_read.c). */
+ * from a file is the io layer's format registry (io/registry.c). */
 #include "core/core.h"
 
 #include <math.h>

@@ -74,13 +74,11 @@ static char *tok_dup(const som__tok *tok)
 
 /* ---- .lrn ----------------------------------------------------------------------- */
 
-int som_data_read_lrn_mem(const char *buf, size_t len, const char *name, som_data **out,
+int som__lrn_parse(const char *buf, size_t len, const char *name,
+    const som_csv_opts *opts, som_data **out,
                           som_error *err)
 {
-    if (!out) return som__error(err, SOM_EINVAL, "som_data_read_lrn_mem: out is NULL");
-    *out = NULL;
-    if (!buf && len) return som__error(err, SOM_EINVAL, "som_data_read_lrn_mem: NULL buffer");
-    if (!name) name = "<memory>";
+    (void)opts;
     locale_t loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (loc == (locale_t)0) return som__error_oom(err);
     som__text t;
@@ -283,18 +281,6 @@ done:
     return rc;
 }
 
-static int lrn_thunk(const char *b, size_t l, const char *n, void *o, som_error *e)
-{
-    return som_data_read_lrn_mem(b, l, n, o, e);
-}
-
-int som_data_read_lrn(const char *path, som_data **out, som_error *err)
-{
-    if (!out) return som__error(err, SOM_EINVAL, "som_data_read_lrn: out is NULL");
-    *out = NULL;
-    return som__read_text_path(path, lrn_thunk, out, err);
-}
-
 /* A title or label without tabs and line ends, which would break the file's
  * columns or lines. */
 static void put_field(FILE *f, const char *s)
@@ -323,9 +309,8 @@ static void put_key(FILE *f, const som_data *d, bool keys, size_t i)
         fprintf(f, "%zu", i + 1);
 }
 
-int som_data_write_lrn(const som_data *data, const char *path, som_error *err)
+int som__lrn_write(const som_data *data, const char *path, som_error *err)
 {
-    if (!data || !path) return som__error(err, SOM_EINVAL, "som_data_write_lrn: NULL argument");
     som__textout o;
     int rc = som__textout_open(&o, path, err);
     if (rc) return rc;
@@ -462,13 +447,9 @@ int som_data_read_cls(som_data *data, const char *path, som_error *err)
 
 /* ---- .wts ------------------------------------------------------------------------ */
 
-int som_map_load_wts_mem(const char *buf, size_t len, const char *name, som_map **out,
+int som__wts_parse(const char *buf, size_t len, const char *name, som_map **out,
                          som_error *err)
 {
-    if (!out) return som__error(err, SOM_EINVAL, "som_map_load_wts_mem: out is NULL");
-    *out = NULL;
-    if (!buf && len) return som__error(err, SOM_EINVAL, "som_map_load_wts_mem: NULL buffer");
-    if (!name) name = "<memory>";
     locale_t loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (loc == (locale_t)0) return som__error_oom(err);
     som__text t;
@@ -557,21 +538,8 @@ done:
     return rc;
 }
 
-static int wts_thunk(const char *b, size_t l, const char *n, void *o, som_error *e)
+int som__wts_write(const som_map *map, const char *path, som_error *err)
 {
-    return som_map_load_wts_mem(b, l, n, o, e);
-}
-
-int som_map_load_wts(const char *path, som_map **out, som_error *err)
-{
-    if (!out) return som__error(err, SOM_EINVAL, "som_map_load_wts: out is NULL");
-    *out = NULL;
-    return som__read_text_path(path, wts_thunk, out, err);
-}
-
-int som_map_save_wts(const som_map *map, const char *path, som_error *err)
-{
-    if (!map || !path) return som__error(err, SOM_EINVAL, "som_map_save_wts: NULL argument");
     float *w = som__malloc(map->dim * sizeof *w);
     if (!w) return som__error_oom(err);
     som__textout o;
@@ -592,9 +560,8 @@ int som_map_save_wts(const som_map *map, const char *path, som_error *err)
 
 /* ---- .umx and .bm ----------------------------------------------------------------- */
 
-int som_map_write_umx(const som_map *map, const char *path, som_error *err)
+int som__umx_write(const som_map *map, const char *path, som_error *err)
 {
-    if (!map || !path) return som__error(err, SOM_EINVAL, "som_map_write_umx: NULL argument");
     double *u = som__calloc(map->n_units, sizeof *u);
     if (!u) return som__error_oom(err);
     som_map_umatrix(map, u);

@@ -70,13 +70,6 @@ int som__read_path(const char *path, som__mem_reader fn, const som__input_check 
     return rc;
 }
 
-int som__read_text_path(const char *path, som__mem_reader fn, void *out, som_error *err)
-{
-    size_t seen = 0;
-    som__input_check text = {som__check_text, &seen};
-    return som__read_path(path, fn, &text, out, err);
-}
-
 void som__text_init(som__text *t, const char *buf, size_t len, const char *name)
 {
     t->p = buf;
@@ -209,6 +202,20 @@ void som__textout_abort(som__textout *t)
     uselocale(t->old);
     freelocale(t->loc);
     som_outfile_abort(t->of);
+}
+
+char *som__with_extension(const char *path, const char *ext)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    bool add = strcmp(path, "-") != 0 && *base && !strchr(base, '.');
+    size_t n = strlen(path), k = add ? strlen(ext) : 0;
+    char *s = som__malloc(n + k + 1);
+    if (!s) return NULL;
+    memcpy(s, path, n);
+    memcpy(s + n, ext, k);
+    s[n + k] = '\0';
+    return s;
 }
 
 bool som__has_suffix(const char *path, const char *suffix)

@@ -3,7 +3,9 @@
  * the readers and writers of files share. Inputs read whole and checked as
  * they arrive (input.c); CSV's internals that npy.c and the tests use;
  * little-endian fields of the binary formats; and for the interchange
- * formats (interchange.c; used by somnet.c, sompak.c, esom.c, json.c):
+ * formats (interchange.c; used by somnet.c, sompak.c, esom.c, json.c),
+ * their parsers and writers, which the format registry (registry.c)
+ * dispatches to:
  * reading a whole file through zlib, walking text line by line and token by
  * token with 1-based line and column numbers, parsing numbers in the C
  * locale, and text output in the C locale through an atomic som_outfile.
@@ -87,6 +89,129 @@ int som__data_read_csv_mapped(const char *buf, size_t len, const char *name,
 /* Inputs with at least this many bytes after the first data row are parsed
  * on two threads (csv.c, parse_split); tests lower it. */
 extern size_t som__csv_split_min;
+
+/* ---- the CSV reader's parts (csv.c: cells, the reader's state, rows,
+ *      plain lines and libcsv's callbacks — the per-cell and per-line path,
+ *      in one file so that it inlines; csv_layout.c: the first line and
+ *      records, titles, label column, row names and the finished data set;
+ *      csv_read.c: the whole read, on two threads for large inputs;
+ *      csv_write.c: the writer) ------------------------------------------ */
+struct csv_parser; /* libcsv's */
+
+typedef enum som__csv_cell {
+    SOM__CELL_NUMBER,  /* a finite number */
+    SOM__CELL_MISSING, /* empty, NA, NaN or ? */
+    SOM__CELL_INF,     /* a number that is infinite or overflows a float */
+    SOM__CELL_TEXT     /* anything else */
+} som__csv_cell;
+
+static inline bool som__csv_is_blank(char c) { return c == ' ' || c == '\t'; }
+
+#define SOM__CSV_NO_COLUMN SIZE_MAX
+
+typedef struct som__csv_reader {
+    const char *name;
+    som_error *err;
+    int rc;             /* first error; once set, callbacks do nothing */
+    locale_t loc;       /* the "C" locale for strtof_l */
+    int header_opt;
+    const char *label_opt;
+    int row_names_opt;  /* som_csv_opts.row_names */
+    bool first_untitled; /* the titles row left column 1's title empty */
+    const uint8_t *first_quoted; /* per field of the first record */
+    size_t n_first_quoted;
+
+    size_t rec_line;    /* line where the current record began */
+    size_t title_line;  /* line of the titles, 0 when there are none */
+    size_t last_line;   /* the last line of the input */
+    int phase;          /* 0: first record, 1: first data record, 2: rows */
+
+    /* Record buffer for phases 0 and 1: fields NUL-terminated one after the
+     * other; off[k] is where field k starts. */
+    char *rb;
+    size_t rb_len, rb_cap;
+    size_t *off;
+    size_t n_off, cap_off;
+
+    /* The layout, fixed once the first data record is seen. */
+    size_t ncols;       /* fields per record, label column included */
+    size_t dim;         /* numeric columns */
+    size_t label_col;   /* SOM__CSV_NO_COLUMN when none */
+    char **titles;      /* ncols titles, as they will be reported */
+
+    /* The current record. */
+    size_t nf;          /* fields seen so far */
+    size_t row_missing; /* missing numeric values so far */
+
+    /* The samples, growing by doubling. */
+    float *x;           /* cap*dim, aligned */
+    uint8_t *mask;      /* cap*dim, created at the first missing value */
+    char **labels;      /* cap, when there is a label column */
+    size_t *lines;      /* cap */
+    size_t n, cap, n_missing;
+    size_t est_rows;    /* lines in the input: at least the rows */
+
+    /* Reading in blocks (som__csv_read_blocks): every `cap` rows go to the
+     * sink and the arrays start over, so memory stays bounded. */
+    int (*sink)(const som_data *block, void *ctx);
+    void *sink_ctx;
+    size_t block_missing; /* n_missing when the block began */
+    char **block_titles;  /* dim titles, borrowed from titles */
+    som_cancel *cancel;   /* polled every 1024 lines (both threads) */
+} som__csv_reader;
+
+/* Pages of a read-only private file mapping that the reader has passed
+ * are dropped from memory as it goes (they would otherwise count in the
+ * process's RSS next to the samples, as large as the file); touching them
+ * again reads them back from the page cache. */
+typedef struct som__csv_releaser {
+    const char *base; /* page-aligned start of the mapping, or NULL: keep all */
+    size_t done;      /* bytes from base already released */
+} som__csv_releaser;
+
+#define SOM__CSV_RELEASE_STEP ((size_t)8 << 20)
+
+/* ---- csv.c ---- */
+/* Trims spaces and tabs at both ends. */
+void som__csv_trim(const char **s, size_t *len);
+/* What a cell holds; *v gets the number for SOM__CELL_NUMBER. */
+som__csv_cell som__csv_parse_cell(locale_t loc, const char *s, size_t len, float *v);
+/* The poll of the line loops: stops the reader with SOM_ECANCELED. */
+bool som__csv_cancelled(som__csv_reader *r, size_t line);
+/* Records the first error with its place; later ones are ignored. */
+int som__csv_fail_at(som__csv_reader *r, int code, size_t line, size_t column, const char *fmt, ...)
+    SOM_PRINTF(5, 6);
+void som__csv_fail_oom(som__csv_reader *r);
+/* Field k of the buffered record, and emptying the buffer. */
+const char *som__csv_rb_field(const som__csv_reader *r, size_t k, size_t *len);
+void som__csv_rb_clear(som__csv_reader *r);
+bool som__csv_ensure_mask(som__csv_reader *r);
+void som__csv_flush_block(som__csv_reader *r);
+/* One field of a data record, straight into the samples; the record's end. */
+void som__csv_take_field(som__csv_reader *r, const char *s, size_t len);
+void som__csv_end_record(som__csv_reader *r);
+/* A line without quotes, split at the delimiter (false: libcsv's). */
+bool som__csv_plain_line(som__csv_reader *r, const char *p, size_t n, char delim);
+/* libcsv's callbacks and its test for spaces when tab delimits. */
+void som__csv_on_field(void *s, size_t len, void *ctx);
+void som__csv_on_record(int c, void *ctx);
+int som__csv_space(unsigned char c);
+void som__csv_reader_free(som__csv_reader *r);
+void som__csv_release_upto(som__csv_releaser *rel, const char *p);
+/* Feeds the lines of [*pp, end) to plain_line or libcsv (see csv.c). */
+void som__csv_parse_lines(som__csv_reader *r, struct csv_parser *parser, const char **pp,
+                          const char *end, size_t *line, som__csv_releaser *rel, char delim,
+                          bool at_rows);
+
+/* ---- csv_layout.c ---- */
+bool som__csv_first_record_is_data(som__csv_reader *r);
+bool som__csv_set_titles(som__csv_reader *r, bool from_record);
+void som__csv_start_rows(som__csv_reader *r);
+char som__csv_detect_delimiter(const char *p, size_t len);
+bool som__csv_scan_first_quoted(const char *p, size_t len, char delim, uint8_t **flags,
+                                size_t *n);
+/* The data set from the reader's arrays (row names told here). */
+int som__csv_finish(som__csv_reader *r, som_data **out);
 
 /* ---- little-endian helpers for the file formats --------------------------- */
 static inline void som__put_u32(unsigned char *p, uint32_t v)
@@ -177,11 +302,49 @@ int som__slurp(const char *path, const som__input_check *check, char **buf, size
 typedef int (*som__mem_reader)(const char *buf, size_t len, const char *name, void *out,
                                som_error *err);
 /* Reads `path` whole ("-" is standard input, named "<stdin>" in messages)
- * and hands it to `fn`: every file reader is its _mem twin behind this. The
- * _text form checks a stream for what no text holds (a NUL byte). */
+ * and hands it to `fn`: the registry's reading of every format's path. */
 int som__read_path(const char *path, som__mem_reader fn, const som__input_check *check,
                    void *out, som_error *err);
-int som__read_text_path(const char *path, som__mem_reader fn, void *out, som_error *err);
+
+/* ---- the formats' parsers and writers, which the registry (registry.c)
+ * calls: arguments are checked there (buf not NULL, name set, out set to
+ * NULL), and every path a writer gets is the one the caller gave. ---- */
+typedef int (*som__map_parser)(const char *buf, size_t len, const char *name, som_map **out,
+                               som_error *err);
+typedef int (*som__map_writer)(const som_map *map, const char *path, som_error *err);
+/* opts: the CSV options (NULL: defaults); other formats ignore them. */
+typedef int (*som__data_parser)(const char *buf, size_t len, const char *name,
+                                const som_csv_opts *opts, som_data **out, som_error *err);
+typedef int (*som__data_writer)(const som_data *data, const char *path, som_error *err);
+
+int som__somnet_parse(const char *buf, size_t len, const char *name, som_map **out,
+                      som_error *err); /* somnet.c; writer: som_map_save_somnet */
+int som__cod_parse(const char *buf, size_t len, const char *name, som_map **out,
+                   som_error *err); /* sompak.c */
+int som__cod_write(const som_map *map, const char *path, som_error *err);
+int som__dat_parse(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                   som_data **out, som_error *err);
+int som__dat_write(const som_data *data, const char *path, som_error *err);
+int som__wts_parse(const char *buf, size_t len, const char *name, som_map **out,
+                   som_error *err); /* esom.c */
+int som__wts_write(const som_map *map, const char *path, som_error *err);
+int som__umx_write(const som_map *map, const char *path, som_error *err);
+int som__lrn_parse(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                   som_data **out, som_error *err);
+int som__lrn_write(const som_data *data, const char *path, som_error *err);
+int som__csv_parse(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                   som_data **out, som_error *err); /* csv.c */
+/* A CSV file mapped (regular files) or read whole (streams). */
+int som__csv_read_path(const char *path, const som_csv_opts *opts, som_data **out,
+                       som_error *err);
+int som__csv_write(const som_data *data, const char *path, som_error *err); /* csv_write.c */
+int som__npy_parse(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                   som_data **out, som_error *err); /* npy.c */
+/* A .npy file mapped where it can be (som_data_read_npy's rules). */
+int som__npy_read_path(const char *path, const som_csv_opts *opts, som_data **out,
+                       som_error *err);
+int som__npy_write(const som_data *data, const char *path, som_error *err);
+
 /* The check of a .somnet stream (somnet.c); ctx: a size_t set to 0. */
 int som__check_somnet_stream(void *ctx, const unsigned char *buf, size_t len, const char *name,
                              som_error *err);
@@ -229,6 +392,10 @@ int som__textout_open(som__textout *t, const char *path, som_error *err);
 int som__textout_close(som__textout *t, const char *path, som_error *err);
 void som__textout_abort(som__textout *t);
 
+/* path with `ext` added when its last component has no '.' (MQL5's
+ * DownloadNet: "net" -> "net.somnet"; "-" stays); a new string, NULL when
+ * out of memory. */
+char *som__with_extension(const char *path, const char *ext);
 /* path ends with suffix, ignoring case. */
 bool som__has_suffix(const char *path, const char *suffix);
 

@@ -362,14 +362,11 @@ static int take_values(som_data *d, const unsigned char *src, size_t item, size_
     return SOM_OK;
 }
 
-int som_data_read_npy_mem(const void *buf, size_t len, const char *name,
-                          som_data **out, som_error *err)
+int som__npy_parse(const char *buf, size_t len, const char *name, const som_csv_opts *opts,
+                   som_data **out, som_error *err)
 {
-    if (!out) return som__error(err, SOM_EINVAL, "som_data_read_npy_mem: out is NULL");
-    *out = NULL;
-    if (!buf && len > 0) return som__error(err, SOM_EINVAL, "som_data_read_npy_mem: buffer is NULL");
-    if (!name) name = "<memory>";
-    const unsigned char *p = buf;
+    (void)opts;
+    const unsigned char *p = (const unsigned char *)buf;
     npy_layout L;
     int rc = parse_layout(p, len, name, &L, err);
     if (rc != SOM_OK) return rc;
@@ -492,11 +489,10 @@ fail:
     return rc;
 }
 
-int som_data_read_npy(const char *path, som_data **out, som_error *err)
+int som__npy_read_path(const char *path, const som_csv_opts *opts, som_data **out,
+                       som_error *err)
 {
-    if (!out) return som__error(err, SOM_EINVAL, "som_data_read_npy: out is NULL");
-    *out = NULL;
-    if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
+    (void)opts;
     struct stat st;
     if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 10)
         return read_rows(path, 0, SIZE_MAX, out, err);
@@ -507,7 +503,7 @@ int som_data_read_npy(const char *path, som_data **out, som_error *err)
     int rc = som__file_read(path, &check, &f, err);
     if (rc != SOM_OK) return rc;
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    rc = som_data_read_npy_mem(f.bytes ? f.bytes : "", f.len, name, out, err);
+    rc = som__npy_parse(f.bytes ? f.bytes : "", f.len, name, NULL, out, err);
     som__file_release(&f);
     return rc;
 }
@@ -605,9 +601,8 @@ static bool write_rows(FILE *fp, const som_data *d, size_t first, size_t n)
     return true;
 }
 
-int som_data_write_npy(const som_data *data, const char *path, som_error *err)
+int som__npy_write(const som_data *data, const char *path, som_error *err)
 {
-    if (!data || !path) return som__error(err, SOM_EINVAL, "som_data_write_npy: NULL argument");
     som_outfile *f;
     int rc = som_outfile_open(path, &f, err);
     if (rc != SOM_OK) return rc;

@@ -177,14 +177,10 @@ static bool split_titles(som_map *m, char *s, size_t slen, char sep, som_error *
     return true;
 }
 
-int som_map_load_somnet_mem(const void *buf, size_t len, const char *name, som_map **out,
-                            som_error *err)
+int som__somnet_parse(const char *buf, size_t len, const char *name, som_map **out,
+                      som_error *err)
 {
-    if (!out) return som__error(err, SOM_EINVAL, "som_map_load_somnet_mem: out is NULL");
-    *out = NULL;
-    if (!buf && len) return som__error(err, SOM_EINVAL, "som_map_load_somnet_mem: NULL buffer");
-    if (!name) name = "<memory>";
-    const unsigned char *b = buf;
+    const unsigned char *b = (const unsigned char *)buf;
     if (len % 8 != 0)
         return som__error_at(err, SOM_EFORMAT, name, 0, 0,
                              "%zu bytes is not a whole number of doubles: not a .somnet file", len);
@@ -246,41 +242,6 @@ int som_map_load_somnet_mem(const void *buf, size_t len, const char *name, som_m
     return SOM_OK;
 }
 
-/* DownloadNet's rule: a name without extension gets ".somnet". The result
- * is a new string (or NULL: no memory). */
-static char *somnet_name(const char *path)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    bool add = strcmp(path, "-") != 0 && *base && !strchr(base, '.');
-    size_t n = strlen(path);
-    char *s = som__malloc(n + (add ? 8 : 1));
-    if (!s) return NULL;
-    memcpy(s, path, n + 1);
-    if (add) memcpy(s + n, ".somnet", 8);
-    return s;
-}
-
-int som_map_load_somnet(const char *path, som_map **out, som_error *err)
-{
-    if (!out) return som__error(err, SOM_EINVAL, "som_map_load_somnet: out is NULL");
-    *out = NULL;
-    if (!path) return som__error(err, SOM_EINVAL, "no input file name given");
-    char *full = somnet_name(path);
-    if (!full) return som__error_oom(err);
-    char *buf;
-    size_t len;
-    size_t seen = 0;
-    som__input_check check = {som__check_somnet_stream, &seen};
-    int rc = som__slurp(full, &check, &buf, &len, err);
-    if (rc == SOM_OK) {
-        rc = som_map_load_somnet_mem(buf, len, strcmp(full, "-") ? full : "<stdin>", out, err);
-        som__free(buf);
-    }
-    som__free(full);
-    return rc;
-}
-
 static void put_f64(FILE *f, double v)
 {
     uint64_t u;
@@ -307,7 +268,7 @@ int som_map_save_somnet(const som_map *map, const char *path, size_t width, size
             return som__error(err, SOM_EINVAL,
                               "title %zu ('%s') holds a tab, which separates titles in .somnet",
                               j + 1, map->titles[j]);
-    char *full = somnet_name(path);
+    char *full = som__with_extension(path, ".somnet"); /* MQL5's DownloadNet */
     if (!full) return som__error_oom(err);
     float *w = som__malloc((dim ? dim : 1) * sizeof *w);
     som_outfile *of = NULL;

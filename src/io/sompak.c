@@ -191,13 +191,11 @@ static int dat_line(dat_reader *r, som__text *t, const char *s, size_t len, loca
     return SOM_OK;
 }
 
-int som_data_read_sompak_mem(const char *buf, size_t len, const char *name, som_data **out,
+int som__dat_parse(const char *buf, size_t len, const char *name,
+    const som_csv_opts *opts, som_data **out,
                              som_error *err)
 {
-    if (!out) return som__error(err, SOM_EINVAL, "som_data_read_sompak_mem: out is NULL");
-    *out = NULL;
-    if (!buf && len) return som__error(err, SOM_EINVAL, "som_data_read_sompak_mem: NULL buffer");
-    if (!name) name = "<memory>";
+    (void)opts;
     locale_t loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (loc == (locale_t)0) return som__error_oom(err);
     som__text t, names_at;
@@ -260,19 +258,6 @@ done:
     return rc;
 }
 
-static int data_read_sompak_thunk(const char *b, size_t l, const char *n, void *o,
-                                  som_error *e)
-{
-    return som_data_read_sompak_mem(b, l, n, o, e);
-}
-
-int som_data_read_sompak(const char *path, som_data **out, som_error *err)
-{
-    if (!out) return som__error(err, SOM_EINVAL, "som_data_read_sompak: out is NULL");
-    *out = NULL;
-    return som__read_text_path(path, data_read_sompak_thunk, out, err);
-}
-
 /* A title or label as one blank-free token: blanks become '_' (SOM_PAK
  * splits on them), an empty one is written as '_'. */
 static void put_token(FILE *f, const char *s)
@@ -308,9 +293,8 @@ static bool keyword_word(const char *label, size_t *at)
     return false;
 }
 
-int som_data_write_sompak(const som_data *data, const char *path, som_error *err)
+int som__dat_write(const som_data *data, const char *path, som_error *err)
 {
-    if (!data || !path) return som__error(err, SOM_EINVAL, "som_data_write_sompak: NULL argument");
     for (size_t i = 0; data->labels && i < data->n; i++) {
         size_t at;
         if (keyword_word(som_data_label(data, i), &at))
@@ -353,13 +337,9 @@ int som_data_write_sompak(const som_data *data, const char *path, som_error *err
 
 /* ---- codebook files ------------------------------------------------------------- */
 
-int som_map_load_sompak_mem(const char *buf, size_t len, const char *name, som_map **out,
+int som__cod_parse(const char *buf, size_t len, const char *name, som_map **out,
                             som_error *err)
 {
-    if (!out) return som__error(err, SOM_EINVAL, "som_map_load_sompak_mem: out is NULL");
-    *out = NULL;
-    if (!buf && len) return som__error(err, SOM_EINVAL, "som_map_load_sompak_mem: NULL buffer");
-    if (!name) name = "<memory>";
     locale_t loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (loc == (locale_t)0) return som__error_oom(err);
     som__text t, names_at;
@@ -470,22 +450,8 @@ done:
     return rc;
 }
 
-static int map_load_sompak_thunk(const char *b, size_t l, const char *n, void *o,
-                                 som_error *e)
+int som__cod_write(const som_map *map, const char *path, som_error *err)
 {
-    return som_map_load_sompak_mem(b, l, n, o, e);
-}
-
-int som_map_load_sompak(const char *path, som_map **out, som_error *err)
-{
-    if (!out) return som__error(err, SOM_EINVAL, "som_map_load_sompak: out is NULL");
-    *out = NULL;
-    return som__read_text_path(path, map_load_sompak_thunk, out, err);
-}
-
-int som_map_save_sompak(const som_map *map, const char *path, som_error *err)
-{
-    if (!map || !path) return som__error(err, SOM_EINVAL, "som_map_save_sompak: NULL argument");
     float *w = som__malloc(map->dim * sizeof *w);
     if (!w) return som__error_oom(err);
     som__textout o;
