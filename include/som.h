@@ -1480,7 +1480,7 @@ SOM_API void som_outfile_remove_temporaries(void);
  *
  *   name     extensions         use               holds
  *   som      .som               map in and out    everything
- *   json     .json              map out           everything (an export)
+ *   json     .json              map in and out    everything (as text)
  *   somnet   .somnet            map in and out    codebook, titles
  *   cod      .cod .cod.gz       map in and out    codebook, hex topology,
  *                                                 titles
@@ -1574,7 +1574,7 @@ SOM_API int som_data_losses(const som_data *data, const char *format,
  * Text formats and .somnet may be gzip-compressed. Errors: those of the
  * format's reader (SOM_EIO, SOM_EFORMAT with file:line:column,
  * SOM_ECORRUPT, SOM_EVERSION, SOM_ENOMEM), SOM_ENOTSUP for a format that
- * loads no maps (.json: an export), SOM_EINVAL for an unknown name. */
+ * loads no maps (.umx: an export), SOM_EINVAL for an unknown name. */
 SOM_API int som_map_load_as(const char *path, const char *format,
                             som_map **out, som_error *err);
 /* The same from memory; `name` (may be NULL) is used in messages and,
@@ -1620,10 +1620,12 @@ SOM_API int som_data_write_as(const som_data *data, const char *path,
  *   .dat, .cod       SOM_PAK data and codebook files (also .dat.gz, .cod.gz)
  *   .lrn .wts .umx   Databionic ESOM / Somoclu data, weights, U-matrix,
  *   .bm  .cls        best matches and classes
- *   .json            an export of a whole map, for scripts and the web app
+ *   .json            a whole map as JSON: a model format (.som -> .json ->
+ *                    .som gives the same bytes) and an export for scripts
  * Every reader names the file, line and column of the first defect it finds
  * (SOM_EFORMAT); every writer is atomic (som_outfile_*) and prints floats
- * with %.9g in the C locale, so that they read back as the same floats. */
+ * with %.9g in the C locale, so that they read back as the same floats
+ * (JSON: som_json.h's rules, which also keep doubles exact). */
 
 /* Per-sample training weights (SOM_PAK's `weight=W`): online training
  * multiplies the learning rate by the sample's weight, batch training the
@@ -1741,9 +1743,13 @@ SOM_API int som_map_write_umx(const som_map *map, const char *path,
 SOM_API int som_map_write_bm(const som_map *map, const som_data *data,
                              const char *path, int threads, som_error *err);
 
-/* JSON export: grid, titles, scaling, unit coordinates, the codebook in
- * original units and scaled, the U-matrix, the training settings and
- * history (doc/FORMAT.md). Export only: libsom does not read it back. */
+/* The map as one JSON object (doc/FORMAT.md, "JSON models"): grid, titles,
+ * scaling, feature weights, clusters, the codebook (scaled, and in original
+ * units), every training setting and the history, numbers that read back
+ * exactly; plus, for scripts, the units' coordinates, the U-matrix and a
+ * training summary. som_map_load_as reads it back as the same map. A
+ * title that is not valid UTF-8 is written with U+FFFD for each byte that
+ * is not (and then reads back changed). Errors: SOM_EIO, SOM_ENOMEM. */
 SOM_DEPRECATED("som_map_save_as")
 SOM_API int som_map_write_json(const som_map *map, const char *path,
                                som_error *err);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sys/stat.h>
 #include <math.h>
 #include <signal.h>
@@ -574,34 +575,41 @@ void cli_csv_field(FILE *fp, const char *s)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-void cli_json_string(FILE *fp, const char *s)
+void cli_json_set(cli_json *b, json_t *obj, const char *key, json_t *v)
 {
-    fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", fp); break;
-        case '\\': fputs("\\\\", fp); break;
-        case '\b': fputs("\\b", fp); break;
-        case '\f': fputs("\\f", fp); break;
-        case '\n': fputs("\\n", fp); break;
-        case '\r': fputs("\\r", fp); break;
-        case '\t': fputs("\\t", fp); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(fp, "\\u%04x", (unsigned)*p);
-            else
-                fputc(*p, fp);
-        }
-    }
-    fputc('"', fp);
+    if (!obj || json_object_set_new(obj, key, v) != 0) b->ok = false;
 }
 
-void cli_json_double(FILE *fp, double v)
+void cli_json_push(cli_json *b, json_t *arr, json_t *v)
 {
-    if (isfinite(v))
-        fprintf(fp, "%.9g", v);
-    else
-        fputs("null", fp);
+    if (!arr || json_array_append_new(arr, v) != 0) b->ok = false;
+}
+
+json_t *cli_json_u64(uint64_t v)
+{
+    if (v <= (uint64_t)INT64_MAX) return json_integer((json_int_t)v);
+    char buf[24];
+    snprintf(buf, sizeof buf, "%" PRIu64, v);
+    return json_string(buf);
+}
+
+int cli_json_print(cli_json *b, json_t *root, FILE *fp, som_json_layout layout,
+                   const char *what)
+{
+    int rc = CLI_OK;
+    if (!root || !b->ok) {
+        cli_error("out of memory");
+        rc = CLI_FAIL;
+    } else {
+        som_error err;
+        som_error_clear(&err);
+        if (som_json_write(fp, root, layout, &err) != SOM_OK) {
+            cli_error("%s: %s", what, err.message);
+            rc = CLI_FAIL;
+        }
+    }
+    json_decref(root);
+    return rc;
 }
 
 /* ---- progress ---------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "som.h"
+#include "som_json.h"
 
 /* Exit status, documented in `som help` and som(1). */
 enum {
@@ -211,12 +212,22 @@ void cli_note_columns(const som_map *map, const char *path,
 /* Writes a CSV field, quoted when it holds a comma, quote, CR or LF. */
 void cli_csv_field(FILE *fp, const char *s);
 
-/* ---- JSON (by hand: a few objects of numbers and strings) --------------- */
+/* ---- JSON: jansson trees written by libsom's one writer (som_json.h) ---- */
 
-/* A JSON string literal with the needed escapes; UTF-8 passes through. */
-void cli_json_string(FILE *fp, const char *s);
-/* %.9g, and null for NaN or infinity (JSON has neither). */
-void cli_json_double(FILE *fp, double v);
+/* Builders that remember a failed allocation instead of checking each
+ * call: jansson's setters refuse a NULL value, and `ok` records it. */
+typedef struct cli_json {
+    bool ok;
+} cli_json;
+void cli_json_set(cli_json *b, json_t *obj, const char *key, json_t *v);
+void cli_json_push(cli_json *b, json_t *arr, json_t *v);
+/* A count or a seed: a JSON integer, or above INT64_MAX its digits as a
+ * string (jansson's integers are signed 64-bit). */
+json_t *cli_json_u64(uint64_t v);
+/* Writes root (consumed) to fp in `layout`; on a failed build or write it
+ * says so (`what` names the output) and returns CLI_FAIL, else CLI_OK. */
+int cli_json_print(cli_json *b, json_t *root, FILE *fp, som_json_layout layout,
+                   const char *what);
 
 /* ---- progress ---------------------------------------------------------- */
 

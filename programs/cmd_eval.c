@@ -78,34 +78,29 @@ static void print_extras_text(const extras *x)
     }
 }
 
-static void print_json(const som_quality *q, const extras *x)
+static int print_json(const som_quality *q, const extras *x)
 {
-    fputs("{\"qe\": ", stdout);
-    cli_json_double(stdout, q->qe);
-    fputs(", \"te\": ", stdout);
-    cli_json_double(stdout, q->te);
-    printf(", \"samples\": %zu, \"units\": %zu, \"units_hit\": %zu, "
-           "\"max_hits\": %zu",
-           q->n_samples, q->n_units, q->units_hit, q->max_hits);
-    if (!isnan(x->distortion)) {
-        fputs(", \"distortion\": ", stdout);
-        cli_json_double(stdout, x->distortion);
-    }
+    cli_json b = {true};
+    json_t *o = json_object();
+    cli_json_set(&b, o, "qe", som_json_number9(q->qe));
+    cli_json_set(&b, o, "te", som_json_number9(q->te));
+    cli_json_set(&b, o, "samples", cli_json_u64(q->n_samples));
+    cli_json_set(&b, o, "units", cli_json_u64(q->n_units));
+    cli_json_set(&b, o, "units_hit", cli_json_u64(q->units_hit));
+    cli_json_set(&b, o, "max_hits", cli_json_u64(q->max_hits));
+    if (!isnan(x->distortion)) cli_json_set(&b, o, "distortion", som_json_number9(x->distortion));
     if (x->target) {
-        fputs(", \"target\": ", stdout);
-        cli_json_string(stdout, x->target);
-        printf(", \"target_rows\": %zu", x->ev.n_rows);
+        cli_json_set(&b, o, "target", som_json_string(x->target));
+        cli_json_set(&b, o, "target_rows", cli_json_u64(x->ev.n_rows));
         if (x->ev.is_class) {
-            printf(", \"correct\": %zu, \"accuracy\": ", x->ev.n_correct);
-            cli_json_double(stdout, x->ev.accuracy);
+            cli_json_set(&b, o, "correct", cli_json_u64(x->ev.n_correct));
+            cli_json_set(&b, o, "accuracy", som_json_number9(x->ev.accuracy));
         } else {
-            fputs(", \"rmse\": ", stdout);
-            cli_json_double(stdout, x->ev.rmse);
-            fputs(", \"mae\": ", stdout);
-            cli_json_double(stdout, x->ev.mae);
+            cli_json_set(&b, o, "rmse", som_json_number9(x->ev.rmse));
+            cli_json_set(&b, o, "mae", som_json_number9(x->ev.mae));
         }
     }
-    fputs("}\n", stdout);
+    return cli_json_print(&b, o, stdout, SOM_JSON_LINE, "standard output");
 }
 
 int cmd_eval(int argc, char **argv)
@@ -156,7 +151,7 @@ int cmd_eval(int argc, char **argv)
         rc = cli_fail(&err);
     if (rc == CLI_OK) {
         if (json) {
-            print_json(&q, &x);
+            rc = print_json(&q, &x);
         } else {
             print_text(&q);
             print_extras_text(&x);

@@ -149,157 +149,109 @@ static void print_text(const char *path, const som_map *map, const size_t *sizes
            n == 1 ? "y" : "ies", h[n - 1].pass, h[n - 1].qe, h[n - 1].te);
 }
 
-static void json_key(const char *key)
-{
-    fputs(",\n  ", stdout);
-    cli_json_string(stdout, key);
-    fputs(": ", stdout);
-}
-
-static void json_double_field(const char *key, double v)
-{
-    json_key(key);
-    cli_json_double(stdout, v);
-}
-
-static void json_name_field(const char *key, som_enum e, int v)
-{
-    json_key(key);
-    cli_json_string(stdout, som_enum_name(e, v));
-}
-
-static void json_size_array(const size_t *v, size_t n)
-{
-    fputc('[', stdout);
-    for (size_t i = 0; i < n; i++) printf(i ? ", %zu" : "%zu", v[i]);
-    fputc(']', stdout);
-}
-
 /* Keys only for what the model has, so that the object of a model without
  * weights or clusters is what it always was: feature_weights (dim numbers)
  * and clusters {k, sizes, unit} (unit: the cluster of each unit). */
-static void print_json_analysis(const som_map *map, const size_t *sizes)
+static void json_analysis(cli_json *b, json_t *o, const som_map *map, const size_t *sizes)
 {
     const double *w = som_map_feature_weights(map);
     if (w) {
-        json_key("feature_weights");
-        fputc('[', stdout);
-        for (size_t j = 0; j < som_map_dim(map); j++) {
-            if (j) fputs(", ", stdout);
-            cli_json_double(stdout, w[j]);
-        }
-        fputc(']', stdout);
+        json_t *a = json_array();
+        for (size_t j = 0; j < som_map_dim(map); j++) cli_json_push(b, a, som_json_number9(w[j]));
+        cli_json_set(b, o, "feature_weights", a);
     }
     size_t k = som_map_n_clusters(map);
     if (!k) return;
-    size_t n_units = som_map_n_units(map);
     const uint32_t *cl = som_map_clusters(map);
-    json_key("clusters");
-    printf("{\"k\": %zu, \"sizes\": ", k);
-    json_size_array(sizes, k);
-    fputs(", \"unit\": [", stdout);
-    for (size_t u = 0; u < n_units; u++) printf(u ? ", %" PRIu32 : "%" PRIu32, cl[u]);
-    fputs("]}", stdout);
+    json_t *c = json_object(), *sz = json_array(), *unit = json_array();
+    for (size_t t = 0; t < k; t++) cli_json_push(b, sz, cli_json_u64(sizes[t]));
+    for (size_t u = 0; u < som_map_n_units(map); u++) cli_json_push(b, unit, json_integer(cl[u]));
+    cli_json_set(b, c, "k", cli_json_u64(k));
+    cli_json_set(b, c, "sizes", sz);
+    cli_json_set(b, c, "unit", unit);
+    cli_json_set(b, o, "clusters", c);
 }
 
-static void print_json(const som_map *map, const size_t *sizes)
+static json_t *json_training(cli_json *b, const som_train_opts *s)
 {
+    if (!s) return json_null();
+    json_t *t = json_object();
+    cli_json_set(b, t, "algorithm", json_string(som_enum_name(SOM_ENUM_ALGORITHM, (int)s->algorithm)));
+    cli_json_set(b, t, "epochs", cli_json_u64(s->epochs));
+    cli_json_set(b, t, "iterations", cli_json_u64(s->iterations));
+    cli_json_set(b, t, "init", json_string(som_enum_name(SOM_ENUM_INIT, (int)s->init)));
+    cli_json_set(b, t, "schedule", json_string(som_enum_name(SOM_ENUM_SCHEDULE, (int)s->schedule)));
+    cli_json_set(b, t, "neighborhood",
+                 json_string(som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)s->neighborhood)));
+    const struct {
+        const char *key;
+        double v;
+    } nums[] = {{"radius0", s->radius0},     {"radius1", s->radius1},
+                {"rate0", s->rate0},         {"rate1", s->rate1},
+                {"inverse_a", s->inverse_a}, {"inverse_b", s->inverse_b},
+                {"neighbor_rate", s->neighbor_rate}};
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
+        cli_json_set(b, t, nums[k].key, som_json_number9(nums[k].v));
+    cli_json_set(b, t, "seed", cli_json_u64(s->seed));
+    cli_json_set(b, t, "quality_every", cli_json_u64(s->quality_every));
+    return t;
+}
+
+static int print_json(const som_map *map, const size_t *sizes)
+{
+    cli_json b = {true};
     const som_grid *g = som_map_grid(map);
     size_t dim = som_map_dim(map);
-    printf("{\n  \"rows\": %zu", g->rows);
-    json_key("cols");
-    printf("%zu", g->cols);
-    json_name_field("topology", SOM_ENUM_TOPOLOGY, (int)g->topology);
-    json_key("toroid");
-    fputs(g->toroid ? "true" : "false", stdout);
-    json_key("dim");
-    printf("%zu", dim);
-    json_key("units");
-    printf("%zu", som_map_n_units(map));
-    json_key("titles");
-    fputc('[', stdout);
-    for (size_t j = 0; j < dim; j++) {
-        if (j) fputs(", ", stdout);
-        cli_json_string(stdout, som_map_title(map, j));
-    }
-    fputc(']', stdout);
-    json_name_field("scaling", SOM_ENUM_SCALING, (int)som_map_scaling(map));
+    json_t *o = json_object();
+    cli_json_set(&b, o, "rows", cli_json_u64(g->rows));
+    cli_json_set(&b, o, "cols", cli_json_u64(g->cols));
+    cli_json_set(&b, o, "topology", json_string(som_enum_name(SOM_ENUM_TOPOLOGY, (int)g->topology)));
+    cli_json_set(&b, o, "toroid", json_boolean(g->toroid));
+    cli_json_set(&b, o, "dim", cli_json_u64(dim));
+    cli_json_set(&b, o, "units", cli_json_u64(som_map_n_units(map)));
+    json_t *titles = json_array();
+    for (size_t j = 0; j < dim; j++) cli_json_push(&b, titles, som_json_string(som_map_title(map, j)));
+    cli_json_set(&b, o, "titles", titles);
+    cli_json_set(&b, o, "scaling",
+                 json_string(som_enum_name(SOM_ENUM_SCALING, (int)som_map_scaling(map))));
 
     /* Per field: scaled = (x - offset) / factor; min and max in original
      * units. */
     const double *offset = som_map_scale_offset(map);
     const double *factor = som_map_scale_factor(map);
-    json_key("fields");
-    fputc('[', stdout);
+    json_t *fields = json_array();
     for (size_t j = 0; j < dim; j++) {
         double lo, hi;
         som_map_field_range(map, j, &lo, &hi);
-        fputs(j ? ",\n    {\"title\": " : "\n    {\"title\": ", stdout);
-        cli_json_string(stdout, som_map_title(map, j));
-        fputs(", \"offset\": ", stdout);
-        cli_json_double(stdout, offset[j]);
-        fputs(", \"factor\": ", stdout);
-        cli_json_double(stdout, factor[j]);
-        fputs(", \"min\": ", stdout);
-        cli_json_double(stdout, lo);
-        fputs(", \"max\": ", stdout);
-        cli_json_double(stdout, hi);
-        fputc('}', stdout);
+        json_t *f = json_object();
+        cli_json_set(&b, f, "title", som_json_string(som_map_title(map, j)));
+        cli_json_set(&b, f, "offset", som_json_number9(offset[j]));
+        cli_json_set(&b, f, "factor", som_json_number9(factor[j]));
+        cli_json_set(&b, f, "min", som_json_number9(lo));
+        cli_json_set(&b, f, "max", som_json_number9(hi));
+        cli_json_push(&b, fields, f);
     }
-    fputs(dim ? "\n  ]" : "]", stdout);
-    print_json_analysis(map, sizes);
-
-    const som_train_opts *s = som_map_train_settings(map);
-    json_key("training");
-    if (!s) {
-        fputs("null", stdout);
-    } else {
-        printf("{\"algorithm\": ");
-        cli_json_string(stdout, som_enum_name(SOM_ENUM_ALGORITHM, (int)s->algorithm));
-        printf(", \"epochs\": %zu, \"iterations\": %zu, \"init\": ", s->epochs,
-               s->iterations);
-        cli_json_string(stdout, som_enum_name(SOM_ENUM_INIT, (int)s->init));
-        fputs(", \"schedule\": ", stdout);
-        cli_json_string(stdout, som_enum_name(SOM_ENUM_SCHEDULE, (int)s->schedule));
-        fputs(", \"neighborhood\": ", stdout);
-        cli_json_string(stdout,
-                        som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)s->neighborhood));
-        const struct {
-            const char *key;
-            double v;
-        } nums[] = {{"radius0", s->radius0},     {"radius1", s->radius1},
-                    {"rate0", s->rate0},         {"rate1", s->rate1},
-                    {"inverse_a", s->inverse_a}, {"inverse_b", s->inverse_b},
-                    {"neighbor_rate", s->neighbor_rate}};
-        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
-            printf(", \"%s\": ", nums[k].key);
-            cli_json_double(stdout, nums[k].v);
-        }
-        printf(", \"seed\": %" PRIu64 ", \"quality_every\": %zu}", s->seed,
-               s->quality_every);
-    }
+    cli_json_set(&b, o, "fields", fields);
+    json_analysis(&b, o, map, sizes);
+    cli_json_set(&b, o, "training", json_training(&b, som_map_train_settings(map)));
 
     size_t n = som_map_history_len(map);
     const som_history *h = som_map_history(map);
-    json_key("history_len");
-    printf("%zu", n);
-    json_double_field("qe", n ? h[n - 1].qe : (double)NAN);
-    json_double_field("te", n ? h[n - 1].te : (double)NAN);
-    json_key("history");
-    fputc('[', stdout);
+    cli_json_set(&b, o, "history_len", cli_json_u64(n));
+    cli_json_set(&b, o, "qe", som_json_number9(n ? h[n - 1].qe : (double)NAN));
+    cli_json_set(&b, o, "te", som_json_number9(n ? h[n - 1].te : (double)NAN));
+    json_t *hist = json_array();
     for (size_t k = 0; k < n; k++) {
-        printf("%s{\"pass\": %zu, \"sigma\": ", k ? ",\n    " : "\n    ",
-               h[k].pass);
-        cli_json_double(stdout, h[k].sigma);
-        fputs(", \"alpha\": ", stdout);
-        cli_json_double(stdout, h[k].alpha);
-        fputs(", \"qe\": ", stdout);
-        cli_json_double(stdout, h[k].qe);
-        fputs(", \"te\": ", stdout);
-        cli_json_double(stdout, h[k].te);
-        fputc('}', stdout);
+        json_t *e = json_object();
+        cli_json_set(&b, e, "pass", cli_json_u64(h[k].pass));
+        cli_json_set(&b, e, "sigma", som_json_number9(h[k].sigma));
+        cli_json_set(&b, e, "alpha", som_json_number9(h[k].alpha));
+        cli_json_set(&b, e, "qe", som_json_number9(h[k].qe));
+        cli_json_set(&b, e, "te", som_json_number9(h[k].te));
+        cli_json_push(&b, hist, e);
     }
-    fputs(n ? "\n  ]\n}\n" : "]\n}\n", stdout);
+    cli_json_set(&b, o, "history", hist);
+    return cli_json_print(&b, o, stdout, SOM_JSON_SPACED, "standard output");
 }
 
 int cmd_info(int argc, char **argv)
@@ -332,7 +284,7 @@ int cmd_info(int argc, char **argv)
         return CLI_FAIL;
     }
     if (json)
-        print_json(map, sizes);
+        rc = print_json(map, sizes);
     else
         print_text(argv[optind], map, sizes);
     free(sizes);

@@ -324,22 +324,15 @@ static int write_json(const report *r, const char *path)
     som_error err;
     som_error_clear(&err);
     som_outfile *f = NULL;
-    int rc = CLI_OK;
     if (som_outfile_open(path ? path : "-", &f, &err) != SOM_OK) {
         json_decref(root);
         return cli_fail(&err);
     }
-    /* %.9g-like: 9 significant digits read back as the same float, and
-     * print as `som eval --json` prints. */
-    if (json_dumpf(root, som_outfile_stream(f), JSON_INDENT(1) | JSON_REAL_PRECISION(9)) != 0 ||
-        fputc('\n', som_outfile_stream(f)) == EOF) {
-        som_outfile_abort(f);
-        cli_error("%s: cannot write", path ? path : "standard output");
-        rc = CLI_FAIL;
-    } else if (som_outfile_commit(f, &err) != SOM_OK) {
-        rc = cli_fail(&err);
-    }
-    json_decref(root);
+    cli_json b = {true};
+    int rc = cli_json_print(&b, root, som_outfile_stream(f), SOM_JSON_SPACED,
+                            path ? path : "standard output");
+    if (rc != CLI_OK) som_outfile_abort(f);
+    else if (som_outfile_commit(f, &err) != SOM_OK) rc = cli_fail(&err);
     return rc;
 }
 

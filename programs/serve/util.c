@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "serve.h"
+#include "som_json.h"
 
 double serve_now(void)
 {
@@ -82,52 +83,12 @@ json_t *jsize(size_t v)
     return json_integer((json_int_t)v);
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned c = s[0];
-    size_t n;
-    unsigned min;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) n = 2, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF) n = 3, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4) n = 4, min = 0x10000;
-    else return 0;
-    unsigned cp = c & (0x3Fu >> (n - 1));
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
-}
-
+/* Titles and labels through libsom's one JSON writer's rule (som_json.h):
+ * a byte that is not UTF-8 becomes U+FFFD. */
 json_t *jstr(const char *s)
 {
     if (!s) return json_null();
-    json_t *v = json_string(s);
-    if (v) return v;
-    /* Not UTF-8: replace each bad byte by U+FFFD. */
-    size_t n = strlen(s);
-    char *t = malloc(3 * n + 1);
-    if (!t) return json_null();
-    size_t k = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t l = utf8_len(p);
-        if (l) {
-            memcpy(t + k, p, l);
-            k += l;
-            p += l;
-        } else {
-            memcpy(t + k, "\xEF\xBF\xBD", 3);
-            k += 3;
-            p++;
-        }
-    }
-    t[k] = '\0';
-    v = json_string(t);
-    free(t);
+    json_t *v = som_json_string(s);
     return v ? v : json_null();
 }
 

@@ -8,12 +8,14 @@
  * dispatches to:
  * reading a whole file through zlib, walking text line by line and token by
  * token with 1-based line and column numbers, parsing numbers in the C
- * locale, and text output in the C locale through an atomic som_outfile.
- * Never installed. */
+ * locale, and text output in the C locale through an atomic som_outfile;
+ * the JSON writer a member at a time and the JSON model reader. Never
+ * installed. */
 #ifndef SOM_IO_H
 #define SOM_IO_H
 
 #include "core/core.h"
+#include "som_json.h"
 
 #include <locale.h>
 #include <math.h>
@@ -398,5 +400,41 @@ void som__textout_abort(som__textout *t);
 char *som__with_extension(const char *path, const char *ext);
 /* path ends with suffix, ignoring case. */
 bool som__has_suffix(const char *path, const char *suffix);
+
+/* ---- JSON models (json.c writes, json_read.c reads; json_write.c is the
+ * one JSON writer of som_json.h). The layout is in doc/FORMAT.md, "JSON
+ * models". */
+#define SOM__JSON_FORMAT "som-map"
+#define SOM__JSON_VERSION 1
+
+/* The JSON writer one member at a time (json_write.c), so that a large
+ * codebook is written a row at a time instead of built as one tree:
+ * som_json_write is begin, a member or a run of rows per key, end. Every
+ * call consumes v (steals its reference; NULL: out of memory, which end
+ * reports). */
+typedef struct som__jw {
+    FILE *f;
+    som_json_layout layout;
+    bool in_string, escaped; /* where the text dumped so far ends */
+    bool failed, oom;        /* a write failed; an allocation failed */
+    size_t members, rows;    /* written so far: the object's, the array's */
+    locale_t loc, old;       /* the C locale while writing, the caller's */
+} som__jw;
+void som__jw_begin(som__jw *w, FILE *f, som_json_layout layout);
+void som__jw_member(som__jw *w, const char *key, json_t *v);
+void som__jw_rows_begin(som__jw *w, const char *key); /* "key":[ */
+void som__jw_row(som__jw *w, json_t *v);
+/* A row of floats, each %.9g (which reads back as the same float). */
+void som__jw_row_floats(som__jw *w, const float *v, size_t n);
+void som__jw_rows_end(som__jw *w);
+/* Closes the object, restores the locale: SOM_OK, SOM_EIO or SOM_ENOMEM. */
+int som__jw_end(som__jw *w, som_error *err);
+
+/* The reader: a .json model in buf[0..len) into a new map *out (NULL on
+ * failure). Errors (SOM_EFORMAT) name the file, line and
+ * column: jansson's for text that is not JSON, the place of the offending
+ * value for JSON that is not a model. */
+int som__map_read_json_mem(const char *buf, size_t len, const char *name, som_map **out,
+                           som_error *err);
 
 #endif /* SOM_IO_H */

@@ -56,6 +56,7 @@ static sniff_answer sniff_som(const sniff_input *in);
 static sniff_answer sniff_somnet(const sniff_input *in);
 static sniff_answer sniff_cod(const sniff_input *in);
 static sniff_answer sniff_wts(const sniff_input *in);
+static sniff_answer sniff_json(const sniff_input *in);
 
 static int save_somnet(const som_map *map, const char *path, som_error *err)
 {
@@ -91,9 +92,10 @@ static const format formats[N_FORMATS] = {
     [F_UMX] = {.info = {"umx", "ESOM U-matrix (the map's distances only)", EXT(".umx"),
               SOM_FORMAT_SAVE_MAP, 0},
      .title = ".umx", .save = som__umx_write},
-    [F_JSON] = {.info = {"json", "JSON export of a whole map", EXT(".json"), SOM_FORMAT_SAVE_MAP,
+    [F_JSON] = {.info = {"json", "JSON model (every part of a map, as text)", EXT(".json"), MAP_IO,
                          MAP_ALL},
-     .title = "JSON", .save = som_map_write_json},
+     .title = "JSON", .path = PATH_WHOLE, .check = som__check_text, .sniff = sniff_json,
+     .load = som__map_read_json_mem, .save = som_map_write_json},
     [F_CSV] = {.info = {"csv", "comma-separated values (';' and tab too)", EXT(".csv"), DATA_IO,
               SOM_PART_TITLES | SOM_PART_LABELS},
      .title = "CSV", .path = PATH_OWN, .read = som__csv_parse, .read_path = som__csv_read_path,
@@ -115,7 +117,7 @@ static const format formats[N_FORMATS] = {
 /* The formats a map is told by when its name says nothing, in the order
  * they are asked: those with a magic or a header first; .somnet, which has
  * neither, last. */
-static const int sniff_order[] = {F_SOM, F_WTS, F_COD, F_SOMNET};
+static const int sniff_order[] = {F_SOM, F_WTS, F_JSON, F_COD, F_SOMNET};
 
 static const format *of_info(const som_format_info *info) { return (const format *)info; }
 
@@ -243,6 +245,14 @@ static sniff_answer sniff_wts(const sniff_input *in)
     return h != SNIFF_YES ? h : a.s[0] == '%' ? SNIFF_YES : SNIFF_NO;
 }
 
+/* A JSON model: text whose first line starts with '{'. */
+static sniff_answer sniff_json(const sniff_input *in)
+{
+    som__tok a, b;
+    sniff_answer h = text_header(in, &a, &b);
+    return h != SNIFF_YES ? h : a.s[0] == '{' ? SNIFF_YES : SNIFF_NO;
+}
+
 static sniff_answer sniff_cod(const sniff_input *in)
 {
     som__tok a, b;
@@ -305,7 +315,7 @@ static int cannot_tell(const char *name, som_error *err)
 {
     return som__error_at(err, SOM_EFORMAT, name, 0, 0,
                          "cannot tell the format: not a .som model, a .somnet network, a "
-                         "SOM_PAK codebook or an ESOM .wts file");
+                         "SOM_PAK codebook, an ESOM .wts file or a JSON model");
 }
 
 /* A stream of a model whose name says nothing, as it arrives: its format
@@ -372,12 +382,6 @@ int som_map_load_as(const char *path, const char *format_name, som_map **out, so
     }
     f = by_extension(path, false);
     if (f && (f->info.uses & SOM_FORMAT_LOAD_MAP)) return load_path(f, path, out, err);
-    /* An export of a whole map (JSON) cannot be read back: say so rather
-     * than fail on its content. */
-    if (f && (f->info.uses & SOM_FORMAT_SAVE_MAP) && (f->info.holds & SOM_PART_CODEBOOK))
-        return som__error_at(err, SOM_ENOTSUP, path, 0, 0,
-                             "%s is an export format: libsom writes it but does not read it",
-                             f->title);
     /* MQL5's DownloadNet takes the name without ".somnet". */
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;

@@ -143,7 +143,7 @@ run convert full.som full.json
 expect_rc 0
 expect_empty out
 expect_empty err
-for key in '"topology":"hex","toroid":true' '"kind":"zscore"' '"feature_weights":\[1,1,1,2\]' \
+for key in '^"topology":"hex",$' '^"toroid":true,$' '"kind":"zscore"' '"feature_weights":\[1,1,1,2\]' \
     '"clusters":\{"k":4,' '"training":\{"algorithm":' '"history":\[$' '"titles":\["sepal_length"'; do
     grep -Eq "$key" full.json || note "full.json has no /$key/"
 done
