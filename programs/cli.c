@@ -252,6 +252,52 @@ int cli_data_option(const char *cmd, int c, const char *arg,
     }
 }
 
+int cli_threads_option(const char *cmd, const char *arg, int *threads)
+{
+    if (!cli_parse_threads(arg, threads))
+        return cli_bad_value(cmd, "--threads", arg, "a whole number from 0 to 4096");
+    return CLI_OK;
+}
+
+/* ---- commands that read DATA against a MODEL ---------------------------- */
+
+void cli_model_data_init(cli_model_data *md)
+{
+    memset(md, 0, sizeof *md);
+    som_csv_opts_init(&md->csv);
+}
+
+int cli_model_data_option(const char *cmd, int c, char **argv, cli_model_data *md)
+{
+    switch (c) {
+    case 'q': md->quiet = true; return 1;
+    case CLI_OPT_THREADS:
+        return cli_threads_option(cmd, optarg, &md->threads) == CLI_OK ? 1 : -1;
+    case '?':
+    case ':': cli_getopt_error(cmd, c, argv); return -1;
+    default: return cli_data_option(cmd, c, optarg, &md->csv);
+    }
+}
+
+int cli_model_data_operands(const char *cmd, int argc, char **argv, cli_model_data *md)
+{
+    int n = argc - optind;
+    if (n != 2)
+        return cli_usage(cmd, "expected MODEL and DATA, got %d argument%s", n,
+                         n == 1 ? "" : "s");
+    md->model_path = argv[optind];
+    md->data_path = argv[optind + 1];
+    return CLI_OK;
+}
+
+int cli_check_target(const char *cmd, const som_map *map, const char *target,
+                     int *is_class)
+{
+    if (som_map_target_fields(map, target, NULL, 0, is_class)) return CLI_OK;
+    return cli_usage(cmd, "--target: the model has no field '%s' and no fields '%s=CLASS'",
+                     target, target);
+}
+
 /* ---- files ------------------------------------------------------------- */
 
 static const char *shown_path(const char *path)

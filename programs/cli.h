@@ -153,6 +153,33 @@ const char *cli_output_name(const char *path);
 int cli_data_option(const char *cmd, int c, const char *arg,
                     som_csv_opts *csv);
 
+/* --threads T: 0 (all cores) .. 4096. CLI_OK, or CLI_USAGE after a message. */
+int cli_threads_option(const char *cmd, const char *arg, int *threads);
+
+/* ---- commands that read DATA against a MODEL (map, predict, eval) -------- */
+
+/* What those commands share: two operands, -q, --threads and the data
+ * options. */
+typedef struct cli_model_data {
+    const char *model_path, *data_path; /* set by cli_model_data_operands */
+    som_csv_opts csv;
+    int threads; /* default 0: all cores */
+    bool quiet;
+} cli_model_data;
+
+void cli_model_data_init(cli_model_data *md);
+/* For the default branch of a command's getopt_long loop (its option string
+ * must start with ':'): handles -q, --threads, the data options and what
+ * getopt rejected ('?', ':'). Returns 1 when handled, 0 when c is none of
+ * them, -1 after printing a usage error. */
+int cli_model_data_option(const char *cmd, int c, char **argv, cli_model_data *md);
+/* After the loop: exactly MODEL and DATA, else a usage error (CLI_USAGE). */
+int cli_model_data_operands(const char *cmd, int argc, char **argv, cli_model_data *md);
+/* The usage error when target (--target) names neither a field of the map
+ * nor fields 'target=CLASS'; else CLI_OK (*is_class: which, when not NULL). */
+int cli_check_target(const char *cmd, const som_map *map, const char *target,
+                     int *is_class);
+
 /* ---- files ------------------------------------------------------------- */
 
 /* Each prints the library's message on failure and returns CLI_FAIL, else

@@ -106,17 +106,16 @@ static int print_json(const som_quality *q, const extras *x)
 int cmd_eval(int argc, char **argv)
 {
     const char *cmd = "eval";
-    som_csv_opts csv;
-    som_csv_opts_init(&csv);
-    int threads = 0, c;
-    bool json = false, distortion = false, quiet = false;
+    cli_model_data md;
+    cli_model_data_init(&md);
+    int c;
+    bool json = false, distortion = false;
     extras x;
     memset(&x, 0, sizeof x);
     x.distortion = NAN;
     optind = 0;
     while ((c = getopt_long(argc, argv, ":qh", long_options, NULL)) != -1) {
         switch (c) {
-        case 'q': quiet = true; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
         case OPT_JSON: json = true; break;
         case OPT_DISTORTION: distortion = true; break;
@@ -124,20 +123,11 @@ int cmd_eval(int argc, char **argv)
             if (!*optarg) return cli_bad_value(cmd, "--target", optarg, "a column title");
             x.target = optarg;
             break;
-        case CLI_OPT_THREADS:
-            if (!cli_parse_threads(optarg, &threads))
-                return cli_bad_value(cmd, "--threads", optarg,
-                                     "a whole number from 0 to 4096");
-            break;
-        case '?':
-        case ':': return cli_getopt_error(cmd, c, argv);
         default:
-            if (cli_data_option(cmd, c, optarg, &csv) < 0) return CLI_USAGE;
+            if (cli_model_data_option(cmd, c, argv, &md) < 0) return CLI_USAGE;
         }
     }
-    if (argc - optind != 2)
-        return cli_usage(cmd, "expected MODEL and DATA, got %d argument%s",
-                         argc - optind, argc - optind == 1 ? "" : "s");
+    if (cli_model_data_operands(cmd, argc, argv, &md) != CLI_OK) return CLI_USAGE;
 
     som_map *map = NULL;
     som_data *data = NULL;
@@ -145,23 +135,19 @@ int cmd_eval(int argc, char **argv)
     som_error_clear(&err);
     som_quality q;
     memset(&q, 0, sizeof q);
-    int rc = cli_load_map(argv[optind], &map);
-    if (rc == CLI_OK) rc = cli_read_aligned(map, argv[optind + 1], &csv, x.target, quiet, &data);
-    if (rc == CLI_OK && x.target && !som_map_target_fields(map, x.target, NULL, 0, NULL)) {
-        fprintf(stderr, "som eval: --target: the model has no field '%s' and no fields "
-                        "'%s=CLASS'\nTry 'som eval --help'.\n", x.target, x.target);
-        rc = CLI_USAGE;
-    }
+    int rc = cli_load_map(md.model_path, &map);
+    if (rc == CLI_OK) rc = cli_read_aligned(map, md.data_path, &md.csv, x.target, md.quiet, &data);
+    if (rc == CLI_OK && x.target) rc = cli_check_target(cmd, map, x.target, NULL);
     if (rc == CLI_OK &&
-        som_map_quality(map, data, &q, NULL, threads, &err) != SOM_OK)
+        som_map_quality(map, data, &q, NULL, md.threads, &err) != SOM_OK)
         rc = cli_fail(&err);
     if (rc == CLI_OK && distortion &&
-        som_map_distortion(map, data, -1.0, &x.distortion, threads, &err) != SOM_OK)
+        som_map_distortion(map, data, -1.0, &x.distortion, md.threads, &err) != SOM_OK)
         rc = cli_fail(&err);
     /* The true classes are DATA's labels, which the aligned copy keeps; a
      * numeric target's true values are its column, which it keeps too. */
     if (rc == CLI_OK && x.target &&
-        som_map_eval_target(map, data, x.target, &x.ev, threads, &err) != SOM_OK)
+        som_map_eval_target(map, data, x.target, &x.ev, md.threads, &err) != SOM_OK)
         rc = cli_fail(&err);
     if (rc == CLI_OK) {
         if (json) {

@@ -59,31 +59,19 @@ static int write_rows(FILE *fp, const som_map *map, const som_data *data,
 int cmd_map(int argc, char **argv)
 {
     const char *cmd = "map", *out_path = "-";
-    som_csv_opts csv;
-    som_csv_opts_init(&csv);
-    int threads = 0, c;
-    bool quiet = false;
+    cli_model_data md;
+    cli_model_data_init(&md);
+    int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         switch (c) {
         case 'o': out_path = optarg; break;
-        case 'q': quiet = true; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
-        case CLI_OPT_THREADS:
-            if (!cli_parse_threads(optarg, &threads))
-                return cli_bad_value(cmd, "--threads", optarg,
-                                     "a whole number from 0 to 4096");
-            break;
-        case '?':
-        case ':': return cli_getopt_error(cmd, c, argv);
         default:
-            if (cli_data_option(cmd, c, optarg, &csv) < 0) return CLI_USAGE;
+            if (cli_model_data_option(cmd, c, argv, &md) < 0) return CLI_USAGE;
         }
     }
-    if (argc - optind != 2)
-        return cli_usage(cmd, "expected MODEL and DATA, got %d argument%s",
-                         argc - optind, argc - optind == 1 ? "" : "s");
-    const char *model_path = argv[optind], *data_path = argv[optind + 1];
+    if (cli_model_data_operands(cmd, argc, argv, &md) != CLI_OK) return CLI_USAGE;
     cli_output(out_path);
 
     som_map *map = NULL;
@@ -93,8 +81,8 @@ int cmd_map(int argc, char **argv)
     som_outfile *out = NULL;
     som_error err;
     som_error_clear(&err);
-    int rc = cli_load_map(model_path, &map);
-    if (rc == CLI_OK) rc = cli_read_aligned(map, data_path, &csv, NULL, quiet, &data);
+    int rc = cli_load_map(md.model_path, &map);
+    if (rc == CLI_OK) rc = cli_read_aligned(map, md.data_path, &md.csv, NULL, md.quiet, &data);
     if (rc != CLI_OK) goto done;
 
     size_t n = som_data_n_samples(data);
@@ -105,7 +93,7 @@ int cmd_map(int argc, char **argv)
         rc = CLI_FAIL;
         goto done;
     }
-    if (som_map_bmus(map, data, units, dist, NULL, threads, &err) != SOM_OK ||
+    if (som_map_bmus(map, data, units, dist, NULL, md.threads, &err) != SOM_OK ||
         som_outfile_open(out_path, &out, &err) != SOM_OK) {
         rc = cli_fail(&err);
         goto done;

@@ -289,15 +289,13 @@ done:
 int cmd_predict(int argc, char **argv)
 {
     const char *cmd = "predict", *out_path = "-", *fill = NULL, *target = NULL;
-    som_csv_opts csv;
-    som_csv_opts_init(&csv);
-    int threads = 0, c;
-    bool quiet = false;
+    cli_model_data md;
+    cli_model_data_init(&md);
+    int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         switch (c) {
         case 'o': out_path = optarg; break;
-        case 'q': quiet = true; break;
         case 'h': fputs(usage_text, stdout); return CLI_OK;
         case OPT_FILL:
             if (!*optarg || strspn(optarg, ",") == strlen(optarg))
@@ -309,21 +307,11 @@ int cmd_predict(int argc, char **argv)
             if (!*optarg) return cli_bad_value(cmd, "--target", optarg, "a column title");
             target = optarg;
             break;
-        case CLI_OPT_THREADS:
-            if (!cli_parse_threads(optarg, &threads))
-                return cli_bad_value(cmd, "--threads", optarg,
-                                     "a whole number from 0 to 4096");
-            break;
-        case '?':
-        case ':': return cli_getopt_error(cmd, c, argv);
         default:
-            if (cli_data_option(cmd, c, optarg, &csv) < 0) return CLI_USAGE;
+            if (cli_model_data_option(cmd, c, argv, &md) < 0) return CLI_USAGE;
         }
     }
-    if (argc - optind != 2)
-        return cli_usage(cmd, "expected MODEL and DATA, got %d argument%s",
-                         argc - optind, argc - optind == 1 ? "" : "s");
-    const char *model_path = argv[optind], *data_path = argv[optind + 1];
+    if (cli_model_data_operands(cmd, argc, argv, &md) != CLI_OK) return CLI_USAGE;
     cli_output(out_path);
 
     som_map *map = NULL;
@@ -331,15 +319,10 @@ int cmd_predict(int argc, char **argv)
     uint8_t *unknown = NULL;
     som_error err;
     som_error_clear(&err);
-    int rc = cli_load_map(model_path, &map);
+    int rc = cli_load_map(md.model_path, &map);
     if (rc != CLI_OK) goto done;
     int is_class = 0;
-    if (target && !som_map_target_fields(map, target, NULL, 0, &is_class)) {
-        fprintf(stderr, "som predict: --target: the model has no field '%s' and no fields "
-                        "'%s=CLASS'\nTry 'som predict --help'.\n", target, target);
-        rc = CLI_USAGE;
-        goto done;
-    }
+    if (target && (rc = cli_check_target(cmd, map, target, &is_class)) != CLI_OK) goto done;
     if (fill) {
         unknown = calloc(som_map_dim(map), 1);
         if (!unknown) {
@@ -350,14 +333,14 @@ int cmd_predict(int argc, char **argv)
         rc = parse_fill(map, fill, target, unknown);
         if (rc != CLI_OK) goto done;
     }
-    rc = cli_read_aligned(map, data_path, &csv, target, quiet, &data);
+    rc = cli_read_aligned(map, md.data_path, &md.csv, target, md.quiet, &data);
     if (rc != CLI_OK) goto done;
     if (target) {
-        rc = predict_target(map, data, target, is_class, unknown, out_path, threads);
+        rc = predict_target(map, data, target, is_class, unknown, out_path, md.threads);
         goto done;
     }
     /* som_data_write_csv writes atomically (and "-" to standard output). */
-    if (som_map_predict(map, data, unknown, NULL, threads, &err) != SOM_OK ||
+    if (som_map_predict(map, data, unknown, NULL, md.threads, &err) != SOM_OK ||
         som_data_write_as(data, out_path, "csv", &err) != SOM_OK)
         rc = cli_fail(&err);
 done:

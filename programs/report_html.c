@@ -370,21 +370,11 @@ static void summary(FILE *fp, const report *r)
         som_map_field_range(r->map, j, &lo, &hi);
         fprintf(fp, "<tr><td class=\"l\">%zu</td><td class=\"l\">", j + 1);
         html_esc(fp, som_map_title(r->map, j));
-        fputs("</td><td>", fp);
-        html_num(fp, lo);
-        fputs("</td><td>", fp);
-        html_num(fp, hi);
-        fputs("</td><td>", fp);
-        html_num(fp, r->cb_min[j]);
-        fputs("</td><td>", fp);
-        html_num(fp, r->cb_max[j]);
-        fputs("</td><td>", fp);
-        html_num(fp, r->all_mean[j]);
-        fputs("</td><td>", fp);
-        html_num(fp, r->all_sd[j]);
-        if (fw) {
+        const double cells[] = {lo, hi, r->cb_min[j], r->cb_max[j], r->all_mean[j],
+                                r->all_sd[j], fw ? fw[j] : 0.0};
+        for (size_t k = 0; k < (fw ? 7u : 6u); k++) {
             fputs("</td><td>", fp);
-            html_num(fp, fw[j]);
+            html_num(fp, cells[k]);
         }
         fputs("</td></tr>\n", fp);
     }

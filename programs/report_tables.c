@@ -164,6 +164,15 @@ static void cluster_labels(FILE *fp, const report *r, size_t c, size_t max)
     fputs("</p>\n", fp);
 }
 
+/* "mean<small>&#177;sd</small>": a profile cell's number and its spread. */
+static void mean_sd(FILE *fp, double mean, double sd)
+{
+    html_num(fp, mean);
+    fputs("<small>&#177;", fp);
+    html_num(fp, sd);
+    fputs("</small>", fp);
+}
+
 void html_profiles(FILE *fp, const report *r)
 {
     html_section(fp, 5);
@@ -225,19 +234,15 @@ void html_profiles(FILE *fp, const report *r)
         fputs("<tr><td class=\"l\">", fp);
         html_esc(fp, som_map_title(r->map, j));
         fputs("</td><td>", fp);
-        html_num(fp, r->all_mean[j]);
-        fputs("<small>&#177;", fp);
-        html_num(fp, r->all_sd[j]);
-        fputs("</small></td>", fp);
+        mean_sd(fp, r->all_mean[j], r->all_sd[j]);
+        fputs("</td>", fp);
         for (size_t c = 0; c < r->k; c++) {
             size_t a = c * r->dim + j;
             fputs("<td", fp);
             html_tint(fp, r->cl_z[a] / 2);
             fputs(">", fp);
-            html_num(fp, r->cl_mean[a]);
-            fputs("<small>&#177;", fp);
-            html_num(fp, r->cl_sd[a]);
-            fputs("</small><small>", fp);
+            mean_sd(fp, r->cl_mean[a], r->cl_sd[a]);
+            fputs("<small>", fp);
             html_signed(fp, r->cl_z[a]);
             fputs(" SD</small></td>", fp);
         }

@@ -199,18 +199,14 @@ enum MHD_Result handle_map_json(request *rq)
     return reply_json(rq, 200, v);
 }
 
-enum MHD_Result handle_map_model(request *rq)
+enum MHD_Result reply_map_download(request *rq, const som_map *map, const char *prefix)
 {
-    enum MHD_Result ret;
-    model *m = get_model(rq, &ret);
-    if (!m) return ret;
     unsigned char *buf = NULL;
     size_t len = 0;
     void (*free_fn)(void *) = free;
     som_error err;
     som_error_clear(&err);
-    int rc = map_serialize(m->map, rq->rt.ext, &buf, &len, &free_fn, &err);
-    model_put(m);
+    int rc = map_serialize(map, rq->rt.ext, &buf, &len, &free_fn, &err);
     if (rc != SOM_OK) {
         if (rc == SOM_EINVAL) return reply_error(rq, 422, "%s", err.message);
         return reply_som_error(rq, &err);
@@ -218,10 +214,21 @@ enum MHD_Result handle_map_model(request *rq)
     struct MHD_Response *r = resp_bytes(buf, len, "application/octet-stream", free_fn);
     if (r) {
         char cd[128];
-        snprintf(cd, sizeof cd, "attachment; filename=\"map-%s.%s\"", rq->rt.id, rq->rt.ext);
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s-%s.%s\"", prefix, rq->rt.id,
+                 rq->rt.ext);
         MHD_add_response_header(r, "Content-Disposition", cd);
     }
     return reply(rq, 200, r);
+}
+
+enum MHD_Result handle_map_model(request *rq)
+{
+    enum MHD_Result ret;
+    model *m = get_model(rq, &ret);
+    if (!m) return ret;
+    ret = reply_map_download(rq, m->map, "map");
+    model_put(m);
+    return ret;
 }
 
 /* ---- recognition ---------------------------------------------------------------- */

@@ -157,6 +157,23 @@ enum MHD_Result handle_avatar(request *rq)
 
 /* ---- art ---------------------------------------------------------------------------- */
 
+/* Grows the pattern `o` and replies with its picture in the route's format
+ * (public, cached for an hour). */
+static enum MHD_Result reply_art(request *rq, const som_art_opts *o, const som_art_style *st,
+                                 size_t size)
+{
+    som_art *art = NULL;
+    som_error err;
+    som_error_clear(&err);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = som_art_run(o, &art, &err);
+    if (rc == SOM_OK) rc = som_art_render_mem(art, st, size, rq->rt.ext, &buf, &len, &err);
+    som_art_free(art);
+    if (rc != SOM_OK) return reply_som_error(rq, &err);
+    return reply_picture(rq, buf, len, rq->rt.ext, "public, max-age=3600", NULL);
+}
+
 enum MHD_Result handle_art(request *rq)
 {
     som_art_opts o;
@@ -166,16 +183,7 @@ enum MHD_Result handle_art(request *rq)
     serve_query q = req_args(rq);
     unsigned bad = parse_art_query(&q, &o, &st, &size, msg, sizeof msg);
     if (bad) return reply_error(rq, bad, "%s", msg);
-    som_art *art = NULL;
-    som_error err;
-    som_error_clear(&err);
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    int rc = som_art_run(&o, &art, &err);
-    if (rc == SOM_OK) rc = som_art_render_mem(art, &st, size, rq->rt.ext, &buf, &len, &err);
-    som_art_free(art);
-    if (rc != SOM_OK) return reply_som_error(rq, &err);
-    return reply_picture(rq, buf, len, rq->rt.ext, "public, max-age=3600", NULL);
+    return reply_art(rq, &o, &st, size);
 }
 
 /* Patterns drawn as `som art --gallery N --seed S` draws them (seed 33 and
@@ -240,9 +248,9 @@ enum MHD_Result handle_art_gallery(request *rq)
         FILE *f = fopen(path, "rb");
         if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 &&
             fseek(f, 0, SEEK_SET) == 0) {
-            buf = malloc((size_t)len + 1);
+            buf = som_calloc((size_t)len + 1, 1); /* reply_picture frees with som_free */
             if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-                free(buf);
+                som_free(buf);
                 buf = NULL;
             }
         }
@@ -302,16 +310,7 @@ enum MHD_Result handle_guess_image(request *rq)
     guess_truth(seed, &o);
     som_art_style st;
     som_art_style_init(&st);
-    som_art *art = NULL;
-    som_error err;
-    som_error_clear(&err);
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    int rc = som_art_run(&o, &art, &err);
-    if (rc == SOM_OK) rc = som_art_render_mem(art, &st, size, rq->rt.ext, &buf, &len, &err);
-    som_art_free(art);
-    if (rc != SOM_OK) return reply_som_error(rq, &err);
-    return reply_picture(rq, buf, len, rq->rt.ext, "public, max-age=3600", NULL);
+    return reply_art(rq, &o, &st, size);
 }
 
 enum MHD_Result handle_guess_answer(request *rq)

@@ -24,11 +24,9 @@
  *                                    cannot send it). The port is in the
  *                                    name because cookies are not kept
  *                                    apart by port. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
 #include "serve.h"
 
@@ -54,21 +52,8 @@ int auth_init(void)
     serve.token[0] = '\0';
     if (serve.loopback) return 0;
     unsigned char b[16];
-    size_t got = 0;
-    while (got < sizeof b) {
-        ssize_t k = getrandom(b + got, sizeof b - got, 0);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            return -1; /* no guessable token instead */
-        }
-        got += (size_t)k;
-    }
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof b; i++) {
-        serve.token[2 * i] = hex[b[i] >> 4];
-        serve.token[2 * i + 1] = hex[b[i] & 15];
-    }
-    serve.token[2 * sizeof b] = '\0';
+    if (!serve_random_bytes(b, sizeof b)) return -1; /* no guessable token instead */
+    serve_hex(b, sizeof b, serve.token);
     return 0;
 }
 

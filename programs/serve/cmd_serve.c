@@ -145,9 +145,7 @@ static int parse_args(int argc, char **argv, serve_config *c)
                 return cli_bad_value(cmd, "--jobs", optarg, "a whole number from 1 to 64");
             break;
         case CLI_OPT_THREADS:
-            if (!cli_parse_threads(optarg, &c->threads))
-                return cli_bad_value(cmd, "--threads", optarg,
-                                     "a whole number from 0 to 4096");
+            if (cli_threads_option(cmd, optarg, &c->threads) != CLI_OK) return CLI_USAGE;
             threads_set = true;
             break;
         case OPT_MAX_CONNECTIONS:

@@ -81,6 +81,18 @@ static bool stop_now(job *j)
     return som_cancel_is_set(j->stop) || atomic_load(&serve.shutdown);
 }
 
+/* Makes s the job's latest snapshot (s's reference passes to the job) and
+ * wakes those waiting for news; readers of the old one keep theirs. */
+static void swap_snapshot(job *j, snapshot *s)
+{
+    pthread_mutex_lock(&j->mu);
+    snapshot *old = j->snap;
+    j->snap = s;
+    job_bump(j);
+    pthread_mutex_unlock(&j->mu);
+    snap_put(old);
+}
+
 /* Clones the map into a new snapshot and swaps it in. `own` hands the map
  * itself over instead (the end of training). */
 static void publish(job *j, const som_progress *p, som_map *own)
@@ -106,12 +118,7 @@ static void publish(job *j, const som_progress *p, som_map *own)
      * training time on it. */
     j->publish_every = fmax(0.05, 20 * (now - t0));
     j->next_publish = now + j->publish_every;
-    pthread_mutex_lock(&j->mu);
-    snapshot *old = j->snap;
-    j->snap = s;
-    job_bump(j);
-    pthread_mutex_unlock(&j->mu);
-    snap_put(old);
+    swap_snapshot(j, s);
 }
 
 /* Sleeps until `until` (monotonic seconds) in short slices, so that a Stop
@@ -402,26 +409,31 @@ size_t jobs_list(job *out[SERVE_MAX_JOBS])
     return n;
 }
 
+/* Takes j out of a[0..*n), the others keeping their order: its first place
+ * only, or every place it holds (`all`). Returns how many places it left.
+ * Call with T.mu held. */
+static size_t take_out(job **a, size_t *n, const job *j, bool all)
+{
+    size_t gone = 0;
+    for (size_t i = 0; i < *n;) {
+        if (a[i] == j && (all || gone == 0)) {
+            memmove(a + i, a + i + 1, (*n - i - 1) * sizeof *a);
+            (*n)--;
+            gone++;
+        } else {
+            i++;
+        }
+    }
+    return gone;
+}
+
 bool jobs_remove(job *j)
 {
     bool found = false;
     size_t queued = 0;
     pthread_mutex_lock(&T.mu);
-    for (size_t i = 0; i < T.n; i++)
-        if (T.jobs[i] == j) {
-            memmove(T.jobs + i, T.jobs + i + 1, (T.n - i - 1) * sizeof *T.jobs);
-            T.n--;
-            found = true;
-            break;
-        }
-    for (size_t i = 0; i < T.qlen;)
-        if (T.queue[i] == j) {
-            memmove(T.queue + i, T.queue + i + 1, (T.qlen - i - 1) * sizeof *T.queue);
-            T.qlen--;
-            queued++;
-        } else {
-            i++;
-        }
+    found = take_out(T.jobs, &T.n, j, false) > 0;
+    queued = take_out(T.queue, &T.qlen, j, true);
     som_cancel_set(j->stop);
     pthread_mutex_lock(&j->mu);
     j->deleted = true;
@@ -441,13 +453,7 @@ unsigned job_stop(job *j, job_state *st)
     pthread_mutex_lock(&j->mu);
     switch (j->state) {
     case JOB_QUEUED:
-        for (size_t i = 0; i < T.qlen; i++)
-            if (T.queue[i] == j) {
-                memmove(T.queue + i, T.queue + i + 1, (T.qlen - i - 1) * sizeof *T.queue);
-                T.qlen--;
-                unqueued = true;
-                break;
-            }
+        unqueued = take_out(T.queue, &T.qlen, j, false) > 0;
         j->state = JOB_STOPPED;
         job_bump(j);
         break;
@@ -534,12 +540,7 @@ unsigned job_cluster(job *j, const som_cluster_opts *co, snapshot **out, double 
     s->sigma = v.snap->sigma;
     s->alpha = v.snap->alpha;
     snap_put(v.snap);
-    pthread_mutex_lock(&j->mu);
-    snapshot *old = j->snap;
-    j->snap = s;
-    job_bump(j);
-    pthread_mutex_unlock(&j->mu);
-    snap_put(old);
+    swap_snapshot(j, s);
     *out = s;
     return 0;
 }

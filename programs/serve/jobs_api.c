@@ -113,6 +113,19 @@ json_t *job_json(const job *j, const job_view *v, size_t history_from, bool full
 
 /* ---- handlers ----------------------------------------------------------------------- */
 
+/* Replies with job j's JSON (job_json's history_from and full) and drops
+ * the caller's reference to j. */
+static enum MHD_Result reply_job(request *rq, unsigned status, job *j, size_t history_from,
+                                 bool full)
+{
+    job_view v;
+    view_take(j, &v);
+    json_t *o = job_json(j, &v, history_from, full);
+    snap_put(v.snap);
+    job_put(j);
+    return reply_json(rq, status, o);
+}
+
 enum MHD_Result handle_jobs(request *rq)
 {
     if (strcmp(rq->method, "POST") != 0) {
@@ -167,12 +180,7 @@ enum MHD_Result handle_jobs(request *rq)
         job_discard(j);
         return reply_error(rq, 429, "too many jobs training or queued (%d)", SERVE_MAX_JOBS);
     }
-    job_view v;
-    view_take(j, &v);
-    json_t *o = job_json(j, &v, 0, true);
-    snap_put(v.snap);
-    job_put(j);
-    return reply_json(rq, 201, o);
+    return reply_job(rq, 201, j, 0, true);
 }
 
 static enum MHD_Result no_job(request *rq)
@@ -192,15 +200,10 @@ enum MHD_Result handle_job(request *rq)
         if (!found) return no_job(rq);
         return reply_json(rq, 200, json_pack("{s:s, s:b}", "id", rq->rt.id, "deleted", 1));
     }
-    job_view v;
-    view_take(j, &v);
     size_t from = 0;
     const char *arg = req_arg(rq, "history_from");
     if (arg) from = (size_t)strtoull(arg, NULL, 10);
-    json_t *o = job_json(j, &v, from, true);
-    snap_put(v.snap);
-    job_put(j);
-    return reply_json(rq, 200, o);
+    return reply_job(rq, 200, j, from, true);
 }
 
 enum MHD_Result handle_job_stop(request *rq)
@@ -214,12 +217,7 @@ enum MHD_Result handle_job_stop(request *rq)
         return reply_error(rq, 409, "job '%s' is %s: nothing to stop", rq->rt.id,
                            job_state_names[st]);
     }
-    job_view v;
-    view_take(j, &v);
-    json_t *o = job_json(j, &v, SIZE_MAX, false);
-    snap_put(v.snap);
-    job_put(j);
-    return reply_json(rq, status, o);
+    return reply_job(rq, status, j, SIZE_MAX, false);
 }
 
 enum MHD_Result handle_job_continue(request *rq)
@@ -232,12 +230,7 @@ enum MHD_Result handle_job_continue(request *rq)
         return reply_error(rq, 409, "job '%s' is %s: only a stopped job continues", rq->rt.id,
                            job_state_names[st]);
     }
-    job_view v;
-    view_take(j, &v);
-    json_t *o = job_json(j, &v, SIZE_MAX, false);
-    snap_put(v.snap);
-    job_put(j);
-    return reply_json(rq, 202, o);
+    return reply_job(rq, 202, j, SIZE_MAX, false);
 }
 
 /* The latest snapshot of a job, or a reply saying there is none. */
@@ -266,25 +259,10 @@ enum MHD_Result handle_job_model(request *rq)
     enum MHD_Result ret;
     snapshot *s = job_snapshot(rq, &j, &ret);
     if (!s) return ret;
-    unsigned char *buf = NULL;
-    size_t len = 0;
-    void (*free_fn)(void *) = free;
-    som_error err;
-    som_error_clear(&err);
-    int rc = map_serialize(s->map, rq->rt.ext, &buf, &len, &free_fn, &err);
+    ret = reply_map_download(rq, s->map, "som");
     snap_put(s);
     job_put(j);
-    if (rc != SOM_OK) {
-        if (rc == SOM_EINVAL) return reply_error(rq, 422, "%s", err.message);
-        return reply_som_error(rq, &err);
-    }
-    struct MHD_Response *r = resp_bytes(buf, len, "application/octet-stream", free_fn);
-    if (r) {
-        char cd[128];
-        snprintf(cd, sizeof cd, "attachment; filename=\"som-%s.%s\"", rq->rt.id, rq->rt.ext);
-        MHD_add_response_header(r, "Content-Disposition", cd);
-    }
-    return reply(rq, 200, r);
+    return ret;
 }
 
 enum MHD_Result handle_job_map(request *rq)

@@ -111,6 +111,10 @@ extern serve_state serve;
 
 /* Seconds on the monotonic clock. */
 double serve_now(void);
+/* Fills b with n bytes from getrandom; false when the system has none. */
+bool serve_random_bytes(unsigned char *b, size_t n);
+/* Lowercase hex of b into out (2n + 1 chars with the NUL). */
+void serve_hex(const unsigned char *b, size_t n, char *out);
 /* A fresh identifier: 16 lowercase hex digits from the system's random
  * source. */
 void serve_new_id(char out[17]);
@@ -360,6 +364,11 @@ json_t *map_info_json(const som_map *map);
 /* Serialises a map as .som or .somnet into a malloc'ed buffer. */
 int map_serialize(const som_map *map, const char *ext, unsigned char **buf,
                   size_t *len, void (**free_fn)(void *), som_error *err);
+/* Replies with `map` as a download in the route's format (rq->rt.ext) named
+ * "PREFIX-ID.EXT", or with why it cannot be written (422: the format cannot
+ * hold this map). api.c; the caller keeps its reference to the map until
+ * this returns. */
+enum MHD_Result reply_map_download(request *rq, const som_map *map, const char *prefix);
 
 /* ---- jobs.c --------------------------------------------------------------- */
 

@@ -123,6 +123,41 @@ void store_free(void)
     for (size_t i = 0; i < nm; i++) model_put(ms[i]);
 }
 
+/* ---- room for a new entry ------------------------------------------------------ */
+
+/* What the eviction rule needs to know of one entry of a store. */
+typedef struct slot {
+    double created;
+    size_t bytes;
+    bool evictable; /* an upload that no job or request holds */
+    bool chosen;
+} slot;
+
+/* Both stores make room the same way, by count and by bytes (shared by data
+ * sets and models): the oldest evictable entries go until fewer than `cap`
+ * remain of the `count` that count and one of `need` bytes fits under `max`;
+ * if they are not enough, none goes. Writes the chosen indices into
+ * slots[0..n) in the order chosen to pick[] and returns how many, or
+ * SIZE_MAX when there is no room. Call with mu held. */
+static size_t choose_evictions(slot *slots, size_t n, size_t count, size_t cap, size_t need,
+                               size_t max, size_t *pick)
+{
+    size_t n_pick = 0, bytes = atomic_load(&live_bytes);
+    while (count >= cap || bytes + need > max) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            if (!slots[i].evictable || slots[i].chosen) continue;
+            if (best == SIZE_MAX || slots[i].created < slots[best].created) best = i;
+        }
+        if (best == SIZE_MAX) return SIZE_MAX;
+        slots[best].chosen = true;
+        pick[n_pick++] = best;
+        count--;
+        bytes -= slots[best].bytes;
+    }
+    return n_pick;
+}
+
 /* ---- data sets ------------------------------------------------------------- */
 
 /* Uploads smaller than this stay in memory as parsed. */
@@ -202,31 +237,24 @@ unsigned dataset_add(som_data *data, const char *name, char id[ROUTE_ID_MAX + 1]
     /* Room by count and by bytes: the oldest uploads that no job or
      * request holds go first; if they are not enough, nothing goes. */
     dataset *evicted[SERVE_MAX_DATASETS + 8];
-    size_t n_evicted = 0;
+    slot slots[SERVE_MAX_DATASETS + 8];
+    size_t pick[SERVE_MAX_DATASETS + 8];
     pthread_mutex_lock(&mu);
     size_t uploaded = 0;
-    for (size_t i = 0; i < n_datasets; i++) uploaded += !datasets[i]->bundled;
-    size_t bytes = atomic_load(&live_bytes);
-    while (uploaded >= SERVE_MAX_DATASETS || bytes + ds->bytes > max) {
-        size_t best = SIZE_MAX;
-        for (size_t i = 0; i < n_datasets; i++) {
-            dataset *d = datasets[i];
-            if (d->bundled || atomic_load(&d->refs) != 1) continue;
-            bool taken = false;
-            for (size_t k = 0; k < n_evicted && !taken; k++) taken = evicted[k] == d;
-            if (taken) continue;
-            if (best == SIZE_MAX || d->created < datasets[best]->created) best = i;
-        }
-        if (best == SIZE_MAX) {
-            pthread_mutex_unlock(&mu);
-            ds->bytes = 0;
-            dataset_free(ds);
-            return 429;
-        }
-        evicted[n_evicted++] = datasets[best];
-        uploaded--;
-        bytes -= datasets[best]->bytes;
+    for (size_t i = 0; i < n_datasets; i++) {
+        dataset *d = datasets[i];
+        uploaded += !d->bundled;
+        slots[i] = (slot){d->created, d->bytes, !d->bundled && atomic_load(&d->refs) == 1, false};
     }
+    size_t n_evicted =
+        choose_evictions(slots, n_datasets, uploaded, SERVE_MAX_DATASETS, ds->bytes, max, pick);
+    if (n_evicted == SIZE_MAX) {
+        pthread_mutex_unlock(&mu);
+        ds->bytes = 0;
+        dataset_free(ds);
+        return 429;
+    }
+    for (size_t k = 0; k < n_evicted; k++) evicted[k] = datasets[pick[k]];
     for (size_t k = 0; k < n_evicted; k++) {
         /* Uncounted now: the next upload may use the room at once. */
         atomic_fetch_sub(&live_bytes, evicted[k]->bytes);
@@ -331,27 +359,20 @@ unsigned model_add(som_map *map, const char *source, char id[ROUTE_ID_MAX + 1])
     /* Room by count and by bytes (shared with the data sets): the oldest
      * models nobody holds go first; if they are not enough, none goes. */
     model *evicted[SERVE_MAX_MODELS];
-    size_t n_evicted = 0;
+    slot slots[SERVE_MAX_MODELS];
+    size_t pick[SERVE_MAX_MODELS];
     pthread_mutex_lock(&mu);
-    size_t count = n_models, bytes = atomic_load(&live_bytes);
-    while (count >= SERVE_MAX_MODELS || bytes + need > max) {
-        size_t best = SIZE_MAX;
-        for (size_t i = 0; i < n_models; i++) {
-            if (atomic_load(&models[i]->refs) != 1) continue;
-            bool taken = false;
-            for (size_t k = 0; k < n_evicted && !taken; k++) taken = evicted[k] == models[i];
-            if (taken) continue;
-            if (best == SIZE_MAX || models[i]->created < models[best]->created) best = i;
-        }
-        if (best == SIZE_MAX) {
-            pthread_mutex_unlock(&mu);
-            model_free(m);
-            return 429;
-        }
-        evicted[n_evicted++] = models[best];
-        count--;
-        bytes -= models[best]->bytes;
+    for (size_t i = 0; i < n_models; i++)
+        slots[i] = (slot){models[i]->created, models[i]->bytes,
+                          atomic_load(&models[i]->refs) == 1, false};
+    size_t n_evicted =
+        choose_evictions(slots, n_models, n_models, SERVE_MAX_MODELS, need, max, pick);
+    if (n_evicted == SIZE_MAX) {
+        pthread_mutex_unlock(&mu);
+        model_free(m);
+        return 429;
     }
+    for (size_t k = 0; k < n_evicted; k++) evicted[k] = models[pick[k]];
     for (size_t k = 0; k < n_evicted; k++) {
         atomic_fetch_sub(&live_bytes, evicted[k]->bytes);
         evicted[k]->bytes = 0;

@@ -23,31 +23,41 @@ double serve_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void serve_new_id(char out[17])
+bool serve_random_bytes(unsigned char *b, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char b[8];
     size_t got = 0;
-    while (got < sizeof b) {
-        ssize_t k = getrandom(b + got, sizeof b - got, 0);
+    while (got < n) {
+        ssize_t k = getrandom(b + got, n - got, 0);
         if (k < 0) {
             if (errno == EINTR) continue;
-            break;
+            return false;
         }
         got += (size_t)k;
     }
-    if (got < sizeof b) {
+    return true;
+}
+
+void serve_hex(const unsigned char *b, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void serve_new_id(char out[17])
+{
+    unsigned char b[8];
+    if (!serve_random_bytes(b, sizeof b)) {
         /* No random source: ids only need to be unique in this process. */
         static atomic_ulong counter;
         unsigned long c = atomic_fetch_add(&counter, 1) + 1;
         uint64_t v = (uint64_t)time(NULL) << 20 ^ (uint64_t)c * 0x9E3779B97F4A7C15u;
         for (size_t i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
     }
-    for (size_t i = 0; i < 8; i++) {
-        out[2 * i] = hex[b[i] >> 4];
-        out[2 * i + 1] = hex[b[i] & 15];
-    }
-    out[16] = '\0';
+    serve_hex(b, sizeof b, out);
 }
 
 json_t *jnum(double v)

@@ -11,14 +11,23 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* The k-th drawn field's colour, as the legend names it. */
+static void field_color(cairo_t *cr, size_t k)
+{
+    unsigned char rgb[3];
+    som_class_color(k, rgb);
+    som__set_rgb(cr, rgb);
+}
+
 void som__draw_codes(cairo_t *cr, const som__job *j, const som__panel *p)
 {
     size_t nf = j->n_fields, units = som_map_n_units(j->map), dim = som_map_dim(j->map);
     if (!nf) return;
     const float *cb = som_map_codebook(j->map);
     double *lo = malloc(nf * sizeof *lo), *hi = malloc(nf * sizeof *hi);
-    if (!lo || !hi) { /* nothing to draw with; the cells stay plain */
-        free(lo), free(hi);
+    double *t = malloc(nf * sizeof *t); /* one unit's values, placed in [0, 1] */
+    if (!lo || !hi || !t) { /* nothing to draw with; the cells stay plain */
+        free(lo), free(hi), free(t);
         return;
     }
     /* scaled space: an affine map of the original units, same positions */
@@ -47,18 +56,18 @@ void som__draw_codes(cairo_t *cr, const som__job *j, const som__panel *p)
         cairo_stroke(cr);
         for (size_t k = 0; k < nf; k++) {
             double v = (double)cb[i * dim + j->fields[k]];
-            double t = hi[k] > lo[k] ? (v - lo[k]) / (hi[k] - lo[k]) : 0.5;
-            if (isnan(t)) continue;
-            unsigned char rgb[3];
-            som_class_color(k, rgb);
-            som__set_rgb(cr, rgb);
+            t[k] = hi[k] > lo[k] ? (v - lo[k]) / (hi[k] - lo[k]) : 0.5;
+        }
+        for (size_t k = 0; k < nf; k++) {
+            if (isnan(t[k])) continue;
+            field_color(cr, k);
             double x = x0 + step * (double)k;
             if (bars) {
-                cairo_rectangle(cr, x + step * 0.08, base - t * bh, step * 0.84, t * bh);
+                cairo_rectangle(cr, x + step * 0.08, base - t[k] * bh, step * 0.84, t[k] * bh);
                 cairo_fill(cr);
             } else {
-                if (k == 0) cairo_move_to(cr, x + step / 2, base - t * bh);
-                else cairo_line_to(cr, x + step / 2, base - t * bh);
+                if (k == 0) cairo_move_to(cr, x + step / 2, base - t[k] * bh);
+                else cairo_line_to(cr, x + step / 2, base - t[k] * bh);
             }
         }
         if (!bars) {
@@ -68,17 +77,14 @@ void som__draw_codes(cairo_t *cr, const som__job *j, const som__panel *p)
             /* each field's point in its colour, where there is room */
             double r = som__clampd(step * 0.4, 0.8, 2.2);
             for (size_t k = 0; step >= 1.5 && k < nf; k++) {
-                double v = (double)cb[i * dim + j->fields[k]];
-                double t = hi[k] > lo[k] ? (v - lo[k]) / (hi[k] - lo[k]) : 0.5;
-                if (isnan(t)) continue;
-                unsigned char rgb[3];
-                som_class_color(k, rgb);
-                som__set_rgb(cr, rgb);
-                cairo_arc(cr, x0 + step * ((double)k + 0.5), base - t * bh, r, 0, 2 * M_PI);
+                if (isnan(t[k])) continue;
+                field_color(cr, k);
+                cairo_arc(cr, x0 + step * ((double)k + 0.5), base - t[k] * bh, r, 0, 2 * M_PI);
                 cairo_fill(cr);
             }
         }
     }
     free(lo);
     free(hi);
+    free(t);
 }

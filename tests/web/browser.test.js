@@ -86,6 +86,22 @@ const canvasColours = (sel) =>
     for (let i = 0; i < d.length; i += 16) if (d[i + 3]) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
     return seen.size;
   });
+// Waits (up to 10 s) until the canvas shows more than `min` colours: the
+// page draws after the data arrives, a frame later on a loaded machine.
+const drawnWithin = async (sel, min) => {
+  try {
+    await page.waitForFunction(([s, m]) => {
+      const c = document.querySelector(s);
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let i = 0; i < d.length; i += 16) if (d[i + 3]) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      return seen.size > m;
+    }, [sel, min], { timeout: 10000 });
+    return true;
+  } catch (e) {
+    return false;
+  }
+};
 
 test('train the bundled data to the end while the page updates', async () => {
   await open('#train');
@@ -197,7 +213,7 @@ test('save the model and load it back', async () => {
   await page.setInputFiles('#model-file', savedModel);
   await page.waitForFunction(() => /7×9 hex, 4 fields/.test(document.getElementById('map-info').textContent));
   assert.match(await page.textContent('#map-info'), /from model\.som/);
-  assert.ok((await canvasColours('#recognize-map')) > 20, 'the loaded map is drawn');
+  assert.ok(await drawnWithin('#recognize-map', 20), 'the loaded map is drawn');
   // A reload keeps the loaded map too.
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]');
