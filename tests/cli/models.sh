@@ -9,8 +9,8 @@
 #
 # The bytes depend on floating-point rounding: our kernels pick AVX-512 at
 # run time and OpenBLAS picks its kernels by CPU. The recording names the
-# CPU features it was made with (machine.txt); on a machine with other
-# features a mismatch skips (77) instead of failing, and says so.
+# CPU model and features it was made with (machine.txt); on another CPU a
+# mismatch skips (77) instead of failing, and says so.
 set -u
 if [ $# -lt 2 ]; then
     echo "usage: $0 SOM ROOT" >&2
@@ -27,6 +27,10 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 cd "$WORK" || exit 1
 
 machine() {
+    # The CPU model decides OpenBLAS's kernels (and so LAPACK's rounding in
+    # the PCA start) as well as ours; the flags decide our own kernels.
+    grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/[[:space:]]\{1,\}/ /g'
+    OPENBLAS_VERBOSE=2 "$SOM" --version 2>&1 | grep '^Core:' | sed 's/^/OpenBLAS /'
     for f in avx512f avx512bw avx512vl avx2 fma; do
         if grep -qw "$f" /proc/cpuinfo 2>/dev/null; then echo "$f yes"; else echo "$f no"; fi
     done
