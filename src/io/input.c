@@ -198,6 +198,18 @@ static int read_stream(int fd, const char *name, const som__input_check *check, 
     return SOM_OK;
 }
 
+int som__file_open(const char *path, struct stat *st, som_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    if (fstat(fd, st) != 0) {
+        int e = errno;
+        close(fd);
+        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: %s", strerror(e));
+    }
+    return fd;
+}
+
 int som__file_read(const char *path, const som__input_check *check, som_file *f,
                    som_error *err)
 {
@@ -205,14 +217,9 @@ int som__file_read(const char *path, const som__input_check *check, som_file *f,
     f->len = 0;
     f->mapped = false;
     if (strcmp(path, "-") == 0) return read_stream(STDIN_FILENO, "<stdin>", check, f, err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: %s", strerror(e));
-    }
+    int fd = som__file_open(path, &st, err);
+    if (fd < 0) return fd;
     if (S_ISDIR(st.st_mode)) {
         close(fd);
         return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: it is a directory");

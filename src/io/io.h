@@ -70,6 +70,10 @@ typedef struct som_file {
 } som_file;
 int som__file_read(const char *path, const som__input_check *check, som_file *f,
                    som_error *err);
+/* Opens `path` for reading and fills *st: the descriptor (>= 0), or a
+ * negative status with "cannot open: ..." or "cannot read: ..." for path. */
+struct stat;
+int som__file_open(const char *path, struct stat *st, som_error *err);
 void som__file_release(som_file *f);
 /* CSV read a block of rows at a time (csv.c), for inputs larger than
  * memory: `sink` receives each block of up to block_rows rows as a

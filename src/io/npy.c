@@ -397,14 +397,9 @@ static int map_file(const char *path, npy_map *m, som_error *err)
 {
     m->base = NULL;
     m->len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return som__error_at(err, SOM_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return som__error_at(err, SOM_EIO, path, 0, 0, "cannot read: %s", strerror(e));
-    }
+    int fd = som__file_open(path, &st, err);
+    if (fd < 0) return fd;
     if (!S_ISREG(st.st_mode)) {
         close(fd);
         return som__error_at(err, SOM_EIO, path, 0, 0,
