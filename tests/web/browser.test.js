@@ -89,18 +89,9 @@ const canvasColours = (sel) =>
 // Waits (up to 10 s) until the canvas shows more than `min` colours: the
 // page draws after the data arrives, a frame later on a loaded machine.
 const drawnWithin = async (sel, min) => {
-  try {
-    await page.waitForFunction(([s, m]) => {
-      const c = document.querySelector(s);
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      const seen = new Set();
-      for (let i = 0; i < d.length; i += 16) if (d[i + 3]) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-      return seen.size > m;
-    }, [sel, min], { timeout: 10000 });
-    return true;
-  } catch (e) {
-    return false;
-  }
+  for (const until = Date.now() + 10000; Date.now() < until; await page.waitForTimeout(100))
+    if ((await canvasColours(sel)) > min) return true;
+  return false;
 };
 
 test('train the bundled data to the end while the page updates', async () => {
