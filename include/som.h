@@ -896,6 +896,37 @@ SOM_API int som_map_set_feature_weights(som_map *map, const double *weights,
 /* The dim weights, or NULL when every weight is 1. */
 SOM_API const double *som_map_feature_weights(const som_map *map);
 
+/* ---- the distance --------------------------------------------------------- */
+
+/* The distance a map finds winners by, in training and in recognition
+ * (som_map_bmu_vector, som_map_bmus, som_map_predict, som_map_quality's QE
+ * and TE, the U-matrix, som_map_unit_distance, clustering), always in the
+ * scaled space and over the present fields of a row with gaps (no
+ * rescaling for the missing ones, as the Euclidean distance has none):
+ *   euclidean  sqrt(sum_j (x_j - m_j)^2)                      (the default)
+ *   cosine     1 - x.m / (|x| |m|)   (1 when either vector is 0)
+ *   manhattan  sum_j |x_j - m_j|
+ *   chebyshev  max_j |x_j - m_j|
+ * Feature weights act on the coordinates, for every distance: both sides
+ * are multiplied by sqrt(w_j) before the distance is taken, which is
+ * sum_j w_j (x_j - m_j)^2 under the Euclidean distance, sum_j sqrt(w_j)
+ * |x_j - m_j| under manhattan and the cosine of the weighted vectors.
+ * Training keeps its update rules, with winners by the map's distance:
+ * online w += alpha h (x - w), batch the neighbourhood-weighted mean (the
+ * Euclidean minimiser; MiniSom and kohonen do the same). The codebook stays
+ * in the data's (scaled) units under cosine, so component planes, predict
+ * and fill keep their meaning. Stored in the model (.som chunk DIST, .json
+ * "distance"); the other formats lose it (SOM_PART_DISTANCE). */
+typedef enum som_distance {
+    SOM_DISTANCE_EUCLIDEAN = 0,
+    SOM_DISTANCE_COSINE = 1,
+    SOM_DISTANCE_MANHATTAN = 2,
+    SOM_DISTANCE_CHEBYSHEV = 3
+} som_distance;
+/* Sets the map's distance. Errors: SOM_EINVAL (NULL map, unknown value). */
+SOM_API int som_map_set_distance(som_map *map, som_distance distance, som_error *err);
+SOM_API som_distance som_map_distance(const som_map *map);
+
 /* ---- supervised maps ------------------------------------------------------ */
 
 /* A supervised map is trained on features plus targets, the targets
@@ -1125,6 +1156,7 @@ typedef struct som_fit_opts {
     som_grid grid;          /* rows = cols = 0: automatic (som_grid_auto);
                                topology and toroid always apply */
     som_scaling scaling;    /* default SOM_SCALE_ZSCORE */
+    som_distance distance;  /* default SOM_DISTANCE_EUCLIDEAN */
     char *init_codebook;    /* a model file whose weights start the map
                                (train.init becomes SOM_INIT_KEEP); NULL */
     char *targets;          /* comma-separated titles trained as fields but
@@ -1157,7 +1189,8 @@ typedef enum som_enum {
     SOM_ENUM_NEIGHBORHOOD = 5, /* gaussian cutgauss bubble epanechnikov mexican-hat */
     SOM_ENUM_CLUSTER_METHOD = 6, /* kmeans ward */
     SOM_ENUM_SETTING_TYPE = 7, /* som_setting_type: choice size number pair grid flag text */
-    SOM_ENUM_SETTING_GROUP = 8 /* som_setting_group: map training supervised */
+    SOM_ENUM_SETTING_GROUP = 8, /* som_setting_group: map training supervised */
+    SOM_ENUM_DISTANCE = 9      /* euclidean cosine manhattan chebyshev */
 } som_enum;
 
 /* The name of `value` in enum `e` (static); "?" for a value outside it. */
@@ -1420,9 +1453,10 @@ typedef enum som_part {
     SOM_PART_HISTORY = 1u << 8,         /* training history */
     SOM_PART_LABELS = 1u << 9,          /* row labels (data) */
     SOM_PART_SAMPLE_WEIGHTS = 1u << 10, /* per-sample weights (data) */
-    SOM_PART_FIXED = 1u << 11           /* fixed points (data) */
+    SOM_PART_FIXED = 1u << 11,          /* fixed points (data) */
+    SOM_PART_DISTANCE = 1u << 12        /* a distance other than euclidean */
 } som_part;
-#define SOM_PART_COUNT 12
+#define SOM_PART_COUNT 13
 
 /* What a format can be used for (bits). */
 typedef enum som_format_use {
