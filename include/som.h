@@ -812,8 +812,9 @@ SOM_API int som_map_predict(const som_map *map, som_data *data,
 /* ------------------------------------------------------------------------- */
 
 typedef struct som_quality {
-    double qe;        /* quantization error: mean Euclidean distance from each
-                         sample to its BMU, scaled space, present fields */
+    double qe;        /* quantization error: mean distance (the map's,
+                         som_map_distance) from each sample to its BMU,
+                         scaled space, present fields */
     double te;        /* topographic error: share of samples whose best and
                          second-best units are not grid neighbours (d <= 1) */
     size_t n_samples;
@@ -828,10 +829,10 @@ SOM_API int som_map_quality(const som_map *map, const som_data *data,
                             som_error *err);
 /* U-matrix: for each unit the mean distance (scaled space) from its weights
  * to those of its grid neighbours; out has n_units entries. The distance is
- * the map's own: sqrt(sum_j w_j (a_j - b_j)^2) with its feature weights
- * (som_map_set_feature_weights; computed in double from the exact w_j), the
- * Euclidean distance without them, so that a field of weight 0 does not
- * show. */
+ * the map's own (som_map_distance): euclidean sqrt(sum_j w_j (a_j - b_j)^2)
+ * with its feature weights (som_map_set_feature_weights; computed in double
+ * from the exact w_j), so that a field of weight 0 does not show; the other
+ * distances on the coordinates times sqrt(w_j) (som.h, "the distance"). */
 SOM_API void som_map_umatrix(const som_map *map, double *out);
 /* The distance between the codebook vectors of units a and b in that
  * metric (scaled space); NaN for a unit out of range. */
