@@ -1012,7 +1012,10 @@ typedef struct som_cluster_opts {
 SOM_API void som_cluster_opts_init(som_cluster_opts *opts);
 
 /* Clusters the map's units by their weights (the scaled space, multiplied
- * by the square roots of the feature weights) and stores the result in the
+ * by the square roots of the feature weights; for a cosine map each unit's
+ * vector scaled to unit length, so that the sums of squares of k-means and
+ * Ward group by angle; manhattan and chebyshev maps keep the sums of
+ * squares, which have no such counterpart) and stores the result in the
  * map (som_map_clusters; saved in the model). Clusters are numbered
  * 0..k-1 in the order of their first unit. With opts->k = 0 each k of
  * k_min..k_max is tried and the k with the smallest Davies-Bouldin index
