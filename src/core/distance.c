@@ -17,21 +17,25 @@
  * codebook holds: such rows go through the lane kernel below, as manhattan
  * and chebyshev rows do.
  *
- * The lane kernel: the codebook packed in panels of 16 units, field by
- * field (as bmu_kernel.c packs it), so that one field of a row is
- * broadcast against 16 units at a time and each lane accumulates one
+ * The lane kernel: the codebook packed in panels of 64 units, field by
+ * field (as bmu_kernel.c packs 16), so that one field of a row is
+ * broadcast against 64 units at a time and each lane accumulates one
  * unit's distance; the lanes keep a best and second best each (increasing
  * unit indices, strict comparisons: ties go to the lower unit), merged at
- * the end. It is written as plain loops over 16 lanes that the compiler
- * vectorises, built three times — the default target, AVX2 and AVX-512 —
- * and chosen at run time. The two best are then re-measured exactly in
+ * the end. It is written as plain loops over 64 lanes that the compiler
+ * vectorises, built three times — the default target, AVX2 and AVX-512
+ * (told to use 512-bit registers, which GCC otherwise avoids) — and chosen
+ * at run time. 64 lanes rather than 16: four independent accumulator
+ * registers per row instead of one chain of dependent adds, which made
+ * manhattan 8 times slower than the Euclidean kernel, 1.4 times with 64
+ * (bench/README.md). The two best are then re-measured exactly in
  * double (som__dist2_exact) and re-ranked, as the Euclidean search does. */
 #include "core/core.h"
 
 #include <math.h>
 #include <string.h>
 
-#define LANES 16
+#define LANES 64
 
 /* ---- exact values ----------------------------------------------------------- */
 
@@ -112,7 +116,7 @@ void som__normalise_rows(const float *x, size_t n, size_t dim, float *out)
 
 /* ---- the lane kernel ---------------------------------------------------------- */
 
-/* n_panels x dim x 16 floats: field j of units 16p..16p+15 together;
+/* n_panels x dim x LANES floats: field j of units LANES p.. together;
  * padding units are zeros and never win (their lanes are set to infinity). */
 static float *pack_panels(const float *cb, size_t n_units, size_t dim, size_t *n_panels)
 {
@@ -240,7 +244,7 @@ typedef void (*scan_fn)(const float *P, size_t n_panels, size_t n_units, size_t 
 DEFINE_SCANS(_plain, )
 #ifdef SOM_HAVE_AVX512_SCAN
 DEFINE_SCANS(_avx2, __attribute__((target("avx2,fma"))))
-DEFINE_SCANS(_avx512, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+DEFINE_SCANS(_avx512, __attribute__((target("avx512f,avx512bw,avx512vl,prefer-vector-width=512"))))
 #endif
 
 /* Which build of the kernels the CPU runs: 0 plain, 1 AVX2, 2 AVX-512
