@@ -21,12 +21,12 @@ def data(n=20000, dim=8):
 
 
 def test_other_threads_run_while_fit_runs():
-    X = data()
+    X = data(50000, 16)
     ticks = []
     done = threading.Event()
 
     def fit():
-        som.SOM(grid=(20, 20), epochs=8).fit(X)
+        som.SOM(grid=(30, 30), epochs=10).fit(X)
         done.set()
 
     worker = threading.Thread(target=fit)
@@ -37,10 +37,10 @@ def test_other_threads_run_while_fit_runs():
         time.sleep(0.001)
     worker.join()
     took = time.monotonic() - start
-    assert took > 0.2
+    assert took > 0.2, "fit too short to tell (%.2f s)" % took
     # the loop ran all through the fit, with no gap a held GIL would make
     gaps = np.diff([start] + ticks)
-    assert len(ticks) > 50 and gaps.max() < max(0.5, took / 4), (len(ticks), gaps.max(), took)
+    assert len(ticks) > 20 and gaps.max() < took / 2, (len(ticks), gaps.max(), took)
 
 
 def interrupt_after(delay, how):
