@@ -385,6 +385,10 @@ size_t som__best_units_scaled(const som_map *map, const float *x, const uint8_t 
 double som__dist2_exact(som_distance kind, const float *w, const float *x, const uint8_t *mask,
                         size_t dim);
 /* The plain search by som__dist2_exact; n_units when no field is present. */
+/* The same with feature weights' square roots s multiplying both sides in
+ * float (NULL: none). */
+double som__dist2_exact_w(som_distance kind, const float *s, const float *w, const float *x,
+                          const uint8_t *mask, size_t dim);
 size_t som__bmu_scalar_d(som_distance kind, const float *codebook, size_t n_units, size_t dim,
                          const float *x, const uint8_t *mask, double *dist2);
 /* som__bmus_scaled for any distance: euclidean is som__bmus_scaled itself,

@@ -47,8 +47,8 @@ int som_map_bmu_vector(const som_map *m, const float *x, const uint8_t *mask, si
         double d2;
         const uint8_t *mk = any_missing ? mbuf : NULL;
         if (m->distance != SOM_DISTANCE_EUCLIDEAN)
-            /* The map's search on one row (weighted copies, distance.c). */
-            rc = som__map_bmus_scaled(m, buf, mk, 1, unit, &d2, NULL, 1, err);
+            /* The exact ranking of the K best units (below), K = 1. */
+            som__best_units_scaled(m, buf, mk, 1, unit, &d2);
         else
             *unit = m->fsqrt ? som__bmu_scalar_w(m->codebook, m->n_units, m->dim, m->fsqrt, buf,
                                                  mk, &d2)
@@ -225,13 +225,17 @@ int som_map_predict(const som_map *m, som_data *d, const uint8_t *unknown, size_
  * callers that need more than the winner (filling from several units,
  * som_map_best_units). The distance is the one som__bmu_scalar and
  * som__bmu_scalar_w measure, in double, so that its first unit is the
- * BMU of som_map_bmu_vector; a map with another metric changes it here. */
+ * BMU of som_map_bmu_vector; a map with another distance ranks by it
+ * (som__dist2_exact_w: the square of that distance). */
 
 /* Unit u's squared distance to the scaled row x over the fields in mask
  * (NULL: all), with the map's feature weights when it has them. */
 static double unit_dist2(const som_map *m, size_t u, const float *x, const uint8_t *mask)
 {
     const float *w = m->codebook + u * m->dim, *s = m->fsqrt;
+    /* Other distances (distance.c): the square of the map's distance. */
+    if (m->distance != SOM_DISTANCE_EUCLIDEAN)
+        return som__dist2_exact_w(m->distance, s, w, x, mask, m->dim);
     double d = 0.0;
     for (size_t j = 0; j < m->dim; j++) {
         if (mask && !mask[j]) continue;
