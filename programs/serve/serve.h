@@ -164,11 +164,15 @@ typedef enum route_kind {
     ROUTE_JOB_MODEL,      /* GET /api/jobs/ID/model.som|somnet */
     ROUTE_JOB_MAP,        /* GET /api/jobs/ID/map.json */
     ROUTE_JOB_CLUSTER,    /* POST /api/jobs/ID/cluster */
+    ROUTE_JOB_PLOT,       /* GET /api/jobs/ID/plot.png|svg */
+    ROUTE_JOB_REPORT,     /* GET /api/jobs/ID/report.html */
     ROUTE_MAPS,           /* GET, POST /api/maps */
     ROUTE_MAP,            /* GET, DELETE /api/maps/ID */
     ROUTE_MAP_JSON,       /* GET /api/maps/ID/map.json */
     ROUTE_MAP_RECOGNIZE,  /* POST /api/maps/ID/map */
     ROUTE_MAP_MODEL,      /* GET /api/maps/ID/model.som|somnet */
+    ROUTE_MAP_PLOT,       /* GET /api/maps/ID/plot.png|svg */
+    ROUTE_MAP_REPORT,     /* GET /api/maps/ID/report.html */
     ROUTE_ART,            /* GET /api/art.png|svg */
     ROUTE_ART_GALLERY,    /* GET /api/art/gallery.png|svg|json */
     ROUTE_GUESS_NEW,      /* GET /api/art/guess */
@@ -266,6 +270,10 @@ enum MHD_Result handle_map(request *rq);
 enum MHD_Result handle_map_json(request *rq);
 enum MHD_Result handle_map_recognize(request *rq);
 enum MHD_Result handle_map_model(request *rq);
+enum MHD_Result handle_job_plot(request *rq);   /* plot.c */
+enum MHD_Result handle_map_plot(request *rq);
+enum MHD_Result handle_job_report(request *rq);
+enum MHD_Result handle_map_report(request *rq);
 
 /* Starts and stops the HTTP daemon. */
 int http_start(struct MHD_Daemon **out, som_error *err);

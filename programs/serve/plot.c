@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* plot.c — pictures and reports of a job's or a stored map: GET
+ * /api/jobs/ID/plot.png|svg, /api/maps/ID/plot.png|svg (som_render_mem, the
+ * drawing of `som render`, with its options from the query in the words of
+ * its command line) and /api/jobs/ID/report.html, /api/maps/ID/report.html
+ * (the page of `som report`, programs/report*.c). A job's pictures and
+ * report use the job's data set; a map's take one by ?dataset=ID. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs.h"
+#include "render_args.h"
+#include "report.h"
+#include "som_render.h"
+
+/* The largest picture the server draws, per side (a 4096x4096 PNG is 64
+ * MiB of pixels while it is drawn). */
+#define PLOT_MAX_SIDE 4096
+#define PLOT_MAX_FIELDS 256
+
+/* The options of one picture; fields point into buf. */
+typedef struct plot_query {
+    som_render_opts o;
+    char buf[2048];
+    const char *fields[PLOT_MAX_FIELDS];
+    const char *dataset; /* ?dataset= (maps), or NULL */
+} plot_query;
+
+/* A query argument by its key with underscores, or with dashes as the
+ * command line spells it ("per_row" or "per-row"). */
+static const char *arg2(const request *rq, const char *key)
+{
+    const char *v = req_arg(rq, key);
+    if (v) return v;
+    char dashed[32];
+    snprintf(dashed, sizeof dashed, "%s", key);
+    for (char *c = dashed; *c; c++)
+        if (*c == '_') *c = '-';
+    return strcmp(dashed, key) != 0 ? req_arg(rq, dashed) : NULL;
+}
+
+/* "0|1|true|false|yes|no" -> 0/1, or -1. */
+static int flag_value(const char *s)
+{
+    if (!strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "yes")) return 1;
+    if (!strcmp(s, "0") || !strcmp(s, "false") || !strcmp(s, "no")) return 0;
+    return -1;
+}
+
+/* One named choice through the library's parser. */
+#define CHOICE(key, parse, target, type, words)                                             \
+    do {                                                                                \
+        const char *v_ = arg2(rq, key);                                                 \
+        if (v_) {                                                                       \
+            int c_ = parse(v_);                                                         \
+            if (c_ < 0) {                                                               \
+                snprintf(msg, size, "%s: expected %s, got '%.64s'", key, words, v_);    \
+                *field = key;                                                           \
+                return 400;                                                             \
+            }                                                                           \
+            target = (type)c_;                                                          \
+        }                                                                               \
+    } while (0)
+
+/* The query -> render options; 0, or 400 with why and the key at fault. */
+static unsigned parse_plot_query(const request *rq, plot_query *p, char *msg, size_t size,
+                                 const char **field)
+{
+    som_render_opts *o = &p->o;
+    som_render_opts_init(o);
+    o->threads = 1;
+    p->dataset = req_arg(rq, "dataset");
+    CHOICE("plot", som_plot_parse, o->plot, som_plot,
+           "planes, umatrix, hits, labels, error, dashboard, clusters or codes");
+    CHOICE("colors", som_colors_parse, o->colors, som_colors,
+           "viridis, magma, cividis, grey, coolwarm or mql");
+    CHOICE("colours", som_colors_parse, o->colors, som_colors,
+           "viridis, magma, cividis, grey, coolwarm or mql");
+    CHOICE("cells", som_cells_parse, o->cells, som_cells, "auto, hex or square");
+    CHOICE("hits_style", som_hits_style_parse, o->hits_style, som_hits_style,
+           "colour or markers");
+    CHOICE("labels", som_labels_style_parse, o->labels_style, som_labels_style,
+           "majority or all");
+    CHOICE("umatrix", som_umatrix_style_parse, o->umatrix, som_umatrix_style, "units or full");
+    CHOICE("scale_colors", som_color_scale_parse, o->color_scale, som_color_scale,
+           "linear, log or rank");
+    CHOICE("scale_colours", som_color_scale_parse, o->color_scale, som_color_scale,
+           "linear, log or rank");
+    static const char *const flags[] = {"borders", "titles", "boundaries"};
+    int *flag_of[] = {&o->borders, &o->titles, &o->boundaries};
+    for (size_t k = 0; k < 3; k++) {
+        const char *v = arg2(rq, flags[k]);
+        if (!v) continue;
+        int f = flag_value(v);
+        if (f < 0) {
+            snprintf(msg, size, "%s: expected 0 or 1, got '%.64s'", flags[k], v);
+            *field = flags[k];
+            return 400;
+        }
+        *flag_of[k] = f;
+    }
+    const char *v;
+    if ((v = arg2(rq, "size")) &&
+        (!render_parse_size(v, &o->width, &o->height) || o->width > PLOT_MAX_SIDE ||
+         o->height > PLOT_MAX_SIDE)) {
+        snprintf(msg, size, "size: expected WIDTHxHEIGHT in pixels, each 1 to %d, got '%.64s'",
+                 PLOT_MAX_SIDE, v);
+        *field = "size";
+        return 400;
+    }
+    static const char *const counts[] = {"per_row", "max_fields"};
+    size_t *count_of[] = {&o->per_row, &o->max_fields};
+    for (size_t k = 0; k < 2; k++) {
+        if (!(v = arg2(rq, counts[k]))) continue;
+        char *end;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (end == v || *end || v[0] == '-' || n < 1 || n > 10000) {
+            snprintf(msg, size, "%s: expected a whole number from 1 to 10000, got '%.64s'",
+                     counts[k], v);
+            *field = counts[k];
+            return 400;
+        }
+        *count_of[k] = (size_t)n;
+    }
+    if ((v = arg2(rq, "range")) &&
+        !render_parse_range(v, &o->range, &o->range_min, &o->range_max)) {
+        snprintf(msg, size, "range: expected %s, got '%.64s'", RENDER_RANGE_EXPECTS, v);
+        *field = "range";
+        return 400;
+    }
+    /* field=T (one plane) or fields=T1,T2,... (these planes, in order). */
+    const char *one = req_arg(rq, "field"), *list = req_arg(rq, "fields");
+    if (one || list) {
+        const char *src = one ? one : list;
+        if (strlen(src) >= sizeof p->buf) {
+            snprintf(msg, size, "fields: too long");
+            *field = one ? "field" : "fields";
+            return 400;
+        }
+        strcpy(p->buf, src);
+        size_t n = 0;
+        if (one) {
+            p->fields[n++] = p->buf;
+        } else {
+            char *save = NULL;
+            for (char *t = strtok_r(p->buf, ",", &save); t && n < PLOT_MAX_FIELDS;
+                 t = strtok_r(NULL, ",", &save))
+                p->fields[n++] = t;
+        }
+        if (n == 0 || !p->fields[0][0]) {
+            snprintf(msg, size, "%s: no field title given", one ? "field" : "fields");
+            *field = one ? "field" : "fields";
+            return 400;
+        }
+        o->fields = p->fields;
+        o->n_fields = n;
+    }
+    return 0;
+}
+
+static enum MHD_Result reply_error_field(request *rq, unsigned status, const char *field,
+                                         const char *msg)
+{
+    json_t *v = json_pack("{s:o, s:s}", "error", jstr(msg), "field", field);
+    return reply_json(rq, status, v);
+}
+
+/* Draws `map` (with `data`, may be NULL) as the query asks, in the route's
+ * format. */
+static enum MHD_Result reply_plot(request *rq, const plot_query *p, const som_map *map,
+                                  const som_data *data)
+{
+    if ((p->o.plot == SOM_PLOT_HITS || p->o.plot == SOM_PLOT_LABELS) && !data)
+        return reply_error_field(rq, 400, "dataset",
+                                 "this picture counts the rows of a data set: choose one");
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    som_error err;
+    som_error_clear(&err);
+    if (som_render_mem(map, data, &p->o, rq->rt.ext, &buf, &len, &err) != SOM_OK) {
+        const char *m = err.message[0] ? err.message : som_strerror(err.code);
+        return reply_error(rq, err.code == SOM_ENOMEM ? 503 : 400, "%s", m);
+    }
+    struct MHD_Response *r = resp_bytes(buf, len,
+                                        strcmp(rq->rt.ext, "svg") == 0 ? "image/svg+xml"
+                                                                        : "image/png",
+                                        som_free);
+    if (r && strcmp(rq->rt.ext, "svg") == 0)
+        MHD_add_response_header(r, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'");
+    if (r) {
+        char cd[128];
+        snprintf(cd, sizeof cd, "inline; filename=\"%s-%s.%s\"", som_plot_name(p->o.plot),
+                 rq->rt.id, rq->rt.ext);
+        MHD_add_response_header(r, "Content-Disposition", cd);
+    }
+    return reply(rq, 200, r);
+}
+
+/* The latest snapshot of a job and its reference, or a reply. */
+static snapshot *job_snap(request *rq, job **jp, enum MHD_Result *ret)
+{
+    job *j = job_get(rq->rt.id);
+    if (!j) {
+        *ret = reply_error(rq, 404, "no job '%s'", rq->rt.id);
+        return NULL;
+    }
+    job_view v;
+    view_take(j, &v);
+    if (!v.snap) {
+        *ret = reply_error(rq, 409, "this job has no map yet: it is %s",
+                           job_state_names[v.state]);
+        job_put(j);
+        return NULL;
+    }
+    *jp = j;
+    return v.snap;
+}
+
+enum MHD_Result handle_job_plot(request *rq)
+{
+    plot_query p;
+    char msg[512];
+    const char *field = NULL;
+    if (parse_plot_query(rq, &p, msg, sizeof msg, &field))
+        return reply_error_field(rq, 400, field, msg);
+    job *j = NULL;
+    enum MHD_Result ret;
+    snapshot *s = job_snap(rq, &j, &ret);
+    if (!s) return ret;
+    ret = reply_plot(rq, &p, s->map, j->ds->data);
+    snap_put(s);
+    job_put(j);
+    return ret;
+}
+
+/* ?dataset=ID for a stored map: a reference, or NULL with a reply made. */
+static dataset *query_dataset(request *rq, const char *id, enum MHD_Result *ret)
+{
+    dataset *ds = dataset_get(id);
+    if (!ds) {
+        json_t *v = json_pack("{s:o, s:s}", "error", json_string("no such data set"), "field",
+                              "dataset");
+        char m[128];
+        snprintf(m, sizeof m, "no data set '%.40s'", id);
+        if (v) json_object_set_new(v, "error", jstr(m));
+        *ret = reply_json(rq, 404, v);
+    }
+    return ds;
+}
+
+enum MHD_Result handle_map_plot(request *rq)
+{
+    plot_query p;
+    char msg[512];
+    const char *field = NULL;
+    if (parse_plot_query(rq, &p, msg, sizeof msg, &field))
+        return reply_error_field(rq, 400, field, msg);
+    model *m = model_get(rq->rt.id);
+    if (!m) return reply_error(rq, 404, "no map '%s'", rq->rt.id);
+    enum MHD_Result ret;
+    dataset *ds = NULL;
+    if (p.dataset && !(ds = query_dataset(rq, p.dataset, &ret))) {
+        model_put(m);
+        return ret;
+    }
+    ret = reply_plot(rq, &p, m->map, ds ? ds->data : NULL);
+    dataset_put(ds);
+    model_put(m);
+    return ret;
+}
+
+/* ---- reports ------------------------------------------------------------------ */
+
+/* The page of `som report MAP --data DATA` for a copy of `map` (the report
+ * clusters the copy when the map has no clusters) and data (may be NULL),
+ * named `model_name` and `data_name` on the page. */
+static enum MHD_Result reply_report(request *rq, const som_map *map, const som_data *data,
+                                    const char *model_name, const char *data_name)
+{
+    report r;
+    memset(&r, 0, sizeof r);
+    som_error err;
+    som_error_clear(&err);
+    r.model_path = model_name;
+    r.data_path = data ? data_name : NULL;
+    som_render_opts_init(&r.ro);
+    r.threads = r.ro.threads = 1;
+    r.err = &err;
+    int rc = som_map_clone(map, &r.map, &err);
+    if (rc == SOM_OK && data) rc = som_map_align_data(r.map, data, &r.data, &err);
+    if (rc == SOM_OK) rc = report_gather(&r, 0, &err);
+    char *text = NULL;
+    size_t len = 0;
+    if (rc == SOM_OK) {
+        FILE *f = open_memstream(&text, &len);
+        if (!f) {
+            rc = som_error_set(&err, SOM_ENOMEM, "out of memory");
+        } else {
+            if (report_write_html(f, &r) != CLI_OK)
+                rc = err.code ? err.code : som_error_set(&err, SOM_EIO, "cannot write the page");
+            if (fclose(f) != 0 && rc == SOM_OK) rc = som_error_set(&err, SOM_ENOMEM, "out of memory");
+        }
+    }
+    report_free(&r);
+    if (rc != SOM_OK) {
+        free(text);
+        return reply_som_error(rq, &err);
+    }
+    struct MHD_Response *resp = resp_bytes(text, len, "text/html; charset=utf-8", free);
+    if (resp) {
+        /* Inline SVG and its own style sheet; nothing to fetch, no script. */
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+        char cd[128];
+        snprintf(cd, sizeof cd, "inline; filename=\"report-%s.html\"", rq->rt.id);
+        MHD_add_response_header(resp, "Content-Disposition", cd);
+    }
+    return reply(rq, 200, resp);
+}
+
+enum MHD_Result handle_job_report(request *rq)
+{
+    job *j = NULL;
+    enum MHD_Result ret;
+    snapshot *s = job_snap(rq, &j, &ret);
+    if (!s) return ret;
+    char model_name[64];
+    snprintf(model_name, sizeof model_name, "job-%s.som", j->id);
+    ret = reply_report(rq, s->map, j->ds->data, model_name, j->ds->name);
+    snap_put(s);
+    job_put(j);
+    return ret;
+}
+
+enum MHD_Result handle_map_report(request *rq)
+{
+    model *m = model_get(rq->rt.id);
+    if (!m) return reply_error(rq, 404, "no map '%s'", rq->rt.id);
+    enum MHD_Result ret;
+    const char *id = req_arg(rq, "dataset");
+    dataset *ds = NULL;
+    if (id && !(ds = query_dataset(rq, id, &ret))) {
+        model_put(m);
+        return ret;
+    }
+    ret = reply_report(rq, m->map, ds ? ds->data : NULL, m->source, ds ? ds->name : NULL);
+    dataset_put(ds);
+    model_put(m);
+    return ret;
+}
