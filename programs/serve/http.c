@@ -122,6 +122,44 @@ enum MHD_Result reply_error(request *rq, unsigned status, const char *fmt, ...)
     return reply_json(rq, status, v);
 }
 
+enum MHD_Result reply_error_field(request *rq, unsigned status, const char *field,
+                                  const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *v = json_object();
+    if (v) {
+        json_object_set_new(v, "error", jstr(msg));
+        if (field) json_object_set_new(v, "field", jstr(field));
+    }
+    return reply_json(rq, status, v);
+}
+
+/* A size as a person reads it: "64 MB", "1 MB", "512 KB" (binary units,
+ * named as people name them). */
+void serve_size_words(size_t bytes, char *out, size_t size)
+{
+    if (bytes >= ((size_t)1 << 30) && bytes % ((size_t)1 << 30) == 0)
+        snprintf(out, size, "%zu GB", bytes >> 30);
+    else if (bytes >= ((size_t)1 << 20))
+        snprintf(out, size, "%.3g MB", (double)bytes / (1 << 20));
+    else if (bytes >= 1024)
+        snprintf(out, size, "%.3g KB", (double)bytes / 1024);
+    else
+        snprintf(out, size, "%zu bytes", bytes);
+}
+
+static enum MHD_Result reply_too_large(request *rq)
+{
+    char limit[32];
+    serve_size_words(serve.cfg.max_upload, limit, sizeof limit);
+    return reply_error_field(rq, 413, "file", "The file is larger than the %s limit of this server",
+                             limit);
+}
+
 enum MHD_Result reply_som_error(request *rq, const som_error *err)
 {
     return reply_error(rq, parse_som_error_status(err), "%s",
@@ -337,9 +375,7 @@ static enum MHD_Result on_headers(conn_ctx *ctx, const char *url)
             unsigned long long n = strtoull(cl, &end, 10);
             if (errno || *end || n > serve.cfg.max_upload) {
                 ctx->answered = true;
-                return reply_error(rq, 413, "request body larger than the limit "
-                                            "of %zu bytes (--max-upload)",
-                                   serve.cfg.max_upload);
+                return reply_too_large(rq);
             }
         }
     }
@@ -470,12 +506,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     request *rq = &ctx->rq;
     guard_busy(ctx->guard);
     if (ctx->too_large)
-        return reply_error(rq, 413, "request body larger than the limit of %zu "
-                                    "bytes (--max-upload)",
-                           serve.cfg.max_upload);
+        return reply_too_large(rq);
     if (ctx->write_failed || !body_map(ctx)) {
         req_body_release(rq);
-        return reply_error(rq, 507, "the server has no room to take the upload");
+        return reply_error_field(rq, 507, "file", "The server has no room on its disk for this file");
     }
     if (!rq->body) {
         rq->body = calloc(1, 1);

@@ -68,6 +68,27 @@ static void som_message(const som_error *err, char *msg, size_t size)
     snprintf(msg, size, "%s", err->message[0] ? err->message : som_strerror(err->code));
 }
 
+void parse_data_message(const som_error *err, char *msg, size_t size, const char **field)
+{
+    const char *m = err->message[0] ? err->message : som_strerror(err->code);
+    *field = "file";
+    if (err->file[0] && err->line) {
+        /* "FILE:LINE:COL: what" (som_error's prefix) -> "FILE, line LINE: what" */
+        char prefix[300];
+        if (err->column)
+            snprintf(prefix, sizeof prefix, "%s:%zu:%zu: ", err->file, err->line, err->column);
+        else
+            snprintf(prefix, sizeof prefix, "%s:%zu: ", err->file, err->line);
+        size_t k = strlen(prefix);
+        if (strncmp(m, prefix, k) == 0) m += k;
+        snprintf(msg, size, "%s, line %zu: %s", err->file, err->line, m);
+    } else {
+        snprintf(msg, size, "%s", m);
+    }
+    /* The reader's hint that a column of text may be the labels. */
+    if (err->code == SOM_EFORMAT && strstr(msg, "the label column")) *field = "label_column";
+}
+
 /* ---- job settings ------------------------------------------------------------------ */
 
 /* A JSON value as the text the settings table reads: a string as it is,
@@ -446,7 +467,7 @@ unsigned parse_dataset_upload(const char *body, size_t len, const serve_query *q
                               som_data **out, char *name, size_t name_size, char *msg,
                               size_t size)
 {
-    if (len == 0) BAD(400, "empty body: send the CSV file as the request body");
+    if (len == 0) BAD(400, "The file is empty: choose a CSV file with a row of titles and rows of numbers");
     parse_clean_name(arg(q, "name"), "upload.csv", name, name_size);
     som_csv_opts o;
     unsigned st = parse_csv_options(q, &o, msg, size);
@@ -454,7 +475,8 @@ unsigned parse_dataset_upload(const char *body, size_t len, const serve_query *q
     som_error err;
     som_error_clear(&err);
     if (som_data_read_buffer(body, len, name, "csv", &o, out, &err) != SOM_OK) {
-        som_message(&err, msg, size);
+        const char *field;
+        parse_data_message(&err, msg, size, &field);
         return parse_som_error_status(&err);
     }
     return 0;
@@ -463,7 +485,7 @@ unsigned parse_dataset_upload(const char *body, size_t len, const serve_query *q
 unsigned parse_model_upload(const char *body, size_t len, const serve_query *q, som_map **out,
                             char *name, size_t name_size, char *msg, size_t size)
 {
-    if (len == 0) BAD(400, "empty body: send a .som or .somnet file");
+    if (len == 0) BAD(400, "The file is empty: choose a map file (.som or .somnet)");
     som_error err;
     som_error_clear(&err);
     int rc;
@@ -478,8 +500,14 @@ unsigned parse_model_upload(const char *body, size_t len, const serve_query *q, 
         rc = som_map_load_buffer(body, len, name, "somnet", out, &err);
     }
     if (rc != SOM_OK) {
-        som_message(&err, msg, size);
-        return 400;
+        /* The readers' words are about bytes and doubles; a person needs
+         * to know the file is not a map (the version one is worth keeping). */
+        if (rc == SOM_EVERSION || rc == SOM_ENOMEM)
+            som_message(&err, msg, size);
+        else
+            snprintf(msg, size, "%s is not a map file that som reads (.som or .somnet), or it is "
+                                "damaged", name);
+        return rc == SOM_ENOMEM ? 503 : 400;
     }
     return 0;
 }
@@ -622,7 +650,8 @@ unsigned parse_map_rows(const som_map *map, const char *body, size_t len, bool c
     som_error_clear(&err);
     som_data *raw = NULL;
     if (som_data_read_buffer(body, len, "rows.csv", "csv", &o, &raw, &err) != SOM_OK) {
-        snprintf(msg, size, "%s", err.message);
+        const char *field;
+        parse_data_message(&err, msg, size, &field);
         st = 400;
     } else if (som_map_align_data(map, raw, out, &err) != SOM_OK) {
         snprintf(msg, size, "%s", err.message);

@@ -83,6 +83,12 @@ unsigned parse_csv_options(const serve_query *q, som_csv_opts *o, char *msg, siz
  * mismatch, else 400. */
 unsigned parse_som_error_status(const som_error *err);
 
+/* A data reader's error (a CSV's) in words for a person: "FILE, line L:
+ * what" instead of som_error's "FILE:L:C: what"; *field is the form field
+ * at fault: "label_column" when the reader suggests a column of text may
+ * be the labels, else "file". */
+void parse_data_message(const som_error *err, char *msg, size_t size, const char **field);
+
 /* POST /api/datasets: a CSV body read with the query's options into *out,
  * its label (?name=) in name. */
 unsigned parse_dataset_upload(const char *body, size_t len, const serve_query *q,

@@ -159,20 +159,13 @@ static unsigned parse_plot_query(const request *rq, plot_query *p, char *msg, si
     return 0;
 }
 
-static enum MHD_Result reply_error_field(request *rq, unsigned status, const char *field,
-                                         const char *msg)
-{
-    json_t *v = json_pack("{s:o, s:s}", "error", jstr(msg), "field", field);
-    return reply_json(rq, status, v);
-}
-
 /* Draws `map` (with `data`, may be NULL) as the query asks, in the route's
  * format. */
 static enum MHD_Result reply_plot(request *rq, const plot_query *p, const som_map *map,
                                   const som_data *data)
 {
     if ((p->o.plot == SOM_PLOT_HITS || p->o.plot == SOM_PLOT_LABELS) && !data)
-        return reply_error_field(rq, 400, "dataset",
+        return reply_error_field(rq, 400, "dataset", "%s",
                                  "this picture counts the rows of a data set: choose one");
     unsigned char *buf = NULL;
     size_t len = 0;
@@ -224,7 +217,7 @@ enum MHD_Result handle_job_plot(request *rq)
     char msg[512];
     const char *field = NULL;
     if (parse_plot_query(rq, &p, msg, sizeof msg, &field))
-        return reply_error_field(rq, 400, field, msg);
+        return reply_error_field(rq, 400, field, "%s", msg);
     job *j = NULL;
     enum MHD_Result ret;
     snapshot *s = job_snap(rq, &j, &ret);
@@ -256,7 +249,7 @@ enum MHD_Result handle_map_plot(request *rq)
     char msg[512];
     const char *field = NULL;
     if (parse_plot_query(rq, &p, msg, sizeof msg, &field))
-        return reply_error_field(rq, 400, field, msg);
+        return reply_error_field(rq, 400, field, "%s", msg);
     model *m = model_get(rq->rt.id);
     if (!m) return reply_error(rq, 404, "no map '%s'", rq->rt.id);
     enum MHD_Result ret;

@@ -124,6 +124,8 @@ json_t *jnum(double v);
  * digits), or null. */
 json_t *jfloat(float f);
 json_t *jsize(size_t v);
+/* A time (seconds since 1970) as ISO 8601 UTC, "2026-12-03T14:07:15Z". */
+json_t *jtime(double wall);
 /* A JSON string of s; bytes that are not UTF-8 become U+FFFD (CSV titles
  * and labels come from uploads and need not be UTF-8). */
 json_t *jstr(const char *s);
@@ -235,6 +237,12 @@ enum MHD_Result reply(request *rq, unsigned status, struct MHD_Response *r);
  * ours). */
 enum MHD_Result reply_error(request *rq, unsigned status, const char *fmt,
                             ...) SERVE_PRINTF(3, 4);
+/* {"error": "...", "field": FIELD}: FIELD names the form field at fault
+ * (a setting's name, "file", "label_column", ...; NULL leaves it out). */
+enum MHD_Result reply_error_field(request *rq, unsigned status, const char *field,
+                                  const char *fmt, ...) SERVE_PRINTF(4, 5);
+/* A size as a person reads it ("64 MB"). */
+void serve_size_words(size_t bytes, char *out, size_t size);
 /* A JSON body; steals the reference to `v`. */
 enum MHD_Result reply_json(request *rq, unsigned status, json_t *v);
 /* Bytes; free_fn (may be NULL for static data) releases buf later. */
@@ -330,6 +338,7 @@ typedef struct dataset {
     bool has_label;
     int row_names;         /* som_data_row_names of the data as read */
     double created;     /* serve_now() */
+    double wall;        /* the same, seconds since 1970 (for people) */
 } dataset;
 
 typedef struct model {
@@ -339,6 +348,7 @@ typedef struct model {
     som_map *map;       /* immutable once stored */
     size_t bytes;       /* what map holds, about (counts in --max-data) */
     double created;
+    double wall;        /* seconds since 1970 */
 } model;
 
 int store_init(som_error *err); /* parses the bundled data sets */
@@ -361,6 +371,11 @@ model *model_get(const char *id);
 void model_put(model *m);
 unsigned model_delete(const char *id);
 json_t *models_json(void);
+/* MAPINFO of a stored map, with its id, source, name and created. */
+json_t *model_json(const model *m);
+/* [{"part", "loss"}, ...]: what saving `map` in `format` leaves out
+ * (som_map_losses, in som_part_name's and som_part_loss's words). */
+json_t *map_losses_json(const som_map *map, const char *format);
 
 /* JSON of a map for drawing (doc/API.md "Map JSON"): grid, titles, field
  * ranges, unit weights in original units, U-matrix; with `data` (the rows

@@ -78,6 +78,16 @@ json_t *jfloat(float f)
     return json_real((double)f);
 }
 
+json_t *jtime(double wall)
+{
+    time_t t = (time_t)wall;
+    struct tm tm;
+    char buf[32];
+    if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        return json_null();
+    return json_string(buf);
+}
+
 json_t *jsize(size_t v)
 {
     return json_integer((json_int_t)v);
