@@ -352,26 +352,23 @@ static size_t class_targets(const som_map *map, size_t *first, size_t *count, si
     return n;
 }
 
-/* {"TARGET": "CLASS", ...}: the class each class target of the map
- * predicts for a row that lacks every field of that target — the class
- * whose field is largest in the best-matching unit's weights (w), as
- * `som predict --target` — or NULL when there is none to predict. */
+/* {"TARGET": "CLASS", ...} for row i: for each class target the row lacks
+ * every field of, the class som_map_predict_target gave it (cls[c][i]), as
+ * `som predict --target` says; NULL when there is none to say. */
 static json_t *predicted_classes(const som_map *map, const size_t *first, const size_t *count,
-                                 size_t n, const uint8_t *mask, const float *w)
+                                 size_t n, const uint8_t *mask, const char *const *const *cls,
+                                 size_t i)
 {
     json_t *o = NULL;
     for (size_t c = 0; c < n; c++) {
         bool missing = mask != NULL;
         for (size_t f = first[c]; missing && f < first[c] + count[c]; f++) missing = !mask[f];
-        if (!missing) continue;
-        size_t best = first[c];
-        for (size_t f = first[c] + 1; f < first[c] + count[c]; f++)
-            if (w[f] > w[best]) best = f; /* ties: the first class */
-        const char *t = som_map_title(map, best), *eq = strrchr(t, '=');
+        if (!missing || !cls[c] || !cls[c][i]) continue;
+        const char *t = som_map_title(map, first[c]), *eq = strrchr(t, '=');
         if (!o) o = json_object();
         char name[256];
         snprintf(name, sizeof name, "%.*s", (int)(eq - t), t);
-        json_object_set_new(o, name, jstr(eq + 1));
+        json_object_set_new(o, name, jstr(cls[c][i]));
     }
     return o;
 }
@@ -402,10 +399,25 @@ enum MHD_Result handle_map_recognize(request *rq)
                                 &err)
                  : som_error_set(&err, SOM_ENOMEM, "out of memory");
     json_t *results = NULL;
+    size_t first[16], count[16], n_classes = 0;
+    const char **cls[16] = {NULL};
+    if (rc == SOM_OK) {
+        /* The classes of a supervised map's targets, by the library's
+         * prediction: the call `som predict --target` makes, so that both
+         * give the same class. */
+        n_classes = class_targets(map, first, count, 16);
+        for (size_t c = 0; rc == SOM_OK && c < n_classes; c++) {
+            const char *t = som_map_title(map, first[c]), *eq = strrchr(t, '=');
+            char name[256];
+            snprintf(name, sizeof name, "%.*s", (int)(eq - t), t);
+            cls[c] = calloc(n ? n : 1, sizeof *cls[c]);
+            rc = cls[c] ? som_map_predict_target(map, data, name, NULL, cls[c], NULL,
+                                                 n > 4096 ? serve.cfg.threads : 1, &err)
+                        : som_error_set(&err, SOM_ENOMEM, "out of memory");
+        }
+    }
     if (rc == SOM_OK) {
         const som_grid *g = som_map_grid(map);
-        size_t first[16], count[16];
-        size_t n_classes = class_targets(map, first, count, 16);
         results = json_array();
         for (size_t i = 0; i < n && results; i++) {
             const float *x = som_data_row(data, i);
@@ -427,7 +439,8 @@ enum MHD_Result handle_map_recognize(request *rq)
                                   "unit", jsize(units[i]), "row", jsize(units[i] / g->cols),
                                   "col", jsize(units[i] % g->cols), "distance",
                                   jfloat(dist[i]), "values", values, "filled", filled);
-            json_t *pc = predicted_classes(map, first, count, n_classes, mask, w);
+            json_t *pc = predicted_classes(map, first, count, n_classes, mask,
+                                           (const char *const *const *)cls, i);
             if (r && pc) json_object_set_new(r, "classes", pc);
             else json_decref(pc);
             json_array_append_new(results, r);
@@ -438,6 +451,7 @@ enum MHD_Result handle_map_recognize(request *rq)
     free(units);
     free(dist);
     free(w);
+    for (size_t c = 0; c < n_classes; c++) free(cls[c]);
     som_data_free(data);
     model_put(m);
     if (rc != SOM_OK) {

@@ -103,11 +103,11 @@ struct MHD_Response *resp_bytes(void *buf, size_t len, const char *mime,
 enum MHD_Result reply_json(request *rq, unsigned status, json_t *v)
 {
     if (!v) return reply_error(rq, 500, "out of memory");
-    char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    size_t len = 0;
+    char *text = serve_json_text(v, &len);
     json_decref(v);
     if (!text) return MHD_NO;
-    return reply(rq, status,
-                 resp_bytes(text, strlen(text), "application/json", free));
+    return reply(rq, status, resp_bytes(text, len, "application/json", free));
 }
 
 enum MHD_Result reply_error(request *rq, unsigned status, const char *fmt, ...)
@@ -176,7 +176,7 @@ static enum MHD_Result reply_unauthorized(request *rq)
     struct MHD_Response *r;
     if (strncmp(rq->url, "/api/", 5) == 0) {
         json_t *v = json_pack("{s:s}", "error", msg);
-        char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+        char *text = v ? serve_json_text(v, NULL) : NULL;
         json_decref(v);
         if (!text) return MHD_NO;
         r = resp_bytes(text, strlen(text), "application/json", free);
@@ -345,7 +345,7 @@ static enum MHD_Result on_headers(conn_ctx *ctx, const char *url)
             snprintf(msg, sizeof msg, "method %s not allowed here (allowed: %s)",
                      rq->method, allow);
             json_t *v = json_pack("{s:s}", "error", msg);
-            char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+            char *text = v ? serve_json_text(v, NULL) : NULL;
             json_decref(v);
             if (!text) return MHD_NO;
             struct MHD_Response *r =

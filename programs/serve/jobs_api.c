@@ -240,7 +240,7 @@ enum MHD_Result handle_jobs(request *rq)
         return reply_json(rq, 200, o);
     }
     json_t *settings = settings_json(j);
-    j->settings = settings ? json_dumps(settings, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
+    j->settings = settings ? serve_json_text(settings, NULL) : NULL;
     json_decref(settings);
     if (!j->settings) {
         job_discard(j);

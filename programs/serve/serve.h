@@ -124,6 +124,10 @@ json_t *jnum(double v);
  * digits), or null. */
 json_t *jfloat(float f);
 json_t *jsize(size_t v);
+/* v as compact JSON text on one line through som_json_write (the
+ * project's one JSON writer), malloc'ed, *len (may be NULL) its length; NULL
+ * when out of memory. */
+char *serve_json_text(const json_t *v, size_t *len);
 /* A time (seconds since 1970) as ISO 8601 UTC, "2026-12-03T14:07:15Z". */
 json_t *jtime(double wall);
 /* A JSON string of s; bytes that are not UTF-8 become U+FFFD (CSV titles

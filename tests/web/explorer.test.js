@@ -166,3 +166,180 @@ describe('pictures and reports', () => {
     isError(await req('GET', '/api/jobs/nosuch/report.html'), 404);
   });
 });
+
+describe('uploads: the preview, names and times, errors in words', () => {
+  test('POST /api/datasets?preview=1 tells the layout and keeps nothing', async () => {
+    const before = (await req('GET', '/api/datasets')).json.datasets.length;
+    const csv = 'name;x;y\n a;1;2\nb;;4\nc;5;6\n';
+    const r = await req('POST', '/api/datasets?preview=1&name=semi.csv', csv);
+    assert.equal(r.status, 200, r.buf.toString());
+    assert.deepEqual(r.json, {
+      preview: true, name: 'semi.csv', header: true, delimiter: 'semicolon', label_column: 'name',
+      row_names: null, rows: 3, dim: 2, missing: 1,
+      columns: [{ name: 'name', kind: 'text', missing: 0 }, { name: 'x', kind: 'number', missing: 1 },
+        { name: 'y', kind: 'number', missing: 0 }],
+      first_rows: [['a', 1, 2], ['b', null, 4], ['c', 5, 6]],
+    });
+    assert.equal((await req('GET', '/api/datasets')).json.datasets.length, before, 'nothing kept');
+    // No titles: the first record is data; tab-separated; at most 10 rows.
+    const rows = Array.from({ length: 25 }, (_, i) => `${i}\t${i * 2}`).join('\n');
+    const t = await req('POST', '/api/datasets?preview=1', rows);
+    assert.equal(t.status, 200);
+    assert.equal(t.json.header, false);
+    assert.equal(t.json.delimiter, 'tab');
+    assert.equal(t.json.rows, 25);
+    assert.equal(t.json.first_rows.length, 10);
+    assert.deepEqual(t.json.first_rows[3], [3, 6]);
+    // The options of the upload apply: the delimiter as asked.
+    const c = await req('POST', '/api/datasets?preview=1&delimiter=comma&header=yes', 'a,b\n1,2\n');
+    assert.equal(c.json.delimiter, 'comma');
+    assert.equal(c.json.header, true);
+  });
+
+  test('a preview of a bad file is its error, worded for a person, with the field', async () => {
+    let r = await req('POST', '/api/datasets?preview=1&name=b.csv', 'a,b\n1,2\n3,oops\n');
+    isError(r, 400);
+    assert.equal(r.json.error, "b.csv, line 3: expected a number in column 'b', got 'oops' " +
+      "(does this column hold the rows' labels? it can be the label column)");
+    assert.equal(r.json.field, 'label_column');
+    personWorded(r.json.error);
+    r = await req('POST', '/api/datasets?preview=1', 'name,b,kind\nx,1,y\n');
+    isError(r, 400);
+    assert.match(r.json.error, /is 'kind' the label column\?\)$/);
+    r = await req('POST', '/api/datasets?preview=1&header=maybe', 'a\n1\n');
+    isError(r, 400);
+    assert.equal(r.json.field, 'header');
+    r = await req('POST', '/api/datasets?preview=1', '');
+    isError(r, 400);
+    assert.equal(r.json.field, 'file');
+    personWorded(r.json.error);
+  });
+
+  test('every error the page shows is free of flags, byte counts and API words', async () => {
+    const big = 'a\n' + '1\n'.repeat(600000);
+    let r = await req('POST', '/api/datasets', big);
+    isError(r, 413);
+    assert.equal(r.json.error, 'The file is larger than the 1 MB limit of this server');
+    assert.equal(r.json.field, 'file');
+    r = await req('POST', '/api/maps', Buffer.from('not a map'), { 'Content-Type': 'application/octet-stream' });
+    isError(r, 400);
+    personWorded(r.json.error);
+    assert.equal(r.json.field, 'file');
+    r = await req('POST', '/api/jobs', { dataset: 'iris', epochs: 0 });
+    isError(r, 400);
+    assert.equal(r.json.field, 'epochs');
+    r = await req('POST', '/api/jobs', { dataset: 'iris', rows: 500 });
+    isError(r, 400);
+    assert.equal(r.json.field, 'rows');
+    r = await req('POST', '/api/jobs', { dataset: 'iris', neighbor_rate: -1 });
+    isError(r, 400);
+    assert.equal(r.json.field, 'neighbor-rate');
+    r = await req('POST', '/api/jobs', { dataset: 'nosuch' });
+    isError(r, 404);
+    assert.equal(r.json.field, 'dataset');
+    for (const e of [r]) personWorded(e.json.error);
+  });
+
+  test('DATASET carries its name and an ISO creation time; DELETE removes it', async () => {
+    const t0 = Date.now();
+    const r = await req('POST', '/api/datasets?name=mine.csv', 'a,b\n1,2\n3,4\n');
+    assert.equal(r.status, 201);
+    assert.equal(r.json.name, 'mine.csv');
+    assert.match(r.json.created, ISO);
+    assert.ok(Math.abs(Date.parse(r.json.created) - t0) < 5000, r.json.created);
+    const list = (await req('GET', '/api/datasets')).json.datasets;
+    assert.ok(list.every((d) => ISO.test(d.created)));
+    assert.equal((await req('DELETE', `/api/datasets/${r.json.id}`)).status, 200);
+    isError(await req('GET', `/api/datasets/${r.json.id}`), 404);
+  });
+});
+
+describe('jobs: settings, speed, time left, the estimate', () => {
+  test('JOB carries name, created, every setting, and rate and eta_s while it trains (paced)', async () => {
+    const r = await req('POST', '/api/jobs', { dataset: 'iris', grid: '4x5', epochs: 40, pace: 20, seed: 9, algorithm: 'batch' });
+    assert.equal(r.status, 201);
+    const j = r.json;
+    assert.equal(j.name, 'iris.csv');
+    assert.match(j.created, ISO);
+    assert.equal(j.paced, true);
+    assert.equal(j.pace, 20);
+    assert.ok(j.estimate_s >= 2, `40 passes at 20 a second: ${j.estimate_s}`);
+    // The settings refill a form: the grid, the epochs, the pace, the seed.
+    assert.equal(j.settings.grid, '4x5');
+    assert.equal(j.settings.epochs, 40);
+    assert.equal(j.settings.pace, 20);
+    assert.equal(j.settings.seed, 9);
+    assert.equal(j.settings.algorithm, 'batch');
+    // While it trains: passes per second near the pace, and time left.
+    let seen = null;
+    const t0 = Date.now();
+    while (Date.now() - t0 < 10000) {
+      const s = (await req('GET', `/api/jobs/${j.id}`)).json;
+      if (s.state === 'running' && s.rate !== null && s.pass >= 8) { seen = s; break; }
+      await sleep(50);
+    }
+    assert.ok(seen, 'a rate while running');
+    assert.equal(seen.rate_unit, 'passes');
+    assert.ok(seen.rate > 10 && seen.rate < 30, `rate ${seen.rate}`);
+    assert.ok(seen.eta_s > 0 && seen.eta_s < 40 / 10, `eta ${seen.eta_s}`);
+    // The events stream carries them too.
+    const ev = await fetch(BASE.replace(/\/$/, '') + `/api/jobs/${j.id}/events`);
+    const reader = ev.body.getReader();
+    let text = '';
+    while (!/"eta_s"/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    assert.match(text, /"rate":/);
+    assert.equal((await req('DELETE', `/api/jobs/${j.id}`)).status, 200);
+    isError(await req('GET', `/api/jobs/${j.id}`), 404);
+  });
+
+  test('POST /api/jobs?dry_run=1 estimates and starts nothing', async () => {
+    const n = (await req('GET', '/api/jobs')).json.jobs.length;
+    let r = await req('POST', '/api/jobs?dry_run=1', { dataset: 'iris', epochs: 1000000, pace: 20 });
+    assert.equal(r.status, 200, r.buf.toString());
+    assert.equal(r.json.dry_run, true);
+    assert.equal(r.json.n_passes, 1000000);
+    assert.equal(r.json.paced_s, 50000);
+    assert.ok(r.json.estimate_s >= 50000);
+    r = await req('POST', '/api/jobs?dry_run=1', { dataset: 'iris', algorithm: 'online', epochs: 3 });
+    assert.equal(r.json.n_steps, 450);
+    assert.equal(r.json.n_passes, 3);
+    assert.ok(r.json.estimate_s > 0 && r.json.estimate_s < 60);
+    isError(await req('POST', '/api/jobs?dry_run=1', { dataset: 'iris', epochs: 0 }), 400);
+    assert.equal((await req('GET', '/api/jobs')).json.jobs.length, n, 'no job made');
+  });
+
+  test('a .somnet download says what it loses, as the map info does', async () => {
+    const r = await req('POST', '/api/jobs', { dataset: 'iris', grid: '3x4', epochs: 2 });
+    const j = await waitJob(r.json.id, ['done']);
+    const d = await req('GET', `/api/jobs/${j.id}/model.somnet`);
+    assert.equal(d.status, 200);
+    assert.equal(d.headers.get('x-som-lost'), 'scaling, training settings, training history');
+    const m = await req('POST', '/api/maps', { job: j.id });
+    assert.deepEqual(m.json.somnet_lost.map((x) => x.part), ['scaling', 'training settings', 'training history']);
+    assert.ok(m.json.somnet_lost.every((x) => x.loss.length > 10));
+    assert.match(m.json.created, ISO);
+    const som = await req('GET', `/api/jobs/${j.id}/model.som`);
+    assert.equal(som.headers.get('x-som-lost'), null, 'a .som keeps everything');
+  });
+
+  test('recognition classes are som predict --target\'s on all of iris', async () => {
+    const r = await req('POST', '/api/jobs', { dataset: 'iris', grid: '8x8', epochs: 10, target: 'species', seed: 5 });
+    const j = await waitJob(r.json.id, ['done']);
+    const m = await req('POST', '/api/maps', { job: j.id });
+    const csv = fs.readFileSync(IRIS, 'utf8').split('\n').map((l) => l.split(',').slice(0, 4).join(',')).join('\n');
+    const rec = await req('POST', `/api/maps/${m.json.id}/map`, csv, { 'Content-Type': 'text/csv' });
+    assert.equal(rec.status, 200, rec.buf.toString());
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'som-classes-'));
+    try {
+      fs.writeFileSync(path.join(tmp, 'm.som'), (await req('GET', `/api/jobs/${j.id}/model.som`)).buf);
+      fs.writeFileSync(path.join(tmp, 'rows.csv'), csv);
+      const out = execFileSync(SOM, ['predict', path.join(tmp, 'm.som'), path.join(tmp, 'rows.csv'),
+        '--target', 'species', '-o', '-', '-q']).toString().trim().split('\n');
+      const col = out[0].split(',').indexOf('species_predicted');
+      assert.deepEqual(rec.json.results.map((x) => x.classes.species), out.slice(1).map((l) => l.split(',')[col]));
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
