@@ -165,6 +165,20 @@ describe('pictures and reports', () => {
     assert.match(m.buf.toString(), /<h1>Map report/);
     isError(await req('GET', '/api/jobs/nosuch/report.html'), 404);
   });
+
+  test('pictures and reports drawn at once are each the same', async () => {
+    // Several threads of the server draw and write at the same time; each
+    // answer equals the one drawn alone (and TSan watches, make test-tsan).
+    const alone = (await req('GET', `/api/jobs/${job}/report.html`)).buf;
+    const png = (await req('GET', `/api/jobs/${job}/plot.png?plot=dashboard`)).buf;
+    const all = await Promise.all([
+      ...Array.from({ length: 4 }, () => req('GET', `/api/jobs/${job}/report.html`)),
+      ...Array.from({ length: 4 }, () => req('GET', `/api/jobs/${job}/plot.png?plot=dashboard`)),
+    ]);
+    const norm = (b) => b.toString().replace(/surface\d+/g, 'surface');
+    for (const r of all.slice(0, 4)) assert.equal(norm(r.buf), norm(alone));
+    for (const r of all.slice(4)) assert.ok(r.buf.equals(png));
+  });
 });
 
 describe('uploads: the preview, names and times, errors in words', () => {
