@@ -235,7 +235,7 @@ static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size
     if (o->init_codebook)
         BAD(400, "'init-codebook' names a file on the server: the web API does not take it");
     if (json_object_get(s, "threads"))
-        BAD(400, "'threads' is the server's to choose (som serve --threads)");
+        BAD(400, "'threads' is the server's to choose: it trains with the threads it was started with");
     if (som_fit_opts_check(o, &err) != SOM_OK) {
         som_message(&err, msg, size);
         return 400;
