@@ -123,7 +123,7 @@ static json_t *preview_json(const request *rq, const som_data *d, const char *na
                      rn == SOM_ROW_NAMES_LABELS    ? json_string("labels")
                      : rn == SOM_ROW_NAMES_DROPPED ? json_string("dropped")
                                                    : json_null(),
-                     "columns", columns, "rows", jsize(n), "dim", jsize(dim), "missing",
+                     "columns", columns, "row_count", jsize(n), "dim", jsize(dim), "missing",
                      jsize(som_data_n_missing(d)), "first_rows", rows);
 }
 

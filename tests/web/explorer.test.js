@@ -189,7 +189,7 @@ describe('uploads: the preview, names and times, errors in words', () => {
     assert.equal(r.status, 200, r.buf.toString());
     assert.deepEqual(r.json, {
       preview: true, name: 'semi.csv', header: true, delimiter: 'semicolon', label_column: 'name',
-      row_names: null, rows: 3, dim: 2, missing: 1,
+      row_names: null, row_count: 3, dim: 2, missing: 1,
       columns: [{ name: 'name', kind: 'text', missing: 0 }, { name: 'x', kind: 'number', missing: 1 },
         { name: 'y', kind: 'number', missing: 0 }],
       first_rows: [['a', 1, 2], ['b', null, 4], ['c', 5, 6]],
@@ -201,7 +201,7 @@ describe('uploads: the preview, names and times, errors in words', () => {
     assert.equal(t.status, 200);
     assert.equal(t.json.header, false);
     assert.equal(t.json.delimiter, 'tab');
-    assert.equal(t.json.rows, 25);
+    assert.equal(t.json.row_count, 25);
     assert.equal(t.json.first_rows.length, 10);
     assert.deepEqual(t.json.first_rows[3], [3, 6]);
     // The options of the upload apply: the delimiter as asked.
