@@ -15,11 +15,15 @@
 
 enum MHD_Result handle_health(request *rq)
 {
+    /* The upload limit also in words, so that a page can refuse a file
+     * that is too large before sending it, in the words the server uses. */
+    char words[32];
+    serve_size_words(serve.cfg.max_upload, words, sizeof words);
     return reply_json(rq, 200,
-                      json_pack("{s:s, s:s, s:I, s:I, s:I}", "status", "ok", "version",
+                      json_pack("{s:s, s:s, s:I, s:s, s:I, s:I}", "status", "ok", "version",
                                 SOM_VERSION_STRING, "max_upload",
-                                (json_int_t)serve.cfg.max_upload, "workers",
-                                (json_int_t)serve.cfg.workers, "threads",
+                                (json_int_t)serve.cfg.max_upload, "max_upload_words", words,
+                                "workers", (json_int_t)serve.cfg.workers, "threads",
                                 (json_int_t)serve.cfg.threads));
 }
 

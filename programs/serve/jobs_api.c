@@ -373,7 +373,17 @@ enum MHD_Result handle_job_cluster(request *rq)
     som_cluster_opts co;
     char msg[1024];
     unsigned st = parse_cluster_opts(rq->body, rq->body_len, &co, msg, sizeof msg);
-    if (st) return reply_error(rq, st, "%s", msg);
+    if (st) {
+        /* Its messages start with the option at fault: 'k', 'method', ... */
+        static const char *const keys[] = {"k_min", "k_max", "k", "method", "seed"};
+        const char *field = NULL;
+        for (size_t i = 0; !field && i < sizeof keys / sizeof *keys; i++) {
+            char quoted[16];
+            snprintf(quoted, sizeof quoted, "'%s'", keys[i]);
+            if (strncmp(msg, quoted, strlen(quoted)) == 0) field = keys[i];
+        }
+        return reply_error_field(rq, st, field, "%s", msg);
+    }
     job *j = job_get(rq->rt.id);
     if (!j) return no_job(rq);
     double *db = co.k ? NULL : calloc(co.k_max - co.k_min + 1, sizeof *db);

@@ -254,6 +254,19 @@ describe('uploads: the preview, names and times, errors in words', () => {
     for (const e of [r]) personWorded(e.json.error);
   });
 
+  test('GET /api/health says the upload limit in words; clustering errors name their option', async () => {
+    const h = (await req('GET', '/api/health')).json;
+    assert.equal(h.max_upload, 1 << 20);
+    assert.equal(h.max_upload_words, '1 MB');
+    const r = await req('POST', '/api/jobs', { dataset: 'iris', grid: '3x3', epochs: 2 });
+    await waitJob(r.json.id, ['done']);
+    for (const [body, field] of [[{ k: 'many' }, 'k'], [{ method: 'dbscan' }, 'method'], [{ k_min: 5, k_max: 3 }, 'k_min']]) {
+      const e = await req('POST', `/api/jobs/${r.json.id}/cluster`, body);
+      isError(e, 400);
+      assert.equal(e.json.field, field, JSON.stringify(body));
+    }
+  });
+
   test('DATASET carries its name and an ISO creation time; DELETE removes it', async () => {
     const t0 = Date.now();
     const r = await req('POST', '/api/datasets?name=mine.csv', 'a,b\n1,2\n3,4\n');
