@@ -232,14 +232,7 @@ enum MHD_Result handle_job_plot(request *rq)
 static dataset *query_dataset(request *rq, const char *id, enum MHD_Result *ret)
 {
     dataset *ds = dataset_get(id);
-    if (!ds) {
-        json_t *v = json_pack("{s:o, s:s}", "error", json_string("no such data set"), "field",
-                              "dataset");
-        char m[128];
-        snprintf(m, sizeof m, "no data set '%.40s'", id);
-        if (v) json_object_set_new(v, "error", jstr(m));
-        *ret = reply_json(rq, 404, v);
-    }
+    if (!ds) *ret = reply_error_field(rq, 404, "dataset", "no data set '%.40s'", id);
     return ds;
 }
 

@@ -15,6 +15,8 @@
  *   jobs_api.c    the handlers of /api/jobs
  *   jobs_events.c a job's events (Server-Sent Events)
  *   api.c         the handlers of /api/datasets, /api/maps
+ *   plot.c        pictures (som render's) and reports (som report's) of a
+ *                 job's or a stored map
  *   art.c         /avatar, /api/art*, /api/colormaps
  *   util.c        JSON helpers, ids, clocks, the private temporary files
  *   guard.c       connection limits: deadlines, eviction of slow clients
