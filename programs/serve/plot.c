@@ -169,7 +169,8 @@ enum MHD_Result handle_job_report(request *rq)
     snapshot *s = job_snap(rq, &j, &ret);
     if (!s) return ret;
     char model_name[64];
-    snprintf(model_name, sizeof model_name, "job-%s.som", j->id);
+    /* The name the job's model.som downloads under. */
+    snprintf(model_name, sizeof model_name, "som-%s.som", j->id);
     ret = reply_report(rq, s->map, j->ds->data, model_name, j->ds->name);
     snap_put(s);
     job_put(j);

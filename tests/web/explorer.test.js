@@ -154,7 +154,7 @@ describe('pictures and reports', () => {
     fs.copyFileSync(IRIS, path.join(tmp, 'iris.csv'));
     execFileSync(SOM, ['report', 'job.som', '-d', 'iris.csv', '-o', 'report.html', '-q'], { cwd: tmp });
     // The same page but for the model's name and the SVG ids.
-    const norm = (s) => s.replace(/surface\d+/g, 'surface').replace(/job-[0-9a-f]+\.som|job\.som/g, 'MODEL');
+    const norm = (s) => s.replace(/surface\d+/g, 'surface').replace(/som-[0-9a-f]+\.som|job\.som/g, 'MODEL');
     const a = norm(r.buf.toString()).split('\n');
     const b = norm(fs.readFileSync(path.join(tmp, 'report.html'), 'utf8')).split('\n');
     assert.equal(a.length, b.length);
