@@ -6,6 +6,7 @@
  *  - som_fill_opts_parse takes the documented texts and refuses the rest;
  *  - on a generated held-out case the default fill beats the best unit
  *    alone, and SOM_FILL_BMU is som_map_predict bit for bit;
+ *  - the neighbourhood-smoothed fill equals a brute-force gaussian sum;
  *  - a hand-built map gives an exact confusion matrix, precision, recall
  *    and class shares that sum to 1, and RMSE / MAE / R^2 equal to a
  *    direct computation. */
@@ -342,6 +343,53 @@ static void fill_default_beats_best_unit(void **state)
     som_data_free(test);
 }
 
+/* ---- the neighbourhood-smoothed fill ------------------------------------------ */
+
+/* SOM_FILL_SMOOTH fills a row's missing field with the gaussian mean of
+ * every unit's value around the best unit: the same as a brute-force sum
+ * over all units (the fill visits only a window of the grid), on sheets
+ * and toroids, hexagonal and rectangular. */
+static void smooth_fill_equals_brute_force(void **state)
+{
+    (void)state;
+    const som_topology topo[2] = {SOM_RECT, SOM_HEX};
+    uint64_t s = 11;
+    for (int t = 0; t < 2; t++)
+        for (int toroid = 0; toroid < 2; toroid++) {
+            som_grid g = {24, 30, topo[t], toroid};
+            size_t nu = som_grid_n_units(&g), dim = 3;
+            som_map *m;
+            assert_int_equal(som_map_new(&g, dim, &m, NULL), SOM_OK);
+            float *cb = calloc(nu * dim, sizeof *cb);
+            for (size_t i = 0; i < nu * dim; i++) cb[i] = (float)normal(&s);
+            som_map_set_codebook(m, cb);
+            som_fill_opts o;
+            assert_int_equal(som_fill_opts_parse(&o, "smooth:1.5", NULL), SOM_OK);
+            for (int r = 0; r < 20; r++) {
+                float x[3] = {0, (float)normal(&s), (float)normal(&s)};
+                uint8_t mk[3] = {0, 1, 1};
+                som_data *d;
+                assert_int_equal(som_data_new(1, dim, &d, NULL), SOM_OK);
+                assert_int_equal(som_data_set_row(d, 0, x, mk, NULL), SOM_OK);
+                size_t unit, b;
+                assert_int_equal(som_map_fill(m, d, NULL, &o, &unit, 1, NULL), SOM_OK);
+                assert_int_equal(som_map_bmu_vector(m, x, mk, &b, NULL, NULL), SOM_OK);
+                assert_int_equal(unit, b);
+                double num = 0.0, den = 0.0;
+                for (size_t u = 0; u < nu; u++) {
+                    double dg = som_grid_distance(&g, b, u);
+                    double h = exp(-dg * dg / (2.0 * 1.5 * 1.5));
+                    num += h * (double)cb[u * dim];
+                    den += h;
+                }
+                assert_true(fabs((double)som_data_row(d, 0)[0] - num / den) < 1e-5);
+                som_data_free(d);
+            }
+            free(cb);
+            som_map_free(m);
+        }
+}
+
 /* ---- a hand-built supervised map -------------------------------------------- */
 
 /* 1 x 4 units at the corners of a square in fields x, y, with class fields
@@ -510,6 +558,7 @@ int main(void)
         cmocka_unit_test(best_units_equal_brute_force),
         cmocka_unit_test(fill_opts_parse_texts),
         cmocka_unit_test(fill_default_beats_best_unit),
+        cmocka_unit_test(smooth_fill_equals_brute_force),
         cmocka_unit_test(confusion_matrix_exact),
         cmocka_unit_test(numeric_scores_direct),
     };
