@@ -46,9 +46,14 @@ int som_map_bmu_vector(const som_map *m, const float *x, const uint8_t *mask, si
     if (rc == SOM_OK) {
         double d2;
         const uint8_t *mk = any_missing ? mbuf : NULL;
-        *unit = m->fsqrt ? som__bmu_scalar_w(m->codebook, m->n_units, m->dim, m->fsqrt, buf, mk, &d2)
-                         : som__bmu_scalar(m->codebook, m->n_units, m->dim, buf, mk, &d2);
-        if (dist) *dist = sqrt(d2);
+        if (m->distance != SOM_DISTANCE_EUCLIDEAN)
+            /* The map's search on one row (weighted copies, distance.c). */
+            rc = som__map_bmus_scaled(m, buf, mk, 1, unit, &d2, NULL, 1, err);
+        else
+            *unit = m->fsqrt ? som__bmu_scalar_w(m->codebook, m->n_units, m->dim, m->fsqrt, buf,
+                                                 mk, &d2)
+                             : som__bmu_scalar(m->codebook, m->n_units, m->dim, buf, mk, &d2);
+        if (rc == SOM_OK && dist) *dist = sqrt(d2);
     } else {
         som__error(err, rc, "the vector has no present field to search with");
     }
