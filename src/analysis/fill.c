@@ -186,11 +186,11 @@ void som__filler_free(som__filler *f)
  * fit the row alike; 1 / d_i weights measured worse on two of six tables
  * (bench/README.md). */
 static size_t estimate_units(const som__filler *f, const float *x, const uint8_t *mk,
-                             size_t *units, double *d2, double *acc, float *est)
+                             size_t *units, double *d2, double *acc, float *scratch, float *est)
 {
     const som_map *m = f->map;
     const size_t dim = m->dim;
-    size_t k = som__best_units_scaled(m, x, mk, f->opts.k, units, d2);
+    size_t k = som__best_units_scaled(m, x, mk, f->opts.k, units, d2, scratch);
     size_t p = 0;
     for (size_t j = 0; j < dim; j++) p += !mk || mk[j];
     memset(acc, 0, dim * sizeof *acc);
@@ -228,27 +228,29 @@ int som__filler_rows(const som__filler *f, const float *x, const uint8_t *search
     {
         size_t *units = som__calloc(k, sizeof *units);
         double *d2 = som__calloc(k, sizeof *d2), *acc = som__calloc(dim, sizeof *acc);
-        if (!units || !d2 || !acc) {
+        float *scratch = som__calloc(2 * dim, sizeof *scratch);
+        if (!units || !d2 || !acc || !scratch) {
 #pragma omp atomic write
             oom = true;
         }
 #pragma omp for schedule(dynamic, 64)
         for (size_t i = 0; i < n; i++) {
-            if (!units || !d2 || !acc) continue;
+            if (!units || !d2 || !acc || !scratch) continue;
             float *e = est + i * dim;
             const uint8_t *mk = search ? search + i * dim : NULL;
             if (f->opts.method == SOM_FILL_SMOOTH) {
-                som__best_units_scaled(m, e, mk, 1, units, d2);
+                som__best_units_scaled(m, e, mk, 1, units, d2, scratch);
                 bmu[i] = units[0];
                 memcpy(e, f->smooth + units[0] * dim, dim * sizeof *e);
             } else {
-                bmu[i] = estimate_units(f, e, mk, units, d2, acc, e);
+                bmu[i] = estimate_units(f, e, mk, units, d2, acc, scratch, e);
             }
             som_map_unscale_row(m, e, e);
         }
         som__free(units);
         som__free(d2);
         som__free(acc);
+        som__free(scratch);
     }
     return oom ? som__error_oom(err) : SOM_OK;
 }

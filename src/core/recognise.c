@@ -223,9 +223,10 @@ int som_map_predict(const som_map *m, som_data *d, const uint8_t *unknown, size_
 /* ---- the K best units ------------------------------------------------------
  * One place that ranks every unit by its exact distance to one row, for the
  * callers that need more than the winner (filling from several units,
- * som_map_best_units). The distance is the one som__bmu_scalar and
- * som__bmu_scalar_w measure, in double, so that its first unit is the
- * BMU of som_map_bmu_vector; a map with another metric changes it here. */
+ * som_map_best_units). The distance is the map's, exact in double: the
+ * Euclidean one as som__bmu_scalar and som__bmu_scalar_w measure it, the
+ * others as distance.c's som__dist2_exact does, so that the first unit is
+ * the BMU of som_map_bmu_vector (ties and near-ties aside). */
 
 /* The squared distances of units u0..u0+8 (fewer at the end: n) to the
  * scaled row x over the fields in mask (NULL: all), with the map's
@@ -260,15 +261,37 @@ static void unit_dist2_8(const som_map *m, size_t u0, size_t n, const float *x,
     memcpy(d, acc, sizeof acc);
 }
 
+/* The same for a map with another distance (distance.c's exact values),
+ * on the weighted copies of the row and unit that its search compares. */
+static void unit_dist2_other(const som_map *m, size_t u0, size_t n, const float *x,
+                             const uint8_t *mask, float *scratch, double d[8])
+{
+    const size_t dim = m->dim;
+    const float *xs = x;
+    if (m->fsqrt) {
+        som__weight_rows(m->fsqrt, x, 1, dim, scratch);
+        xs = scratch;
+    }
+    for (size_t c = 0; c < n; c++) {
+        const float *w = m->codebook + (u0 + c) * dim;
+        if (m->fsqrt) {
+            som__weight_rows(m->fsqrt, w, 1, dim, scratch + dim);
+            w = scratch + dim;
+        }
+        d[c] = som__dist2_exact(m->distance, w, xs, mask, dim);
+    }
+}
+
 size_t som__best_units_scaled(const som_map *m, const float *x, const uint8_t *mask, size_t k,
-                              size_t *units, double *dist2)
+                              size_t *units, double *dist2, float *scratch)
 {
     if (k > m->n_units) k = m->n_units;
     size_t found = 0;
     double d8[8];
     for (size_t u0 = 0; u0 < m->n_units && k; u0 += 8) {
         size_t n = m->n_units - u0 < 8 ? m->n_units - u0 : 8;
-        unit_dist2_8(m, u0, n, x, mask, d8);
+        if (m->distance == SOM_DISTANCE_EUCLIDEAN) unit_dist2_8(m, u0, n, x, mask, d8);
+        else unit_dist2_other(m, u0, n, x, mask, scratch, d8);
         for (size_t c = 0; c < n; c++) {
             double d = d8[c];
             /* Insertion into the sorted k best; strict, so ties keep the
@@ -296,17 +319,20 @@ int som_map_best_units(const som_map *m, const float *x, const uint8_t *mask, si
     float *buf = som__malloc(m->dim * sizeof(float));
     uint8_t *mbuf = som__malloc(m->dim);
     double *d2 = som__malloc((k < m->n_units ? k : m->n_units) * sizeof *d2);
-    int rc = buf && mbuf && d2 ? SOM_OK : som__error_oom(err);
+    float *scratch = som__malloc(2 * m->dim * sizeof *scratch);
+    int rc = buf && mbuf && d2 && scratch ? SOM_OK : som__error_oom(err);
     bool any_missing;
     if (rc == SOM_OK && prepare_row(m, x, mask, buf, mbuf, &any_missing) != SOM_OK)
         rc = som__error(err, SOM_EINVAL, "the vector has no present field to search with");
     if (rc == SOM_OK) {
-        size_t found = som__best_units_scaled(m, buf, any_missing ? mbuf : NULL, k, units, d2);
+        size_t found = som__best_units_scaled(m, buf, any_missing ? mbuf : NULL, k, units, d2,
+                                              scratch);
         for (size_t i = 0; dist && i < found; i++) dist[i] = sqrt(d2[i]);
         rc = (int)found;
     }
     som__free(buf);
     som__free(mbuf);
     som__free(d2);
+    som__free(scratch);
     return rc;
 }
