@@ -55,6 +55,9 @@ ext = Extension(
              ("module.c", "data.c", "longcall.c", "map.c", "fit.c", "render.c")],
     include_dirs=[os.path.join(ROOT, "include"), numpy.get_include()] + [f[2:] for f in cflags],
     extra_objects=archives(),
+    # setuptools relinks only when these are newer than the extension
+    depends=archives() + [os.path.join(ROOT, "include", h) for h in ("som.h", "som_render.h")]
+    + [os.path.join("src", "pysom.h")],
     extra_compile_args=["-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
                         "-Wno-cast-function-type"],
     extra_link_args=link,
