@@ -370,13 +370,14 @@ int som__map_bmus_range(const som_map *map, const som_data *data, size_t first, 
                         som_error *err);
 /* SOM_EINVAL naming the first row that has no present value. */
 int som__check_rows_present(const som_data *data, som_error *err);
-/* The k best units of one scaled row x (mask may be NULL) by the exact
- * distance of som__bmu_scalar(_w), nearest first (ties: lower index), and
- * their squared distances: min(k, n_units) of each, which it returns. The
- * one ranking of all units (recognise.c); callers that fill from several
- * units use it. */
+/* The k best units of one scaled row x (mask may be NULL) by the map's
+ * exact distance (som__bmu_scalar(_w), som__dist2_exact), nearest first
+ * (ties: lower index), and their squared distances: min(k, n_units) of
+ * each, which it returns. scratch: 2 dim floats (used by the distances
+ * other than the Euclidean). The one ranking of all units (recognise.c);
+ * callers that fill from several units use it. */
 size_t som__best_units_scaled(const som_map *map, const float *x, const uint8_t *mask,
-                              size_t k, size_t *units, double *dist2);
+                              size_t k, size_t *units, double *dist2, float *scratch);
 
 /* ---- the distances (distance.c; som.h, "the distance") ---------------------
  * Every internal dist2 is the square of the map's distance. */
@@ -385,10 +386,6 @@ size_t som__best_units_scaled(const som_map *map, const float *x, const uint8_t 
 double som__dist2_exact(som_distance kind, const float *w, const float *x, const uint8_t *mask,
                         size_t dim);
 /* The plain search by som__dist2_exact; n_units when no field is present. */
-/* The same with feature weights' square roots s multiplying both sides in
- * float (NULL: none). */
-double som__dist2_exact_w(som_distance kind, const float *s, const float *w, const float *x,
-                          const uint8_t *mask, size_t dim);
 size_t som__bmu_scalar_d(som_distance kind, const float *codebook, size_t n_units, size_t dim,
                          const float *x, const uint8_t *mask, double *dist2);
 /* som__bmus_scaled for any distance: euclidean is som__bmus_scaled itself,

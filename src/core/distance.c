@@ -39,32 +39,26 @@
 
 /* ---- exact values ----------------------------------------------------------- */
 
-/* s (may be NULL): the feature weights' square roots; both sides are
- * multiplied by them in float first, as the weighted copies of the batch
- * search are (weights.c). */
-static inline __attribute__((always_inline)) double
-dist2_exact(som_distance kind, const float *s_, const float *w_, const float *x_,
-            const uint8_t *mask, size_t dim)
+double som__dist2_exact(som_distance kind, const float *w, const float *x, const uint8_t *mask,
+                        size_t dim)
 {
-#define X(j) (s_ ? s_[j] * x_[j] : x_[j])
-#define W(j) (s_ ? s_[j] * w_[j] : w_[j])
     double s = 0.0;
     switch (kind) {
     case SOM_DISTANCE_EUCLIDEAN:
         for (size_t j = 0; j < dim; j++)
             if (!mask || mask[j]) {
-                double d = (double)X(j) - (double)W(j);
+                double d = (double)x[j] - (double)w[j];
                 s += d * d;
             }
         return s;
     case SOM_DISTANCE_MANHATTAN:
         for (size_t j = 0; j < dim; j++)
-            if (!mask || mask[j]) s += fabs((double)X(j) - (double)W(j));
+            if (!mask || mask[j]) s += fabs((double)x[j] - (double)w[j]);
         return s * s;
     case SOM_DISTANCE_CHEBYSHEV:
         for (size_t j = 0; j < dim; j++)
             if (!mask || mask[j]) {
-                double d = fabs((double)X(j) - (double)W(j));
+                double d = fabs((double)x[j] - (double)w[j]);
                 if (d > s) s = d;
             }
         return s * s;
@@ -72,9 +66,9 @@ dist2_exact(som_distance kind, const float *s_, const float *w_, const float *x_
         double dot = 0.0, xx = 0.0, ww = 0.0;
         for (size_t j = 0; j < dim; j++)
             if (!mask || mask[j]) {
-                dot += (double)X(j) * (double)W(j);
-                xx += (double)X(j) * (double)X(j);
-                ww += (double)W(j) * (double)W(j);
+                dot += (double)x[j] * (double)w[j];
+                xx += (double)x[j] * (double)x[j];
+                ww += (double)w[j] * (double)w[j];
             }
         double d = xx > 0.0 && ww > 0.0 ? 1.0 - dot / sqrt(xx * ww) : 1.0;
         if (!(d > 0.0)) d = 0.0;
@@ -82,20 +76,6 @@ dist2_exact(som_distance kind, const float *s_, const float *w_, const float *x_
     }
     }
     return NAN;
-}
-#undef X
-#undef W
-
-double som__dist2_exact(som_distance kind, const float *w, const float *x, const uint8_t *mask,
-                        size_t dim)
-{
-    return dist2_exact(kind, NULL, w, x, mask, dim);
-}
-
-double som__dist2_exact_w(som_distance kind, const float *s, const float *w, const float *x,
-                          const uint8_t *mask, size_t dim)
-{
-    return dist2_exact(kind, s, w, x, mask, dim);
 }
 
 size_t som__bmu_scalar_d(som_distance kind, const float *codebook, size_t n_units, size_t dim,
