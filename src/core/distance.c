@@ -255,7 +255,13 @@ typedef void (*scan_fn)(const float *P, size_t n_panels, size_t n_units, size_t 
 DEFINE_SCANS(_plain, )
 #ifdef SOM_HAVE_AVX512_SCAN
 DEFINE_SCANS(_avx2, __attribute__((target("avx2,fma"))))
+/* GCC prefers 256-bit vectors on AVX-512 unless told; Clang has no such
+ * target option (and uses 512 bits for vectors this wide). */
+#if defined(__clang__)
+DEFINE_SCANS(_avx512, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+#else
 DEFINE_SCANS(_avx512, __attribute__((target("avx512f,avx512bw,avx512vl,prefer-vector-width=512"))))
+#endif
 #endif
 
 /* Which build of the kernels the CPU runs: 0 plain, 1 AVX2, 2 AVX-512
@@ -311,8 +317,9 @@ static scan_fn pick_scan(som_distance kind)
 
 /* The winners of n rows by the lane kernel (manhattan, chebyshev, or
  * cosine rows with gaps), against a packed codebook; every row's result
- * depends on that row alone. Rows without a present field get unit
- * n_units... never: callers check rows first (som__check_rows_present). */
+ * depends on that row alone. A row without a present field gets unit 0
+ * (distance 0, cosine 1), as the Euclidean search gives it a unit; callers
+ * refuse such rows first (som__check_rows_present). */
 static int bmus_lanes(som_distance kind, const float *codebook, const float *P, size_t n_panels,
                       size_t n_units, size_t dim, const float *x, const uint8_t *mask, size_t n,
                       size_t *units, double *dist2, size_t *second, int threads)
