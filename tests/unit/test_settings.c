@@ -228,6 +228,12 @@ static void rules_between_settings(void **state)
     assert_int_equal(check_of(&o, &err, "target", "species", "target-weight", "0.5", NULL), SOM_OK);
     som_fit_opts_clear(&o);
     assert_int_equal(check_of(&o, &err, "schedule", "linear", "radius", "3:0", NULL), SOM_OK);
+    som_fit_opts_clear(&o);
+    /* The exp rate with a linear radius may end at R1 = 0; cyclic selects online. */
+    assert_int_equal(check_of(&o, &err, "radius-schedule", "linear", "radius", "3:0", "order",
+                              "cyclic", NULL),
+                     SOM_OK);
+    assert_int_equal(o.train.algorithm, SOM_ONLINE);
     assert_int_equal(check_of(&o, &err, "grid", "6x6", "topology", "hex", "toroid", "true", NULL),
                      SOM_OK);
 
@@ -245,6 +251,11 @@ static void rules_between_settings(void **state)
         {"init", "pca", "init-codebook", "a.som", "give init or init-codebook, not both"},
         {"radius", "3:0", "schedule", "exp",
          "radius: the exp schedule needs an end radius R1 > 0 (or another schedule)"},
+        {"order", "cyclic", "algorithm", "batch",
+         "order cyclic needs online training; batch training has no sample order"},
+        {"radius", "3:0", "radius-schedule", "inverse",
+         "radius: radius-schedule inverse needs an end radius R1 > 0 (or another "
+         "radius-schedule)"},
         {"grid", "5x5", "topology", "hex", NULL}, /* with toroid, below */
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
