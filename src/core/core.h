@@ -152,6 +152,7 @@ struct som_data {
     void *map_base;    /* a .npy mapped private (npy.c) that x points into,
                           unmapped by som_data_free; NULL when x is allocated */
     size_t map_len;
+    int borrowed;      /* 1: x is the caller's (som_data_wrap), never freed */
 };
 
 /* An empty data set of n x dim (n may be 0 while it is being filled by a
