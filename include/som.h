@@ -398,20 +398,6 @@ SOM_API int som_data_write_csv(const som_data *data, const char *path,
  * no labels. n_samples and dim must be > 0. */
 SOM_API int som_data_new(size_t n_samples, size_t dim, som_data **out,
                          som_error *err);
-/* A data set over the caller's values (n_samples x dim floats, row-major,
- * 4-byte aligned), without copying them: for language bindings (numpy
- * arrays) and programs that already hold a table. The values are borrowed:
- * they must outlive the data set, which never frees them. They must all be
- * finite (a missing value needs a mask, and the values are not rewritten
- * to make one): a NaN or an infinity is refused with SOM_EINVAL naming its
- * row and column — copy such a table with som_data_new and
- * som_data_set_row instead. Only the calls that change values write into
- * them: som_data_set_row, som_map_train_inplace and som_fit with
- * SOM_FIT_TAKE_DATA (which scale them in place); everything else reads.
- * Titles "1".."dim", no labels (set them as on any data set). Errors:
- * SOM_EINVAL, SOM_ECANCELED, SOM_ENOMEM. */
-SOM_API int som_data_wrap(float *values, size_t n_samples, size_t dim,
-                          som_data **out, som_error *err);
 SOM_API void som_data_free(som_data *data);
 
 SOM_API size_t som_data_n_samples(const som_data *data);
@@ -1734,6 +1720,9 @@ SOM_API int som_map_save_any(const som_map *map, const char *path,
  *    allocation calls for layers built on libsom (som_calloc, som_realloc):
  *    global state, which the stable API otherwise avoids; a per-call or
  *    per-object form may replace them;
+ *  - borrowed data (som_data_wrap): a data set over the caller's memory,
+ *    made for the Python package; its rules (finite values, what writes)
+ *    may change once another front-end uses it;
  *  - kernel toggles would go here too (there are none public: the BMU and
  *    training kernels are chosen inside the library).
  * libsom's own layers, the som program, the tests, fuzzers and benchmarks
@@ -1840,6 +1829,24 @@ SOM_API int som_map_fit_scaling_ex(som_map *map, const som_data *data,
 SOM_API int som_data_read_npy_rows(const char *path, size_t first,
                                    size_t count, som_data **out,
                                    som_error *err);
+
+/* ---- borrowed data ---------------------------------------------------------- */
+
+/* A data set over the caller's values (n_samples x dim floats, row-major,
+ * 4-byte aligned), without copying them: for language bindings (numpy
+ * arrays) and programs that already hold a table. The values are borrowed:
+ * they must outlive the data set, which never frees them. They must all be
+ * finite (a missing value needs a mask, and the values are not rewritten
+ * to make one): a NaN or an infinity is refused with SOM_EINVAL naming its
+ * row and column — copy such a table with som_data_new and
+ * som_data_set_row instead. Only the calls that change values write into
+ * them: som_data_set_row, som_map_train_inplace and som_fit with
+ * SOM_FIT_TAKE_DATA (which scale them in place); everything else reads.
+ * Titles "1".."dim", no labels (set them as on any data set). Errors:
+ * SOM_EINVAL, SOM_ECANCELED, SOM_ENOMEM. Experimental: one user so far (the
+ * Python package's numpy arrays). */
+SOM_API int som_data_wrap(float *values, size_t n_samples, size_t dim,
+                          som_data **out, som_error *err);
 
 /* ---- the fit in steps ------------------------------------------------------ */
 

@@ -507,14 +507,15 @@ class SOM:
         self._target = state["target"]
         self._target_titles = None
 
-    def render(self, kind="dashboard", path=None, X=None, format=None, **options):
+    def render(self, kind="dashboard", path=None, X=None, format=None, labels=None, **options):
         """A picture of the map (libsom_render): PNG/SVG/PDF bytes, or written
         to path (format by its extension). kind: planes, umatrix, hits, labels,
-        error, dashboard, clusters, codes. X adds rows (hits, labels). Options:
-        colors, cells, width, height, per_row, fields, borders, titles, ..."""
-        titles = labels = None
+        error, dashboard, clusters, codes. X adds rows (hits, labels; labels=
+        names them when X is a plain array). Options: colors, cells, width,
+        height, per_row, fields, borders, titles, ..."""
+        titles = None
         if X is not None:
-            X, titles, labels = _input(X)
+            X, titles, labels = _input(X, labels=labels)
         if path is not None:
             return _som.render(self._m(), kind, format or "png", path=os.fspath(path), X=X, titles=titles,
                                labels=labels, options=options)

@@ -178,3 +178,51 @@ def test_cluster_and_pickle():
     assert np.array_equal(m.clusters, c)
     back = pickle.loads(pickle.dumps(m))
     assert back.to_bytes() == m.to_bytes()
+
+
+@pytest.mark.parametrize("algorithm", ["batch", "online"])
+def test_sample_weight_same_bytes_as_sompak_weights(tmp_path, som_program, algorithm):
+    """sample_weight is libsom's per-row weight: the model equals the one
+    som train makes from a SOM_PAK file carrying the same weight=W."""
+    X = blobs(300, 3)
+    w = np.random.default_rng(1).integers(0, 4, 300).astype(float)
+    with open(tmp_path / "w.dat", "w") as f:
+        f.write("3\n")
+        for x, wi in zip(X, w):
+            f.write(" ".join("%.9g" % v for v in x) + " weight=%g\n" % wi)
+    m = som.SOM(grid=(4, 5), algorithm=algorithm, seed=3).fit(X, sample_weight=w)
+    m.save(tmp_path / "py.som")
+    subprocess.run([som_program, "train", str(tmp_path / "w.dat"), "-o", str(tmp_path / "cli.som"), "--grid",
+                    "4x5", "--algorithm", algorithm, "--seed", "3", "-q"], check=True)
+    assert filecmp.cmp(tmp_path / "py.som", tmp_path / "cli.som", shallow=False)
+    assert m.to_bytes() != som.SOM(grid=(4, 5), algorithm=algorithm, seed=3).fit(X).to_bytes()
+    with pytest.raises(ValueError, match="expected 300 weights"):
+        som.SOM(grid=(4, 5)).fit(X, sample_weight=w[:10])
+    w[5] = -1
+    with pytest.raises(som.DataError):
+        som.SOM(grid=(4, 5)).fit(X, sample_weight=w)
+
+
+def test_pandas_dataframe(tmp_path, data_dir, som_program):
+    pd = pytest.importorskip("pandas", reason="pandas is optional; its path is tested where it is installed")
+    df = pd.read_csv(data_dir / "iris.csv")
+    m = som.SOM(grid=(5, 5), seed=2).fit(df)
+    numeric = [str(c) for c in df.select_dtypes(include="number").columns]
+    assert m.titles == numeric
+    m.save(tmp_path / "py.som")
+    subprocess.run([som_program, "train", str(data_dir / "iris.csv"), "-o", str(tmp_path / "cli.som"),
+                    "--grid", "5x5", "--seed", "2", "-q"], check=True)
+    assert filecmp.cmp(tmp_path / "py.som", tmp_path / "cli.som", shallow=False)
+    # columns matched by title, in any order
+    assert np.array_equal(m.bmus(df[numeric[::-1]]), m.bmus(df[numeric].to_numpy()))
+
+
+def test_titles_and_labels_for_plain_arrays(tmp_path):
+    X = blobs(90, 3)
+    labels = ["abc"[i % 3] for i in range(90)]
+    m = som.SOM(grid=(3, 3), epochs=2).fit(X, titles=["x", "y", "z"], labels=labels)
+    assert m.titles == ["x", "y", "z"]
+    png = m.render("labels", X=X, labels=labels)
+    assert png[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="titles: expected 3, got 2"):
+        som.SOM(grid=(3, 3)).fit(X, titles=["x", "y"])
