@@ -74,7 +74,7 @@ _TOPOLOGIES = {"rectangular": "rect", "hexagonal": "hex"}
 _DISTANCES = ("euclidean", "cosine", "manhattan", "chebyshev")
 _RATE_DECAYS = ("asymptotic_decay", "inverse_decay_to_zero", "linear_decay_to_zero")
 _SIGMA_DECAYS = ("asymptotic_decay", "inverse_decay_to_one", "linear_decay_to_one")
-_BLOCK = 8192  # rows per block of the (rows x neurons) distance matrices
+_BLOCK_CELLS = 1 << 22  # numbers in one block of a (rows x neurons) matrix
 
 
 def _decay_value(name, v, t, T):
@@ -272,8 +272,9 @@ class MiniSom:
         (euclidean) or by activate's distance."""
         if self._activation_distance_name == "euclidean":
             return self._unit_ij(self._map().bmus(data.astype(np.float32)))
-        flat = np.concatenate([self._distances(data[k:k + _BLOCK]).argmin(1)
-                               for k in range(0, len(data), _BLOCK)])
+        block = max(1, _BLOCK_CELLS // (self._x * self._y * self._input_len))
+        flat = np.concatenate([self._distances(data[k:k + block]).argmin(1)
+                               for k in range(0, len(data), block)])
         return np.unravel_index(flat, (self._x, self._y))
 
     def neighborhood(self, c, sigma):
@@ -365,6 +366,7 @@ class MiniSom:
         self._weights = self._from_codebook(m.codebook)
         if verbose:
             print("\n quantization error:", self.quantization_error(data))
+            print(" topographic error:", self.topographic_error(data))
 
     def train_random(self, data, num_iteration, verbose=False):
         """Trains on samples picked at random (libsom's order: a fresh
@@ -381,13 +383,28 @@ class MiniSom:
         data = self._check_input_len(data)
         return float(np.linalg.norm(data - self.quantization(data), axis=1).mean())
 
-    def _grid_neighbours(self):
-        """For each neuron (C order over (i, j)), its adjacent neurons: 8
-        around on a rectangular map (diagonals included), 6 on a hexagonal."""
+    def _adjacent(self, a, b):
+        """Whether neurons a and b (flat indices, C order over (i, j)) are
+        adjacent: the 8 around on a rectangular map (diagonals included),
+        the 6 around on a hexagonal one (at distance 1)."""
         px, py = self._xx.ravel(), self._yy.ravel()
-        d = np.hypot(px[:, None] - px[None, :], py[:, None] - py[None, :])
-        limit = 1.42 if self.topology == "rectangular" else 1.01
-        return (d > 0) & (d <= limit)
+        d = np.hypot(px[a] - px[b], py[a] - py[b])
+        return (d > 0) & (d <= (1.42 if self.topology == "rectangular" else 1.01))
+
+    def _neighbour_pairs(self):
+        """(a, b): every ordered pair of adjacent neurons, as flat indices.
+        Adjacent neurons are within one step of i and of j on both maps."""
+        ii, jj = np.meshgrid(np.arange(self._x), np.arange(self._y), indexing="ij")
+        a_all, b_all = [], []
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                i2, j2 = ii + di, jj + dj
+                ok = (i2 >= 0) & (i2 < self._x) & (j2 >= 0) & (j2 < self._y)
+                a, b = (ii * self._y + jj)[ok], (i2 * self._y + j2)[ok]
+                keep = self._adjacent(a, b)
+                a_all.append(a[keep])
+                b_all.append(b[keep])
+        return np.concatenate(a_all), np.concatenate(b_all)
 
     def topographic_error(self, data):
         """The share of samples whose two best neurons are not adjacent."""
@@ -396,15 +413,15 @@ class MiniSom:
             warnings.warn("The topographic error is not defined for a 1-by-1 map.")
             return np.nan
         m = self._map()
-        adjacent = self._grid_neighbours()
         # libsom's unit u -> MiniSom's flat index i*y + j
         i, j = self._unit_ij(np.arange(self._x * self._y))
         flat = i * self._y + j
         errors = 0
-        for k in range(0, len(data), _BLOCK):
-            d = m.transform(data[k:k + _BLOCK].astype(np.float32))
-            best2 = np.argsort(d, axis=1, kind="stable")[:, :2]
-            errors += int((~adjacent[flat[best2[:, 0]], flat[best2[:, 1]]]).sum())
+        block = max(1, _BLOCK_CELLS // (self._x * self._y))
+        for k in range(0, len(data), block):
+            d = m.transform(data[k:k + block].astype(np.float32))
+            best2 = np.argpartition(d, 1, axis=1)[:, :2]
+            errors += int((~self._adjacent(flat[best2[:, 0]], flat[best2[:, 1]])).sum())
         return errors / len(data)
 
     def distance_map(self, scaling="sum"):
@@ -413,11 +430,11 @@ class MiniSom:
         if scaling not in ("sum", "mean"):
             raise ValueError('scaling should be either "sum" or "mean" ("%s" not valid)' % scaling)
         w = self._weights.reshape(-1, self._input_len)
-        adjacent = self._grid_neighbours()
-        d = np.linalg.norm(w[:, None, :] - w[None, :, :], axis=-1)
-        um = np.where(adjacent, d, 0).sum(1)
+        a, b = self._neighbour_pairs()
+        um = np.zeros(len(w))
+        np.add.at(um, a, np.linalg.norm(w[a] - w[b], axis=1))
         if scaling == "mean":
-            um = um / adjacent.sum(1)
+            um = um / np.bincount(a, minlength=len(w))
         um = um.reshape(self._x, self._y)
         return um / um.max()
 

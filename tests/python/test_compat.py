@@ -262,3 +262,40 @@ def test_activation_distance_follows_the_library(distance):
     data = np.random.RandomState(0).rand(50, 2)
     s.train_batch(data, 100)
     assert s.get_weights().shape == (3, 3, 2)
+
+
+# ---- the U-matrix and the topographic error, by their definitions -------------
+
+@pytest.mark.parametrize("topology", ["rectangular", "hexagonal"])
+def test_distance_map_and_topographic_error_by_definition(iris, topology):
+    data, _ = iris
+    som = MiniSom(6, 5, 4, sigma=1.5, topology=topology, random_seed=3)
+    som.random_weights_init(data)
+    som.train_batch(data, 300)
+    w = som.get_weights()
+    xx, yy = som.get_euclidean_coordinates()
+    limit = 1.42 if topology == "rectangular" else 1.01
+
+    def adjacent(p, q):
+        d = np.hypot(xx[p] - xx[q], yy[p] - yy[q])
+        return 0 < d <= limit
+
+    cells = [(i, j) for i in range(6) for j in range(5)]
+    total = np.zeros((6, 5))
+    count = np.zeros((6, 5))
+    for p in cells:
+        for q in cells:
+            if adjacent(p, q):
+                total[p] += np.linalg.norm(w[p] - w[q])
+                count[p] += 1
+    assert set(count.ravel()) <= ({2, 3, 4, 5, 6, 7, 8} if topology == "rectangular"
+                                  else {2, 3, 4, 5, 6})
+    np.testing.assert_allclose(som.distance_map(), total / total.max())
+    mean = total / count
+    np.testing.assert_allclose(som.distance_map(scaling="mean"), mean / mean.max())
+    errors = 0
+    for x in data:
+        d = np.linalg.norm(w - x, axis=-1).ravel()
+        b1, b2 = np.argsort(d)[:2]
+        errors += not adjacent(np.unravel_index(b1, (6, 5)), np.unravel_index(b2, (6, 5)))
+    assert som.topographic_error(data) == pytest.approx(errors / len(data), abs=1.5 / len(data))
