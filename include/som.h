@@ -1184,7 +1184,9 @@ typedef enum som_enum {
     SOM_ENUM_NEIGHBORHOOD = 5, /* gaussian cutgauss bubble epanechnikov mexican-hat */
     SOM_ENUM_CLUSTER_METHOD = 6, /* kmeans ward */
     SOM_ENUM_SETTING_TYPE = 7, /* som_setting_type: choice size number pair grid flag text */
-    SOM_ENUM_SETTING_GROUP = 8 /* som_setting_group: map training supervised */
+    SOM_ENUM_SETTING_GROUP = 8, /* som_setting_group: map training supervised */
+    SOM_ENUM_RADIUS_SCHEDULE = 9, /* same linear exp inverse */
+    SOM_ENUM_ORDER = 10        /* shuffled cyclic */
 } som_enum;
 
 /* The name of `value` in enum `e` (static); "?" for a value outside it. */

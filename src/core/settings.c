@@ -28,9 +28,6 @@ enum {
 
 /* --init offers no "keep": that is what init-codebook means. */
 static const char *const init_choices[] = {"random", "pca", "sample", NULL};
-/* Indexed by som_radius_schedule and som_order. */
-static const char *const radius_schedule_choices[] = {"same", "linear", "exp", "inverse", NULL};
-static const char *const order_choices[] = {"shuffled", "cyclic", NULL};
 
 #define CHOICE(names) .type = SOM_SETTING_CHOICE, .choices = (names)
 #define SIZE(lo, hi) .type = SOM_SETTING_SIZE, .min = {(lo), 0}, .max = {(hi), 0}
@@ -69,7 +66,7 @@ static const som_setting table[S_COUNT] = {
                       .expects = "a whole number >= 1", .algorithms = ONLINE,
                       .help = "single-sample steps instead of passes (online training "
                               "only, which it selects)"},
-    [S_ORDER] = {"order", CHOICE(order_choices), TRAINING, .value_name = "O",
+    [S_ORDER] = {"order", CHOICE(som__order_names), TRAINING, .value_name = "O",
                  .expects = "one of shuffled, cyclic", .default_words = "shuffled",
                  .algorithms = ONLINE,
                  .help = "online sample order: shuffled (a fresh random permutation every "
@@ -106,7 +103,7 @@ static const som_setting table[S_COUNT] = {
                    .default_words = "B = steps/100, at least 1, and A = A0*B: the rate starts "
                                     "at A0",
                    .algorithms = ONLINE, .help = "rate A/(step+B) for the inverse schedule"},
-    [S_RADIUS_SCHEDULE] = {"radius-schedule", CHOICE(radius_schedule_choices), TRAINING,
+    [S_RADIUS_SCHEDULE] = {"radius-schedule", CHOICE(som__radius_schedule_names), TRAINING,
                            .value_name = "S", .expects = "one of same, linear, exp, inverse",
                            .default_words = "same", .algorithms = BOTH,
                            .help = "the radius's own curve: same (as --schedule), linear, "
@@ -416,7 +413,7 @@ int som_fit_opts_get(const som_fit_opts *o, const char *name, char *buf, size_t 
     case S_ITERATIONS:
         if (t->iterations) snprintf(buf, size, "%zu", t->iterations);
         break;
-    case S_ORDER: text = order_choices[t->order == SOM_ORDER_CYCLIC]; break;
+    case S_ORDER: text = som_enum_name(SOM_ENUM_ORDER, (int)t->order); break;
     case S_INIT: text = som_enum_name(SOM_ENUM_INIT, (int)t->init); break;
     case S_INIT_CODEBOOK: text = o->init_codebook; break;
     case S_RADIUS: put_pair(buf, size, t->radius0, t->radius1); break;
@@ -426,8 +423,7 @@ int som_fit_opts_get(const som_fit_opts *o, const char *name, char *buf, size_t 
         if (t->inverse_a > 0 && t->inverse_b > 0) put_pair(buf, size, t->inverse_a, t->inverse_b);
         break;
     case S_RADIUS_SCHEDULE:
-        if ((unsigned)t->radius_schedule <= SOM_RADIUS_INVERSE)
-            text = radius_schedule_choices[t->radius_schedule];
+        text = som_enum_name(SOM_ENUM_RADIUS_SCHEDULE, (int)t->radius_schedule);
         break;
     case S_NEIGHBORHOOD: text = som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)t->neighborhood); break;
     case S_NEIGHBOR_RATE: put_double(buf, size, t->neighbor_rate); break;
@@ -519,7 +515,7 @@ int som_fit_opts_check(som_fit_opts *o, som_error *err)
         return som__error(err, SOM_EINVAL,
                           "radius: radius-schedule %s needs an end radius R1 > 0 (or another "
                           "radius-schedule)",
-                          radius_schedule_choices[t->radius_schedule]);
+                          som_enum_name(SOM_ENUM_RADIUS_SCHEDULE, (int)t->radius_schedule));
     if (t->order == SOM_ORDER_CYCLIC) {
         /* Batch training has no order: every pass uses every row at once. */
         if (batch_set)

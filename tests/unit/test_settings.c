@@ -16,7 +16,7 @@
 static void enum_names_round_trip(void **state)
 {
     (void)state;
-    for (int e = SOM_ENUM_TOPOLOGY; e <= SOM_ENUM_SETTING_GROUP; e++) {
+    for (int e = SOM_ENUM_TOPOLOGY; e <= SOM_ENUM_ORDER; e++) {
         const char *const *names = som_enum_names((som_enum)e);
         assert_non_null(names);
         int n = 0;
@@ -36,6 +36,8 @@ static void enum_names_round_trip(void **state)
     assert_string_equal(som_enum_name(SOM_ENUM_ALGORITHM, SOM_BATCH), "batch");
     assert_string_equal(som_enum_name(SOM_ENUM_INIT, SOM_INIT_KEEP), "keep");
     assert_string_equal(som_enum_name(SOM_ENUM_SCHEDULE, SOM_SCHEDULE_MQL), "mql");
+    assert_string_equal(som_enum_name(SOM_ENUM_RADIUS_SCHEDULE, SOM_RADIUS_INVERSE), "inverse");
+    assert_string_equal(som_enum_name(SOM_ENUM_ORDER, SOM_ORDER_CYCLIC), "cyclic");
     assert_string_equal(som_enum_name(SOM_ENUM_NEIGHBORHOOD, SOM_NEIGHBORHOOD_MEXICAN_HAT),
                         "mexican-hat");
     assert_string_equal(som_enum_name(SOM_ENUM_CLUSTER_METHOD, SOM_CLUSTER_WARD), "ward");
