@@ -43,6 +43,8 @@ Where results differ from MiniSom's (see python/README.md):
 - Precision: libsom trains in float32 (MiniSom in float64), and skips a
   neuron's step below 2^-40; weights agree to about 1e-5 relative after
   the same steps.
+- NaN: libsom reads NaN in the data as a missing value (left out of the
+  distances and the steps); MiniSom's weights would turn NaN.
 - pca_weights_init: the signs of the principal directions are numpy's
   (eigh), which may differ from MiniSom's (eig).
 
@@ -216,8 +218,8 @@ class MiniSom:
         return SOM.from_codebook(self._to_codebook(self._weights), grid=(self._y, self._x),
                                  topology=topo)
 
-    def _check_input_len(self, data):
-        data = np.asarray(data, dtype=np.float64)
+    def _check_input_len(self, data, dtype=np.float64):
+        data = np.asarray(data, dtype=dtype)
         if data.ndim == 1:
             data = data[None, :]
         if data.ndim != 2:
@@ -359,9 +361,9 @@ class MiniSom:
         num_iteration = int(num_iteration)
         if num_iteration < 1:
             raise ValueError("num_iteration must be > 1")
-        data = self._check_input_len(data)
+        data = self._check_input_len(data, np.float32)  # float32: libsom uses it in place
         m = SOM(**self._settings(num_iteration, random_order))
-        m.fit(data.astype(np.float32), init_codebook=self._to_codebook(self._weights),
+        m.fit(data, init_codebook=self._to_codebook(self._weights),
               progress=True if verbose else None)
         self._weights = self._from_codebook(m.codebook)
         if verbose:
