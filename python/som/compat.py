@@ -33,6 +33,10 @@ training with ``iterations=T``; the schedules' formulas are in som.h):
   neighborhood_function 'gaussian', 'mexican_hat'  the same formulas on the same
                                                  neuron coordinates
   topology              'rectangular', 'hexagonal'   rect, hex
+  activation_distance   'euclidean', 'cosine', 'manhattan', 'chebyshev': distance
+                        (winners in training and in winner, activate,
+                        win_map, labels_map, activation_response; quantization
+                        and the errors stay euclidean, as MiniSom's)
 
 Where results differ from MiniSom's (see python/README.md):
 - Random streams: the starting weights, random_weights_init and the seeds
@@ -50,8 +54,8 @@ Where results differ from MiniSom's (see python/README.md):
 
 Refused with NotImplementedError (never ignored): neighborhood_function
 'bubble' (MiniSom's is a square, libsom's a disc) and 'triangle';
-activation_distance other than 'euclidean' until libsom has a distance
-setting, and a callable; decay functions given as callables unless they are
+activation_distance given as a callable (or a name this libsom's distance
+setting lacks); decay functions given as callables unless they are
 MiniSom's own rules; train(use_epochs=True) (the rate then steps once per
 epoch); train(fixed_points=...); inverse_decay_to_one with sigma < 1 (a
 growing radius).

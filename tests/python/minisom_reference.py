@@ -39,9 +39,11 @@ def decay(rule, v, t, T):
 
 def train(w0, data, T, order, sigma=1.0, learning_rate=0.5, decay_function="asymptotic_decay",
           sigma_decay_function="asymptotic_decay", neighborhood="gaussian", hexagonal=False,
-          seed=0):
+          seed=0, distance="euclidean"):
     """T steps from weights w0 (x, y, d); order 'cyclic' (rows in turn) or
-    'random' (a fresh permutation of the rows every pass). Returns (x, y, d)."""
+    'random' (a fresh permutation of the rows every pass); the winner by
+    distance euclidean, cosine (1 - x.w / (|x| |w|)), manhattan or
+    chebyshev. Returns (x, y, d)."""
     x, y, d = w0.shape
     w = np.array(w0, dtype=np.float64).reshape(x * y, d)
     data = np.asarray(data, dtype=np.float64)
@@ -53,7 +55,7 @@ def train(w0, data, T, order, sigma=1.0, learning_rate=0.5, decay_function="asym
         if t % n == 0 and order == "random":
             perm = rng.permutation(n)
         s = data[perm[t % n]]
-        c = np.argmin(((w - s) ** 2).sum(1))
+        c = np.argmin(winner_distance(distance, w, s))
         eta = decay(decay_function, learning_rate, t, T)
         sig = decay(sigma_decay_function, sigma, t, T)
         d2 = ((pos - pos[c]) ** 2).sum(1)
@@ -62,6 +64,18 @@ def train(w0, data, T, order, sigma=1.0, learning_rate=0.5, decay_function="asym
             h *= 1 - d2 / (sig * sig)
         w += (eta * h)[:, None] * (s - w)
     return w.reshape(x, y, d)
+
+
+def winner_distance(distance, w, s):
+    if distance == "euclidean":
+        return ((w - s) ** 2).sum(1)
+    if distance == "cosine":
+        return 1 - w @ s / (np.linalg.norm(w, axis=1) * np.linalg.norm(s))
+    if distance == "manhattan":
+        return np.abs(w - s).sum(1)
+    if distance == "chebyshev":
+        return np.abs(w - s).max(1)
+    raise ValueError(distance)
 
 
 def quantization_error(w, data):

@@ -258,10 +258,21 @@ def test_activation_distance_follows_the_library(distance):
         with pytest.raises(NotImplementedError, match="euclidean distances only"):
             MiniSom(3, 3, 2, activation_distance=distance)
         return
-    s = MiniSom(3, 3, 2, activation_distance=distance, random_seed=0)
-    data = np.random.RandomState(0).rand(50, 2)
-    s.train_batch(data, 100)
-    assert s.get_weights().shape == (3, 3, 2)
+    data = np.random.RandomState(0).normal(size=(200, 3))
+    s = MiniSom(5, 4, 3, sigma=1.5, activation_distance=distance, random_seed=0)
+    start = s.get_weights().copy()
+    s.train_batch(data, 600)
+    expected = ref.train(start, data, 600, "cyclic", sigma=1.5, distance=distance)
+    np.testing.assert_allclose(s.get_weights(), expected, atol=1e-4)
+    # winners by the activation distance; quantization stays euclidean (MiniSom's)
+    w = s.get_weights().reshape(-1, 3)
+    want = [np.unravel_index(np.argmin(ref.winner_distance(distance, w, x)), (5, 4))
+            for x in data[:20]]
+    assert [s.winner(x) for x in data[:20]] == want
+    hits = s.activation_response(data[:20])
+    assert all(hits[p] >= 1 for p in want)
+    assert np.isclose(s.quantization_error(data), ref.quantization_error(s.get_weights(), data),
+                      rtol=1e-5)
 
 
 # ---- the U-matrix and the topographic error, by their definitions -------------
