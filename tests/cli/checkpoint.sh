@@ -37,7 +37,7 @@ for alg in online batch cyclic; do
         set -- --algorithm online --epochs 100 --grid 12x12 --seed 9
     elif [ "$alg" = cyclic ]; then
         # The settings recorded in the map's chunk trex (som.h: som_order).
-        set -- --order cyclic --radius-schedule inverse --epochs 100 --grid 12x12 --seed 9
+        set -- --order cyclic --radius-schedule inverse --epochs 20 --grid 8x8 --seed 9
     else
         set -- --algorithm batch --epochs 300 --grid 30x30 --seed 9 --threads 2
     fi
