@@ -299,6 +299,11 @@ typedef struct som_csv_opts {
 } som_csv_opts;
 
 SOM_API void som_csv_opts_init(som_csv_opts *opts);
+/* The delimiter the CSV reader takes for the text at buf when opts leave it
+ * to detection: the most frequent of ',' ';' and tab outside quotes on the
+ * first non-blank line (',' on a tie or when none occurs). For a preview
+ * that tells a person what was detected. */
+SOM_API char som_csv_delimiter(const char *buf, size_t len);
 
 /* CSV, as som_data_read_as reads it (format "csv"; also any name without
  * another data format's extension) and som_data_read_csv, its old name
