@@ -38,8 +38,9 @@ static const char usage_text[] =
     "                          squared error / squared deviation from the\n"
     "                          true values' mean). Rows without a true value\n"
     "                          are not counted; none at all is an error\n"
-    "      --fill-from METHOD  how --target is estimated: bmu (default), units[:K]\n"
-    "                          or smooth[:R], as in 'som predict --help'\n"
+    "      --fill-from METHOD  how --target is estimated: bmu (default),\n"
+    "                          units[:K] or smooth[:R], as in 'som predict\n"
+    "                          --help'\n"
     "      --distortion        also the distortion measure (SOM Toolbox): the\n"
     "                          mean over rows of sum_j h(bmu, j) |x - m_j|^2\n"
     "                          at the training's final radius\n"
@@ -217,7 +218,13 @@ int cmd_eval(int argc, char **argv)
     if (rc == CLI_OK && x.target) {
         if (som_map_target_report(map, data, x.target, &how, &x.report, md.threads, &err) !=
             SOM_OK) {
-            rc = cli_fail(&err);
+            /* What DATA lacks: say which file, as cli_read_aligned does. */
+            if (err.code == SOM_EINVAL && !err.file[0]) {
+                cli_error("%s: %s", md.data_path, err.message);
+                rc = CLI_FAIL;
+            } else {
+                rc = cli_fail(&err);
+            }
         } else if (x.report->eval.n_rows == 0) {
             /* Nothing was measured: a number printed as NaN would pass for
              * a result in a script. A column DATA lacks is in the aligned

@@ -226,3 +226,48 @@ def test_titles_and_labels_for_plain_arrays(tmp_path):
     assert png[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="titles: expected 3, got 2"):
         som.SOM(grid=(3, 3)).fit(X, titles=["x", "y"])
+
+
+DISTANCES = next((s["choices"] for s in som.settings() if s["name"] == "distance"), ["euclidean"])
+
+
+@pytest.mark.parametrize("distance", DISTANCES)
+def test_transform_is_the_map_s_distance(distance):
+    X = blobs(400)
+    X[::9, 2] = np.nan  # rows with a gap
+    m = som.SOM(grid=(5, 6), epochs=3, **({} if distance == "euclidean" else {"distance": distance})).fit(X)
+    units, dist = m.bmus(X, return_distance=True)
+    D = m.transform(X)
+    np.testing.assert_allclose(D[np.arange(len(X)), units], dist, rtol=1e-5, atol=1e-6)
+    assert (D >= dist[:, None] - 1e-5).all()
+    assert m.quantization_error(X) == pytest.approx(float(dist.astype(np.float64).mean()), rel=1e-5)
+
+
+@pytest.mark.parametrize("distance", DISTANCES)
+def test_transform_with_feature_weights(distance):
+    X = blobs(300)
+    extra = {} if distance == "euclidean" else {"distance": distance}
+    m = som.SOM(grid=(4, 4), epochs=2, weights={"1": 3.0, "2": 0.0}, **extra).fit(X)
+    assert m.feature_weights.tolist() == [3.0, 0.0, 1.0, 1.0]
+    units, dist = m.bmus(X, return_distance=True)
+    D = m.transform(X)
+    np.testing.assert_allclose(D[np.arange(len(X)), units], dist, rtol=1e-5, atol=1e-6)
+
+
+def test_pandas_class_target_by_name(tmp_path, data_dir, som_program):
+    """A DataFrame's text column is its label column, titled by its name:
+    target="species" is the CLI's --target species, to the same bytes; a
+    named Series as y does the same."""
+    pd = pytest.importorskip("pandas", reason="pandas is optional; its path is tested where it is installed")
+    df = pd.read_csv(data_dir / "iris.csv")
+    m = som.SOM(grid=(6, 6), seed=4, target="species").fit(df)
+    assert "species=setosa" in m.titles
+    m.save(tmp_path / "py.som")
+    subprocess.run([som_program, "train", str(data_dir / "iris.csv"), "-o", str(tmp_path / "cli.som"),
+                    "--grid", "6x6", "--seed", "4", "--target", "species", "-q"], check=True)
+    assert filecmp.cmp(tmp_path / "py.som", tmp_path / "cli.som", shallow=False)
+    features = df.drop(columns="species")
+    m2 = som.SOM(grid=(6, 6), seed=4).fit(features, df["species"])
+    assert m2.to_bytes() == m.to_bytes()
+    pred = m2.predict(features)
+    assert (pred == df["species"].to_numpy()).mean() > 0.85
