@@ -409,6 +409,11 @@ static int check_match(const som_map *map, const som_data *data, const som_map *
         return som__error_at(err, SOM_EINVAL, path, 0, 0, "the checkpoint was made with "
                              "scaling %d, this run's map has %d", (int)s->scaling,
                              (int)map->scaling);
+    if (ck->distance != map->distance)
+        return som__error_at(err, SOM_EINVAL, path, 0, 0, "the checkpoint was made with the "
+                             "%s distance, this run asks for %s",
+                             som_enum_name(SOM_ENUM_DISTANCE, (int)ck->distance),
+                             som_enum_name(SOM_ENUM_DISTANCE, (int)map->distance));
     if (ck->settings.radius_schedule != resolved->radius_schedule ||
         ck->settings.order != resolved->order)
         return som__error_at(err, SOM_EINVAL, path, 0, 0, "the checkpoint was made with "

@@ -222,6 +222,13 @@ static void test_mismatch(void **state)
                    "radius-schedule same and order shuffled, this run asks for inverse and "
                    "shuffled");
 
+    /* The map's distance decides every winner: a checkpoint of a euclidean
+     * run does not continue as a cosine one. */
+    assert_int_equal(som_map_set_distance(m, SOM_DISTANCE_COSINE, NULL), SOM_OK);
+    expect_refusal(m, d, &o, path, SOM_EINVAL,
+                   "made with the euclidean distance, this run asks for cosine");
+    assert_int_equal(som_map_set_distance(m, SOM_DISTANCE_EUCLIDEAN, NULL), SOM_OK);
+
     /* Same size, one value changed. */
     som_data *d2 = make_data(8, 1);
     expect_refusal(m, d2, &o, path, SOM_EINVAL, "other data");
