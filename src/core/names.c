@@ -14,7 +14,7 @@ const char *const som__init_names[] = {"random", "pca", "sample", "keep", NULL};
 const char *const som__schedule_names[] = {"linear", "exp", "inverse", "mql", NULL};
 const char *const som__neighborhood_names[] = {"gaussian",     "cutgauss",    "bubble",
                                                "epanechnikov", "mexican-hat", NULL};
-static const char *const cluster_method[] = {"kmeans", "ward", NULL};
+static const char *const cluster_method[] = {"kmeans", "ward", "auto", NULL};
 static const char *const setting_type[] = {"choice", "size", "number", "pair",
                                            "grid",   "flag", "text",   NULL};
 static const char *const setting_group[] = {"map", "training", "supervised", NULL};
