@@ -143,10 +143,10 @@ int som__cluster_auto(const som_map *m, const float *x, const som_cluster_opts *
     res->n_live = n_regions;
     /* k stays below the live units: k = n_regions leaves nothing merged. */
     size_t top = k_max < n_regions ? k_max : n_regions - 1;
-    if (k_min == k_max && k_min <= n_regions) top = k_max; /* a k given */
+    if (o->k && k_min <= n_regions) top = k_max; /* a k given */
     if (top < k_min) {
         /* Too few live units to choose among k_min..k_max. */
-        if (k_min == k_max)
+        if (o->k)
             rc = som__error(err, SOM_EINVAL, "k = %zu, but only %zu units hold rows", k_min,
                             n_regions);
         else
@@ -156,7 +156,7 @@ int som__cluster_auto(const som_map *m, const float *x, const som_cluster_opts *
     }
     rc = som__ward_grid(x, w, region, n_regions, &m->grid, dim, 1, top, lab, NULL, err);
     if (rc) goto done;
-    if (k_min == k_max) {
+    if (o->k) {
         memcpy(labels, lab + (k_min - 1) * n, n * sizeof *labels);
         res->k = k_min;
         goto done;
