@@ -174,7 +174,8 @@ int som__cluster_auto(const som_map *m, const float *x, const som_cluster_opts *
         size_t small = 0;
         double sep = separation(x, w, n, dim, lab + (k - 1) * n, lab + (k - 2) * n, ca, ca + dim,
                                 &small);
-        double strength = sep / (min_sep + 6.0 / sqrt((double)(small ? small : 1)));
+        /* One live unit shows no spread: such a cluster is never a group. */
+        double strength = small < 2 ? 0.0 : sep / (min_sep + 6.0 / sqrt((double)small));
         if (isnan(strength)) strength = 0.0;
         if (res->score) res->score[k - k_min] = strength;
         if (strength >= 1.0 && !best) best = k;
