@@ -255,10 +255,14 @@ int cmd_cluster(int argc, char **argv)
         goto done;
     }
     /* Warnings stand even with -q: they say the answer may be wrong. */
-    if (res.one_group)
+    if (res.one_group) {
+        size_t strongest = res.k_min;
+        for (size_t t = res.k_min; t <= res.k_max; t++)
+            if (res.score[t - o.k_min] > res.score[strongest - o.k_min]) strongest = t;
         fprintf(stderr, "som: cluster: warning: no k in %zu..%zu splits clearly separated "
-                "groups (strongest %.2f, below 1): one cluster; the data show no groups\n",
-                res.k_min, res.k_max, res.strength);
+                "groups (strongest %.2f at k = %zu, below 1): one cluster; the data show no "
+                "groups (-k K cuts anyway)\n", res.k_min, res.k_max, res.strength, strongest);
+    }
     if (res.at_top)
         fprintf(stderr, "som: cluster: warning: k = %zu is the top of the range searched "
                 "(%zu..%zu): more clusters may fit better; try a wider --k-range\n", res.k,
