@@ -736,7 +736,7 @@ describe('supervised, weighted and clustered maps', () => {
     const r = await req('POST', `/api/jobs/${supervised}/cluster`, { k: 3 });
     assert.equal(r.status, 200, r.buf.toString());
     assert.equal(r.json.k, 3);
-    assert.equal(r.json.method, 'kmeans');
+    assert.equal(r.json.method, 'auto'); // the default
     assert.equal(r.json.clusters.length, 36);
     assert.deepEqual([...new Set(r.json.clusters)].sort(), [0, 1, 2]);
     assert.equal(r.json.sizes.reduce((a, b) => a + b, 0), 36);
