@@ -1061,21 +1061,28 @@ typedef struct som_cluster_result {
  *   without them every unit weighs 1). Units without hits do not vote: each
  *   joins, ring by ring outwards, the cluster of its grid neighbour nearest
  *   in som_map_unit_distance. The live units then merge by Ward's criterion
- *   between grid neighbours only (contiguous clusters; on hit weights the
- *   cost of a merge approximates what it adds to the rows' within-cluster
- *   sum of squares). The merge from k to k - 1 clusters joins two clusters
- *   A and B; their separation is |c_A - c_B| over the hit-weighted pooled
- *   standard deviation of their units along c_A - c_B (one direction, so
- *   fields that do not separate them do not count; halving one gaussian
- *   group gives about 2.7). The strength of k is that separation over
- *   min_separation + 6 / sqrt(live units in the smaller of A and B): few
- *   units measure it roughly. The largest k of strength >= 1 is kept; none:
- *   the data show no groups and the map is one cluster (k = 1).
+ *   (on hit weights the cost of a merge approximates what it adds to the
+ *   rows' within-cluster sum of squares), between grid neighbours only
+ *   while more than 200 clusters are left (the grid is right locally), then
+ *   between any two (a map may fold one group into several patches). The
+ *   merge from k to k - 1 clusters joins two clusters A and B; their
+ *   separation is |c_A - c_B| over the hit-weighted pooled standard
+ *   deviation of their units along c_A - c_B (one direction, so fields that
+ *   do not separate them do not count; halving one gaussian group gives
+ *   about 2.7). The strength of k is that separation over min_separation +
+ *   6 / sqrt(live units in the smaller of A and B) (few units measure it
+ *   roughly; a cluster of one live unit scores 0). The largest k whose
+ *   strength reaches 1 and a fifth of the strongest k's is kept (the fifth:
+ *   among many small clusters one passes by chance); none: the data show
+ *   no groups and the map is one cluster (k = 1). A few of Lloyd's steps on
+ *   the hit-weighted live units then move units that Ward's greedy merges
+ *   left on the wrong side (k stays). Clusters need not be contiguous.
  *   Limits: Ward prefers compact groups; a group wrapped around another (a
- *   ring around a blob) is cut into pieces; groups joined by a bridge of
- *   rows, or holding fewer rows than a few units, may be merged; a group
- *   much closer to another than about 4 of its standard deviations counts
- *   as one with it.
+ *   ring around a blob) is cut into pieces or not found; groups joined by a
+ *   bridge of rows, or holding fewer rows than a few units, may be merged;
+ *   a group much closer to another than about 4 of its standard deviations
+ *   counts as one with it; a strong split can hide a much weaker, finer
+ *   one (two far pairs of close groups: k = 2).
  * db (may be NULL) receives the Davies-Bouldin index of each k tried,
  * db[k - k_min], k_max - k_min + 1 values (NaN where k could not be
  * tried). Deterministic for a given seed. Errors: SOM_EINVAL (bad options,

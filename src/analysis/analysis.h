@@ -24,10 +24,12 @@ void som__cluster_relabel(uint32_t *labels, size_t n, size_t n_ids, uint32_t *ma
  * ...] receives each unit's cluster (renumbered in order of first unit).
  * height (may be NULL; n_regions + 1 values) receives at [c] the cost of
  * the merge that took c clusters to c - 1, for c = k_min + 1 .. n_regions
- * (others untouched). Errors: SOM_ENOMEM, SOM_ECANCELED. */
+ * (others untouched). Once free_below or fewer clusters are left, any two
+ * may merge (0: never; every cluster stays contiguous). Errors:
+ * SOM_ENOMEM, SOM_ECANCELED. */
 int som__ward_grid(const float *x, const double *w, const uint32_t *region, size_t n_regions,
-                   const som_grid *grid, size_t dim, size_t k_min, size_t k_max, uint32_t *out,
-                   double *height, som_error *err);
+                   const som_grid *grid, size_t dim, size_t k_min, size_t k_max,
+                   size_t free_below, uint32_t *out, double *height, som_error *err);
 
 /* The default clustering (SOM_CLUSTER_AUTO, cluster_auto.c) of the map's
  * units x (n_units x dim, the scaled and weighted codebook) weighted by

@@ -383,7 +383,7 @@ int som_map_cluster_ex(som_map *m, const som_cluster_opts *opts, som_cluster_res
         goto done;
     }
     if (o.method == SOM_CLUSTER_WARD) {
-        rc = som__ward_grid(x, NULL, NULL, 0, &m->grid, dim, kmin, kmax, lab, NULL, err);
+        rc = som__ward_grid(x, NULL, NULL, 0, &m->grid, dim, kmin, kmax, 0, lab, NULL, err);
     } else {
         for (size_t k = kmin; rc == SOM_OK && k <= kmax; k++)
             rc = som_vectors_kmeans(x, n, dim, k, o.seed, o.restarts, o.max_iter,

@@ -153,8 +153,8 @@ static void ward_free(ward *w)
 }
 
 int som__ward_grid(const float *x, const double *wt, const uint32_t *region, size_t n_regions,
-                   const som_grid *grid, size_t dim, size_t k_min, size_t k_max, uint32_t *out,
-                   double *height, som_error *err)
+                   const som_grid *grid, size_t dim, size_t k_min, size_t k_max,
+                   size_t free_below, uint32_t *out, double *height, som_error *err)
 {
     const size_t n = som_grid_n_units(grid);
     if (!region) n_regions = n;
@@ -208,8 +208,25 @@ int som__ward_grid(const float *x, const double *wt, const uint32_t *region, siz
         for (size_t t = 0; rc == SOM_OK && t < w.nb[r].n; t++)
             if (w.nb[r].v[t] > r) rc = push_pair(&w, (uint32_t)r, w.nb[r].v[t]);
     size_t count = n_regions;
+    bool freed = false;
     for (size_t step = 0;; step++) {
         if (rc != SOM_OK) break;
+        if (!freed && count <= free_below) {
+            /* From here on any two clusters may merge: every pair of the
+             * (at most free_below) clusters left becomes a candidate. */
+            freed = true;
+            for (size_t a = 0; rc == SOM_OK && a < n_regions; a++)
+                for (size_t b = a + 1; rc == SOM_OK && b < n_regions; b++) {
+                    if (!w.alive[a] || !w.alive[b]) continue;
+                    bool known = false;
+                    for (size_t t = 0; t < w.nb[a].n && !known; t++) known = w.nb[a].v[t] == b;
+                    if (known) continue;
+                    rc = adj_add(&w.nb[a], (uint32_t)b);
+                    if (rc == SOM_OK) rc = adj_add(&w.nb[b], (uint32_t)a);
+                    if (rc == SOM_OK) rc = push_pair(&w, (uint32_t)a, (uint32_t)b);
+                }
+            if (rc != SOM_OK) break;
+        }
         if ((step & 1023) == 0 && som__cancel_check(NULL)) {
             rc = SOM_ECANCELED;
             break;
@@ -269,6 +286,6 @@ int som_grid_ward(const float *x, const som_grid *grid, size_t dim, size_t k, ui
     size_t n = som_grid_n_units(grid);
     if (k == 0 || k > n)
         return som__error(err, SOM_EINVAL, "Ward clustering needs 1 <= k <= %zu units (k = %zu)", n, k);
-    return som__ward_grid(x, NULL, NULL, 0, grid, dim, k, k, labels, NULL, err);
+    return som__ward_grid(x, NULL, NULL, 0, grid, dim, k, k, 0, labels, NULL, err);
 }
 

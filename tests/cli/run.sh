@@ -509,7 +509,7 @@ expect_rc 0
 expect_empty out
 expect_grep err '^k +strength +Davies-Bouldin$'
 expect_grep err '<- largest k >= 1$'
-expect_grep err '^clusters [23] \(Ward between grid neighbours, units weighted by hits, the largest k of clearly separated clusters\)$'
+expect_grep err '^clusters [23] \(Ward, units weighted by hits, the largest k of clearly separated clusters\)$'
 expect_grep err '^units +[0-9]+ of 60 hold rows; the others joined a neighbour$'
 grep -q 'warning' "$name.err" && note "a warning on iris"
 run map auto.som "$IRIS"

@@ -3,8 +3,8 @@
  * exactly, Ward linkage between grid neighbours gives contiguous clusters,
  * and the Davies-Bouldin index picks k = 3 on the three groups. The
  * default (SOM_CLUSTER_AUTO): dead units follow their nearest live
- * neighbour, hits weigh the units, three groups give k = 3, evenly spread
- * units one group, and its clusters are contiguous. */
+ * neighbour, hits weigh the units, three groups give k = 3, five blobs
+ * k = 5, evenly spread units one group. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -200,7 +200,8 @@ static void ward_is_contiguous(void **state)
             assert_int_equal(som_map_cluster(m, &co, NULL, NULL), SOM_OK);
             assert_int_equal(som_map_n_clusters(m), k);
             assert_contiguous(&grids[gi], som_map_clusters(m), k);
-            /* The default, weighted by hits, dead units attached. */
+            /* The default, weighted by hits, dead units attached: k as
+             * asked (its clusters may take several patches: a map folds). */
             size_t hits[110];
             som_quality q;
             assert_int_equal(som_map_quality(m, d, &q, hits, 1, NULL), SOM_OK);
@@ -208,7 +209,6 @@ static void ward_is_contiguous(void **state)
             co.hits = hits;
             assert_int_equal(som_map_cluster(m, &co, NULL, NULL), SOM_OK);
             assert_int_equal(som_map_n_clusters(m), k);
-            assert_contiguous(&grids[gi], som_map_clusters(m), k);
         }
         /* Five blobs: the default finds five. */
         size_t hits[110];
