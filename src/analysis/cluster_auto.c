@@ -32,19 +32,24 @@
  * drown it, and free of scale. Halving one gaussian group gives about 2.7
  * (centres 1.6 sd apart, halves of sd 0.6), halving a uniform one 3.5; two
  * groups d sd apart give about d. lc, lp: the units' clusters at c and
- * c - 1; *smaller receives the live units of the smaller of the two. */
+ * c - 1; *smaller receives the live units of the smaller of the two;
+ * first: scratch of n. */
 static double separation(const float *x, const double *w, size_t n, size_t dim, const uint32_t *lc,
-                         const uint32_t *lp, double *ca, double *cb, size_t *smaller)
+                         const uint32_t *lp, double *ca, double *cb, size_t *smaller,
+                         uint32_t *first)
 {
-    /* The merged cluster is the one of c - 1 whose units carry two labels of c. */
+    /* The merged cluster is the one of c - 1 whose units carry two labels of
+     * c: first[] keeps, per cluster of c - 1 (fewer than n), the first label
+     * of c met in it. */
     uint32_t la = UINT32_MAX, lb = UINT32_MAX;
-    for (size_t u = 0; u < n && lb == UINT32_MAX; u++)
-        for (size_t t = 0; t < n; t++) {
-            if (lp[t] != lp[u] || lc[t] == lc[u]) continue;
-            la = lc[u];
-            lb = lc[t];
-            break;
+    for (size_t u = 0; u < n; u++) first[lp[u]] = UINT32_MAX;
+    for (size_t u = 0; u < n && lb == UINT32_MAX; u++) {
+        if (first[lp[u]] == UINT32_MAX) first[lp[u]] = lc[u];
+        else if (first[lp[u]] != lc[u]) {
+            la = first[lp[u]];
+            lb = lc[u];
         }
+    }
     if (lb == UINT32_MAX) return NAN;
     double wa = 0.0, wb = 0.0;
     size_t na = 0, nb = 0;
@@ -228,7 +233,7 @@ int som__cluster_auto(const som_map *m, const float *x, const som_cluster_opts *
     for (size_t k = top; k >= k_min; k--) {
         size_t small = 0;
         double sep = separation(x, w, n, dim, lab + (k - 1) * n, lab + (k - 2) * n, ca, ca + dim,
-                                &small);
+                                &small, scratch);
         /* One live unit shows no spread: such a cluster is never a group. */
         double strength = small < 2 ? 0.0 : sep / (min_sep + 6.0 / sqrt((double)small));
         if (isnan(strength)) strength = 0.0;
