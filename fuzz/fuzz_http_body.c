@@ -198,7 +198,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_refusal(st, msg);
         else
             FUZZ_CHECK(co.k <= 10000 && co.k_min <= co.k_max &&
-                       (co.method == SOM_CLUSTER_KMEANS || co.method == SOM_CLUSTER_WARD));
+                       (co.method == SOM_CLUSTER_KMEANS || co.method == SOM_CLUSTER_WARD ||
+                  co.method == SOM_CLUSTER_AUTO));
         break;
     }
     case 1:

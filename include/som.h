@@ -1025,23 +1025,59 @@ SOM_API int som_map_eval_target(const som_map *map, const som_data *data,
 
 typedef enum som_cluster_method {
     SOM_CLUSTER_KMEANS = 0, /* k-means on the codebook, k-means++ seeding */
-    SOM_CLUSTER_WARD = 1    /* agglomerative Ward linkage between grid
+    SOM_CLUSTER_WARD = 1,   /* agglomerative Ward linkage between grid
                                neighbours only: contiguous clusters */
+    SOM_CLUSTER_AUTO = 2    /* the default: Ward between grid neighbours of
+                               units weighted by their hits, k by how far
+                               apart the merged clusters lie (see
+                               som_map_cluster) */
 } som_cluster_method;
 
 typedef struct som_cluster_opts {
-    som_cluster_method method; /* default SOM_CLUSTER_KMEANS */
-    size_t k;                  /* clusters; 0 = choose by the Davies-Bouldin
-                                  index over k_min..k_max (default 0) */
+    som_cluster_method method; /* default SOM_CLUSTER_AUTO */
+    size_t k;                  /* clusters; 0 = choose over k_min..k_max
+                                  (default 0) */
     size_t k_min, k_max;       /* default 2 and 10, capped at n_units - 1 */
     uint64_t seed;             /* k-means++ seeding (default 1) */
     size_t restarts;           /* k-means runs from different seedings; the
                                   one with the least inertia wins
                                   (default 10) */
     size_t max_iter;           /* k-means iterations per run (default 100) */
+    /* Added with SOM_CLUSTER_AUTO (zeroed by som_cluster_opts_init): */
+    const size_t *hits;        /* n_units rows per unit (som_map_quality's
+                                  hits, borrowed), or NULL: every unit
+                                  weighs 1. Only SOM_CLUSTER_AUTO reads it */
+    double min_separation;     /* SOM_CLUSTER_AUTO: the separation two large
+                                  clusters need to count as two groups;
+                                  0 = SOM_CLUSTER_MIN_SEPARATION */
 } som_cluster_opts;
 
+/* SOM_CLUSTER_AUTO's separation bar for large clusters, in pooled standard
+ * deviations between centres: halving one gaussian group gives about 2.7,
+ * halving a uniform one about 3.5 (tests/cli/scenarios.sh measures it). */
+#define SOM_CLUSTER_MIN_SEPARATION 4.0
+
 SOM_API void som_cluster_opts_init(som_cluster_opts *opts);
+
+/* What som_map_cluster_ex found, beside the clusters stored in the map. */
+typedef struct som_cluster_result {
+    double *db;         /* in: NULL, or room for opts->k_max - k_min + 1
+                           values: the Davies-Bouldin index of each k tried
+                           (NaN where k was not tried) */
+    double *score;      /* in: NULL, or as many: SOM_CLUSTER_AUTO's
+                           strength of each k (>= 1: a real split; NaN
+                           where k was not tried) */
+    size_t k;           /* out: clusters kept */
+    size_t k_min, k_max; /* out: the range searched after capping (both k
+                            when opts->k was given) */
+    double strength;    /* out: SOM_CLUSTER_AUTO: the strength of the k
+                           kept (the largest when it answered one group) */
+    int one_group;      /* out: SOM_CLUSTER_AUTO found no k of strength
+                           >= 1, and kept k = 1 */
+    int at_top;         /* out: k was chosen and is k_max of the range */
+    size_t n_live;      /* out: SOM_CLUSTER_AUTO: units with hits (all
+                           units without hits) */
+} som_cluster_result;
 
 /* Clusters the map's units by their weights (the scaled space, multiplied
  * by the square roots of the feature weights; for a cosine map each unit's
@@ -1050,13 +1086,45 @@ SOM_API void som_cluster_opts_init(som_cluster_opts *opts);
  * squares, which have no such counterpart) and stores the result in the
  * map (som_map_clusters; saved in the model). Clusters are numbered
  * 0..k-1 in the order of their first unit. With opts->k = 0 each k of
- * k_min..k_max is tried and the k with the smallest Davies-Bouldin index
- * is kept (ties: the smaller k); db (may be NULL) receives the index of
- * each k tried, db[k - k_min], k_max - k_min + 1 values (NaN where k could
- * not be tried). Deterministic for a given seed. Errors: SOM_EINVAL (bad
- * options, k > n_units), SOM_ENOMEM. */
+ * k_min..k_max is tried:
+ * - SOM_CLUSTER_KMEANS and SOM_CLUSTER_WARD keep the k with the smallest
+ *   Davies-Bouldin index over the units (ties: the smaller k).
+ * - SOM_CLUSTER_AUTO (the default) weighs each unit by its hits (opts->hits;
+ *   without them every unit weighs 1). Units without hits do not vote: each
+ *   joins, ring by ring outwards, the cluster of its grid neighbour nearest
+ *   in som_map_unit_distance. The live units then merge by Ward's criterion
+ *   (on hit weights the cost of a merge approximates what it adds to the
+ *   rows' within-cluster sum of squares), between grid neighbours only
+ *   while more than 200 clusters are left (the grid is right locally), then
+ *   between any two (a map may fold one group into several patches). The
+ *   merge from k to k - 1 clusters joins two clusters A and B; their
+ *   separation is |c_A - c_B| over the hit-weighted pooled standard
+ *   deviation of their units along c_A - c_B (one direction, so fields that
+ *   do not separate them do not count; halving one gaussian group gives
+ *   about 2.7). The strength of k is that separation over min_separation +
+ *   6 / sqrt(live units in the smaller of A and B) (few units measure it
+ *   roughly; a cluster of one live unit scores 0). The largest k whose
+ *   strength reaches 1 and a fifth of the strongest k's is kept (the fifth:
+ *   among many small clusters one passes by chance); none: the data show
+ *   no groups and the map is one cluster (k = 1). A few of Lloyd's steps on
+ *   the hit-weighted live units then move units that Ward's greedy merges
+ *   left on the wrong side (k stays). Clusters need not be contiguous.
+ *   Limits: Ward prefers compact groups; a group wrapped around another (a
+ *   ring around a blob) is cut into pieces or not found; groups joined by a
+ *   bridge of rows, or holding fewer rows than a few units, may be merged;
+ *   a group much closer to another than about 4 of its standard deviations
+ *   counts as one with it; a strong split can hide a much weaker, finer
+ *   one (two far pairs of close groups: k = 2).
+ * db (may be NULL) receives the Davies-Bouldin index of each k tried,
+ * db[k - k_min], k_max - k_min + 1 values (NaN where k could not be
+ * tried). Deterministic for a given seed. Errors: SOM_EINVAL (bad options,
+ * k > n_units), SOM_ENOMEM. */
 SOM_API int som_map_cluster(som_map *map, const som_cluster_opts *opts,
                             double *db, som_error *err);
+/* The same with what was found (res may be NULL; res->db and res->score
+ * are the caller's arrays, or NULL). */
+SOM_API int som_map_cluster_ex(som_map *map, const som_cluster_opts *opts,
+                               som_cluster_result *res, som_error *err);
 /* Number of clusters (0: the map has none) and each unit's cluster
  * (n_units values below that number, or NULL). */
 SOM_API size_t som_map_n_clusters(const som_map *map);
@@ -1223,7 +1291,7 @@ typedef enum som_enum {
     SOM_ENUM_INIT = 3,         /* random pca sample keep */
     SOM_ENUM_SCHEDULE = 4,     /* linear exp inverse mql */
     SOM_ENUM_NEIGHBORHOOD = 5, /* gaussian cutgauss bubble epanechnikov mexican-hat */
-    SOM_ENUM_CLUSTER_METHOD = 6, /* kmeans ward */
+    SOM_ENUM_CLUSTER_METHOD = 6, /* kmeans ward auto */
     SOM_ENUM_SETTING_TYPE = 7, /* som_setting_type: choice size number pair grid flag text */
     SOM_ENUM_SETTING_GROUP = 8, /* som_setting_group: map training supervised */
     SOM_ENUM_DISTANCE = 9,     /* euclidean cosine manhattan chebyshev */

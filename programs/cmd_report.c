@@ -24,7 +24,7 @@ static const char usage_text[] =
     "the units). Pictures are inline SVG: the page needs no network and no\n"
     "JavaScript, prints on A4 and reads on a phone. The clusters are the\n"
     "model's ('som cluster'); a model without them is clustered for the\n"
-    "report (k-means, k by the Davies-Bouldin index). The same model and\n"
+    "report as 'som cluster --data DATA' does. The same model and\n"
     "data give the same bytes. The file is written atomically.\n"
     "\n"
     "  -o, --output FILE       the page to write ('-': standard output);\n"
@@ -118,6 +118,7 @@ static int gather_clusters(report *r, size_t k_asked, som_error *err)
         som_cluster_opts co;
         som_cluster_opts_init(&co);
         co.k = k_asked;
+        co.hits = r->hits; /* NULL without data: every unit weighs 1 */
         if (co.k >= r->n_units)
             return som_error_set(err, SOM_EINVAL,
                                  "-k %zu: the map has only %zu units to cluster", k_asked,
@@ -273,14 +274,16 @@ int report_gather(report *r, size_t k, som_error *err)
 {
     r->n_units = som_map_n_units(r->map);
     r->dim = som_map_dim(r->map);
-    int rc = gather_clusters(r, k, err);
-    if (rc == SOM_OK && r->data) {
+    int rc = SOM_OK;
+    /* The hits first: the default clustering weighs the units by them. */
+    if (r->data) {
         ALLOC(r->hits, r->n_units);
         ALLOC(r->units, som_data_n_samples(r->data));
         rc = som_map_quality(r->map, r->data, &r->q, r->hits, r->threads, err);
         if (rc == SOM_OK)
             rc = som_map_bmus(r->map, r->data, r->units, NULL, NULL, r->threads, err);
     }
+    if (rc == SOM_OK) rc = gather_clusters(r, k, err);
     if (rc == SOM_OK) rc = gather_profiles(r, err);
     if (rc == SOM_OK) rc = gather_labels(r, err);
     if (rc == SOM_OK) rc = gather_planes(r, err);

@@ -450,11 +450,12 @@ static int umatrix(FILE *fp, const report *r)
     if (r->k >= 2)
         fprintf(fp, " Lines mark the borders of the %zu clusters %s.", r->k,
                 r->cluster_source == CLUSTERS_MODEL ? "stored in the model"
-                : r->k_asked ? "found for this report (k-means on the units' weights, k as "
-                               "asked; 'som cluster' stores clusters in the model)"
-                             : "found for this report (k-means on the units' weights, k chosen "
-                               "by the Davies-Bouldin index; 'som cluster' stores clusters in "
-                               "the model)");
+                : r->k_asked ? "found for this report (Ward on the units weighted by their "
+                               "rows, k as asked; 'som cluster' stores "
+                               "clusters in the model)"
+                             : "found for this report (Ward on the units weighted by their "
+                               "rows, k the largest of clearly separated "
+                               "clusters; 'som cluster' stores clusters in the model)");
     fputs("</p>\n<div class=\"figs\">\n", fp);
     int rc = plot_figure(fp, r, SOM_PLOT_UMATRIX, r->k >= 2, "umat", "U-matrix",
                          r->k >= 2 ? "U-matrix with cluster borders." : "U-matrix.");

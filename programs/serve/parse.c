@@ -359,7 +359,7 @@ unsigned parse_job_settings(const char *body, size_t len, job_settings *out, cha
 
 /* ---- clusters ------------------------------------------------------------------------ */
 
-const char *const cluster_method_names[] = {"kmeans", "ward", NULL};
+const char *const cluster_method_names[] = {"kmeans", "ward", "auto", NULL};
 
 static unsigned cluster_from(json_t *s, som_cluster_opts *o, char *msg, size_t size)
 {
@@ -389,7 +389,7 @@ static unsigned cluster_from(json_t *s, som_cluster_opts *o, char *msg, size_t s
     v = json_object_get(s, "method");
     if (v) {
         int c = serve_choice(json_string_value(v), cluster_method_names);
-        if (c < 0) BAD(400, "'method' must be kmeans or ward");
+        if (c < 0) BAD(400, "'method' must be auto, kmeans or ward");
         o->method = (som_cluster_method)c;
     }
     v = json_object_get(s, "seed");

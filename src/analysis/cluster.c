@@ -24,7 +24,7 @@ static double dist2_fd(const float *x, const double *c, size_t dim)
 
 /* Renumbers labels 0..k-1 in order of first appearance, so that equal
  * partitions give equal label arrays whatever the algorithm's own ids. */
-static void relabel(uint32_t *labels, size_t n, size_t n_ids, uint32_t *map)
+void som__cluster_relabel(uint32_t *labels, size_t n, size_t n_ids, uint32_t *map)
 {
     for (size_t c = 0; c < n_ids; c++) map[c] = UINT32_MAX;
     uint32_t next = 0;
@@ -220,7 +220,7 @@ int som_vectors_kmeans(const float *x, size_t n, size_t dim, size_t k, uint64_t 
         }
     }
     int rc = som__cancel_check(err);
-    if (rc == SOM_OK) relabel(labels, n, k, ids);
+    if (rc == SOM_OK) som__cluster_relabel(labels, n, k, ids);
     if (inertia && rc == SOM_OK) *inertia = best;
     som__free(cent);
     som__free(d2);
@@ -228,241 +228,6 @@ int som_vectors_kmeans(const float *x, size_t n, size_t dim, size_t k, uint64_t 
     som__free(lab);
     som__free(ids);
     return rc;
-}
-
-/* ---- Ward linkage between grid neighbours ----------------------------------
- * Clusters start as single units; only clusters that touch on the grid may
- * merge, so each stays a connected patch. Candidate merges sit in a binary
- * heap keyed by (cost, a, b); a merge bumps the survivor's version, which
- * retires the heap entries that still name its old self. A cluster's id is
- * its smallest unit. */
-
-typedef struct edge {
-    double cost;
-    uint32_t a, b;   /* a < b */
-    uint32_t va, vb; /* versions when pushed */
-} edge;
-
-typedef struct heap {
-    edge *e;
-    size_t n, cap;
-} heap;
-
-static bool edge_less(const edge *x, const edge *y)
-{
-    if (x->cost != y->cost) return x->cost < y->cost;
-    if (x->a != y->a) return x->a < y->a;
-    return x->b < y->b;
-}
-
-static int heap_push(heap *h, edge e)
-{
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        edge *p = som__realloc(h->e, cap * sizeof *p);
-        if (!p) return SOM_ENOMEM;
-        h->e = p;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!edge_less(&e, &h->e[parent])) break;
-        h->e[i] = h->e[parent];
-        i = parent;
-    }
-    h->e[i] = e;
-    return SOM_OK;
-}
-
-static edge heap_pop(heap *h)
-{
-    edge top = h->e[0], last = h->e[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n) break;
-        if (c + 1 < h->n && edge_less(&h->e[c + 1], &h->e[c])) c++;
-        if (!edge_less(&h->e[c], &last)) break;
-        h->e[i] = h->e[c];
-        i = c;
-    }
-    if (h->n) h->e[i] = last;
-    return top;
-}
-
-typedef struct adj {
-    uint32_t *v;
-    size_t n, cap;
-} adj;
-
-static int adj_add(adj *a, uint32_t c)
-{
-    for (size_t i = 0; i < a->n; i++)
-        if (a->v[i] == c) return SOM_OK;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 8;
-        uint32_t *p = som__realloc(a->v, cap * sizeof *p);
-        if (!p) return SOM_ENOMEM;
-        a->v = p;
-        a->cap = cap;
-    }
-    a->v[a->n++] = c;
-    return SOM_OK;
-}
-
-static void adj_remove(adj *a, uint32_t c)
-{
-    for (size_t i = 0; i < a->n; i++)
-        if (a->v[i] == c) {
-            a->v[i] = a->v[--a->n];
-            return;
-        }
-}
-
-typedef struct ward {
-    size_t n, dim;
-    double *cent;  /* n*dim */
-    double *size;  /* n */
-    uint32_t *ver; /* n */
-    uint32_t *parent; /* n: the cluster a unit's cluster merged into */
-    bool *alive;
-    adj *nb;
-    heap h;
-} ward;
-
-static double ward_cost(const ward *w, uint32_t a, uint32_t b)
-{
-    double d = 0.0;
-    for (size_t j = 0; j < w->dim; j++) {
-        double t = w->cent[a * w->dim + j] - w->cent[b * w->dim + j];
-        d += t * t;
-    }
-    return w->size[a] * w->size[b] / (w->size[a] + w->size[b]) * d;
-}
-
-static int push_pair(ward *w, uint32_t a, uint32_t b)
-{
-    if (a > b) {
-        uint32_t t = a;
-        a = b;
-        b = t;
-    }
-    edge e = {ward_cost(w, a, b), a, b, w->ver[a], w->ver[b]};
-    return heap_push(&w->h, e);
-}
-
-static uint32_t find_root(const ward *w, uint32_t u)
-{
-    while (w->parent[u] != u) u = w->parent[u];
-    return u;
-}
-
-static void ward_free(ward *w)
-{
-    som__free(w->cent);
-    som__free(w->size);
-    som__free(w->ver);
-    som__free(w->parent);
-    som__free(w->alive);
-    if (w->nb)
-        for (size_t i = 0; i < w->n; i++) som__free(w->nb[i].v);
-    som__free(w->nb);
-    som__free(w->h.e);
-}
-
-/* Merges down to k_min clusters; each time the count is within
- * k_min..k_max, out[(count - k_min) * n ...] receives the units' clusters
- * (renumbered in order of first unit). */
-static int ward_run(const float *x, const som_grid *grid, size_t dim, size_t k_min, size_t k_max,
-                    uint32_t *out, som_error *err)
-{
-    size_t n = som_grid_n_units(grid);
-    ward w = {0};
-    w.n = n;
-    w.dim = dim;
-    w.cent = som__calloc(n * dim, sizeof *w.cent);
-    w.size = som__calloc(n, sizeof *w.size);
-    w.ver = som__calloc(n, sizeof *w.ver);
-    w.parent = som__calloc(n, sizeof *w.parent);
-    w.alive = som__calloc(n, sizeof *w.alive);
-    w.nb = som__calloc(n, sizeof *w.nb);
-    uint32_t *ids = som__calloc(n, sizeof *ids);
-    int rc = SOM_OK;
-    if (!w.cent || !w.size || !w.ver || !w.parent || !w.alive || !w.nb || !ids) rc = SOM_ENOMEM;
-    for (size_t u = 0; rc == SOM_OK && u < n; u++) {
-        for (size_t j = 0; j < dim; j++) w.cent[u * dim + j] = (double)x[u * dim + j];
-        w.size[u] = 1.0;
-        w.parent[u] = (uint32_t)u;
-        w.alive[u] = true;
-        size_t nb[6];
-        size_t m = som_grid_neighbors(grid, u, nb);
-        for (size_t t = 0; rc == SOM_OK && t < m; t++) rc = adj_add(&w.nb[u], (uint32_t)nb[t]);
-    }
-    for (size_t u = 0; rc == SOM_OK && u < n; u++)
-        for (size_t t = 0; rc == SOM_OK && t < w.nb[u].n; t++)
-            if (w.nb[u].v[t] > u) rc = push_pair(&w, (uint32_t)u, w.nb[u].v[t]);
-    size_t count = n;
-    for (size_t step = 0;; step++) {
-        if (rc != SOM_OK) break;
-        if ((step & 1023) == 0 && som__cancel_check(NULL)) {
-            rc = SOM_ECANCELED;
-            break;
-        }
-        if (count >= k_min && count <= k_max) {
-            uint32_t *lab = out + (count - k_min) * n;
-            for (size_t u = 0; u < n; u++) lab[u] = find_root(&w, (uint32_t)u);
-            relabel(lab, n, n, ids);
-        }
-        if (count <= k_min) break;
-        if (w.h.n == 0) {
-            rc = SOM_EINVAL; /* cannot happen on a grid: it is connected */
-            break;
-        }
-        edge e = heap_pop(&w.h);
-        if (!w.alive[e.a] || !w.alive[e.b] || w.ver[e.a] != e.va || w.ver[e.b] != e.vb) continue;
-        uint32_t a = e.a, b = e.b;
-        double na = w.size[a], nb_ = w.size[b];
-        for (size_t j = 0; j < dim; j++)
-            w.cent[a * dim + j] = (na * w.cent[a * dim + j] + nb_ * w.cent[b * dim + j]) / (na + nb_);
-        w.size[a] = na + nb_;
-        w.alive[b] = false;
-        w.parent[b] = a;
-        w.ver[a]++;
-        count--;
-        /* b's neighbours become a's; each of them now names a, not b. */
-        adj_remove(&w.nb[a], b);
-        for (size_t t = 0; rc == SOM_OK && t < w.nb[b].n; t++) {
-            uint32_t c = w.nb[b].v[t];
-            if (c == a) continue;
-            rc = adj_add(&w.nb[a], c);
-            if (rc == SOM_OK) {
-                adj_remove(&w.nb[c], b);
-                rc = adj_add(&w.nb[c], a);
-            }
-        }
-        w.nb[b].n = 0;
-        for (size_t t = 0; rc == SOM_OK && t < w.nb[a].n; t++) rc = push_pair(&w, a, w.nb[a].v[t]);
-    }
-    ward_free(&w);
-    som__free(ids);
-    if (rc == SOM_ENOMEM) return som__error_oom(err);
-    if (rc == SOM_ECANCELED) return som__error(err, rc, "interrupted");
-    if (rc) return som__error(err, rc, "Ward clustering ran out of neighbouring clusters");
-    return SOM_OK;
-}
-
-int som_grid_ward(const float *x, const som_grid *grid, size_t dim, size_t k, uint32_t *labels,
-                  som_error *err)
-{
-    if (!x || !grid || !labels || dim == 0)
-        return som__error(err, SOM_EINVAL, "som_grid_ward: bad argument");
-    int rc = som_grid_check(grid, err);
-    if (rc) return rc;
-    size_t n = som_grid_n_units(grid);
-    if (k == 0 || k > n)
-        return som__error(err, SOM_EINVAL, "Ward clustering needs 1 <= k <= %zu units (k = %zu)", n, k);
-    return ward_run(x, grid, dim, k, k, labels, err);
 }
 
 /* ---- Davies-Bouldin ------------------------------------------------------------ */
@@ -528,25 +293,49 @@ done:
 void som_cluster_opts_init(som_cluster_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->method = SOM_CLUSTER_KMEANS;
+    o->method = SOM_CLUSTER_AUTO;
     o->k = 0;
     o->k_min = 2;
     o->k_max = 10;
     o->seed = 1;
     o->restarts = 10;
     o->max_iter = 100;
+    o->hits = NULL;
+    o->min_separation = 0.0;
 }
 
 int som_map_cluster(som_map *m, const som_cluster_opts *opts, double *db, som_error *err)
+{
+    som_cluster_result res;
+    memset(&res, 0, sizeof res);
+    res.db = db;
+    return som_map_cluster_ex(m, opts, &res, err);
+}
+
+int som_map_cluster_ex(som_map *m, const som_cluster_opts *opts, som_cluster_result *res,
+                       som_error *err)
 {
     if (!m) return som__error(err, SOM_EINVAL, "som_map_cluster: NULL map");
     som_cluster_opts o;
     if (opts) o = *opts;
     else som_cluster_opts_init(&o);
+    som_cluster_result own;
+    if (!res) {
+        memset(&own, 0, sizeof own);
+        res = &own;
+    }
+    double *db = res->db, *score = res->score;
+    memset(res, 0, sizeof *res);
+    res->db = db;
+    res->score = score;
     const size_t n = m->n_units, dim = m->dim;
-    if (o.method != SOM_CLUSTER_KMEANS && o.method != SOM_CLUSTER_WARD)
+    if (o.method != SOM_CLUSTER_KMEANS && o.method != SOM_CLUSTER_WARD &&
+        o.method != SOM_CLUSTER_AUTO)
         return som__error(err, SOM_EINVAL, "unknown clustering method %d", (int)o.method);
     if (o.k > n) return som__error(err, SOM_EINVAL, "k = %zu, but the map has only %zu units", o.k, n);
+    if (!(o.min_separation >= 0.0))
+        return som__error(err, SOM_EINVAL, "min_separation = %g: expected a number >= 0",
+                          o.min_separation);
     size_t kmin = o.k, kmax = o.k;
     if (o.k == 0) {
         kmin = o.k_min < 2 ? 2 : o.k_min;
@@ -554,7 +343,16 @@ int som_map_cluster(som_map *m, const som_cluster_opts *opts, double *db, som_er
         if (n < 3 || kmin > kmax)
             return som__error(err, SOM_EINVAL, "cannot choose k in %zu..%zu on a map of %zu units "
                               "(k must stay below the number of units)", o.k_min, o.k_max, n);
+        size_t span0 = o.k_max >= o.k_min ? o.k_max - o.k_min + 1 : 0;
+        for (size_t s = 0; s < span0; s++) {
+            if (db) db[s] = NAN;
+            if (score) score[s] = NAN;
+        }
     }
+    res->k_min = kmin;
+    res->k_max = kmax;
+    /* db and score are indexed from the caller's k_min. */
+    const size_t off = o.k == 0 ? kmin - o.k_min : 0;
     size_t span = kmax - kmin + 1;
     float *x = som__aligned_calloc(n * dim, sizeof *x);
     uint32_t *lab = som__calloc(span * n, sizeof *lab);
@@ -572,27 +370,42 @@ int som_map_cluster(som_map *m, const som_cluster_opts *opts, double *db, som_er
      * som_map_cluster). */
     if (m->distance == SOM_DISTANCE_COSINE) som__normalise_rows(x, n, dim, x);
     int rc = SOM_OK;
+    size_t best = 0;
+    if (o.method == SOM_CLUSTER_AUTO) {
+        som_cluster_result r = *res;
+        r.db = db && o.k == 0 ? db + off : NULL;
+        r.score = score && o.k == 0 ? score + off : NULL;
+        rc = som__cluster_auto(m, x, &o, kmin, kmax, lab, &r, err);
+        r.db = db;
+        r.score = score;
+        *res = r;
+        if (rc == SOM_OK) rc = som_map_set_clusters(m, lab, res->k, err);
+        goto done;
+    }
     if (o.method == SOM_CLUSTER_WARD) {
-        rc = ward_run(x, &m->grid, dim, kmin, kmax, lab, err);
+        rc = som__ward_grid(x, NULL, NULL, 0, &m->grid, dim, kmin, kmax, 0, lab, NULL, err);
     } else {
         for (size_t k = kmin; rc == SOM_OK && k <= kmax; k++)
             rc = som_vectors_kmeans(x, n, dim, k, o.seed, o.restarts, o.max_iter,
                                     lab + (k - kmin) * n, NULL, err);
     }
-    size_t best = 0;
     if (rc == SOM_OK && span > 1) {
         double best_db = INFINITY;
         for (size_t s = 0; rc == SOM_OK && s < span; s++) {
             double v;
             rc = som_vectors_davies_bouldin(x, n, dim, lab + s * n, kmin + s, &v, err);
-            if (db) db[s] = v;
+            if (db) db[off + s] = v;
             if (v < best_db) { /* strict: ties keep the smaller k */
                 best_db = v;
                 best = s;
             }
         }
+        res->at_top = best == span - 1;
     }
+    res->k = kmin + best;
+    res->n_live = n;
     if (rc == SOM_OK) rc = som_map_set_clusters(m, lab + best * n, kmin + best, err);
+done:
     som__aligned_free(x);
     som__free(lab);
     return rc;

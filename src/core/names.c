@@ -18,7 +18,7 @@ const char *const som__distance_names[] = {"euclidean", "cosine", "manhattan", "
                                            NULL};
 const char *const som__radius_schedule_names[] = {"same", "linear", "exp", "inverse", NULL};
 const char *const som__order_names[] = {"shuffled", "cyclic", NULL};
-static const char *const cluster_method[] = {"kmeans", "ward", NULL};
+static const char *const cluster_method[] = {"kmeans", "ward", "auto", NULL};
 static const char *const setting_type[] = {"choice", "size", "number", "pair",
                                            "grid",   "flag", "text",   NULL};
 static const char *const setting_group[] = {"map", "training", "supervised", NULL};

@@ -501,7 +501,7 @@ expect_cmp auto.som rect.som
 end
 
 begin cluster-choose-k
-run cluster rect.som -o clus.som
+run cluster rect.som -o clus.som --method kmeans
 expect_rc 0
 expect_empty out
 expect_grep err '^2 +[0-9.]+'
@@ -514,6 +514,51 @@ expect_rc 0
     note "header is '$(head -n 1 "$name.out")'"
 awk -F, 'NR > 1 && $6 !~ /^[0-9]+$/ { bad = 1 } END { exit bad }' "$name.out" ||
     note "a cluster that is not a number"
+end
+
+# The default: units weighted by the hits of --data. Iris: setosa stands
+# apart, versicolor and virginica touch; k is 2 or 3, never the top.
+begin cluster-auto-data
+run cluster rect.som -o auto.som --data "$IRIS"
+expect_rc 0
+expect_empty out
+expect_grep err '^k +strength +Davies-Bouldin$'
+expect_grep err '<- largest k >= 1$'
+expect_grep err '^clusters [23] \(Ward, units weighted by hits, the largest k of clearly separated clusters\)$'
+expect_grep err '^units +[0-9]+ of 60 hold rows; the others joined a neighbour$'
+grep -q 'warning' "$name.err" && note "a warning on iris"
+run map auto.som "$IRIS"
+awk -F, 'NR > 1 && $1 == "setosa" { s[$6] = 1 } NR > 1 && $1 != "setosa" { o[$6] = 1 }
+  END { for (c in s) if (c in o) exit 1 }' "$name.out" || note "setosa shares a cluster"
+end
+
+# Without --data every unit weighs 1; -q leaves nothing but warnings.
+begin cluster-auto-no-data
+run cluster rect.som -o auto2.som -q --method auto
+expect_rc 0
+expect_empty out
+grep -v '^som: cluster: warning: ' "$name.err" | grep -q . && note "more than warnings with -q"
+run info auto2.som
+expect_grep out '^clusters +[0-9]+,'
+end
+
+# The top of the range is named.
+begin cluster-auto-top
+run cluster rect.som -o top.som --data "$IRIS" --k-range 2:2 --min-sep 0.5
+expect_rc 0
+expect_grep err '^som: cluster: warning: k = 2 is the top of the range searched \(2\.\.2\): more clusters may fit better; try a wider --k-range$'
+end
+
+usage_error cluster-min-sep-kmeans cluster rect.som -o x.som --method kmeans --min-sep 3
+expect_grep err '^som cluster: --min-sep is for --method auto$'
+end
+usage_error cluster-bad-min-sep cluster rect.som -o x.som --min-sep 0
+end
+
+begin cluster-data-missing
+run cluster rect.som -o x.som --data no-such.csv
+expect_rc 1
+expect_no_file x.som
 end
 
 begin cluster-ward

@@ -503,18 +503,23 @@ cmp -s w1.som defaults.som || note "--weights sepal_length=$said changes the mod
 end
 
 begin default--cluster
-# --method kmeans, --k-range 2:10 (and --seed 1, --restarts 10): the
-# summary lists the k tried and the method.
+# --method auto, --k-range 2:10, --min-sep 4 (and --seed 1, --restarts 10
+# for kmeans): the summary lists the k tried and the method.
 [ "$(stated cluster --k-range)" = 2:10 ] || note "k-range: $(stated cluster --k-range)"
-opt_help cluster --method | grep -q '^--method M kmeans (default)' || note "method: $(opt_help cluster --method)"
+[ "$(stated cluster --min-sep)" = 4 ] || note "min-sep: $(stated cluster --min-sep)"
+opt_help cluster --method | grep -q '^--method M auto (default, above)' || note "method: $(opt_help cluster --method)"
 run cluster defaults.som -o clustered.som
 expect_rc 0
-expect_grep err '^clusters [0-9]+ \(k-means, chosen by the lowest Davies-Bouldin index\)$'
-tried=$(awk '/^[0-9]+ +[0-9.]+/ { printf "%s ", $1 }' "$name.err")
+expect_grep err '^clusters [0-9]+ \(Ward, every unit weighing 1, '
+tried=$(awk '/^[0-9]+ +[0-9.]+ +[0-9.]+/ { printf "%s ", $1 }' "$name.err")
 [ "$tried" = "2 3 4 5 6 7 8 9 10 " ] || note "k tried: $tried"
-"$SOM" cluster defaults.som -o seeded.som --seed "$(stated cluster --seed)" \
+"$SOM" cluster defaults.som -o auto.som --method auto --min-sep "$(stated cluster --min-sep)" -q 2>/dev/null
+cmp -s clustered.som auto.som || note "--method auto --min-sep at its stated default changes the model"
+run cluster defaults.som -o kmeans.som --method kmeans
+expect_grep err '^clusters [0-9]+ \(k-means, chosen by the lowest Davies-Bouldin index\)$'
+"$SOM" cluster defaults.som -o seeded.som --method kmeans --seed "$(stated cluster --seed)" \
     --restarts "$(stated cluster --restarts)" -q
-cmp -s clustered.som seeded.som || note "--seed/--restarts at their stated defaults change the model"
+cmp -s kmeans.som seeded.som || note "--seed/--restarts at their stated defaults change the model"
 end
 
 begin default--header-and-label-column

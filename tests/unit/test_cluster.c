@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Clusters of units: k-means finds three well-separated groups of units
  * exactly, Ward linkage between grid neighbours gives contiguous clusters,
- * and the Davies-Bouldin index picks k = 3 on the three groups. */
+ * and the Davies-Bouldin index picks k = 3 on the three groups. The
+ * default (SOM_CLUSTER_AUTO): dead units follow their nearest live
+ * neighbour, hits weigh the units, three groups give k = 3, five blobs
+ * k = 5, evenly spread units one group. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,6 +51,7 @@ static void kmeans_finds_three_groups(void **state)
     som_map *m = three_groups(SOM_RECT);
     som_cluster_opts o;
     som_cluster_opts_init(&o);
+    o.method = SOM_CLUSTER_KMEANS;
     o.k = 3;
     assert_int_equal(som_map_cluster(m, &o, NULL, NULL), SOM_OK);
     assert_three_groups(m);
@@ -196,11 +200,131 @@ static void ward_is_contiguous(void **state)
             assert_int_equal(som_map_cluster(m, &co, NULL, NULL), SOM_OK);
             assert_int_equal(som_map_n_clusters(m), k);
             assert_contiguous(&grids[gi], som_map_clusters(m), k);
+            /* The default, weighted by hits, dead units attached: k as
+             * asked (its clusters may take several patches: a map folds). */
+            size_t hits[110];
+            som_quality q;
+            assert_int_equal(som_map_quality(m, d, &q, hits, 1, NULL), SOM_OK);
+            co.method = SOM_CLUSTER_AUTO;
+            co.hits = hits;
+            assert_int_equal(som_map_cluster(m, &co, NULL, NULL), SOM_OK);
+            assert_int_equal(som_map_n_clusters(m), k);
         }
+        /* Five blobs: the default finds five. */
+        size_t hits[110];
+        som_quality q;
+        assert_int_equal(som_map_quality(m, d, &q, hits, 1, NULL), SOM_OK);
+        som_cluster_opts co;
+        som_cluster_opts_init(&co);
+        co.hits = hits;
+        som_cluster_result res;
+        memset(&res, 0, sizeof res);
+        assert_int_equal(som_map_cluster_ex(m, &co, &res, NULL), SOM_OK);
+        assert_int_equal(res.k, 5);
+        assert_int_equal(som_map_n_clusters(m), 5);
         som_map_free(m);
     }
     som_data_free(d);
     free(x);
+}
+
+/* A line of 8 units in 1-d: two groups, {0, 0.1, 0.2} and {10, 10.1,
+ * 10.2}, and between them two dead units at 4 and 6. Unit 3 (4.0) touches
+ * live unit 2 first and joins it; unit 4 (6.0) joins unit 5. */
+static void auto_dead_units_follow_neighbours(void **state)
+{
+    (void)state;
+    som_grid g = {1, 8, SOM_RECT, 0};
+    som_map *m;
+    assert_int_equal(som_map_new(&g, 1, &m, NULL), SOM_OK);
+    const float cb[8] = {0.0f, 0.1f, 0.2f, 4.0f, 6.0f, 10.0f, 10.1f, 10.2f};
+    som_map_set_codebook(m, cb);
+    const size_t hits[8] = {5, 5, 5, 0, 0, 5, 5, 5};
+    som_cluster_opts o;
+    som_cluster_opts_init(&o);
+    assert_int_equal(o.method, SOM_CLUSTER_AUTO);
+    o.hits = hits;
+    double db[9], score[9];
+    som_cluster_result res;
+    memset(&res, 0, sizeof res);
+    res.db = db;
+    res.score = score;
+    assert_int_equal(som_map_cluster_ex(m, &o, &res, NULL), SOM_OK);
+    assert_int_equal(res.k, 2);
+    assert_int_equal(res.n_live, 6);
+    assert_int_equal(res.k_min, 2);
+    assert_int_equal(res.k_max, 7); /* capped at n_units - 1 */
+    assert_false(res.one_group);
+    assert_false(res.at_top);
+    const uint32_t want[8] = {0, 0, 0, 0, 1, 1, 1, 1};
+    assert_memory_equal(som_map_clusters(m), want, sizeof want);
+    /* k = 2: centres 0.1 and 10.1, pooled sd of the units sqrt(0.02 / 3):
+     * separation 10 / 0.0816 = 122.5, over the bar 4 + 6 / sqrt(3). */
+    double sep = 10.0 / sqrt(0.02 / 3.0);
+    assert_true(fabs(score[0] - sep / (4.0 + 6.0 / sqrt(3.0))) < 1e-4 * score[0]);
+    /* k = 3..5 are tried (5 live units' worth), k = 6..7 are not. */
+    for (size_t s = 1; s < 4; s++) assert_true(score[s] < 1.0);
+    assert_true(isnan(score[4]) && isnan(score[5]));
+    assert_true(db[0] > 0.0 && db[0] < 1.0);
+    /* The hits matter: without them every unit weighs 1, and the two
+     * units in the gap fill it: no split is clearly separated, one group. */
+    o.hits = NULL;
+    assert_int_equal(som_map_cluster_ex(m, &o, &res, NULL), SOM_OK);
+    assert_int_equal(res.n_live, 8);
+    assert_int_equal(res.k, 1);
+    assert_true(res.one_group);
+    assert_true(res.strength > 0.0 && res.strength < 1.0);
+    /* A k given takes the hierarchy's partition; above the live units it
+     * is an error that says so. */
+    o.hits = hits;
+    o.k = 6;
+    som_error err;
+    assert_int_equal(som_map_cluster_ex(m, &o, &res, &err), SOM_OK);
+    assert_int_equal(som_map_n_clusters(m), 6);
+    o.k = 7;
+    assert_int_equal(som_map_cluster_ex(m, &o, &res, &err), SOM_EINVAL);
+    assert_string_equal(err.message, "k = 7, but only 6 units hold rows");
+    som_map_free(m);
+}
+
+/* Evenly spread units (a line of 20 at 0, 1, ..., 19): no k stands out;
+ * one group, flagged. Three far groups: k = 3, by the default alone. */
+static void auto_one_group_and_three(void **state)
+{
+    (void)state;
+    som_grid g = {1, 20, SOM_RECT, 0};
+    som_map *m;
+    assert_int_equal(som_map_new(&g, 1, &m, NULL), SOM_OK);
+    float cb[20];
+    for (size_t u = 0; u < 20; u++) cb[u] = (float)u;
+    som_map_set_codebook(m, cb);
+    som_cluster_result res;
+    memset(&res, 0, sizeof res);
+    assert_int_equal(som_map_cluster_ex(m, NULL, &res, NULL), SOM_OK);
+    assert_int_equal(res.k, 1);
+    assert_true(res.one_group);
+    assert_true(res.strength > 0.0 && res.strength < 1.0);
+    assert_int_equal(som_map_n_clusters(m), 1);
+    /* A lower bar makes the halves two groups (halving a uniform line
+     * gives sqrt(12) / 2 * 2 = 3.46 sd). */
+    som_cluster_opts o;
+    som_cluster_opts_init(&o);
+    o.min_separation = 0.5;
+    o.k_max = 2;
+    assert_int_equal(som_map_cluster_ex(m, &o, &res, NULL), SOM_OK);
+    assert_int_equal(res.k, 2);
+    assert_true(res.at_top);
+    o.min_separation = -1.0;
+    assert_int_equal(som_map_cluster_ex(m, &o, &res, NULL), SOM_EINVAL);
+    som_map_free(m);
+
+    m = three_groups(SOM_HEX);
+    som_cluster_opts_init(&o);
+    o.k_max = 8;
+    assert_int_equal(som_map_cluster_ex(m, &o, &res, NULL), SOM_OK);
+    assert_int_equal(res.k, 3);
+    assert_three_groups(m);
+    som_map_free(m);
 }
 
 static void clusters_set_and_saved(void **state)
@@ -263,6 +387,8 @@ int main(void)
         cmocka_unit_test(ward_is_contiguous),
         cmocka_unit_test(clusters_set_and_saved),
         cmocka_unit_test(cluster_bad_options),
+        cmocka_unit_test(auto_dead_units_follow_neighbours),
+        cmocka_unit_test(auto_one_group_and_three),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -737,7 +737,7 @@ describe('supervised, weighted and clustered maps', () => {
     const r = await req('POST', `/api/jobs/${supervised}/cluster`, { k: 3 });
     assert.equal(r.status, 200, r.buf.toString());
     assert.equal(r.json.k, 3);
-    assert.equal(r.json.method, 'kmeans');
+    assert.equal(r.json.method, 'auto'); // the default
     assert.equal(r.json.clusters.length, 36);
     assert.deepEqual([...new Set(r.json.clusters)].sort(), [0, 1, 2]);
     assert.equal(r.json.sizes.reduce((a, b) => a + b, 0), 36);
@@ -758,8 +758,13 @@ describe('supervised, weighted and clustered maps', () => {
     assert.deepEqual((await req('GET', `/api/jobs/${supervised}/map.json`)).json.clusters, ward.json.clusters);
   });
 
-  test('automatic k: the lowest Davies-Bouldin index', async () => {
-    const r = await req('POST', `/api/jobs/${supervised}/cluster`, '');
+  test('automatic k: the default method is auto; kmeans keeps the lowest Davies-Bouldin index', async () => {
+    const a = await req('POST', `/api/jobs/${supervised}/cluster`, '');
+    assert.equal(a.status, 200, a.buf.toString());
+    assert.equal(a.json.method, 'auto');
+    assert.equal(a.json.auto, true);
+    assert.equal(new Set(a.json.clusters).size, a.json.k);
+    const r = await req('POST', `/api/jobs/${supervised}/cluster`, { method: 'kmeans' });
     assert.equal(r.status, 200, r.buf.toString());
     assert.equal(r.json.auto, true);
     assert.equal(r.json.davies_bouldin.length, 9);
