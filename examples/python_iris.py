@@ -52,7 +52,7 @@ for u, s in zip(units.tolist(), species):
 mixed = {u: dict(c) for u, c in by_unit.items() if len(c) > 1}
 print("%d units hold rows, %d of them more than one species: %s" % (len(by_unit), len(mixed), mixed))
 
-clusters = m.cluster()          # k chosen by Davies-Bouldin; stored in the map
+clusters = m.cluster(X=X)      # units weighted by the rows they hold; k by how clearly groups separate
 for k in np.unique(clusters):
     rows = np.isin(units, np.flatnonzero(clusters == k))
     print("cluster %d: %s" % (k, dict(collections.Counter(species[rows]))))

@@ -491,10 +491,16 @@ class SOM:
         """Mean distance of each unit to its grid neighbours, rows x cols."""
         return self._m().umatrix().reshape(self.grid)
 
-    def cluster(self, k=None, method="kmeans", seed=1):
-        """Clusters the units (k None: chosen by the Davies-Bouldin index);
-        stored in the map (saved, drawn). Returns each unit's cluster."""
-        return self._m().cluster(k=0 if k is None else int(k), method=method, seed=int(seed))
+    def cluster(self, k=None, X=None, method=None, seed=1):
+        """Clusters the units and stores the clusters in the map (saved,
+        drawn); returns each unit's cluster. method None is libsom's default
+        ("auto", as `som cluster`): units weighted by the rows of X they hold
+        (give X: without it every unit weighs 1), k chosen by how clearly the
+        groups separate (k None); "kmeans" and "ward" choose k by the
+        Davies-Bouldin index."""
+        hits = None if X is None else self.hits(X)
+        return self._m().cluster(k=0 if k is None else int(k), method=method, seed=int(seed),
+                                 hits=hits)
 
     def save(self, path, format=None):
         """Writes the map (atomically) in any map format of the registry."""

@@ -400,36 +400,63 @@ static PyObject *map_umatrix(pysom_Map *self, PyObject *unused)
     return (PyObject *)a;
 }
 
+/* cluster(k=0, method=None, seed=1, k_min=0, k_max=0, hits=None): method
+ * None is the library's default (som_cluster_opts_init), and hits (rows per
+ * unit, from hits(X)) lets the default weigh units by the data they hold. */
 static PyObject *map_cluster(pysom_Map *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"k", "method", "seed", "k_min", "k_max", NULL};
+    static char *kwlist[] = {"k", "method", "seed", "k_min", "k_max", "hits", NULL};
     Py_ssize_t k = 0, k_min = 0, k_max = 0;
     unsigned long long seed = 1;
-    const char *method = "kmeans";
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|nsKnn", kwlist, &k, &method, &seed, &k_min, &k_max)) return NULL;
-    int m = som_enum_value(SOM_ENUM_CLUSTER_METHOD, method);
-    if (m < 0) {
-        PyErr_Format(PyExc_ValueError, "method: expected kmeans or ward, got '%s'", method);
+    const char *method = NULL;
+    PyObject *hits_obj = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|nzKnnO", kwlist, &k, &method, &seed, &k_min,
+                                     &k_max, &hits_obj))
         return NULL;
+    som_cluster_opts o;
+    som_cluster_opts_init(&o);
+    if (method) {
+        int m = som_enum_value(SOM_ENUM_CLUSTER_METHOD, method);
+        if (m < 0) {
+            PyObject *names = PyUnicode_FromString("");
+            for (const char *const *n = som_enum_names(SOM_ENUM_CLUSTER_METHOD); names && *n; n++)
+                Py_SETREF(names, PyUnicode_FromFormat("%U%s%s", names, n == som_enum_names(SOM_ENUM_CLUSTER_METHOD) ? "" : ", ", *n));
+            if (names) PyErr_Format(PyExc_ValueError, "method: expected one of %U, got '%s'", names, method);
+            Py_XDECREF(names);
+            return NULL;
+        }
+        o.method = (som_cluster_method)m;
     }
     if (k < 0 || k_min < 0 || k_max < 0) {
         PyErr_SetString(PyExc_ValueError, "k, k_min and k_max: expected whole numbers >= 0");
         return NULL;
     }
+    PyArrayObject *hits = NULL;
+    if (hits_obj != Py_None) {
+        hits = (PyArrayObject *)PyArray_FROMANY(hits_obj, NPY_UINTP, 1, 1, NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
+        if (!hits) return NULL;
+        if ((size_t)PyArray_DIM(hits, 0) != som_map_n_units(self->map)) {
+            PyErr_Format(PyExc_ValueError, "hits: expected %zu counts (one per unit), got %zd",
+                         som_map_n_units(self->map), (Py_ssize_t)PyArray_DIM(hits, 0));
+            Py_DECREF(hits);
+            return NULL;
+        }
+        o.hits = (const size_t *)PyArray_DATA(hits);
+    }
     if (self->readers) {
+        Py_XDECREF(hits);
         PyErr_SetString(PyExc_RuntimeError, "the map is being read by another thread; cluster it afterwards");
         return NULL;
     }
-    som_cluster_opts o;
-    som_cluster_opts_init(&o);
-    o.method = (som_cluster_method)m;
     o.k = (size_t)k;
     o.seed = seed;
     if (k_min) o.k_min = (size_t)k_min;
     if (k_max) o.k_max = (size_t)k_max;
     som_error err;
     som_error_clear(&err);
-    if (som_map_cluster(self->map, &o, NULL, &err) != SOM_OK) return pysom_raise(&err, NULL);
+    int rc = som_map_cluster(self->map, &o, NULL, &err);
+    Py_XDECREF(hits);
+    if (rc != SOM_OK) return pysom_raise(&err, NULL);
     return map_clusters(self, NULL);
 }
 

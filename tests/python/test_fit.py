@@ -176,6 +176,18 @@ def test_cluster_and_pickle():
     c = m.cluster(k=3)
     assert c.shape == (36,) and set(c.tolist()) == {0, 1, 2}
     assert np.array_equal(m.clusters, c)
+    # The library's default (auto, as `som cluster`) weighs units by the
+    # rows they hold and finds the three planted groups by itself.
+    c = m.cluster(X=X)
+    assert len(set(c.tolist())) == 3
+    rng = np.random.default_rng(0)  # blobs()'s draws again: the planted groups
+    rng.normal(0, 5, (3, 4))
+    truth = rng.integers(0, 3, 600)
+    rows = c[m.bmus(X)]
+    for g in range(3):  # each planted group lies in one cluster of its own
+        held = np.bincount(rows[truth == g], minlength=3)
+        assert held.max() >= 0.95 * held.sum()
+    assert len({int(np.argmax(np.bincount(rows[truth == g], minlength=3))) for g in range(3)}) == 3
     back = pickle.loads(pickle.dumps(m))
     assert back.to_bytes() == m.to_bytes()
 

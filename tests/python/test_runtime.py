@@ -26,7 +26,7 @@ def test_other_threads_run_while_fit_runs():
     done = threading.Event()
 
     def fit():
-        som.SOM(grid=(30, 30), epochs=10).fit(X)
+        som.SOM(grid=(30, 30), epochs=60).fit(X)  # about a second on an idle 2-core machine
         done.set()
 
     worker = threading.Thread(target=fit)
