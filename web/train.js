@@ -424,17 +424,18 @@ export const redrawTrain = drawTrainMaps;
 
 // ---- pictures to save: drawn by the server with the render library -------------------
 
-// The plot= of `som render` and its options for what a view shows.
+// `som render`'s options (doc/API.md, Pictures) for what a view shows.
 function plotQuery(which) {
-  const o = { colormap: $('colors').value || 'viridis' };
+  const map = train.map;
+  const o = { colors: $('colors').value || 'viridis' };
+  if (map && map.clusters && $('show-boundaries').checked && which !== 'clusters') o.boundaries = 1;
   if (which === 'umatrix') return { plot: 'umatrix', ...o };
-  if (which === 'planes') return { plot: 'planes', ...o };
+  if (which === 'planes') return { plot: 'planes', range: 'data', ...o };
   if (which === 'hits') return { plot: 'hits', ...o };
   if (which === 'classes') return { plot: 'labels', ...o };
   if (which === 'clusters') return { plot: 'clusters', ...o };
-  const map = train.map;
   const j = Number(which) || 0;
-  return { plot: 'plane', field: map ? map.titles[j] : String(j), ...o };
+  return { plot: 'planes', field: map ? map.titles[j] : String(j), range: 'data', ...o };
 }
 
 function saveLinks() {

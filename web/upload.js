@@ -107,7 +107,7 @@ export class Datasets {
     } catch (e) {
       if (this.file !== file) return;
       box.replaceChildren();
-      showError(`${file.name}: ${e.message}`, 'dataset-error');
+      showError(withName(file.name, e.message), 'dataset-error');
     }
   }
 
@@ -153,7 +153,7 @@ export class Datasets {
       this.cancel();
       await this.load(d.id);
     } catch (e) {
-      showError(`${file.name}: ${e.message}`, 'dataset-error');
+      showError(withName(file.name, e.message), 'dataset-error');
     }
   }
 
@@ -175,3 +175,6 @@ function sizeText(bytes) {
   if (bytes < 1048576) return `${fmt(bytes / 1024, 3)} kB`;
   return `${fmt(bytes / 1048576, 3)} MB`;
 }
+
+// The file's name before its error, unless the error names it already.
+const withName = (name, message) => (message.includes(name) ? message : `${name}: ${message}`);
