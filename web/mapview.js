@@ -114,7 +114,13 @@ function unitAt(geo, px, py) {
       best = i;
     }
   }
-  return bestD <= geo.R * geo.R * 1.05 ? best : -1;
+  if (best < 0) return -1;
+  // The nearest centre's cell is the one under the point (cells tile), if
+  // the point is on the map at all.
+  const dx = Math.abs(geo.cx[best] - px);
+  const dy = Math.abs(geo.cy[best] - py);
+  if (geo.hex) return bestD <= geo.R * geo.R ? best : -1;
+  return dx <= geo.half && dy <= geo.half ? best : -1;
 }
 
 // The grid neighbours of unit i that come after it (each edge once), not
