@@ -378,7 +378,7 @@ export class MapView {
     const spec = this.spec;
     if (!this.legend) return;
     if (spec.kind === 'classes') {
-      const key = `c\u0000${spec.classes.join('\u0000')}`;
+      const key = `c\u0000${spec.classes.join('\u0000')}\u0000${spec.values.some((v) => v === null)}`;
       if (key === this.legendKey) return;
       this.legendKey = key;
       this.legend.replaceChildren(
@@ -387,7 +387,7 @@ export class MapView {
           sw.style.background = css(classColor(k));
           return el('span', { class: 'legend-item' }, sw, name);
         }),
-        this.emptyKey(),
+        spec.values.some((v) => v === null || v === undefined) ? this.emptyKey() : null,
       );
       return;
     }
@@ -424,7 +424,7 @@ export class MapView {
   }
 
   emptyKey(text = 'no rows') {
-    return el('span', { class: 'legend-item' }, el('span', { class: 'swatch empty' }), text);
+    return el('span', { class: 'legend-item' }, el('span', { class: 'swatch swatch-empty' }), text);
   }
 
   // ---- details on hover and tap -----------------------------------------------------
