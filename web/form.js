@@ -239,6 +239,23 @@ export class SettingsForm {
     this.syncAlgorithm();
   }
 
+  // Whether NAME (a setting, or one of the page's keys) is in the form.
+  has(name) {
+    return Boolean(this.settingOf(name));
+  }
+
+  settingOf(name) {
+    if (!name) return null;
+    const keys = { rows: 'grid', cols: 'grid', radius0: 'radius', radius1: 'radius', rate0: 'rate', rate1: 'rate' };
+    const n = keys[name] || name.replace(/_/g, '-');
+    return this.table.find((s) => s.name === n) || null;
+  }
+
+  labelOf(name) {
+    const s = this.settingOf(name);
+    return s ? labelOf(s) : name;
+  }
+
   clearErrors() {
     for (const e of this.box.querySelectorAll('.field-error')) e.textContent = '';
     for (const e of this.box.querySelectorAll('.invalid')) e.classList.remove('invalid');
@@ -246,10 +263,9 @@ export class SettingsForm {
 
   // An error about one setting goes next to it; the field scrolls into view.
   showFieldError(field, message) {
-    if (!field) return false;
-    const name = this.table.some((s) => s.name === field) ? field : field.replace(/_/g, '-');
-    const map = { rows: 'grid', cols: 'grid', radius0: 'radius', radius1: 'radius', rate0: 'rate', rate1: 'rate' };
-    const label = this.box.querySelector(`label[data-setting="${map[field] || name}"]`);
+    const s = this.settingOf(field);
+    if (!s) return false;
+    const label = this.box.querySelector(`label[data-setting="${s.name}"]`);
     if (!label) return false;
     label.classList.add('invalid');
     label.querySelector('.field-error').textContent = message;

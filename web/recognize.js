@@ -10,7 +10,7 @@ import { train } from './train.js';
 
 const rec = { id: null, info: null, map: null, results: null, classFields: new Set() };
 const view = new MapView($('recognize-map'), $('recognize-legend'), $('recognize-tooltip'), $('recognize-main'), {
-  maxHeight: () => Math.max(220, window.innerHeight - 220),
+  maxHeight: () => Math.max(220, Math.min(440, window.innerHeight - 300)),
   zoom: true,
 });
 const recError = (msg) => (msg ? showError(msg, 'recognize-error') : clearError('recognize-error'));

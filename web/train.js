@@ -95,8 +95,13 @@ $('train-form').addEventListener('submit', async (ev) => {
     train.justStarted = true;
     $('train-main').scrollIntoView({ block: 'start' });
   } catch (e) {
-    form.showFieldError(e.field, e.message);
-    trainError(e.message);
+    // The setting an error is about: the server's `field`, else the name
+    // its message starts with ("epochs: expected a whole number >= 1").
+    const m = /^([a-z][a-z_-]*): (.*)$/s.exec(e.message);
+    const field = e.field || (m && form.has(m[1]) ? m[1] : null);
+    const words = m && field === m[1] ? m[2] : e.message;
+    const shown = form.showFieldError(field, words);
+    trainError(shown ? `${form.labelOf(field)}: ${words}` : e.message);
   }
 });
 

@@ -116,11 +116,14 @@ test('a bad upload shows its error in the viewport within a second, in words wit
     await open(page);
     const bad = path.join(WORK, 'ragged.csv');
     fs.writeFileSync(bad, 'a,b,c\n1,2,3\n4,5\n6,7,8\n');
-    const t0 = Date.now();
+    // Timed in the page, from the file's choice to the banner.
+    await page.$eval('#dataset-file', (i) => i.addEventListener('change', () => {
+      window.chosenAt = Date.now();
+    }, { capture: true }));
     await page.setInputFiles('#dataset-file', bad);
-    await page.waitForSelector('#banner:not([hidden])', { timeout: 1000 });
-    const ms = Date.now() - t0;
-    assert.ok(ms < 1000, `the error showed after ${ms} ms`);
+    await page.waitForSelector('#banner:not([hidden])', { timeout: 5000 });
+    const ms = await page.evaluate(() => Number(document.getElementById('banner').dataset.shownAt) - window.chosenAt);
+    assert.ok(ms >= 0 && ms < 1000, `the error showed after ${ms} ms`);
     assert.ok(await inViewport(page, '#banner'), `${kind}: the banner is in the viewport`);
     const text = await page.textContent('#banner-text');
     assert.match(text, /ragged\.csv/);
@@ -275,6 +278,36 @@ test('reload during training: the job list, the form and the live view show the 
   await page.click('#delete-job');
   await page.waitForFunction(() => document.getElementById('progress').dataset.state === 'idle');
   assert.equal((await fetch(`${BASE}api/jobs/${id}`)).status, 404, 'deleted on the server');
+  await page.context().close();
+});
+
+test('a run estimated over a few minutes asks first; "watch it learn" says it is slowed', async () => {
+  const page = await newPage('desktop');
+  await open(page);
+  assert.match(await page.$eval('#pace', (s) => s.selectedOptions[0].textContent), /watch it learn — slowed to 20 passes\/s/);
+  await page.fill('#epochs', '100000');
+  await page.dispatchEvent('#epochs', 'input');
+  assert.match(await page.textContent('#estimate'), /about 1 h 23 min \(slowed to 20 passes\/s\)/);
+  const jobs = (await (await fetch(`${BASE}api/jobs`)).json()).jobs.length;
+  page.removeAllListeners('dialog');
+  const asked = [];
+  page.on('dialog', (d) => {
+    asked.push(d.message());
+    d.dismiss();
+  });
+  await page.click('#start');
+  await page.waitForTimeout(300);
+  assert.equal(asked.length, 1);
+  assert.match(asked[0], /^This run takes about 1 h 23 min, slowed to 20 passes per second\. Start it\?$/);
+  assert.equal((await (await fetch(`${BASE}api/jobs`)).json()).jobs.length, jobs, 'no job started');
+  // A bad setting: the error next to the field and in the banner.
+  await page.fill('#epochs', '0');
+  await page.click('#start');
+  await page.waitForSelector('#banner:not([hidden])');
+  assert.match(await page.textContent('#err-epochs'), /^expected a whole number >= 1, got '0'$/);
+  assert.match(await page.textContent('#banner-text'), /^Passes: expected a whole number >= 1/);
+  assert.ok(await inViewport(page, 'label[data-setting="epochs"]'), 'the field is in sight');
+  assert.ok(await inViewport(page, '#banner'));
   await page.context().close();
 });
 
