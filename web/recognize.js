@@ -115,6 +115,8 @@ $('row-form').addEventListener('submit', async (ev) => {
     if (rec.results && rec.results.typed) rec.results.results.push(...res.results);
     else rec.results = { ...res, typed: true };
     showResults();
+    // On a phone the table is below the form: bring the answer into sight.
+    $('results-box').scrollIntoView({ block: 'nearest' });
   } catch (e) {
     recError(e.message);
   }

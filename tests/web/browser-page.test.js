@@ -193,6 +193,8 @@ test('phone: the live view in sight after Start, a tap shows a unit, no horizont
   await page.click('#recognize-row');
   await page.waitForSelector('#results tbody tr');
   assert.ok((await scrollWidth(page)) <= 390, 'Recognize with results');
+  await page.locator('#fig-recognize').scrollIntoViewIfNeeded();
+  await page.evaluate(() => document.getElementById('fig-recognize').scrollIntoView({ block: 'start' }));
   await shot(page, 'page-recognize-390');
   await page.click('#tab-art');
   await page.waitForFunction(() => document.querySelectorAll('#gallery img').length === 16);
