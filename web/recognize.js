@@ -54,6 +54,11 @@ export async function setMap(info) {
   $('recognize-row').disabled = false;
   $('recognize-row').textContent = targets.size ? 'Predict' : 'Find best unit';
   $('rows-file').disabled = false;
+  for (const ext of ['png', 'svg']) {
+    const a = $(`save-recognize-${ext}`);
+    a.href = `/api/maps/${info.id}/plot.${ext}?plot=umatrix&colors=${encodeURIComponent($('colors').value || 'viridis')}`;
+    a.download = `som-map-umatrix.${ext}`;
+  }
   $('recognize-empty').hidden = true;
   $('fig-recognize').hidden = false;
   showResults();

@@ -461,6 +461,7 @@ function saveLinks() {
   for (const ext of ['png', 'svg']) {
     set(`save-umatrix-${ext}`, `${base}/plot.${ext}${query(plotQuery('umatrix'))}`, `${name}-umatrix.${ext}`);
     set(`save-planes-${ext}`, `${base}/plot.${ext}${query(plotQuery('planes'))}`, `${name}-planes.${ext}`);
+    set(`save-error-${ext}`, `${base}/plot.${ext}${query({ plot: 'error' })}`, `${name}-error.${ext}`);
     const label = /^\d+$/.test(which) && train.map ? train.map.titles[Number(which)] : which;
     set(`save-plane-${ext}`, `${base}/plot.${ext}${query(plotQuery(which))}`, `${name}-${label}.${ext}`);
   }
