@@ -8,7 +8,7 @@
 import { api } from './api.js';
 import { $, showError } from './util.js';
 import { setColormaps } from './mapview.js';
-import { setupForm, attach, refreshJobs, fillColors, redrawTrain } from './train.js';
+import { setServer, setupForm, attach, refreshJobs, fillColors, redrawTrain } from './train.js';
 import { drawMap, restoreMap } from './recognize.js';
 import { art, showKnobOutputs } from './art.js';
 
@@ -53,6 +53,7 @@ async function init() {
     setColormaps(cm);
     fillColors();
     $('server-status').textContent = `som ${health.version}`;
+    setServer(health);
     await setupForm(st.settings);
   } catch (e) {
     showError(`Cannot reach the server: ${e.message}`, 'train-error');

@@ -5,7 +5,7 @@
 'use strict';
 
 import { api, query } from './api.js';
-import { $, el, fmt, duration, when, busy, showError, clearError } from './util.js';
+import { $, el, fmt, duration, when, busy, debounce, showError, clearError } from './util.js';
 import { MapView, range, classesOf, colormapNames } from './mapview.js';
 import { SettingsForm } from './form.js';
 import { Datasets } from './upload.js';
@@ -13,6 +13,13 @@ import { drawChart } from './chart.js';
 
 // Runs estimated longer than this ask before they start.
 const CONFIRM_OVER_S = 180;
+
+// What this server offers beyond the first API: POST /api/jobs?dry_run=1
+// (an estimate that starts nothing) came with max_upload_words in /api/health.
+const server = { dryRun: false };
+export function setServer(health) {
+  server.dryRun = Boolean(health && health.max_upload_words);
+}
 
 export const train = {
   job: null, // the job's status (GET /api/jobs/ID, then SSE events)
@@ -47,11 +54,11 @@ export async function setupForm(settingsTable) {
   form.build(settingsTable);
   datasets = new Datasets((d) => {
     form.setColumns(d ? d.titles : [], d ? d.label_column : null);
-    showEstimate();
+    showEstimateSoon();
   });
   await datasets.load();
-  $('train-form').addEventListener('input', showEstimate);
-  $('train-form').addEventListener('change', showEstimate);
+  $('train-form').addEventListener('input', showEstimateSoon);
+  $('train-form').addEventListener('change', showEstimateSoon);
 }
 
 export const loadDatasets = (id) => datasets.load(id);
@@ -72,19 +79,36 @@ function estimateSeconds(s) {
   return s.pace > 0 ? Math.max(steps / s.pace, fast) : fast;
 }
 
-function showEstimate() {
+// The server's estimate (its speed on this machine), else the page's guess.
+async function estimate(s) {
+  if (server.dryRun) {
+    try {
+      const r = await api('POST', '/api/jobs?dry_run=1', s);
+      if (r && r.dry_run && Number.isFinite(r.estimate_s)) return r.estimate_s;
+    } catch (e) {
+      return null; // a bad setting: Start says so
+    }
+  }
+  return estimateSeconds(s);
+}
+
+let estimateSeq = 0;
+async function showEstimate() {
   const s = settings();
-  const t = estimateSeconds(s);
+  const seq = ++estimateSeq;
+  const t = await estimate(s);
+  if (seq !== estimateSeq) return;
   $('estimate').textContent = t === null ? '' : `Estimated time: about ${duration(t)}${s.pace > 0 ? ` (slowed to ${s.pace} passes/s)` : ''}.`;
   $('estimate').classList.toggle('warn', t !== null && t > CONFIRM_OVER_S);
 }
+const showEstimateSoon = debounce(showEstimate, 250);
 
 $('train-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   trainError('');
   form.clearErrors();
   const s = settings();
-  const t = estimateSeconds(s);
+  const t = await estimate(s);
   if (t !== null && t > CONFIRM_OVER_S &&
       !window.confirm(`This run takes about ${duration(t)}${s.pace > 0 ? `, slowed to ${s.pace} passes per second` : ''}. Start it?`)) return;
   try {
@@ -227,11 +251,13 @@ function update(st) {
 // Passes (or steps) per second and the time left: the server's when it
 // sends them, else from the steps done and the seconds spent.
 function rateAndEta(job) {
+  const online = job.settings ? job.settings.algorithm === 'online' : false;
   let rate = Number.isFinite(job.rate) ? job.rate : null;
+  let unit = job.rate_unit || (online ? 'steps' : 'passes');
   if (rate === null && job.elapsed > 0.2 && job.step > 0) rate = job.step / job.elapsed;
   let eta = Number.isFinite(job.eta_s) ? job.eta_s : null;
   if (eta === null && rate) eta = (job.n_steps - job.step) / rate;
-  return { rate, eta };
+  return { rate, eta, unit };
 }
 
 function showProgress() {
@@ -247,7 +273,7 @@ function showProgress() {
   $('progress-fill').style.width = `${(100 * frac).toFixed(1)}%`;
   const s = job.settings || {};
   const online = s.algorithm === 'online';
-  const { rate, eta } = rateAndEta(job);
+  const { rate, eta, unit } = rateAndEta(job);
   const active = job.state === 'running';
   $('progress-text').textContent =
     `${state} · pass ${job.pass} / ${job.n_passes}` +
@@ -255,7 +281,7 @@ function showProgress() {
     ` · radius ${fmt(job.sigma, 3)}` +
     (online ? ` · rate ${fmt(job.alpha, 3)}` : '') +
     ` · ${fmt(job.elapsed, 3)} s` +
-    (active && rate ? ` · ${fmt(rate, 3)} ${online ? 'steps' : 'passes'}/s` : '') +
+    (active && rate ? ` · ${fmt(rate, 3)} ${unit}/s` : '') +
     (active && eta !== null ? ` · ${duration(eta)} left` : '') +
     (active && s.pace > 0 ? ` (slowed to ${s.pace} passes/s)` : '');
   $('progress-text').title = 'QE: quantization error, the mean distance of the rows to their best units. ' +
@@ -447,7 +473,7 @@ function saveLinks() {
   const job = train.job;
   const ok = Boolean(job && (job.has_model || job.pass > 0 || job.state === 'done' || job.state === 'stopped'));
   const base = ok ? `/api/jobs/${job.id}` : '';
-  const name = ok ? `som-${(job.dataset_name || 'map').replace(/\.[a-z]+$/i, '')}` : 'som';
+  const name = ok ? `som-${(job.name || job.dataset_name || 'map').replace(/\.[a-z]+$/i, '')}` : 'som';
   const set = (id, href, file) => {
     const a = $(id);
     a.classList.toggle('disabled', !ok);
@@ -477,7 +503,7 @@ export async function refreshJobs() {
     sel.replaceChildren(el('option', { value: '', text: data.jobs.length ? '— pick a job —' : '(none yet: press Start)' }));
     for (const j of data.jobs) {
       const s = j.settings || {};
-      const text = `${j.dataset_name || s.dataset} · ${s.rows}×${s.cols} ${s.algorithm} · ${j.state}` +
+      const text = `${j.name || j.dataset_name || s.dataset} · ${s.rows}×${s.cols} ${s.algorithm} · ${j.state}` +
         (j.created ? ` · ${when(j.created)}` : '');
       sel.append(el('option', { value: j.id, text }));
     }

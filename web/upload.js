@@ -90,6 +90,7 @@ export class Datasets {
     const file = this.file;
     if (!file) return;
     clearError('dataset-error');
+    $('up-label').classList.remove('invalid');
     const box = $('preview');
     box.replaceChildren(el('p', { class: 'muted small', text: `Reading ${file.name}…` }));
     try {
@@ -108,6 +109,8 @@ export class Datasets {
       if (this.file !== file) return;
       box.replaceChildren();
       showError(withName(file.name, e.message), 'dataset-error');
+      // A column of text that may be the labels: the choice is right here.
+      $('up-label').classList.toggle('invalid', e.field === 'label_column');
     }
   }
 

@@ -289,7 +289,7 @@ test('a run estimated over a few minutes asks first; "watch it learn" says it is
   assert.match(await page.$eval('#pace', (s) => s.selectedOptions[0].textContent), /watch it learn — slowed to 20 passes\/s/);
   await page.fill('#epochs', '100000');
   await page.dispatchEvent('#epochs', 'input');
-  assert.match(await page.textContent('#estimate'), /about 1 h 23 min \(slowed to 20 passes\/s\)/);
+  await page.waitForFunction(() => /about 1 h 23 min \(slowed to 20 passes\/s\)/.test(document.getElementById('estimate').textContent));
   const jobs = (await (await fetch(`${BASE}api/jobs`)).json()).jobs.length;
   page.removeAllListeners('dialog');
   const asked = [];
