@@ -26,7 +26,7 @@ PREFIX ?= /usr/local
 # Set by the targets that run the tests (below); empty for `make run`.
 TEST_FLAGS =
 
-.PHONY: all deps test-deps build build-asan run install man fresh test test-unit test-asan test-tsan bench fuzz web-deps bench-serve clean
+.PHONY: all deps test-deps build build-asan run install man fresh test test-unit test-asan test-tsan bench fuzz web-deps bench-serve clean python
 
 all: build
 
@@ -58,6 +58,14 @@ run: build
 install: CMAKE_FLAGS += -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 install: build
 	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+# The Python package (python/) for Debian's python3, built against this
+# build's libsom into $(BUILD)/python (cmake/python.cmake; needs python3-dev,
+# python3-numpy, python3-setuptools): PYTHONPATH=$(BUILD)/python, or
+# `make install`, or pip install --no-build-isolation ./python.
+python: build
+	@cmake --build $(BUILD) --target python
+	@echo "som for Python: PYTHONPATH=$(BUILD)/python /usr/bin/python3 -c 'import som'"
 
 # doc/som.1 from doc/som.1.md (pandoc; after every edit of som.1.md:
 # tests/cli/man.sh fails while the two differ).

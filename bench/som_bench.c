@@ -300,6 +300,23 @@ static void run_case(const bcase *c)
     if (som_map_bmus(m, d, units_out, dist, NULL, g.threads, &err)) die("bmus", &err);
     double tbmu_gemm = now() - tb0;
     som__bmu_kernel_use(true);
+
+    /* The same search by each other distance (issue 17 §5), as a ratio to
+     * the Euclidean search above; manhattan also through each build of the
+     * lane kernel (distance.c). */
+    static const char *const dname[] = {"euclidean", "cosine", "manhattan", "chebyshev"};
+    double tdist[4][3] = {{tbmu, 0, 0}};
+    for (int k = 1; k < 4; k++) {
+        if (som_map_set_distance(m, (som_distance)k, &err)) die("distance", &err);
+        for (int level = 2; level >= (k == SOM_DISTANCE_MANHATTAN ? 0 : 2); level--) {
+            som__distance_kernel_limit(level);
+            tb0 = now();
+            if (som_map_bmus(m, d, units_out, dist, NULL, g.threads, &err)) die("bmus", &err);
+            tdist[k][2 - level] = now() - tb0;
+        }
+        som__distance_kernel_limit(2);
+    }
+    if (som_map_set_distance(m, SOM_DISTANCE_EUCLIDEAN, &err)) die("distance", &err);
     free(units_out);
     free(dist);
 
@@ -328,6 +345,13 @@ static void run_case(const bcase *c)
     printf("    the same via sgemm + scan   %8.3f s  = %.2f x SGEMM (the fused kernel: %.2f x "
            "this)\n",
            tbmu_gemm, tbmu_gemm / t_gemm, tbmu / tbmu_gemm);
+    for (int k = 1; k < 4; k++)
+        printf("    by %-9s                %8.3f s  = %.2f x the euclidean search\n", dname[k],
+               tdist[k][0], tdist[k][0] / tbmu);
+    printf("      manhattan, AVX2 build       %8.3f s  = %.2f x euclidean\n", tdist[2][1],
+           tdist[2][1] / tbmu);
+    printf("      manhattan, plain build      %8.3f s  = %.2f x euclidean\n", tdist[2][2],
+           tdist[2][2] / tbmu);
 
     if (c->files) {
         char csv[600], npy[600];

@@ -812,8 +812,9 @@ SOM_API int som_map_predict(const som_map *map, som_data *data,
 /* ------------------------------------------------------------------------- */
 
 typedef struct som_quality {
-    double qe;        /* quantization error: mean Euclidean distance from each
-                         sample to its BMU, scaled space, present fields */
+    double qe;        /* quantization error: mean distance (the map's,
+                         som_map_distance) from each sample to its BMU,
+                         scaled space, present fields */
     double te;        /* topographic error: share of samples whose best and
                          second-best units are not grid neighbours (d <= 1) */
     size_t n_samples;
@@ -828,10 +829,10 @@ SOM_API int som_map_quality(const som_map *map, const som_data *data,
                             som_error *err);
 /* U-matrix: for each unit the mean distance (scaled space) from its weights
  * to those of its grid neighbours; out has n_units entries. The distance is
- * the map's own: sqrt(sum_j w_j (a_j - b_j)^2) with its feature weights
- * (som_map_set_feature_weights; computed in double from the exact w_j), the
- * Euclidean distance without them, so that a field of weight 0 does not
- * show. */
+ * the map's own (som_map_distance): euclidean sqrt(sum_j w_j (a_j - b_j)^2)
+ * with its feature weights (som_map_set_feature_weights; computed in double
+ * from the exact w_j), so that a field of weight 0 does not show; the other
+ * distances on the coordinates times sqrt(w_j) (som.h, "the distance"). */
 SOM_API void som_map_umatrix(const som_map *map, double *out);
 /* The distance between the codebook vectors of units a and b in that
  * metric (scaled space); NaN for a unit out of range. */
@@ -895,6 +896,37 @@ SOM_API int som_map_set_feature_weights(som_map *map, const double *weights,
                                         som_error *err);
 /* The dim weights, or NULL when every weight is 1. */
 SOM_API const double *som_map_feature_weights(const som_map *map);
+
+/* ---- the distance --------------------------------------------------------- */
+
+/* The distance a map finds winners by, in training and in recognition
+ * (som_map_bmu_vector, som_map_bmus, som_map_predict, som_map_quality's QE
+ * and TE, the U-matrix, som_map_unit_distance, clustering), always in the
+ * scaled space and over the present fields of a row with gaps (no
+ * rescaling for the missing ones, as the Euclidean distance has none):
+ *   euclidean  sqrt(sum_j (x_j - m_j)^2)                      (the default)
+ *   cosine     1 - x.m / (|x| |m|)   (1 when either vector is 0)
+ *   manhattan  sum_j |x_j - m_j|
+ *   chebyshev  max_j |x_j - m_j|
+ * Feature weights act on the coordinates, for every distance: both sides
+ * are multiplied by sqrt(w_j) before the distance is taken, which is
+ * sum_j w_j (x_j - m_j)^2 under the Euclidean distance, sum_j sqrt(w_j)
+ * |x_j - m_j| under manhattan and the cosine of the weighted vectors.
+ * Training keeps its update rules, with winners by the map's distance:
+ * online w += alpha h (x - w), batch the neighbourhood-weighted mean (the
+ * Euclidean minimiser; MiniSom and kohonen do the same). The codebook stays
+ * in the data's (scaled) units under cosine, so component planes, predict
+ * and fill keep their meaning. Stored in the model (.som chunk DIST, .json
+ * "distance"); the other formats lose it (SOM_PART_DISTANCE). */
+typedef enum som_distance {
+    SOM_DISTANCE_EUCLIDEAN = 0,
+    SOM_DISTANCE_COSINE = 1,
+    SOM_DISTANCE_MANHATTAN = 2,
+    SOM_DISTANCE_CHEBYSHEV = 3
+} som_distance;
+/* Sets the map's distance. Errors: SOM_EINVAL (NULL map, unknown value). */
+SOM_API int som_map_set_distance(som_map *map, som_distance distance, som_error *err);
+SOM_API som_distance som_map_distance(const som_map *map);
 
 /* ---- supervised maps ------------------------------------------------------ */
 
@@ -980,7 +1012,10 @@ typedef struct som_cluster_opts {
 SOM_API void som_cluster_opts_init(som_cluster_opts *opts);
 
 /* Clusters the map's units by their weights (the scaled space, multiplied
- * by the square roots of the feature weights) and stores the result in the
+ * by the square roots of the feature weights; for a cosine map each unit's
+ * vector scaled to unit length, so that the sums of squares of k-means and
+ * Ward group by angle; manhattan and chebyshev maps keep the sums of
+ * squares, which have no such counterpart) and stores the result in the
  * map (som_map_clusters; saved in the model). Clusters are numbered
  * 0..k-1 in the order of their first unit. With opts->k = 0 each k of
  * k_min..k_max is tried and the k with the smallest Davies-Bouldin index
@@ -1125,6 +1160,7 @@ typedef struct som_fit_opts {
     som_grid grid;          /* rows = cols = 0: automatic (som_grid_auto);
                                topology and toroid always apply */
     som_scaling scaling;    /* default SOM_SCALE_ZSCORE */
+    som_distance distance;  /* default SOM_DISTANCE_EUCLIDEAN */
     char *init_codebook;    /* a model file whose weights start the map
                                (train.init becomes SOM_INIT_KEEP); NULL */
     char *targets;          /* comma-separated titles trained as fields but
@@ -1157,7 +1193,8 @@ typedef enum som_enum {
     SOM_ENUM_NEIGHBORHOOD = 5, /* gaussian cutgauss bubble epanechnikov mexican-hat */
     SOM_ENUM_CLUSTER_METHOD = 6, /* kmeans ward */
     SOM_ENUM_SETTING_TYPE = 7, /* som_setting_type: choice size number pair grid flag text */
-    SOM_ENUM_SETTING_GROUP = 8 /* som_setting_group: map training supervised */
+    SOM_ENUM_SETTING_GROUP = 8, /* som_setting_group: map training supervised */
+    SOM_ENUM_DISTANCE = 9      /* euclidean cosine manhattan chebyshev */
 } som_enum;
 
 /* The name of `value` in enum `e` (static); "?" for a value outside it. */
@@ -1420,9 +1457,10 @@ typedef enum som_part {
     SOM_PART_HISTORY = 1u << 8,         /* training history */
     SOM_PART_LABELS = 1u << 9,          /* row labels (data) */
     SOM_PART_SAMPLE_WEIGHTS = 1u << 10, /* per-sample weights (data) */
-    SOM_PART_FIXED = 1u << 11           /* fixed points (data) */
+    SOM_PART_FIXED = 1u << 11,          /* fixed points (data) */
+    SOM_PART_DISTANCE = 1u << 12        /* a distance other than euclidean */
 } som_part;
-#define SOM_PART_COUNT 12
+#define SOM_PART_COUNT 13
 
 /* What a format can be used for (bits). */
 typedef enum som_format_use {
@@ -1693,6 +1731,13 @@ SOM_API int som_map_save_any(const som_map *map, const char *path,
  *    allocation calls for layers built on libsom (som_calloc, som_realloc):
  *    global state, which the stable API otherwise avoids; a per-call or
  *    per-object form may replace them;
+ *  - borrowed data (som_data_wrap): a data set over the caller's memory,
+ *    made for the Python package; its rules (finite values, what writes)
+ *    may change once another front-end uses it;
+ *  - several best units, fill methods, class shares and target reports:
+ *    new in this release; the distance functions (--distance) will
+ *    generalise som_map_best_units, and the web app and the Python
+ *    package have yet to use the rest;
  *  - kernel toggles would go here too (there are none public: the BMU and
  *    training kernels are chosen inside the library).
  * libsom's own layers, the som program, the tests, fuzzers and benchmarks
@@ -1800,6 +1845,24 @@ SOM_API int som_data_read_npy_rows(const char *path, size_t first,
                                    size_t count, som_data **out,
                                    som_error *err);
 
+/* ---- borrowed data ---------------------------------------------------------- */
+
+/* A data set over the caller's values (n_samples x dim floats, row-major,
+ * 4-byte aligned), without copying them: for language bindings (numpy
+ * arrays) and programs that already hold a table. The values are borrowed:
+ * they must outlive the data set, which never frees them. They must all be
+ * finite (a missing value needs a mask, and the values are not rewritten
+ * to make one): a NaN or an infinity is refused with SOM_EINVAL naming its
+ * row and column — copy such a table with som_data_new and
+ * som_data_set_row instead. Only the calls that change values write into
+ * them: som_data_set_row, som_map_train_inplace and som_fit with
+ * SOM_FIT_TAKE_DATA (which scale them in place); everything else reads.
+ * Titles "1".."dim", no labels (set them as on any data set). Errors:
+ * SOM_EINVAL, SOM_ECANCELED, SOM_ENOMEM. Experimental: one user so far (the
+ * Python package's numpy arrays). */
+SOM_API int som_data_wrap(float *values, size_t n_samples, size_t dim,
+                          som_data **out, som_error *err);
+
 /* ---- the fit in steps ------------------------------------------------------ */
 
 #define SOM_FIT_PREPARED 2u  /* `data` already went through
@@ -1852,6 +1915,107 @@ SOM_API som_map *som_fitter_map(const som_fitter *fitter);
  * run. */
 SOM_API som_map *som_fitter_take_map(som_fitter *fitter);
 SOM_API void som_fitter_free(som_fitter *fitter);
+
+/* ---- several best units, fill methods, class shares, target reports ----- */
+
+/* The k best units of one vector x (dim floats, original units) over the
+ * fields present in `mask` (NULL: all) and not NaN, nearest first, ties to
+ * the lower unit index: the first is som_map_bmu_vector's unit. units
+ * receives min(k, n_units) indices, dist (may be NULL) as many distances in
+ * the scaled space (the map's metric, with its feature weights). Returns
+ * that count, or a negative error: SOM_EINVAL (no field present, k = 0,
+ * NULL pointers), SOM_ENOMEM. Exact (double) distances for every unit:
+ * n_units x dim work per call. */
+SOM_API int som_map_best_units(const som_map *map, const float *x,
+                               const uint8_t *mask, size_t k, size_t *units,
+                               double *dist, som_error *err);
+
+/* How a map estimates the fields a row lacks (filling, and the targets of
+ * a supervised map):
+ *   SOM_FILL_BMU     the best unit's value (som_map_predict);
+ *   SOM_FILL_UNITS   the mean of the k best units' values, unit i
+ *                    weighted exp(-p (d_i^2 - d_0^2) / (2 d_0^2)): d_i its
+ *                    distance to the row, d_0 the best unit's, p the
+ *                    fields searched (a gaussian mixture's weights, the
+ *                    variance per field taken as d_0^2 / p; a unit at
+ *                    distance 0 alone); k = 1 is SOM_FILL_BMU up to
+ *                    near-ties;
+ *   SOM_FILL_SMOOTH  the best unit's neighbourhood: the mean of every
+ *                    unit's value weighted by exp(-d^2 / (2 radius^2)) of
+ *                    its grid distance d to the best unit; radius <= 0:
+ *                    the training's final radius (1 for an untrained map).
+ * som_fill_opts_init gives the default, chosen by measurement
+ * (bench/fill.py; bench/README.md has the table): SOM_FILL_UNITS with
+ * k = SOM_FILL_DEFAULT_K, which filled held-out cells of six public tables
+ * with less error than the best unit alone. As text (som_fill_opts_parse; the command line's
+ * --fill-from): "bmu", "units", "units:K", "smooth", "smooth:RADIUS". */
+typedef enum som_fill_method {
+    SOM_FILL_BMU = 0,
+    SOM_FILL_UNITS = 1,
+    SOM_FILL_SMOOTH = 2
+} som_fill_method;
+
+#define SOM_FILL_DEFAULT_K 16
+
+typedef struct som_fill_opts {
+    som_fill_method method;
+    size_t k;      /* SOM_FILL_UNITS: units averaged (default 16) */
+    double radius; /* SOM_FILL_SMOOTH: grid radius (default -1: the map's) */
+} som_fill_opts;
+
+SOM_API void som_fill_opts_init(som_fill_opts *opts);
+/* Reads a method from text (above) into *opts, the rest at their defaults;
+ * *opts is unchanged on failure. Errors: SOM_EINVAL naming the text and
+ * what was expected. */
+SOM_API int som_fill_opts_parse(som_fill_opts *opts, const char *text,
+                                som_error *err);
+
+/* som_map_predict by a fill method: each row's missing fields (and those
+ * flagged in `unknown`) estimated by `opts` (NULL: the default), found over
+ * the other fields; units (may be NULL) receives each row's best unit.
+ * SOM_FILL_BMU is som_map_predict itself. Errors as som_map_predict. */
+SOM_API int som_map_fill(const som_map *map, som_data *data,
+                         const uint8_t *unknown, const som_fill_opts *opts,
+                         size_t *units, int threads, som_error *err);
+
+/* som_map_predict_target with the target estimated by a fill method
+ * (opts NULL: SOM_FILL_BMU, som_map_predict_target's answer), and for a
+ * class target `proba` (may be NULL): n_samples x n_classes class shares,
+ * row by row, classes in the order of som_map_target_fields — the
+ * estimate of each class field clipped at 0 and divided by their sum
+ * (equal shares when every one is 0). Each row sums to 1 (within float
+ * rounding); the predicted class is the one with the largest estimate. */
+SOM_API int som_map_predict_target_ex(const som_map *map, const som_data *data,
+                                      const char *name,
+                                      const som_fill_opts *opts, float *values,
+                                      const char **classes, float *proba,
+                                      size_t *units, int threads,
+                                      som_error *err);
+
+/* Everything `som eval --target` reports, from som_map_target_report; free
+ * with som_target_report_free. */
+typedef struct som_target_report {
+    som_target_eval eval; /* as som_map_eval_target (same estimate) */
+    double r2;            /* numbers: 1 - SSE / sum (y - mean y)^2 over the
+                             rows counted; NaN when that sum is 0 */
+    /* Classes: the map's classes (som_map_target_fields order), then any
+     * true class of the data the map lacks (never predicted), in order of
+     * first appearance. names are borrowed from the map and the data. */
+    size_t n_classes;
+    const char **classes;
+    size_t *confusion;  /* n_classes x n_classes: [truth][predicted] rows */
+    double *precision;  /* n_classes: right / predicted (NaN: none predicted) */
+    double *recall;     /* n_classes: right / true (NaN: no true row) */
+} som_target_report;
+
+/* The report on target `name` of `data` (true values as in
+ * som_map_eval_target), predicted by fill method opts (NULL:
+ * SOM_FILL_BMU). Errors as som_map_eval_target. */
+SOM_API int som_map_target_report(const som_map *map, const som_data *data,
+                                  const char *name, const som_fill_opts *opts,
+                                  som_target_report **out, int threads,
+                                  som_error *err);
+SOM_API void som_target_report_free(som_target_report *report);
 
 #endif /* SOM_EXPERIMENTAL */
 

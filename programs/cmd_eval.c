@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_eval.c — `som eval`: a map's quality on a data file
- * (som_map_quality). */
+ * (som_map_quality), and with --target how well a supervised map predicts
+ * (som_map_target_report: accuracy, confusion matrix, precision and recall;
+ * RMSE, MAE and R^2). */
 #include <math.h>
 #include <string.h>
 
@@ -10,9 +12,10 @@ static const char usage_text[] =
     "Usage: som eval MODEL DATA [--json] [OPTIONS]\n"
     "\n"
     "Measures how well the map in MODEL describes DATA:\n"
-    "  qe         quantization error: the mean Euclidean distance from each\n"
-    "             row to its best-matching unit, in the model's scaled space,\n"
-    "             over the fields present\n"
+    "  qe         quantization error: the mean distance from each row to its\n"
+    "             best-matching unit, in the model's scaled space, over the\n"
+    "             fields present (the model's distance: 'som info' names it;\n"
+    "             Euclidean unless trained with --distance)\n"
     "  te         topographic error: the share of rows whose best and\n"
     "             second-best units are not grid neighbours\n"
     "  samples, units, units hit (units that are the best match of at least\n"
@@ -22,11 +25,21 @@ static const char usage_text[] =
     "                          samples, units, units_hit, max_hits (and\n"
     "                          those of the options below)\n"
     "      --target COL        also how well the supervised map predicts COL\n"
-    "                          from the other fields: accuracy for a class\n"
-    "                          target (COL=CLASS fields; the true classes in\n"
-    "                          DATA's label column), rmse and mae for a\n"
-    "                          number (the true values in DATA's column COL);\n"
-    "                          rows without a true value are not counted\n"
+    "                          from the other fields (as 'som predict\n"
+    "                          --target' does). A class target (COL=CLASS\n"
+    "                          fields; the true classes in DATA's label\n"
+    "                          column): accuracy, the confusion matrix (rows\n"
+    "                          the true class, columns the predicted one) and\n"
+    "                          each class's precision (right / predicted as\n"
+    "                          it) and recall (right / truly of it); JSON\n"
+    "                          keys accuracy, correct, classes, confusion,\n"
+    "                          precision, recall. A number (the true values\n"
+    "                          in DATA's column COL): rmse, mae and r2 (1 -\n"
+    "                          squared error / squared deviation from the\n"
+    "                          true values' mean). Rows without a true value\n"
+    "                          are not counted; none at all is an error\n"
+    "      --fill-from METHOD  how --target is estimated: bmu (default), units[:K]\n"
+    "                          or smooth[:R], as in 'som predict --help'\n"
     "      --distortion        also the distortion measure (SOM Toolbox): the\n"
     "                          mean over rows of sum_j h(bmu, j) |x - m_j|^2\n"
     "                          at the training's final radius\n"
@@ -36,7 +49,7 @@ static const char usage_text[] =
     "\n"
     "  -h, --help              show this help\n";
 
-enum { OPT_JSON = CLI_OPT_LOCAL, OPT_TARGET, OPT_DISTORTION };
+enum { OPT_JSON = CLI_OPT_LOCAL, OPT_TARGET, OPT_DISTORTION, OPT_FILL_FROM };
 
 static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
@@ -44,6 +57,7 @@ static const struct option long_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"target", required_argument, NULL, OPT_TARGET},
     {"distortion", no_argument, NULL, OPT_DISTORTION},
+    {"fill-from", required_argument, NULL, OPT_FILL_FROM},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
     CLI_DATA_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
@@ -62,8 +76,36 @@ static void print_text(const som_quality *q)
 typedef struct extras {
     const char *target;
     som_target_eval ev;
+    som_target_report *report;
     double distortion;
 } extras;
+
+/* The confusion matrix with the class names as row and column heads, then
+ * each class's precision and recall. */
+static void print_classes_text(const som_target_report *r)
+{
+    size_t nc = r->n_classes, w = 5; /* the width of "class" */
+    for (size_t c = 0; c < nc; c++)
+        if (strlen(r->classes[c]) > w) w = strlen(r->classes[c]);
+    size_t cw = w;
+    for (size_t c = 0; c < nc * nc; c++) {
+        char buf[32];
+        size_t len = (size_t)snprintf(buf, sizeof buf, "%zu", r->confusion[c]);
+        if (len > cw) cw = len;
+    }
+    printf("confusion  rows: true class, columns: predicted class\n");
+    printf("  %-*s", (int)w, "");
+    for (size_t c = 0; c < nc; c++) printf("  %*s", (int)cw, r->classes[c]);
+    putchar('\n');
+    for (size_t t = 0; t < nc; t++) {
+        printf("  %-*s", (int)w, r->classes[t]);
+        for (size_t c = 0; c < nc; c++) printf("  %*zu", (int)cw, r->confusion[t * nc + c]);
+        putchar('\n');
+    }
+    printf("  %-*s  %-11s  %s\n", (int)w, "class", "precision", "recall");
+    for (size_t c = 0; c < nc; c++)
+        printf("  %-*s  %-11.9g  %.9g\n", (int)w, r->classes[c], r->precision[c], r->recall[c]);
+}
 
 static void print_extras_text(const extras *x)
 {
@@ -72,9 +114,11 @@ static void print_extras_text(const extras *x)
     printf("target     %s (%zu rows with a true value)\n", x->target, x->ev.n_rows);
     if (x->ev.is_class) {
         printf("accuracy   %.9g (%zu right)\n", x->ev.accuracy, x->ev.n_correct);
+        print_classes_text(x->report);
     } else {
         printf("rmse       %.9g\n", x->ev.rmse);
         printf("mae        %.9g\n", x->ev.mae);
+        printf("r2         %.9g\n", x->report->r2);
     }
 }
 
@@ -95,9 +139,26 @@ static int print_json(const som_quality *q, const extras *x)
         if (x->ev.is_class) {
             cli_json_set(&b, o, "correct", cli_json_u64(x->ev.n_correct));
             cli_json_set(&b, o, "accuracy", som_json_number9(x->ev.accuracy));
+            const som_target_report *r = x->report;
+            json_t *cls = json_array(), *conf = json_array(), *prec = json_array(),
+                   *rec = json_array();
+            for (size_t c = 0; c < r->n_classes; c++) {
+                cli_json_push(&b, cls, som_json_string(r->classes[c]));
+                cli_json_push(&b, prec, som_json_number9(r->precision[c]));
+                cli_json_push(&b, rec, som_json_number9(r->recall[c]));
+                json_t *row = json_array();
+                for (size_t p = 0; p < r->n_classes; p++)
+                    cli_json_push(&b, row, cli_json_u64(r->confusion[c * r->n_classes + p]));
+                cli_json_push(&b, conf, row);
+            }
+            cli_json_set(&b, o, "classes", cls);
+            cli_json_set(&b, o, "confusion", conf);
+            cli_json_set(&b, o, "precision", prec);
+            cli_json_set(&b, o, "recall", rec);
         } else {
             cli_json_set(&b, o, "rmse", som_json_number9(x->ev.rmse));
             cli_json_set(&b, o, "mae", som_json_number9(x->ev.mae));
+            cli_json_set(&b, o, "r2", som_json_number9(x->report->r2));
         }
     }
     return cli_json_print(&b, o, stdout, SOM_JSON_LINE, "standard output");
@@ -113,6 +174,11 @@ int cmd_eval(int argc, char **argv)
     extras x;
     memset(&x, 0, sizeof x);
     x.distortion = NAN;
+    som_fill_opts how;
+    som_fill_opts_init(&how);
+    how.method = SOM_FILL_BMU; /* the measured best for targets (bench/README.md) */
+    som_error err;
+    som_error_clear(&err);
     optind = 0;
     while ((c = getopt_long(argc, argv, ":qh", long_options, NULL)) != -1) {
         switch (c) {
@@ -123,6 +189,10 @@ int cmd_eval(int argc, char **argv)
             if (!*optarg) return cli_bad_value(cmd, "--target", optarg, "a column title");
             x.target = optarg;
             break;
+        case OPT_FILL_FROM:
+            if (som_fill_opts_parse(&how, optarg, &err) != SOM_OK)
+                return cli_usage(cmd, "--fill-from: %s", err.message);
+            break;
         default:
             if (cli_model_data_option(cmd, c, argv, &md) < 0) return CLI_USAGE;
         }
@@ -131,8 +201,6 @@ int cmd_eval(int argc, char **argv)
 
     som_map *map = NULL;
     som_data *data = NULL;
-    som_error err;
-    som_error_clear(&err);
     som_quality q;
     memset(&q, 0, sizeof q);
     int rc = cli_load_map(md.model_path, &map);
@@ -146,9 +214,25 @@ int cmd_eval(int argc, char **argv)
         rc = cli_fail(&err);
     /* The true classes are DATA's labels, which the aligned copy keeps; a
      * numeric target's true values are its column, which it keeps too. */
-    if (rc == CLI_OK && x.target &&
-        som_map_eval_target(map, data, x.target, &x.ev, md.threads, &err) != SOM_OK)
-        rc = cli_fail(&err);
+    if (rc == CLI_OK && x.target) {
+        if (som_map_target_report(map, data, x.target, &how, &x.report, md.threads, &err) !=
+            SOM_OK) {
+            rc = cli_fail(&err);
+        } else if (x.report->eval.n_rows == 0) {
+            /* Nothing was measured: a number printed as NaN would pass for
+             * a result in a script. A column DATA lacks is in the aligned
+             * copy, missing in every row, so both cases land here. */
+            if (x.report->eval.is_class)
+                cli_error("%s: no row has a true class of '%s' in the label column",
+                          md.data_path, x.target);
+            else
+                cli_error("%s: no row has a true value of '%s' (the file has no column '%s', "
+                          "or every cell of it is empty)", md.data_path, x.target, x.target);
+            rc = CLI_FAIL;
+        } else {
+            x.ev = x.report->eval;
+        }
+    }
     if (rc == CLI_OK) {
         if (json) {
             rc = print_json(&q, &x);
@@ -157,6 +241,7 @@ int cmd_eval(int argc, char **argv)
             print_extras_text(&x);
         }
     }
+    som_target_report_free(x.report);
     som_data_free(data);
     som_map_free(map);
     return rc;

@@ -11,9 +11,9 @@ static const char usage_text[] =
     "Usage: som info MODEL [--json]\n"
     "\n"
     "Describes the map in MODEL: its grid, fields, per-field scaling and\n"
-    "range, its feature weights and clusters (when it has them), the\n"
-    "settings of its training and its training history (the quantization\n"
-    "and topographic errors after each recorded pass).\n"
+    "range, its distance, its feature weights and clusters (when it has\n"
+    "them), the settings of its training and its training history (the\n"
+    "quantization and topographic errors after each recorded pass).\n"
     "\n"
     "      --json              print one JSON object instead, with at least\n"
     "                          the keys rows, cols, topology (\"rect\" or\n"
@@ -114,6 +114,8 @@ static void print_text(const char *path, const som_map *map, const size_t *sizes
     printf("dim         %zu\n", dim);
     printf("scaling     %s\n",
            som_enum_name(SOM_ENUM_SCALING, (int)som_map_scaling(map)));
+    printf("distance    %s\n",
+           som_enum_name(SOM_ENUM_DISTANCE, (int)som_map_distance(map)));
 
     int width = 5;
     for (size_t j = 0; j < dim; j++) {
@@ -214,6 +216,8 @@ static int print_json(const som_map *map, const size_t *sizes)
     cli_json_set(&b, o, "titles", titles);
     cli_json_set(&b, o, "scaling",
                  json_string(som_enum_name(SOM_ENUM_SCALING, (int)som_map_scaling(map))));
+    cli_json_set(&b, o, "distance",
+                 json_string(som_enum_name(SOM_ENUM_DISTANCE, (int)som_map_distance(map))));
 
     /* Per field: scaled = (x - offset) / factor; min and max in original
      * units. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* cmd_predict.c — `som predict`: fill the missing fields of each row from its
- * best-matching unit (som_map_predict) and write the completed table. */
+/* cmd_predict.c — `som predict`: fill the missing fields of each row from the
+ * map by a fill method (som_map_fill; the K best units by default) and
+ * write the completed table; with --target, a supervised map's prediction
+ * (som_map_predict_target_ex) and with --proba its class shares. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,10 +10,11 @@
 
 static const char usage_text[] =
     "Usage: som predict MODEL DATA [-o OUT.csv] [--fill TITLE[,TITLE...]]\n"
-    "                  [--target COL] [OPTIONS]\n"
+    "                  [--fill-from METHOD] [--target COL [--proba]] [OPTIONS]\n"
     "\n"
-    "Fills the missing fields of every row of DATA from the row's\n"
-    "best-matching unit, found over the fields the row has, and writes the\n"
+    "Fills the missing fields of every row of DATA from the map's units\n"
+    "nearest the row, found over the fields the row has (--fill-from says\n"
+    "how), and writes the\n"
     "table as CSV: the label column (if DATA has one), then the model's\n"
     "fields in the model's order, every one filled, numbers with %.9g.\n"
     "Missing means an empty cell, NA, NaN or ?; a field of the model that\n"
@@ -21,6 +24,24 @@ static const char usage_text[] =
     "  -o, --output OUT.csv    write there instead of standard output\n"
     "      --fill TITLES       also predict these fields (comma-separated\n"
     "                          titles) in every row, ignoring their values\n"
+    "      --fill-from METHOD  how a missing field is estimated from the map\n"
+    "                          (default units:16), and --target (default\n"
+    "                          bmu):\n"
+    "                            bmu       the best-matching unit's value\n"
+    "                            units[:K] the K best units' values (K default\n"
+    "                                      16) weighted by exp(-p (d^2 -\n"
+    "                                      d0^2) / (2 d0^2)), d a unit's\n"
+    "                                      distance to the row, d0 the best\n"
+    "                                      one's, p the fields searched\n"
+    "                            smooth[:R] the best unit's neighbourhood:\n"
+    "                                      units weighted by a gaussian of\n"
+    "                                      their grid distance to it, radius\n"
+    "                                      R (default the training's final\n"
+    "                                      radius)\n"
+    "                          units:16 fills held-out cells of six public\n"
+    "                          tables with less error than bmu; a class\n"
+    "                          target's shares are as good from bmu\n"
+    "                          (bench/README.md)\n"
     "      --target COL        the target of a supervised map ('som train\n"
     "                          --target'): predicted for every row from its\n"
     "                          best-matching unit, found over the other\n"
@@ -33,17 +54,22 @@ static const char usage_text[] =
     "                          column when it is titled COL) is written as\n"
     "                          COL and COL_predicted in place of its\n"
     "                          COL=CLASS fields, the prediction being the\n"
-    "                          class whose field is largest in the unit.\n"
+    "                          class whose estimated field is largest.\n"
     "                          With --fill, the fields named there are also\n"
     "                          left out of the search; naming COL in --fill\n"
     "                          as well adds nothing\n"
+    "      --proba             with a class target: one more column per class,\n"
+    "                          titled COL=CLASS (the model's field titles),\n"
+    "                          after COL_predicted: the class's share, the\n"
+    "                          estimated class fields clipped at 0 and divided\n"
+    "                          by their sum (each row sums to 1)\n"
     "      --threads T         threads to use, 0 = all cores (default 0)\n"
     CLI_QUIET_HELP
     "\n" CLI_DATA_HELP
     "\n"
     "  -h, --help              show this help\n";
 
-enum { OPT_FILL = CLI_OPT_LOCAL, OPT_TARGET };
+enum { OPT_FILL = CLI_OPT_LOCAL, OPT_TARGET, OPT_FILL_FROM, OPT_PROBA };
 
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -51,6 +77,8 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"fill", required_argument, NULL, OPT_FILL},
     {"target", required_argument, NULL, OPT_TARGET},
+    {"fill-from", required_argument, NULL, OPT_FILL_FROM},
+    {"proba", no_argument, NULL, OPT_PROBA},
     {"threads", required_argument, NULL, CLI_OPT_THREADS},
     CLI_DATA_LONG_OPTIONS,
     {NULL, 0, NULL, 0}};
@@ -128,6 +156,9 @@ typedef struct target_rows {
     float *truth, *pred;        /* numeric, n each */
     uint8_t *has_truth;         /* numeric, n */
     const char **classes;       /* class: n predictions */
+    float *proba;               /* class with --proba: n x n_classes shares */
+    size_t n_classes;           /* class: the map's classes (fields) */
+    const size_t *class_fields; /* class: their fields, in proba's order */
     bool label_is_target;       /* class: DATA's labels are the true classes */
 } target_rows;
 
@@ -148,6 +179,10 @@ static int write_target(FILE *fp, const som_map *map, const som_data *data, cons
         cli_csv_field(fp, t->name);
         fputc(',', fp);
         if (!put_title_predicted(fp, t->name)) return -1;
+        for (size_t c = 0; t->proba && c < t->n_classes; c++) {
+            fputc(',', fp);
+            cli_csv_field(fp, som_map_title(map, t->class_fields[c]));
+        }
         first = false;
     }
     for (size_t j = 0; j < dim; j++) {
@@ -174,6 +209,10 @@ static int write_target(FILE *fp, const som_map *map, const som_data *data, cons
             cli_csv_field(fp, t->label_is_target && lab ? lab : "");
             fputc(',', fp);
             cli_csv_field(fp, t->classes[i]);
+            for (size_t c = 0; t->proba && c < t->n_classes; c++) {
+                fputc(',', fp);
+                put_float(fp, t->proba[i * t->n_classes + c]);
+            }
             first = false;
         }
         const float *row = som_data_row(data, i);
@@ -214,7 +253,9 @@ static int blank_fields(som_data *data, const uint8_t *unknown, som_error *err)
 }
 
 static int predict_target(const som_map *map, som_data *data, const char *target, int is_class,
-                          const uint8_t *unknown, const char *out_path, int threads)
+                          const uint8_t *unknown, const som_fill_opts *how,
+                          const som_fill_opts *target_how, bool proba,
+                          const char *out_path, int threads)
 {
     size_t n = som_data_n_samples(data), dim = som_map_dim(map), nn = n ? n : 1;
     target_rows t;
@@ -223,8 +264,12 @@ static int predict_target(const som_map *map, som_data *data, const char *target
     t.is_class = is_class;
     t.is_target = calloc(dim, 1);
     size_t *fields = calloc(dim, sizeof *fields);
+    size_t k = som_map_target_fields(map, target, fields, dim, NULL);
     if (is_class) {
         t.classes = calloc(nn, sizeof *t.classes);
+        t.n_classes = k;
+        t.class_fields = fields;
+        if (proba) t.proba = calloc(nn * k, sizeof *t.proba);
     } else {
         t.truth = calloc(nn, sizeof *t.truth);
         t.pred = calloc(nn, sizeof *t.pred);
@@ -234,12 +279,12 @@ static int predict_target(const som_map *map, som_data *data, const char *target
     som_error err;
     som_error_clear(&err);
     int rc = CLI_OK;
-    if (!t.is_target || !fields || (is_class ? !t.classes : !t.truth || !t.pred || !t.has_truth)) {
+    if (!t.is_target || !fields || (is_class ? !t.classes || (proba && !t.proba)
+                                             : !t.truth || !t.pred || !t.has_truth)) {
         cli_error("out of memory");
         rc = CLI_FAIL;
         goto done;
     }
-    size_t k = som_map_target_fields(map, target, fields, dim, NULL);
     for (size_t c = 0; c < k; c++) t.is_target[fields[c]] = 1;
     /* The true values, before anything is filled in. */
     const char *lt = som_data_label_title(data);
@@ -256,8 +301,9 @@ static int predict_target(const som_map *map, som_data *data, const char *target
      * fields' gaps filled the usual way. */
     int status = unknown ? blank_fields(data, unknown, &err) : SOM_OK;
     if (status == SOM_OK)
-        status = som_map_predict_target(map, data, target, t.pred, t.classes, NULL, threads, &err);
-    if (status == SOM_OK) status = som_map_predict(map, data, t.is_target, NULL, threads, &err);
+        status = som_map_predict_target_ex(map, data, target, target_how, t.pred, t.classes, t.proba,
+                                           NULL, threads, &err);
+    if (status == SOM_OK) status = som_map_fill(map, data, t.is_target, how, NULL, threads, &err);
     if (status == SOM_OK) status = som_outfile_open(out_path, &out, &err);
     if (status != SOM_OK) {
         rc = cli_fail(&err);
@@ -279,6 +325,7 @@ done:
     som_outfile_abort(out);
     free(t.is_target);
     free(t.classes);
+    free(t.proba);
     free(t.truth);
     free(t.pred);
     free(t.has_truth);
@@ -289,6 +336,17 @@ done:
 int cmd_predict(int argc, char **argv)
 {
     const char *cmd = "predict", *out_path = "-", *fill = NULL, *target = NULL;
+    /* The fields' default is the library's (units:16); a target's is the
+     * best unit unless --fill-from is given: its class shares measured as
+     * good from the best unit alone (bench/README.md), and 'som predict
+     * --target' answers stay what they were. */
+    som_fill_opts how, target_how;
+    som_fill_opts_init(&how);
+    som_fill_opts_init(&target_how);
+    target_how.method = SOM_FILL_BMU;
+    bool proba = false;
+    som_error err;
+    som_error_clear(&err);
     cli_model_data md;
     cli_model_data_init(&md);
     int c;
@@ -307,22 +365,32 @@ int cmd_predict(int argc, char **argv)
             if (!*optarg) return cli_bad_value(cmd, "--target", optarg, "a column title");
             target = optarg;
             break;
+        case OPT_FILL_FROM:
+            if (som_fill_opts_parse(&how, optarg, &err) != SOM_OK)
+                return cli_usage(cmd, "--fill-from: %s", err.message);
+            target_how = how;
+            break;
+        case OPT_PROBA: proba = true; break;
         default:
             if (cli_model_data_option(cmd, c, argv, &md) < 0) return CLI_USAGE;
         }
     }
     if (cli_model_data_operands(cmd, argc, argv, &md) != CLI_OK) return CLI_USAGE;
+    if (proba && !target) return cli_usage(cmd, "--proba needs --target COL (a class target)");
     cli_output(out_path);
 
     som_map *map = NULL;
     som_data *data = NULL;
     uint8_t *unknown = NULL;
-    som_error err;
-    som_error_clear(&err);
     int rc = cli_load_map(md.model_path, &map);
     if (rc != CLI_OK) goto done;
     int is_class = 0;
     if (target && (rc = cli_check_target(cmd, map, target, &is_class)) != CLI_OK) goto done;
+    if (proba && !is_class) {
+        rc = cli_usage(cmd, "--proba: the target '%s' is a number, not classes (fields '%s=CLASS')",
+                       target, target);
+        goto done;
+    }
     if (fill) {
         unknown = calloc(som_map_dim(map), 1);
         if (!unknown) {
@@ -336,11 +404,12 @@ int cmd_predict(int argc, char **argv)
     rc = cli_read_aligned(map, md.data_path, &md.csv, target, md.quiet, &data);
     if (rc != CLI_OK) goto done;
     if (target) {
-        rc = predict_target(map, data, target, is_class, unknown, out_path, md.threads);
+        rc = predict_target(map, data, target, is_class, unknown, &how, &target_how, proba,
+                            out_path, md.threads);
         goto done;
     }
     /* som_data_write_csv writes atomically (and "-" to standard output). */
-    if (som_map_predict(map, data, unknown, NULL, md.threads, &err) != SOM_OK ||
+    if (som_map_fill(map, data, unknown, &how, NULL, md.threads, &err) != SOM_OK ||
         som_data_write_as(data, out_path, "csv", &err) != SOM_OK)
         rc = cli_fail(&err);
 done:

@@ -566,6 +566,11 @@ int som_map_cluster(som_map *m, const som_cluster_opts *opts, double *db, som_er
     /* The space the map measures distances in: scaled, feature-weighted. */
     if (m->fsqrt) som__weight_rows(m->fsqrt, m->codebook, n, dim, x);
     else memcpy(x, m->codebook, n * dim * sizeof *x);
+    /* Cosine maps: the units' directions, so that k-means and Ward (sums of
+     * squares) group by angle: |a - b|^2 = 2 (1 - cos) on unit vectors. The
+     * other distances keep the sums of squares of the codebook (som.h,
+     * som_map_cluster). */
+    if (m->distance == SOM_DISTANCE_COSINE) som__normalise_rows(x, n, dim, x);
     int rc = SOM_OK;
     if (o.method == SOM_CLUSTER_WARD) {
         rc = ward_run(x, &m->grid, dim, kmin, kmax, lab, err);

@@ -307,6 +307,7 @@ int som_fitter_start(som_fitter *f, som_error *err)
     if (rc == SOM_OK) rc = som_map_set_titles_from_data(f->map, f->data, err);
     if (rc == SOM_OK) rc = som_map_fit_scaling_ex(f->map, f->data, o->scaling, o->train.shard, err);
     if (rc == SOM_OK) rc = som_map_set_feature_weights(f->map, f->weights, err);
+    if (rc == SOM_OK) rc = som_map_set_distance(f->map, o->distance, err);
     if (rc == SOM_OK && f->start) rc = apply_start(f, err);
     if (rc != SOM_OK) goto fail;
 

@@ -165,40 +165,75 @@ static int target_lookup(const som_map *m, const char *name, size_t **fields, si
     return SOM_OK;
 }
 
-/* Predictions on data already aligned to the map. */
-static int predict_aligned(const som_map *m, som_data *a, const size_t *tf, size_t k,
-                           int is_class, float *values, const char **classes, size_t *units,
-                           int threads, som_error *err)
+/* Predictions on data already aligned to the map, a block of rows at a
+ * time: the search leaves the target's fields out, the filler estimates
+ * them. values[n] (numbers), classes[n] and proba[n x k] (classes), units[n]
+ * may each be NULL. */
+static int predict_aligned(const som_map *m, const som_data *a, const size_t *tf, size_t k,
+                           int is_class, const som_fill_opts *opts, float *values,
+                           const char **classes, float *proba, size_t *units, int threads,
+                           som_error *err)
 {
-    size_t n = som_data_n_samples(a);
-    uint8_t *unknown = som__calloc(m->dim, 1);
-    size_t *bmu = som__calloc(n ? n : 1, sizeof *bmu);
-    float *w = som__calloc(m->dim, sizeof *w);
-    int rc = SOM_OK;
-    if (!unknown || !bmu || !w) rc = som__error_oom(err);
-    for (size_t c = 0; rc == SOM_OK && c < k; c++) unknown[tf[c]] = 1;
-    if (rc == SOM_OK) rc = som_map_predict(m, a, unknown, bmu, threads, err);
-    for (size_t i = 0; rc == SOM_OK && i < n; i++) {
-        som_map_unit_weights(m, bmu[i], w);
-        if (is_class) {
+    const size_t n = som_data_n_samples(a), dim = m->dim;
+    const uint8_t *amask = som_data_mask(a);
+    for (size_t i = 0; i < n; i++) {
+        size_t present = 0;
+        for (size_t j = 0; j < dim; j++) present += !amask || amask[i * dim + j];
+        for (size_t c = 0; c < k; c++) present -= !amask || amask[i * dim + tf[c]];
+        if (!present)
+            return som__error(err, SOM_EINVAL,
+                              "row %zu (line %zu) has no known field to search with", i + 1,
+                              som_data_line(a, i));
+    }
+    if (n == 0) return SOM_OK;
+    som_fill_opts bmu_only;
+    som_fill_opts_init(&bmu_only);
+    bmu_only.method = SOM_FILL_BMU;
+    som__filler *f = NULL;
+    int rc = som__filler_new(m, opts ? opts : &bmu_only, threads, &f, err);
+    if (rc) return rc;
+    size_t block = n < SOM__STREAM_ROWS ? n : SOM__STREAM_ROWS;
+    uint8_t *search = som__calloc(block * dim, 1);
+    float *est = som__aligned_calloc(block * dim, sizeof *est);
+    size_t *bmu = som__calloc(block, sizeof *bmu);
+    if (!search || !est || !bmu) rc = som__error_oom(err);
+    for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += block) {
+        size_t b = n - r0 < block ? n - r0 : block;
+        for (size_t c = 0; c < b * dim; c++) search[c] = !amask || amask[r0 * dim + c];
+        for (size_t i = 0; i < b; i++)
+            for (size_t c = 0; c < k; c++) search[i * dim + tf[c]] = 0;
+        rc = som__filler_rows(f, som_data_values(a) + r0 * dim, search, b, est, bmu, threads, err);
+        for (size_t i = 0; rc == SOM_OK && i < b; i++) {
+            const float *e = est + i * dim;
+            size_t r = r0 + i;
+            if (units) units[r] = bmu[i];
+            if (!is_class) {
+                if (values) values[r] = e[tf[0]];
+                continue;
+            }
             size_t best = 0;
             for (size_t c = 1; c < k; c++)
-                if (w[tf[c]] > w[tf[best]]) best = c; /* ties: the first class */
+                if (e[tf[c]] > e[tf[best]]) best = c; /* ties: the first class */
             /* The class name follows "TARGET=" in the field's title. */
-            if (classes) classes[i] = strchr(m->titles[tf[best]], '=') + 1;
-        } else if (values) {
-            values[i] = w[tf[0]];
+            if (classes) classes[r] = strchr(m->titles[tf[best]], '=') + 1;
+            if (!proba) continue;
+            double sum = 0.0;
+            for (size_t c = 0; c < k; c++) sum += e[tf[c]] > 0.0f ? (double)e[tf[c]] : 0.0;
+            for (size_t c = 0; c < k; c++)
+                proba[r * k + c] = sum > 0.0 ? (float)((e[tf[c]] > 0.0f ? (double)e[tf[c]] : 0.0) / sum)
+                                             : (float)(1.0 / (double)k);
         }
-        if (units) units[i] = bmu[i];
     }
-    som__free(unknown);
+    som__free(search);
+    som__aligned_free(est);
     som__free(bmu);
-    som__free(w);
+    som__filler_free(f);
     return rc;
 }
 
-int som_map_predict_target(const som_map *m, const som_data *d, const char *name, float *values,
-                           const char **classes, size_t *units, int threads, som_error *err)
+int som_map_predict_target_ex(const som_map *m, const som_data *d, const char *name,
+                              const som_fill_opts *opts, float *values, const char **classes,
+                              float *proba, size_t *units, int threads, som_error *err)
 {
     if (!m || !d || !name) return som__error(err, SOM_EINVAL, "som_map_predict_target: NULL argument");
     size_t *tf, k;
@@ -207,10 +242,17 @@ int som_map_predict_target(const som_map *m, const som_data *d, const char *name
     int rc = target_lookup(m, name, &tf, &k, &is_class, err);
     if (rc == SOM_OK) rc = som_map_align_data(m, d, &a, err);
     if (rc == SOM_OK)
-        rc = predict_aligned(m, a, tf, k, is_class, values, classes, units, threads, err);
+        rc = predict_aligned(m, a, tf, k, is_class, opts, values, classes, is_class ? proba : NULL,
+                             units, threads, err);
     som_data_free(a);
     som__free(tf);
     return rc;
+}
+
+int som_map_predict_target(const som_map *m, const som_data *d, const char *name, float *values,
+                           const char **classes, size_t *units, int threads, som_error *err)
+{
+    return som_map_predict_target_ex(m, d, name, NULL, values, classes, NULL, units, threads, err);
 }
 
 int som_map_eval_target(const som_map *m, const som_data *d, const char *name, som_target_eval *out,
@@ -220,65 +262,9 @@ int som_map_eval_target(const som_map *m, const som_data *d, const char *name, s
         return som__error(err, SOM_EINVAL, "som_map_eval_target: NULL argument");
     memset(out, 0, sizeof *out);
     out->accuracy = out->rmse = out->mae = NAN;
-    size_t *tf, k;
-    int is_class;
-    som_data *a = NULL;
-    size_t n = som_data_n_samples(d);
-    float *truth = NULL, *pred = NULL;
-    uint8_t *has = NULL;
-    const char **cls = NULL;
-    int rc = target_lookup(m, name, &tf, &k, &is_class, err);
-    if (rc == SOM_OK) rc = som_map_align_data(m, d, &a, err);
-    if (rc == SOM_OK && is_class && !som_data_label(d, 0) && n > 0)
-        rc = som__error(err, SOM_EINVAL, "the data has no label column with the true classes of "
-                        "'%s'", name);
-    if (rc == SOM_OK && !is_class && som_data_find_title(d, name) < 0)
-        rc = som__error(err, SOM_EINVAL, "the data has no column '%s' with the true values", name);
-    if (rc == SOM_OK) {
-        truth = som__calloc(n ? n : 1, sizeof *truth);
-        pred = som__calloc(n ? n : 1, sizeof *pred);
-        has = som__calloc(n ? n : 1, 1);
-        cls = som__calloc(n ? n : 1, sizeof *cls);
-        if (!truth || !pred || !has || !cls) rc = som__error_oom(err);
-    }
-    /* The true values, read before prediction overwrites the aligned copy. */
-    for (size_t i = 0; rc == SOM_OK && !is_class && i < n; i++) {
-        const uint8_t *mk = som_data_row_mask(a, i);
-        has[i] = !mk || mk[tf[0]];
-        truth[i] = som_data_row(a, i)[tf[0]];
-    }
-    if (rc == SOM_OK)
-        rc = predict_aligned(m, a, tf, k, is_class, pred, cls, NULL, threads, err);
-    if (rc == SOM_OK) {
-        out->is_class = is_class;
-        double se = 0.0, ae = 0.0;
-        for (size_t i = 0; i < n; i++) {
-            if (is_class) {
-                const char *lab = som_data_label(d, i);
-                if (!lab || !lab[0]) continue;
-                out->n_rows++;
-                out->n_correct += strcmp(lab, cls[i]) == 0;
-            } else if (has[i]) {
-                double e = (double)pred[i] - (double)truth[i];
-                out->n_rows++;
-                se += e * e;
-                ae += fabs(e);
-            }
-        }
-        if (out->n_rows) {
-            if (is_class) {
-                out->accuracy = (double)out->n_correct / (double)out->n_rows;
-            } else {
-                out->rmse = sqrt(se / (double)out->n_rows);
-                out->mae = ae / (double)out->n_rows;
-            }
-        }
-    }
-    som_data_free(a);
-    som__free(tf);
-    som__free(truth);
-    som__free(pred);
-    som__free(has);
-    som__free(cls);
+    som_target_report *r = NULL;
+    int rc = som_map_target_report(m, d, name, NULL, &r, threads, err);
+    if (rc == SOM_OK) *out = r->eval;
+    som_target_report_free(r);
     return rc;
 }

@@ -429,9 +429,47 @@ static size_t block_rows(size_t n_units)
     return b;
 }
 
+/* The cosine distance 1 - x.w of k (unit, row) pairs of unit-length
+ * vectors (a zero vector stays zero: distance 1), squared as dist2 is;
+ * rounding may leave 1 - x.w a hair below 0, taken as 0. */
+static void cosine_pairs(const float *const *w, const float *const *x, size_t k, size_t dim,
+                         double *out)
+{
+    for (size_t i = 0; i < k; i++) {
+        double dot = 0.0;
+        for (size_t j = 0; j < dim; j++) dot += (double)x[i][j] * (double)w[i][j];
+        double d = 1.0 - dot;
+        if (!(d > 0.0)) d = 0.0;
+        out[i] = d * d;
+    }
+}
+
+static int bmus_fused(const float *codebook, size_t n_units, size_t dim, const float *x,
+                      const uint8_t *mask, size_t n, size_t *units, double *dist2,
+                      size_t *second, int threads, bool cosine, som_error *err);
+
 int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const float *x,
                      const uint8_t *mask, size_t n, size_t *units, double *dist2,
                      size_t *second, int threads, som_error *err)
+{
+    return bmus_fused(codebook, n_units, dim, x, mask, n, units, dist2, second, threads, false,
+                      err);
+}
+
+int som__bmus_cosine(const float *codebook, size_t n_units, size_t dim, const float *x, size_t n,
+                     size_t *units, double *dist2, size_t *second, int threads, som_error *err)
+{
+    return bmus_fused(codebook, n_units, dim, x, NULL, n, units, dist2, second, threads, true,
+                      err);
+}
+
+/* cosine: codebook and rows have unit length (or are 0), mask is NULL;
+ * every unit's |w|^2 is taken as 1, so that the score 1 - 2 x.w ranks by
+ * 1 - x.w, a zero unit included (distance 1), and the two best are
+ * re-measured as 1 - x.w in double. */
+static int bmus_fused(const float *codebook, size_t n_units, size_t dim, const float *x,
+                      const uint8_t *mask, size_t n, size_t *units, double *dist2,
+                      size_t *second, int threads, bool cosine, som_error *err)
 {
     if (n == 0) return SOM_OK;
     if (n_units > (size_t)INT32_MAX || dim > (size_t)INT32_MAX)
@@ -467,7 +505,7 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
             s += (double)w * (double)w;
             if (wsq) wsq[i * dim + j] = w * w;
         }
-        wnorm[i] = (float)s;
+        wnorm[i] = cosine ? 1.0f : (float)s;
     }
     som_bmu_pack *pack = NULL;
     if (use_kernel && !(pack = som__bmu_pack(codebook, wnorm, n_units, dim))) {
@@ -554,7 +592,8 @@ int som__bmus_scaled(const float *codebook, size_t n_units, size_t dim, const fl
                     px[np++] = xb + r * dim;
                 }
             }
-            exact_dist2_pairs(pw, px, np, dim, pd);
+            if (cosine) cosine_pairs(pw, px, np, dim, pd);
+            else exact_dist2_pairs(pw, px, np, dim, pd);
             np = 0;
             for (size_t r = 0; r < rows; r++) {
                 size_t b1 = kb[r], b2 = kb[B + r];

@@ -152,6 +152,7 @@ struct som_data {
     void *map_base;    /* a .npy mapped private (npy.c) that x points into,
                           unmapped by som_data_free; NULL when x is allocated */
     size_t map_len;
+    int borrowed;      /* 1: x is the caller's (som_data_wrap), never freed */
 };
 
 /* An empty data set of n x dim (n may be 0 while it is being filled by a
@@ -210,6 +211,7 @@ struct som_map {
     float *fsqrt;        /* dim: (float)sqrt(fweight[j]); NULL with fweight */
     uint32_t *cluster;   /* n_units: each unit's cluster, or NULL */
     size_t n_clusters;   /* 0 when cluster is NULL */
+    som_distance distance; /* the winner search's distance (distance.c) */
 };
 
 /* The optional parts of a map (weights, clusters): copied by
@@ -368,6 +370,38 @@ int som__map_bmus_range(const som_map *map, const som_data *data, size_t first, 
                         som_error *err);
 /* SOM_EINVAL naming the first row that has no present value. */
 int som__check_rows_present(const som_data *data, som_error *err);
+/* The k best units of one scaled row x (mask may be NULL) by the exact
+ * distance of som__bmu_scalar(_w), nearest first (ties: lower index), and
+ * their squared distances: min(k, n_units) of each, which it returns. The
+ * one ranking of all units (recognise.c); callers that fill from several
+ * units use it. */
+size_t som__best_units_scaled(const som_map *map, const float *x, const uint8_t *mask,
+                              size_t k, size_t *units, double *dist2);
+
+/* ---- the distances (distance.c; som.h, "the distance") ---------------------
+ * Every internal dist2 is the square of the map's distance. */
+/* The exact dist2 of w to x over the present fields (mask may be NULL), in
+ * double: the reference of every search. */
+double som__dist2_exact(som_distance kind, const float *w, const float *x, const uint8_t *mask,
+                        size_t dim);
+/* The plain search by som__dist2_exact; n_units when no field is present. */
+size_t som__bmu_scalar_d(som_distance kind, const float *codebook, size_t n_units, size_t dim,
+                         const float *x, const uint8_t *mask, double *dist2);
+/* som__bmus_scaled for any distance: euclidean is som__bmus_scaled itself,
+ * cosine its fused kernel on unit-length copies (rows with gaps apart),
+ * manhattan and chebyshev the lane kernel. */
+int som__bmus_dist(som_distance kind, const float *codebook, size_t n_units, size_t dim,
+                   const float *x, const uint8_t *mask, size_t n, size_t *units, double *dist2,
+                   size_t *second, int threads, som_error *err);
+/* The fused search of bmu.c on complete rows and codebook scaled to unit
+ * length (or 0), ranking by 1 - x.w; dist2 (1 - x.w)^2. */
+int som__bmus_cosine(const float *codebook, size_t n_units, size_t dim, const float *x, size_t n,
+                     size_t *units, double *dist2, size_t *second, int threads, som_error *err);
+/* out = each row scaled to unit length (a zero row stays zero). */
+void som__normalise_rows(const float *x, size_t n, size_t dim, float *out);
+/* The lane kernel's build: 2 AVX-512 (when the CPU has it), 1 AVX2, 0 the
+ * plain build (benchmarks and tests compare them). */
+void som__distance_kernel_limit(int level);
 
 /* ---- feature weights (weights.c) ------------------------------------------
  * Weighted searches multiply both sides by s = map->fsqrt (som.h,
@@ -397,6 +431,7 @@ extern const char *const som__algorithm_names[];
 extern const char *const som__init_names[];
 extern const char *const som__schedule_names[];
 extern const char *const som__neighborhood_names[];
+extern const char *const som__distance_names[];
 /* sigma and alpha at step k of N under o's schedule. */
 void som__schedule(const som_train_opts *o, size_t k, size_t n_steps,
                    double *sigma, double *alpha);

@@ -54,6 +54,40 @@ int som_data_new(size_t n_samples, size_t dim, som_data **out, som_error *err)
     return som__data_alloc(n_samples, dim, out, err);
 }
 
+int som_data_wrap(float *values, size_t n_samples, size_t dim, som_data **out,
+                  som_error *err)
+{
+    if (!out) return som__error(err, SOM_EINVAL, "som_data_wrap: out is NULL");
+    *out = NULL;
+    if (!values) return som__error(err, SOM_EINVAL, "som_data_wrap: values is NULL");
+    if (n_samples == 0 || dim == 0)
+        return som__error(err, SOM_EINVAL, "a data set needs at least one row and one column (got %zu x %zu)",
+                          n_samples, dim);
+    size_t cells;
+    if (!som__mul_ok(n_samples, dim, &cells))
+        return som__error(err, SOM_ENOMEM, "data set too large: %zu x %zu", n_samples, dim);
+    /* The values stay where they are, so a missing one has no mask to go
+     * to (missing values read as 0 with a mask elsewhere): refuse NaN and
+     * infinities, naming the first, so that the caller can copy instead. */
+    for (size_t c = 0; c < cells; c++) {
+        int rc;
+        if ((c & 0xffff) == 0 && (rc = som__cancel_check(err))) return rc;
+        if (!isfinite(values[c]))
+            return som__error(err, SOM_EINVAL,
+                              "expected finite values, got %s at row %zu, column %zu (counted "
+                              "from 1): borrowed values cannot be missing",
+                              isnan(values[c]) ? "NaN" : "an infinity", c / dim + 1, c % dim + 1);
+    }
+    som_data *d = NULL;
+    int rc = som__data_alloc(0, dim, &d, err);
+    if (rc != SOM_OK) return rc;
+    d->x = values;
+    d->n = n_samples;
+    d->borrowed = 1;
+    *out = d;
+    return SOM_OK;
+}
+
 void som_data_free(som_data *data)
 {
     if (!data) return;
@@ -69,7 +103,7 @@ void som_data_free(som_data *data)
     som__free(data->fixed);
     if (data->map_base)
         munmap(data->map_base, data->map_len); /* x lies in the mapping */
-    else
+    else if (!data->borrowed)
         som__aligned_free(data->x);
     som__free(data->mask);
     som__free(data);

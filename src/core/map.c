@@ -80,6 +80,7 @@ int som_map_clone(const som_map *src, som_map **out, som_error *err)
         if ((rc = som_map_set_title(m, j, src->titles[j], err))) goto fail;
     }
     m->scaling = src->scaling;
+    m->distance = src->distance;
     memcpy(m->offset, src->offset, src->dim * sizeof(double));
     memcpy(m->factor, src->factor, src->dim * sizeof(double));
     memcpy(m->fmin, src->fmin, src->dim * sizeof(double));

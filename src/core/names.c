@@ -14,6 +14,8 @@ const char *const som__init_names[] = {"random", "pca", "sample", "keep", NULL};
 const char *const som__schedule_names[] = {"linear", "exp", "inverse", "mql", NULL};
 const char *const som__neighborhood_names[] = {"gaussian",     "cutgauss",    "bubble",
                                                "epanechnikov", "mexican-hat", NULL};
+const char *const som__distance_names[] = {"euclidean", "cosine", "manhattan", "chebyshev",
+                                           NULL};
 static const char *const cluster_method[] = {"kmeans", "ward", NULL};
 static const char *const setting_type[] = {"choice", "size", "number", "pair",
                                            "grid",   "flag", "text",   NULL};
@@ -29,6 +31,7 @@ static const char *const *const lists[] = {
     [SOM_ENUM_CLUSTER_METHOD] = cluster_method,
     [SOM_ENUM_SETTING_TYPE] = setting_type,
     [SOM_ENUM_SETTING_GROUP] = setting_group,
+    [SOM_ENUM_DISTANCE] = som__distance_names,
 };
 
 const char *const *som_enum_names(som_enum e)

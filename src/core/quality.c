@@ -81,6 +81,35 @@ int som_map_quality(const som_map *m, const som_data *d, som_quality *q, size_t 
     return rc;
 }
 
+/* The map's other distances between two units, in double, on the
+ * coordinates multiplied by sqrt(w_j) when it has feature weights (som.h,
+ * "the distance"): manhattan sum_j s_j |a_j - b_j|, chebyshev the largest
+ * s_j |a_j - b_j|, cosine 1 - cos of the weighted vectors (1 when either
+ * is 0). */
+static double other_distance(const som_map *m, const float *wa, const float *wb)
+{
+    const double *fw = m->fweight;
+    double s = 0.0, dot = 0.0, aa = 0.0, bb = 0.0;
+    for (size_t j = 0; j < m->dim; j++) {
+        double sj = fw ? sqrt(fw[j]) : 1.0;
+        double x = sj * (double)wa[j], y = sj * (double)wb[j], d = fabs(x - y);
+        switch (m->distance) {
+        case SOM_DISTANCE_MANHATTAN: s += d; break;
+        case SOM_DISTANCE_CHEBYSHEV: s = d > s ? d : s; break;
+        default:
+            dot += x * y;
+            aa += x * x;
+            bb += y * y;
+            break;
+        }
+    }
+    if (m->distance == SOM_DISTANCE_COSINE) {
+        s = aa > 0.0 && bb > 0.0 ? 1.0 - dot / sqrt(aa * bb) : 1.0;
+        if (!(s > 0.0)) s = 0.0;
+    }
+    return s;
+}
+
 /* sqrt(sum_j w_j (a_j - b_j)^2) with exact weights in double (not the
  * float square roots of the winner search); without weights the plain
  * Euclidean loop it always was, so the unweighted U-matrix keeps its bits. */
@@ -89,6 +118,7 @@ double som_map_unit_distance(const som_map *m, size_t a, size_t b)
     if (!m || a >= m->n_units || b >= m->n_units) return NAN;
     const float *wa = m->codebook + a * m->dim, *wb = m->codebook + b * m->dim;
     const double *fw = m->fweight;
+    if (m->distance != SOM_DISTANCE_EUCLIDEAN) return other_distance(m, wa, wb);
     double s = 0.0;
     if (!fw) {
         for (size_t j = 0; j < m->dim; j++) {

@@ -46,9 +46,14 @@ int som_map_bmu_vector(const som_map *m, const float *x, const uint8_t *mask, si
     if (rc == SOM_OK) {
         double d2;
         const uint8_t *mk = any_missing ? mbuf : NULL;
-        *unit = m->fsqrt ? som__bmu_scalar_w(m->codebook, m->n_units, m->dim, m->fsqrt, buf, mk, &d2)
-                         : som__bmu_scalar(m->codebook, m->n_units, m->dim, buf, mk, &d2);
-        if (dist) *dist = sqrt(d2);
+        if (m->distance != SOM_DISTANCE_EUCLIDEAN)
+            /* The map's search on one row (weighted copies, distance.c). */
+            rc = som__map_bmus_scaled(m, buf, mk, 1, unit, &d2, NULL, 1, err);
+        else
+            *unit = m->fsqrt ? som__bmu_scalar_w(m->codebook, m->n_units, m->dim, m->fsqrt, buf,
+                                                 mk, &d2)
+                             : som__bmu_scalar(m->codebook, m->n_units, m->dim, buf, mk, &d2);
+        if (rc == SOM_OK && dist) *dist = sqrt(d2);
     } else {
         som__error(err, rc, "the vector has no present field to search with");
     }
@@ -212,5 +217,73 @@ int som_map_predict(const som_map *m, som_data *d, const uint8_t *unknown, size_
     som__aligned_free(sx);
     som__free(bmu);
     som__free(w);
+    return rc;
+}
+
+/* ---- the K best units ------------------------------------------------------
+ * One place that ranks every unit by its exact distance to one row, for the
+ * callers that need more than the winner (filling from several units,
+ * som_map_best_units). The distance is the one som__bmu_scalar and
+ * som__bmu_scalar_w measure, in double, so that its first unit is the
+ * BMU of som_map_bmu_vector; a map with another metric changes it here. */
+
+/* Unit u's squared distance to the scaled row x over the fields in mask
+ * (NULL: all), with the map's feature weights when it has them. */
+static double unit_dist2(const som_map *m, size_t u, const float *x, const uint8_t *mask)
+{
+    const float *w = m->codebook + u * m->dim, *s = m->fsqrt;
+    double d = 0.0;
+    for (size_t j = 0; j < m->dim; j++) {
+        if (mask && !mask[j]) continue;
+        /* The weighted products rounded to float as som__bmu_scalar_w does. */
+        double t = s ? (double)(s[j] * x[j]) - (double)(s[j] * w[j]) : (double)x[j] - (double)w[j];
+        d += t * t;
+    }
+    return d;
+}
+
+size_t som__best_units_scaled(const som_map *m, const float *x, const uint8_t *mask, size_t k,
+                              size_t *units, double *dist2)
+{
+    if (k > m->n_units) k = m->n_units;
+    size_t found = 0;
+    for (size_t u = 0; u < m->n_units && k; u++) {
+        double d = unit_dist2(m, u, x, mask);
+        /* Insertion into the sorted k best; strict, so ties keep the lower
+         * index first, as the BMU search does. */
+        if (found == k && !(d < dist2[k - 1])) continue;
+        size_t p = found < k ? found++ : k - 1;
+        while (p > 0 && d < dist2[p - 1]) {
+            dist2[p] = dist2[p - 1];
+            units[p] = units[p - 1];
+            p--;
+        }
+        dist2[p] = d;
+        units[p] = u;
+    }
+    return found;
+}
+
+int som_map_best_units(const som_map *m, const float *x, const uint8_t *mask, size_t k,
+                       size_t *units, double *dist, som_error *err)
+{
+    if (!m || !x || !units || k == 0)
+        return som__error(err, SOM_EINVAL, "som_map_best_units: map, vector, k >= 1 and units "
+                          "are required");
+    float *buf = som__malloc(m->dim * sizeof(float));
+    uint8_t *mbuf = som__malloc(m->dim);
+    double *d2 = som__malloc((k < m->n_units ? k : m->n_units) * sizeof *d2);
+    int rc = buf && mbuf && d2 ? SOM_OK : som__error_oom(err);
+    bool any_missing;
+    if (rc == SOM_OK && prepare_row(m, x, mask, buf, mbuf, &any_missing) != SOM_OK)
+        rc = som__error(err, SOM_EINVAL, "the vector has no present field to search with");
+    if (rc == SOM_OK) {
+        size_t found = som__best_units_scaled(m, buf, any_missing ? mbuf : NULL, k, units, d2);
+        for (size_t i = 0; dist && i < found; i++) dist[i] = sqrt(d2[i]);
+        rc = (int)found;
+    }
+    som__free(buf);
+    som__free(mbuf);
+    som__free(d2);
     return rc;
 }

@@ -15,7 +15,7 @@
 
 /* One id per entry, in table order (the bit of som_fit_opts.set_). */
 enum {
-    S_GRID, S_TOPOLOGY, S_TOROID, S_SCALE,
+    S_GRID, S_TOPOLOGY, S_TOROID, S_SCALE, S_DISTANCE,
     S_ALGORITHM, S_EPOCHS, S_ITERATIONS, S_INIT, S_INIT_CODEBOOK, S_RADIUS, S_RATE,
     S_SCHEDULE, S_INVERSE, S_NEIGHBORHOOD, S_NEIGHBOR_RATE, S_QUALITY_EVERY, S_SEED,
     S_THREADS,
@@ -55,6 +55,14 @@ static const som_setting table[S_COUNT] = {
                                   "different units",
                  .algorithms = BOTH,
                  .help = "per-column scaling stored in the model: none, zscore or minmax"},
+    [S_DISTANCE] = {"distance", CHOICE(som__distance_names), MAP, .value_name = "D",
+                    .expects = "one of euclidean, cosine, manhattan, chebyshev",
+                    .default_words = "euclidean", .algorithms = BOTH,
+                    .help = "the distance winners are found by, stored in the model and used "
+                            "by every later command: euclidean, cosine (1 - cos of the angle), "
+                            "manhattan (sum of |x - w|) or chebyshev (largest |x - w|), in the "
+                            "scaled space over the present fields; the update rules stay "
+                            "(batch: the weighted mean)"},
 
     [S_ALGORITHM] = {"algorithm", CHOICE(som__algorithm_names), TRAINING, .value_name = "A",
                      .expects = "one of online, batch", .default_words = "batch",
@@ -321,6 +329,7 @@ int som_fit_opts_set(som_fit_opts *o, const char *name, const char *value, som_e
     case S_TOPOLOGY: o->grid.topology = (som_topology)v; break;
     case S_TOROID: o->grid.toroid = v; break;
     case S_SCALE: o->scaling = (som_scaling)v; break;
+    case S_DISTANCE: o->distance = (som_distance)v; break;
     case S_ALGORITHM: t->algorithm = (som_algorithm)v; break;
     case S_EPOCHS: t->epochs = (size_t)u; break;
     case S_ITERATIONS: t->iterations = (size_t)u; break;
@@ -394,6 +403,7 @@ int som_fit_opts_get(const som_fit_opts *o, const char *name, char *buf, size_t 
     case S_TOPOLOGY: text = som_enum_name(SOM_ENUM_TOPOLOGY, (int)o->grid.topology); break;
     case S_TOROID: text = o->grid.toroid ? "true" : "false"; break;
     case S_SCALE: text = som_enum_name(SOM_ENUM_SCALING, (int)o->scaling); break;
+    case S_DISTANCE: text = som_enum_name(SOM_ENUM_DISTANCE, (int)o->distance); break;
     case S_ALGORITHM: text = som_enum_name(SOM_ENUM_ALGORITHM, (int)t->algorithm); break;
     case S_EPOCHS: snprintf(buf, size, "%zu", t->epochs); break;
     case S_ITERATIONS:

@@ -37,7 +37,9 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
      * float distances to the next step's sample (when it is known: the
      * same pass, the same call), so that step's search skips its first
      * sweep. The winner is the same either way (som__bmu_fast_given). */
-    float *fd = fs ? NULL : som__malloc(n_units * sizeof *fd);
+    const som_distance dkind = m->distance;
+    const bool euclid = dkind == SOM_DISTANCE_EUCLIDEAN;
+    float *fd = fs || !euclid ? NULL : som__malloc(n_units * sizeof *fd);
     bool have_fd = false;
     float fmin = INFINITY;
 
@@ -65,7 +67,14 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
             som__free(fd);
             return SOM_ERANGE;
         }
-        if (b == SIZE_MAX && fs) {
+        if (b == SIZE_MAX && !euclid) {
+            /* Other distances: the exact plain search (distance.c), on
+             * the weighted copies when there are weights. */
+            if (fs) som__weight_rows(fs, x, 1, dim, t->wrow);
+            b = som__bmu_scalar_d(dkind, fs ? t->wcb : cb, n_units, dim, fs ? t->wrow : x, mk,
+                                  NULL);
+            if (b == n_units) b = 0; /* no present field: som_trainer_new refuses such rows */
+        } else if (b == SIZE_MAX && fs) {
             som__weight_rows(fs, x, 1, dim, t->wrow);
             b = som__bmu_fast(t->wcb, n_units, dim, t->wrow, mk, NULL);
         } else if (b == SIZE_MAX) {

@@ -98,8 +98,8 @@ int som__map_bmus_scaled(const som_map *m, const float *x, const uint8_t *mask, 
                          som_error *err)
 {
     if (!m->fsqrt)
-        return som__bmus_scaled(m->codebook, m->n_units, m->dim, x, mask, n, units, dist2,
-                                second, threads, err);
+        return som__bmus_dist(m->distance, m->codebook, m->n_units, m->dim, x, mask, n, units,
+                              dist2, second, threads, err);
     if (n == 0) return SOM_OK;
     const size_t dim = m->dim;
     size_t rows = n < WEIGHT_BLOCK_ROWS ? n : WEIGHT_BLOCK_ROWS;
@@ -117,9 +117,9 @@ int som__map_bmus_scaled(const som_map *m, const float *x, const uint8_t *mask, 
     for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += rows) {
         size_t k = n - r0 < rows ? n - r0 : rows;
         som__weight_rows(m->fsqrt, x + r0 * dim, k, dim, wx);
-        rc = som__bmus_scaled(wcb, m->n_units, dim, wx, mask ? mask + r0 * dim : NULL, k,
-                              units + r0, dist2 ? dist2 + r0 : NULL, second ? second + r0 : NULL,
-                              threads, err);
+        rc = som__bmus_dist(m->distance, wcb, m->n_units, dim, wx, mask ? mask + r0 * dim : NULL,
+                            k, units + r0, dist2 ? dist2 + r0 : NULL,
+                            second ? second + r0 : NULL, threads, err);
     }
     som__aligned_free(wcb);
     som__aligned_free(wx);

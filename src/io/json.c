@@ -144,6 +144,9 @@ static void write_map(som__jw *w, jb *b, const som_map *map, const double *umatr
      * them: the export of a map without them is what it always was. */
     if (map->fweight)
         som__jw_member(w, "feature_weights", doubles(b, map->fweight, dim, som_json_number));
+    /* Like the .som chunk DIST: only a distance other than the default. */
+    if (map->distance != SOM_DISTANCE_EUCLIDEAN)
+        som__jw_member(w, "distance", name(SOM_ENUM_DISTANCE, (int)map->distance));
     som__jw_rows_begin(w, "coords");
     for (size_t i = 0; i < n_units; i++) {
         double x, y;

@@ -535,6 +535,11 @@ static int read_analysis(jr *r, const json_t *root, som_map *map)
     int rc = SOM_OK;
     som_error e;
     som_error_clear(&e);
+    if (json_object_get(root, "distance")) {
+        int d = 0;
+        if ((rc = get_name(r, root, "distance", SOM_ENUM_DISTANCE, &d))) return rc;
+        map->distance = (som_distance)d;
+    }
     if (json_object_get(root, "feature_weights")) {
         double *w = som__calloc(map->dim, sizeof *w);
         if (!w) return som__error_oom(r->err);

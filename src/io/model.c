@@ -27,7 +27,7 @@
 const unsigned char som__model_magic[8] = {0x89, 'S', 'O', 'M', '\r', '\n', 0x1a, '\n'};
 
 const char som__model_chunk_tags[SOM__CH_N][5] = {"HEAD", "TITL", "SCAL", "TRAN",
-                                                  "HIST", "CODE", "fwgt", "clus"};
+                                                  "HIST", "CODE", "fwgt", "clus", "DIST"};
 
 /* zlib's crc32 takes a uInt length; feed large buffers in pieces. */
 uint32_t som__crc32(const unsigned char *p, size_t n)
@@ -106,6 +106,8 @@ static int image_size(const som_map *map, size_t *total, som_error *err)
         ok = ok && som__mul_ok(dim, 8, &part) && som__add_ok(n, SOM__MODEL_CHUNK_HDR_LEN + part, &n);
     if (map->cluster)
         ok = ok && som__mul_ok(map->n_units, 4, &part) && som__add_ok(n, SOM__MODEL_CHUNK_HDR_LEN + 8 + part, &n);
+    if (map->distance != SOM_DISTANCE_EUCLIDEAN)
+        ok = ok && som__add_ok(n, SOM__MODEL_CHUNK_HDR_LEN + 4, &n);
     if (!ok) return som__error(err, SOM_ENOMEM, "the map is too large to save");
     *total = n;
     return SOM_OK;
@@ -196,6 +198,14 @@ static void write_image(const som_map *map, writer *w)
         at = w_chunk_begin(w, SOM__CH_CLUS);
         w_u64(w, map->n_clusters);
         for (size_t u = 0; u < map->n_units; u++) w_u32(w, map->cluster[u]);
+        w_chunk_end(w, at);
+    }
+    /* Critical, and only for a distance other than the default: files of
+     * Euclidean maps stay byte for byte what they were, and an older
+     * libsom refuses a cosine map rather than search it the wrong way. */
+    if (map->distance != SOM_DISTANCE_EUCLIDEAN) {
+        at = w_chunk_begin(w, SOM__CH_DIST);
+        w_u32(w, (uint32_t)map->distance);
         w_chunk_end(w, at);
     }
 

@@ -250,6 +250,9 @@ static int check_sizes(const reader *rd, const chunk ch[SOM__CH_N], const som_gr
         return bad_length(rd, SOM__CH_CLUS, &ch[SOM__CH_CLUS], want);
     }
 
+    if (ch[SOM__CH_DIST].off && ch[SOM__CH_DIST].len != 4)
+        return bad_length(rd, SOM__CH_DIST, &ch[SOM__CH_DIST], "4");
+
     /* HIST: 8 + 40 x count. */
     const chunk *h = &ch[SOM__CH_HIST];
     if (h->len < 8) return bad_length(rd, SOM__CH_HIST, h, "at least 8");
@@ -453,6 +456,16 @@ static int read_clusters(const reader *rd, const chunk *c, som_map *map)
     return rc;
 }
 
+static int read_distance(const reader *rd, const chunk *c, som_map *map)
+{
+    uint32_t d = som__get_u32(payload(rd, c));
+    if (d > SOM_DISTANCE_CHEBYSHEV)
+        return FAIL(rd, SOM_EFORMAT, "chunk 'DIST' at byte %zu: unknown distance %lu (0 "
+                    "euclidean, 1 cosine, 2 manhattan, 3 chebyshev)", c->off, (unsigned long)d);
+    map->distance = (som_distance)d;
+    return SOM_OK;
+}
+
 static int read_codebook(const reader *rd, const chunk *c, som_map *map)
 {
     const unsigned char *p = payload(rd, c);
@@ -512,6 +525,7 @@ int som_map_load_mem(const void *buf, size_t len, const char *name, som_map **ou
     if (rc == SOM_OK) rc = read_codebook(&rd, &ch[SOM__CH_CODE], map);
     if (rc == SOM_OK && ch[SOM__CH_FWGT].off) rc = read_feature_weights(&rd, &ch[SOM__CH_FWGT], map);
     if (rc == SOM_OK && ch[SOM__CH_CLUS].off) rc = read_clusters(&rd, &ch[SOM__CH_CLUS], map);
+    if (rc == SOM_OK && ch[SOM__CH_DIST].off) rc = read_distance(&rd, &ch[SOM__CH_DIST], map);
     if (rc != SOM_OK) {
         som_map_free(map);
         return rc;

@@ -66,7 +66,8 @@ static int save_somnet(const som_map *map, const char *path, som_error *err)
 #define EXT(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define MAP_ALL                                                                             \
     (SOM_PART_CODEBOOK | SOM_PART_HEX | SOM_PART_TOROID | SOM_PART_SCALING | SOM_PART_TITLES | \
-     SOM_PART_CLUSTERS | SOM_PART_FEATURE_WEIGHTS | SOM_PART_SETTINGS | SOM_PART_HISTORY)
+     SOM_PART_CLUSTERS | SOM_PART_FEATURE_WEIGHTS | SOM_PART_SETTINGS | SOM_PART_HISTORY | \
+     SOM_PART_DISTANCE)
 #define MAP_IO (SOM_FORMAT_LOAD_MAP | SOM_FORMAT_SAVE_MAP)
 #define DATA_IO (SOM_FORMAT_READ_DATA | SOM_FORMAT_WRITE_DATA)
 
@@ -541,6 +542,7 @@ static const struct {
     {"row labels", "the rows are read back unlabelled"},
     {"sample weights", "every row weighs 1 when read back"},
     {"fixed points", "no row is fixed when read back"},
+    {"distance", "the map is read back with the euclidean distance"},
 };
 
 static int part_index(som_part part)
@@ -603,6 +605,7 @@ int som_map_losses(const som_map *map, const char *format_name, const char *path
     if (map->fweight) has |= SOM_PART_FEATURE_WEIGHTS;
     if (map->trained) has |= SOM_PART_SETTINGS;
     if (map->n_history) has |= SOM_PART_HISTORY;
+    if (map->distance != SOM_DISTANCE_EUCLIDEAN) has |= SOM_PART_DISTANCE;
     *lost = has & ~f->info.holds;
     /* Without its codebook nothing else of the map is there to lose. */
     if (*lost & SOM_PART_CODEBOOK) *lost = SOM_PART_CODEBOOK;

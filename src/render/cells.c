@@ -103,8 +103,8 @@ int som__cells_umatrix_full(som__cells *c, const som_map *map, int hex,
         }
 
     /* The cells between units are distances in the map's metric, as
-     * som_map_umatrix's are: weighted by the feature weights when the map
-     * has them. */
+     * som_map_umatrix's are: the map's distance (som_map_distance), weighted
+     * by the feature weights when the map has them. */
     size_t n = som_map_n_units(map);
     for (size_t i = 0; i < n; i++) {
         long ri = (long)(i / g->cols), ci = (long)(i % g->cols);

@@ -169,12 +169,47 @@ static void test_bundled_optim(void **state)
     som_data_free(d);
 }
 
+/* som_data_wrap: the caller's values are used where they lie, read by
+ * training and mapping, and never freed; non-finite ones are refused. */
+static void test_wrap(void **state)
+{
+    (void)state;
+    som_error err;
+    som_data *d = NULL;
+    float v[6] = {1, 2, 3, 4, 5, 6};
+    assert_int_equal(som_data_wrap(v, 0, 3, &d, &err), SOM_EINVAL);
+    assert_int_equal(som_data_wrap(NULL, 2, 3, &d, &err), SOM_EINVAL);
+    assert_int_equal(som_data_wrap(v, 2, 3, &d, &err), SOM_OK);
+    assert_ptr_equal(som_data_values(d), v);
+    assert_ptr_equal(som_data_row(d, 1), v + 3);
+    assert_null(som_data_mask(d));
+    assert_string_equal(som_data_title(d, 2), "3");
+    assert_int_equal(som_data_set_title(d, 0, "a", &err), SOM_OK);
+    som_grid g = {2, 2, SOM_RECT, 0};
+    som_map *m = NULL;
+    assert_int_equal(som_map_new(&g, 3, &m, &err), SOM_OK);
+    som_train_opts o;
+    som_train_opts_init(&o);
+    o.epochs = 2;
+    assert_int_equal(som_map_fit_scaling(m, d, SOM_SCALE_ZSCORE, &err), SOM_OK);
+    assert_int_equal(som_map_train(m, d, &o, &err), SOM_OK);
+    som_map_free(m);
+    som_data_free(d); /* frees nothing of v (ASan would tell) */
+    assert_true(v[0] == 1.0f && v[5] == 6.0f); /* only read */
+    v[4] = NAN;
+    assert_int_equal(som_data_wrap(v, 2, 3, &d, &err), SOM_EINVAL);
+    assert_null(d);
+    assert_string_equal(err.message, "expected finite values, got NaN at row 2, column 2 "
+                                     "(counted from 1): borrowed values cannot be missing");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_and_accessors),
         cmocka_unit_test(test_set_row_and_mask),
         cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_wrap),
         cmocka_unit_test(test_bundled_iris),
         cmocka_unit_test(test_bundled_colours),
         cmocka_unit_test(test_bundled_optim),

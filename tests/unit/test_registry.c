@@ -128,7 +128,8 @@ static void test_what_each_holds(void **state)
     (void)state;
     const unsigned map_all = SOM_PART_CODEBOOK | SOM_PART_HEX | SOM_PART_TOROID |
                              SOM_PART_SCALING | SOM_PART_TITLES | SOM_PART_CLUSTERS |
-                             SOM_PART_FEATURE_WEIGHTS | SOM_PART_SETTINGS | SOM_PART_HISTORY;
+                             SOM_PART_FEATURE_WEIGHTS | SOM_PART_SETTINGS | SOM_PART_HISTORY |
+                             SOM_PART_DISTANCE;
     const unsigned map_io = SOM_FORMAT_LOAD_MAP | SOM_FORMAT_SAVE_MAP;
     const unsigned data_io = SOM_FORMAT_READ_DATA | SOM_FORMAT_WRITE_DATA;
     static const struct {
