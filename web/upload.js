@@ -68,11 +68,15 @@ export class Datasets {
     };
   }
 
-  chosen(file) {
+  async chosen(file) {
     if (!file) return;
     this.file = file;
     $('upload-options').hidden = false;
-    $('up-label').replaceChildren(el('option', { value: '', text: 'detect' }));
+    // The titles of the first line, so that a label column can be chosen
+    // even when the server cannot read the file without one.
+    const titles = await firstLineTitles(file);
+    $('up-label').replaceChildren(el('option', { value: '', text: 'detect' }),
+      ...titles.map((t) => el('option', { value: t, text: t })));
     this.preview();
   }
 
@@ -120,7 +124,8 @@ export class Datasets {
     const keep = sel.value;
     sel.replaceChildren(el('option', { value: '', text: `detect${p.label_column ? ` (${p.label_column})` : ''}` }));
     for (const c of cols) sel.append(el('option', { value: c.name, text: c.name }));
-    if ([...sel.options].some((o) => o.value === keep)) sel.value = keep;
+    if (keep && ![...sel.options].some((o) => o.value === keep)) sel.append(el('option', { value: keep, text: keep }));
+    sel.value = keep;
     const rows = p.rows || p.first_rows || [];
     const count = p.row_count ?? p.n_rows ?? null;
     const head = el('tr', {}, ...cols.map((c) => el('th', {
@@ -131,7 +136,10 @@ export class Datasets {
     const kinds = el('tr', { class: 'kinds' }, ...cols.map((c) => el('td', {
       text: c.name === p.label_column ? 'labels' : `${c.kind}${c.missing ? ` · ${c.missing} missing` : ''}`,
     })));
-    const body = rows.slice(0, 5).map((r) => el('tr', {}, ...r.map((v) => el('td', { text: v === null ? '' : String(v) }))));
+    const body = rows.slice(0, 5).map((r) => el('tr', {}, ...r.map((v, k) => el('td', {
+      text: v === null ? '' : String(v),
+      class: cols[k] && cols[k].name === p.label_column ? 'label' : '',
+    }))));
     const facts = [
       count !== null ? `${count} rows` : null,
       `${cols.length} columns`,
@@ -181,3 +189,16 @@ function sizeText(bytes) {
 
 // The file's name before its error, unless the error names it already.
 const withName = (name, message) => (message.includes(name) ? message : `${name}: ${message}`);
+
+// The first line's fields (a comma, semicolon or tab between them, the one
+// it holds most of), without quotes: the choices of the label column.
+async function firstLineTitles(file) {
+  try {
+    const head = await file.slice(0, 65536).text();
+    const line = head.split(/\r?\n/)[0] || '';
+    const delim = [',', ';', '\t'].reduce((a, b) => (line.split(b).length > line.split(a).length ? b : a));
+    return line.split(delim).map((t) => t.trim().replace(/^"(.*)"$/, '$1')).filter((t) => t !== '');
+  } catch (e) {
+    return [];
+  }
+}

@@ -135,6 +135,30 @@ test('a bad upload shows its error in the viewport within a second, in words wit
   }
 });
 
+test('an upload shows what the server reads in it before keeping it', async (t) => {
+  const health = await (await fetch(`${BASE}api/health`)).json();
+  if (!health.max_upload_words) {
+    t.skip('this server has no POST /api/datasets?preview=1 yet (branch webapi)');
+    return;
+  }
+  const page = await newPage('desktop');
+  await open(page);
+  const file = path.join(WORK, 'semi.csv');
+  fs.writeFileSync(file, 'name;x;y\na;1;2\nb;;4\nc;3;1\n');
+  const before = (await (await fetch(`${BASE}api/datasets`)).json()).datasets.length;
+  await page.setInputFiles('#dataset-file', file);
+  await page.waitForSelector('#preview table');
+  assert.match(await page.textContent('#preview p'), /^3 rows, 3 columns, titles on the first line, separated by semicolon, labels from “name”$/);
+  assert.deepEqual(await page.$$eval('#preview tr.kinds td', (t) => t.map((x) => x.textContent)), ['labels', 'number · 1 missing', 'number']);
+  assert.equal((await (await fetch(`${BASE}api/datasets`)).json()).datasets.length, before, 'nothing kept yet');
+  await page.click('#upload-confirm');
+  await page.waitForFunction(() => /semi\.csv · \d/.test(document.getElementById('dataset').selectedOptions[0].textContent));
+  assert.match(await page.textContent('#dataset-info'), /^3 rows × 2 fields, labels from “name”, 1 missing values; uploaded \d/);
+  await page.click('#delete-dataset');
+  await page.waitForFunction(() => document.getElementById('dataset').value === 'iris');
+  await page.context().close();
+});
+
 test('a too-large upload shows a busy state, then the error', async () => {
   const page = await newPage('desktop');
   await open(page);
