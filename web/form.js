@@ -230,6 +230,11 @@ export class SettingsForm {
         default: {
           const inp = $(id);
           if (!inp) break;
+          // A number below its setting's bounds is the job's "not set" (iterations 0).
+          if (typeof v === 'number' && s.bounds && !Array.isArray(s.bounds) && s.bounds.min !== null && v < s.bounds.min) {
+            inp.value = '';
+            break;
+          }
           if (inp.tagName === 'SELECT' && v && ![...inp.options].some((o) => o.value === String(v)))
             inp.append(el('option', { value: String(v), text: String(v) }));
           inp.value = v === null || v === undefined ? '' : String(v);

@@ -297,6 +297,7 @@ test('reload during training: the job list, the form and the live view show the 
     assert.equal(await p.inputValue('#rows'), '7');
     assert.equal(await p.inputValue('#cols'), '9');
     assert.equal(await p.inputValue('#topology'), 'hex');
+    assert.equal(await p.inputValue('#iterations'), '', 'steps not set');
     await p.waitForFunction(() => Number(document.getElementById('umatrix').dataset.drawn) > 0);
     if (p !== page) await p.context().close();
   }
