@@ -381,14 +381,13 @@ export class MapView {
       const key = `c\u0000${spec.classes.join('\u0000')}\u0000${spec.values.some((v) => v === null)}`;
       if (key === this.legendKey) return;
       this.legendKey = key;
-      this.legend.replaceChildren(
-        ...spec.classes.map((name, k) => {
-          const sw = el('span', { class: 'swatch' });
-          sw.style.background = css(classColor(k));
-          return el('span', { class: 'legend-item' }, sw, name);
-        }),
-        spec.values.some((v) => v === null || v === undefined) ? this.emptyKey() : null,
-      );
+      const items = spec.classes.map((name, k) => {
+        const sw = el('span', { class: 'swatch' });
+        sw.style.background = css(classColor(k));
+        return el('span', { class: 'legend-item' }, sw, name);
+      });
+      if (spec.values.some((v) => v === null || v === undefined)) items.push(this.emptyKey());
+      this.legend.replaceChildren(...items);
       return;
     }
     const key = `v\u0000${spec.scheme}\u0000${fmt(spec.lo)}\u0000${fmt(spec.hi)}\u0000${spec.kind}`;

@@ -269,6 +269,7 @@ test('clustering a finished map draws boundaries over the U-matrix', async () =>
   await page.waitForFunction(() => Number(document.getElementById('umatrix').dataset.boundaries) > 0);
   assert.equal(await page.$eval('#plane', (s) => s.value), 'clusters');
   assert.deepEqual(await page.$$eval('#plane-legend .legend-item', (t) => t.map((x) => x.textContent)), ['cluster 1', 'cluster 2', 'cluster 3']);
+  assert.equal(await page.textContent('#plane-legend'), 'cluster 1cluster 2cluster 3', 'nothing else in the legend');
   // Hits: a unit with no row is hatched grey, set apart from one with a row.
   await page.selectOption('#plane', 'hits');
   assert.match(await page.textContent('#plane-legend'), /no rows \(0 hits\)/);
