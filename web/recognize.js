@@ -4,7 +4,7 @@
 'use strict';
 
 import { api } from './api.js';
-import { $, el, fmt, busy, showError, clearError, download } from './util.js';
+import { $, el, fmt, when, busy, showError, clearError, download } from './util.js';
 import { MapView, range } from './mapview.js';
 import { train } from './train.js';
 
@@ -28,6 +28,16 @@ function targetsOf(titles) {
   return t;
 }
 
+// Where a map came from, in words: a file's name, or the job's data set
+// and time (not the job's id).
+function sourceText(info) {
+  const m = /^job ([0-9a-f]+)$/.exec(info.source || '');
+  const t = info.created ? ` (${when(info.created)})` : '';
+  if (!m) return `${info.name || info.source}${t}`;
+  const job = train.job && train.job.id === m[1] ? train.job : null;
+  return job ? `the map trained on ${job.name || job.dataset_name}${t}` : `a trained map${t}`;
+}
+
 export async function setMap(info) {
   rec.id = info.id;
   rec.info = info;
@@ -40,7 +50,7 @@ export async function setMap(info) {
     `${info.rows}×${info.cols} ${info.topology}${info.toroid ? ' toroid' : ''}, ` +
     `${info.dim} fields (${plain.join(', ')})` +
     (targets.size ? `, supervised: predicts ${[...targets.keys()].join(', ')}` : '') +
-    `, from ${info.source}`;
+    `, from ${sourceText(info)}`;
   $('map-info').dataset.map = info.id;
   const box = $('row-fields');
   box.replaceChildren(el('label', {}, 'Label', el('input', { type: 'text', id: 'row-label', placeholder: 'row' })));
