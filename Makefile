@@ -105,12 +105,13 @@ fuzz:
 # ThreadSanitizer over threaded training, the winner search, concurrent use
 # of one map (tests/unit/test_threads.c, test_train.c), the CSV reader's
 # two threads on large inputs (test_perf_csv) and som serve under
-# its API tests (web/api: HTTP threads and training workers). Built with
+# its API tests (web/api, web/explorer: HTTP threads, training workers,
+# pictures and reports drawn at once). Built with
 # clang and LLVM's libomp, whose Archer tool makes OpenMP visible to TSan;
 # gcc's libgomp is not instrumented and would drown real reports in false
 # ones (tests/tsan.supp says more). Warnings are the gcc builds' job: no
 # -Werror here. A report makes the test fail (halt_on_error, exit 66).
-TSAN_TESTS = unit/test_threads unit/test_train unit/test_perf_csv web/api
+TSAN_TESTS = unit/test_threads unit/test_train unit/test_perf_csv web/api web/explorer
 test-tsan: test-deps
 	@CC=clang cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOM_TSAN=ON \
 		-DSOM_BUILD_BENCH=OFF -DSOM_BUILD_TESTS=ON >/dev/null

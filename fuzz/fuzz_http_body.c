@@ -13,7 +13,8 @@
  *   5  POST /api/maps {"job": ID}
  *   6  POST /api/art/guess/SEED answer (JSON)
  *   7  GET /api/art.png query
- *   8  GET /avatar, /api/art/gallery and /api/art/guess image queries
+ *   8  GET /avatar, /api/art/gallery, /api/art/guess image and
+ *      /api/jobs/ID/plot.png queries
  * A QUERY is "k=v&k=v" as libmicrohttpd hands it over, already decoded; a
  * key without '=' has no value (NULL, as libmicrohttpd reports it); the
  * first of a repeated key wins. Without '\n' the whole rest is the query.
@@ -294,6 +295,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_refusal(st, msg);
         else
             FUZZ_CHECK(px >= 64 && px <= 2048);
+        /* The pictures of a map: a refusal names the option; accepted
+         * options are in range and their fields non-empty titles. */
+        plot_query pq;
+        const char *field = NULL;
+        msg[0] = '\0';
+        st = parse_plot_query(&q, &pq, msg, sizeof msg, &field);
+        if (st) {
+            check_refusal(st, msg);
+            FUZZ_CHECK(field != NULL);
+        } else {
+            const som_render_opts *o = &pq.o;
+            FUZZ_CHECK(o->width >= 0 && o->width <= PLOT_MAX_SIDE && o->height >= 0 &&
+                       o->height <= PLOT_MAX_SIDE);
+            FUZZ_CHECK((int)o->plot >= 0 && (int)o->plot < SOM_PLOT_COUNT);
+            FUZZ_CHECK(o->n_fields <= PLOT_MAX_FIELDS && (o->n_fields == 0) == (o->fields == NULL));
+            for (size_t k = 0; k < o->n_fields; k++) FUZZ_CHECK(o->fields[k] != NULL);
+            FUZZ_CHECK(o->range != SOM_RANGE_FIXED || o->range_min < o->range_max);
+        }
         break;
     }
     }

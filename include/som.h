@@ -299,6 +299,11 @@ typedef struct som_csv_opts {
 } som_csv_opts;
 
 SOM_API void som_csv_opts_init(som_csv_opts *opts);
+/* The delimiter the CSV reader takes for the text at buf when opts leave it
+ * to detection: the most frequent of ',' ';' and tab outside quotes on the
+ * first non-blank line (',' on a tie or when none occurs). For a preview
+ * that tells a person what was detected. */
+SOM_API char som_csv_delimiter(const char *buf, size_t len);
 
 /* CSV, as som_data_read_as reads it (format "csv"; also any name without
  * another data format's extension) and som_data_read_csv, its old name
@@ -1731,9 +1736,9 @@ SOM_API int som_map_save_any(const som_map *map, const char *path,
  *    allocation calls for layers built on libsom (som_calloc, som_realloc):
  *    global state, which the stable API otherwise avoids; a per-call or
  *    per-object form may replace them;
- *  - borrowed data (som_data_wrap): a data set over the caller's memory,
- *    made for the Python package; its rules (finite values, what writes)
- *    may change once another front-end uses it;
+ *  - borrowed data (som_data_wrap) and every row's distance to every unit
+ *    (som_map_distances), made for the Python package; their rules may
+ *    change once another front-end uses them;
  *  - several best units, fill methods, class shares and target reports:
  *    new in this release; the distance functions (--distance) will
  *    generalise som_map_best_units, and the web app and the Python
@@ -1862,6 +1867,18 @@ SOM_API int som_data_read_npy_rows(const char *path, size_t first,
  * Python package's numpy arrays). */
 SOM_API int som_data_wrap(float *values, size_t n_samples, size_t dim,
                           som_data **out, som_error *err);
+
+/* The distance of rows first .. first+count-1 of `data` (original units,
+ * the map's fields) to every unit: out[count x n_units], row-major. The
+ * distance is the map's own (som_map_distance), as for som_map_bmus: the
+ * scaled space, the feature weights, the row's present fields, exact in
+ * double, so that a row's entry at its BMU is the distance som_map_bmus
+ * reports for it.
+ * Callers take large tables a block of rows at a time. Errors: SOM_EINVAL,
+ * SOM_EDIM, SOM_ERANGE, SOM_ECANCELED, SOM_ENOMEM. Experimental: made for
+ * the Python package's transform. */
+SOM_API int som_map_distances(const som_map *map, const som_data *data, size_t first,
+                              size_t count, float *out, som_error *err);
 
 /* ---- the fit in steps ------------------------------------------------------ */
 

@@ -43,7 +43,16 @@ int cli_fail(const som_error *err)
     }
     /* The library's message already starts with file:line:column when it
      * knows them; fall back on the code's text for a message left empty. */
-    if (err && err->message[0])
+    /* The CSV reader's hint about the label column names no flag (the web
+     * app words it for its form): here it is an option. */
+    static const char label_hint[] = " label column?)", label_hint2[] = "the label column)";
+    size_t n = err ? strlen(err->message) : 0;
+    if (err && err->code == SOM_EFORMAT &&
+        ((n > sizeof label_hint && !strcmp(err->message + n - strlen(label_hint), label_hint)) ||
+         (n > sizeof label_hint2 &&
+          !strcmp(err->message + n - strlen(label_hint2), label_hint2))))
+        cli_error("%s; --label-column TITLE chooses it", err->message);
+    else if (err && err->message[0])
         cli_error("%s", err->message);
     else
         cli_error("%s", som_strerror(err ? err->code : SOM_EINVAL));

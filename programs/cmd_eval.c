@@ -217,7 +217,13 @@ int cmd_eval(int argc, char **argv)
     if (rc == CLI_OK && x.target) {
         if (som_map_target_report(map, data, x.target, &how, &x.report, md.threads, &err) !=
             SOM_OK) {
-            rc = cli_fail(&err);
+            /* What DATA lacks: say which file, as cli_read_aligned does. */
+            if (err.code == SOM_EINVAL && !err.file[0]) {
+                cli_error("%s: %s", md.data_path, err.message);
+                rc = CLI_FAIL;
+            } else {
+                rc = cli_fail(&err);
+            }
         } else if (x.report->eval.n_rows == 0) {
             /* Nothing was measured: a number printed as NaN would pass for
              * a result in a script. A column DATA lacks is in the aligned

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "render_args.h"
 #include "som_render.h"
 
 static const char usage_text[] =
@@ -119,20 +120,6 @@ typedef struct render_args {
     bool quiet;
 } render_args;
 
-/* "WxH", both 1..32767. */
-static int parse_size(const char *s, int *w, int *h)
-{
-    char *end;
-    long a = strtol(s, &end, 10);
-    if (end == s || (*end != 'x' && *end != 'X')) return 0;
-    const char *t = end + 1;
-    long b = strtol(t, &end, 10);
-    if (end == t || *end || a < 1 || b < 1 || a > 32767 || b > 32767) return 0;
-    *w = (int)a;
-    *h = (int)b;
-    return 1;
-}
-
 static int split_fields(render_args *a, const char *arg)
 {
     free(a->fields_buf);
@@ -154,39 +141,18 @@ static int split_fields(render_args *a, const char *arg)
     return CLI_OK;
 }
 
-/* "codebook", "data" or "MIN:MAX" (MIN < MAX, finite). */
-static int parse_range(const char *s, som_range_mode *mode, double *lo, double *hi)
-{
-    int m = som_range_mode_parse(s);
-    if (m >= 0) {
-        *mode = (som_range_mode)m;
-        return 1;
-    }
-    /* the colon after MIN: MIN itself may start with '-' */
-    char *end;
-    double a = strtod(s, &end);
-    if (end == s || *end != ':') return 0;
-    const char *t = end + 1;
-    double b = strtod(t, &end);
-    if (end == t || *end || !isfinite(a) || !isfinite(b) || !(a < b)) return 0;
-    *mode = SOM_RANGE_FIXED;
-    *lo = a;
-    *hi = b;
-    return 1;
-}
-
 /* --range R (every plane) or --range TITLE=R (one field; repeatable). */
 static int add_range(render_args *a, char *arg)
 {
     const char *what = "codebook, data, MIN:MAX (MIN below MAX) or TITLE=one of those";
     char *eq = strrchr(arg, '=');
     if (!eq) {
-        if (!parse_range(arg, &a->opts.range, &a->opts.range_min, &a->opts.range_max))
+        if (!render_parse_range(arg, &a->opts.range, &a->opts.range_min, &a->opts.range_max))
             return cli_bad_value("render", "--range", arg, what);
         return CLI_OK;
     }
     som_field_range r = {arg, SOM_RANGE_CODEBOOK, 0, 0};
-    if (eq == arg || !parse_range(eq + 1, &r.mode, &r.min, &r.max))
+    if (eq == arg || !render_parse_range(eq + 1, &r.mode, &r.min, &r.max))
         return cli_bad_value("render", "--range", arg, what);
     som_field_range *grown = realloc(a->ranges, (a->n_ranges + 1) * sizeof *grown);
     if (!grown) {
@@ -247,7 +213,7 @@ static int parse_args(int argc, char **argv, render_args *a)
             a->opts.per_row = n;
             break;
         case OPT_SIZE:
-            if (!parse_size(optarg, &a->opts.width, &a->opts.height))
+            if (!render_parse_size(optarg, &a->opts.width, &a->opts.height))
                 return cli_bad_value(cmd, "--size", optarg, "WIDTHxHEIGHT in pixels, e.g. 800x600");
             break;
         case OPT_RANGE:

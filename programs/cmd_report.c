@@ -65,10 +65,12 @@ typedef struct report_args {
 
 /* ---- gathering the numbers --------------------------------------------------- */
 
-/* Order of fields by score, highest first; NaN last; ties by index. */
-static const double *rank_score;
-static int cmp_field(const void *a, const void *b)
+/* Order of fields by score, highest first; NaN last; ties by index. The
+ * scores come through qsort_r's argument, not a global: the server writes
+ * reports on several threads at once. */
+static int cmp_field(const void *a, const void *b, void *score)
 {
+    const double *rank_score = score;
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
     double sx = rank_score[x], sy = rank_score[y];
     bool nx = isnan(sx), ny = isnan(sy);
@@ -91,8 +93,7 @@ void report_top_fields(const report *r, const double *score, size_t n, size_t *o
         return;
     }
     for (size_t j = 0; j < r->dim; j++) all[j] = j;
-    rank_score = score;
-    qsort(all, r->dim, sizeof *all, cmp_field);
+    qsort_r(all, r->dim, sizeof *all, cmp_field, (void *)score);
     memcpy(out, all, n * sizeof *out);
     qsort(out, n, sizeof *out, cmp_size);
     free(all);
@@ -109,22 +110,22 @@ static void *zalloc(size_t n, size_t size) { return calloc(n ? n : 1, size); }
 
 /* The clusters: the model's, or made for the report in the map loaded for
  * this run, which is never saved: the model file stays as it was. */
-static int gather_clusters(report *r, const report_args *a, som_error *err)
+static int gather_clusters(report *r, size_t k_asked, som_error *err)
 {
     if (som_map_n_clusters(r->map) > 0) {
         r->cluster_source = CLUSTERS_MODEL;
     } else if (r->n_units >= 3) {
         som_cluster_opts co;
         som_cluster_opts_init(&co);
-        co.k = a->k;
+        co.k = k_asked;
         if (co.k >= r->n_units)
             return som_error_set(err, SOM_EINVAL,
-                                 "-k %zu: the map has only %zu units to cluster", a->k,
+                                 "-k %zu: the map has only %zu units to cluster", k_asked,
                                  r->n_units);
         int rc = som_map_cluster(r->map, &co, NULL, err);
         if (rc != SOM_OK) return rc;
         r->cluster_source = CLUSTERS_COMPUTED;
-        r->k_asked = a->k;
+        r->k_asked = k_asked;
     }
     if (r->cluster_source == CLUSTERS_NONE) {
         /* Too few units to cluster: the whole map is one group. */
@@ -268,11 +269,11 @@ static int gather_planes(report *r, som_error *err)
     return gather_correlations(r, err);
 }
 
-static int gather(report *r, const report_args *a, som_error *err)
+int report_gather(report *r, size_t k, som_error *err)
 {
     r->n_units = som_map_n_units(r->map);
     r->dim = som_map_dim(r->map);
-    int rc = gather_clusters(r, a, err);
+    int rc = gather_clusters(r, k, err);
     if (rc == SOM_OK && r->data) {
         ALLOC(r->hits, r->n_units);
         ALLOC(r->units, som_data_n_samples(r->data));
@@ -286,7 +287,7 @@ static int gather(report *r, const report_args *a, som_error *err)
     return rc;
 }
 
-static void report_free(report *r)
+void report_free(report *r)
 {
     free(r->hits);
     free(r->units);
@@ -408,7 +409,7 @@ int cmd_report(int argc, char **argv)
     if (rc == CLI_OK) {
         som_error err;
         som_error_clear(&err);
-        if (gather(&r, &a, &err) != SOM_OK) rc = cli_fail(&err);
+        if (report_gather(&r, a.k, &err) != SOM_OK) rc = cli_fail(&err);
     }
     if (rc == CLI_OK) rc = a.json ? write_json(&r, a.out_path) : write_html(&r, a.out_path);
     report_free(&r);

@@ -79,7 +79,16 @@ typedef struct report {
 
     som_render_opts ro;                /* the pictures' common options */
     int threads;
+    som_error *err;                    /* where the page's errors go (the
+                                          server); NULL: printed (cli_fail) */
 } report;
+
+/* Gathers the numbers of the report of r->map (and r->data, aligned to the
+ * map, or NULL) into r; the map gets k clusters (0: chosen) when it has
+ * none. cmd_report.c. SOM_OK, or an error in err. */
+int report_gather(report *r, size_t k, som_error *err);
+/* Frees what report_gather made, and r->map and r->data. */
+void report_free(report *r);
 
 /* The n of r->dim fields with the largest score (NaN counts as lowest;
  * ties: the earlier field), written to out in field order. */

@@ -172,8 +172,11 @@ static int figure(FILE *fp, const report *r, const som_render_opts *o, const cha
     size_t len = 0;
     som_error err;
     som_error_clear(&err);
-    if (som_render_mem(r->map, r->data, o, "svg", &buf, &len, &err) != SOM_OK)
-        return cli_fail(&err);
+    if (som_render_mem(r->map, r->data, o, "svg", &buf, &len, &err) != SOM_OK) {
+        if (!r->err) return cli_fail(&err);
+        *r->err = err;
+        return CLI_FAIL;
+    }
     double w = svg_width((const char *)buf, len);
     if (w < min_width) w = min_width;
     if (w < 100) w = 100;

@@ -8,7 +8,8 @@ libsom.so at run time, only the Debian libraries libsom itself uses:
     cmake -S .. -B ../build -DCMAKE_BUILD_TYPE=Release && cmake --build ../build
     pip install --no-build-isolation ./python     # or: make python
 
-SOM_BUILD_DIR names the build tree (default: ../build beside this file).
+SOM_BUILD_DIR names the build tree (default: ../build beside this file),
+SOM_ROOT the source tree whose include/ to use (default: ..).
 Everything comes from Debian packages (python3-dev, python3-numpy,
 python3-setuptools); nothing is downloaded.
 """
@@ -22,7 +23,7 @@ import numpy
 from setuptools import Extension, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
+ROOT = os.path.abspath(os.environ.get("SOM_ROOT", os.path.dirname(HERE)))  # include/ is there
 BUILD = os.path.abspath(os.environ.get("SOM_BUILD_DIR", os.path.join(ROOT, "build")))
 
 
@@ -55,6 +56,9 @@ ext = Extension(
              ("module.c", "data.c", "longcall.c", "map.c", "fit.c", "render.c")],
     include_dirs=[os.path.join(ROOT, "include"), numpy.get_include()] + [f[2:] for f in cflags],
     extra_objects=archives(),
+    # setuptools relinks only when these are newer than the extension
+    depends=archives() + [os.path.join(ROOT, "include", h) for h in ("som.h", "som_render.h")]
+    + [os.path.join("src", "pysom.h")],
     extra_compile_args=["-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
                         "-Wno-cast-function-type"],
     extra_link_args=link,

@@ -103,11 +103,11 @@ struct MHD_Response *resp_bytes(void *buf, size_t len, const char *mime,
 enum MHD_Result reply_json(request *rq, unsigned status, json_t *v)
 {
     if (!v) return reply_error(rq, 500, "out of memory");
-    char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(9));
+    size_t len = 0;
+    char *text = serve_json_text(v, &len);
     json_decref(v);
     if (!text) return MHD_NO;
-    return reply(rq, status,
-                 resp_bytes(text, strlen(text), "application/json", free));
+    return reply(rq, status, resp_bytes(text, len, "application/json", free));
 }
 
 enum MHD_Result reply_error(request *rq, unsigned status, const char *fmt, ...)
@@ -120,6 +120,44 @@ enum MHD_Result reply_error(request *rq, unsigned status, const char *fmt, ...)
     json_t *v = json_object();
     if (v) json_object_set_new(v, "error", jstr(msg));
     return reply_json(rq, status, v);
+}
+
+enum MHD_Result reply_error_field(request *rq, unsigned status, const char *field,
+                                  const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *v = json_object();
+    if (v) {
+        json_object_set_new(v, "error", jstr(msg));
+        if (field) json_object_set_new(v, "field", jstr(field));
+    }
+    return reply_json(rq, status, v);
+}
+
+/* A size as a person reads it: "64 MB", "1 MB", "512 KB" (binary units,
+ * named as people name them). */
+void serve_size_words(size_t bytes, char *out, size_t size)
+{
+    if (bytes >= ((size_t)1 << 30) && bytes % ((size_t)1 << 30) == 0)
+        snprintf(out, size, "%zu GB", bytes >> 30);
+    else if (bytes >= ((size_t)1 << 20))
+        snprintf(out, size, "%.3g MB", (double)bytes / (1 << 20));
+    else if (bytes >= 1024)
+        snprintf(out, size, "%.3g KB", (double)bytes / 1024);
+    else
+        snprintf(out, size, "%zu bytes", bytes);
+}
+
+static enum MHD_Result reply_too_large(request *rq)
+{
+    char limit[32];
+    serve_size_words(serve.cfg.max_upload, limit, sizeof limit);
+    return reply_error_field(rq, 413, "file", "The file is larger than the %s limit of this server",
+                             limit);
 }
 
 enum MHD_Result reply_som_error(request *rq, const som_error *err)
@@ -138,7 +176,7 @@ static enum MHD_Result reply_unauthorized(request *rq)
     struct MHD_Response *r;
     if (strncmp(rq->url, "/api/", 5) == 0) {
         json_t *v = json_pack("{s:s}", "error", msg);
-        char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+        char *text = v ? serve_json_text(v, NULL) : NULL;
         json_decref(v);
         if (!text) return MHD_NO;
         r = resp_bytes(text, strlen(text), "application/json", free);
@@ -260,11 +298,15 @@ static const handler_fn handlers[] = {
     [ROUTE_JOB_MODEL] = handle_job_model,
     [ROUTE_JOB_MAP] = handle_job_map,
     [ROUTE_JOB_CLUSTER] = handle_job_cluster,
+    [ROUTE_JOB_PLOT] = handle_job_plot,
+    [ROUTE_JOB_REPORT] = handle_job_report,
     [ROUTE_MAPS] = handle_maps,
     [ROUTE_MAP] = handle_map,
     [ROUTE_MAP_JSON] = handle_map_json,
     [ROUTE_MAP_RECOGNIZE] = handle_map_recognize,
     [ROUTE_MAP_MODEL] = handle_map_model,
+    [ROUTE_MAP_PLOT] = handle_map_plot,
+    [ROUTE_MAP_REPORT] = handle_map_report,
     [ROUTE_ART] = handle_art,
     [ROUTE_ART_GALLERY] = handle_art_gallery,
     [ROUTE_GUESS_NEW] = handle_guess_new,
@@ -303,7 +345,7 @@ static enum MHD_Result on_headers(conn_ctx *ctx, const char *url)
             snprintf(msg, sizeof msg, "method %s not allowed here (allowed: %s)",
                      rq->method, allow);
             json_t *v = json_pack("{s:s}", "error", msg);
-            char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+            char *text = v ? serve_json_text(v, NULL) : NULL;
             json_decref(v);
             if (!text) return MHD_NO;
             struct MHD_Response *r =
@@ -333,9 +375,7 @@ static enum MHD_Result on_headers(conn_ctx *ctx, const char *url)
             unsigned long long n = strtoull(cl, &end, 10);
             if (errno || *end || n > serve.cfg.max_upload) {
                 ctx->answered = true;
-                return reply_error(rq, 413, "request body larger than the limit "
-                                            "of %zu bytes (--max-upload)",
-                                   serve.cfg.max_upload);
+                return reply_too_large(rq);
             }
         }
     }
@@ -466,12 +506,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     request *rq = &ctx->rq;
     guard_busy(ctx->guard);
     if (ctx->too_large)
-        return reply_error(rq, 413, "request body larger than the limit of %zu "
-                                    "bytes (--max-upload)",
-                           serve.cfg.max_upload);
+        return reply_too_large(rq);
     if (ctx->write_failed || !body_map(ctx)) {
         req_body_release(rq);
-        return reply_error(rq, 507, "the server has no room to take the upload");
+        return reply_error_field(rq, 507, "file", "The server has no room on its disk for this file");
     }
     if (!rq->body) {
         rq->body = calloc(1, 1);

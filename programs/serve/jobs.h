@@ -76,6 +76,7 @@ struct job {
     uint64_t version;     /* bumped on every change readers may show */
     snapshot *snap;
     double run_since;     /* serve_now() when the current run began */
+    size_t run_step0;     /* the step it began at (0, or where it stopped) */
     double elapsed;       /* seconds of training in finished runs */
 };
 
@@ -119,6 +120,8 @@ typedef struct job_view {
     uint64_t version;
     snapshot *snap; /* a reference, or NULL */
     double elapsed;
+    double run_s;      /* seconds of the current run (0: not running) */
+    size_t run_step0;  /* the step the current run began at */
     char error[768];
 } job_view;
 
@@ -131,6 +134,16 @@ void view_take(job *j, job_view *v);
  * job has not finished, or a status and why. */
 unsigned job_cluster(job *j, const som_cluster_opts *co, snapshot **out, double *db,
                      char *msg, size_t size);
+
+/* The plan of a job: its steps and passes, and the seconds it should take
+ * (the work of a step times this server's measured speed, and no less
+ * than its passes at the job's pace). */
+typedef struct job_plan {
+    size_t n_steps, n_passes;
+    double estimate_s;  /* at this server's speed (or a cautious guess) */
+    double paced_s;     /* n_passes / pace (0: not paced) */
+} job_plan;
+void job_plan_of(const job *j, job_plan *p);
 
 /* ---- jobs_api.c ----------------------------------------------------------- */
 

@@ -97,6 +97,31 @@ json_t *job_json(const job *j, const job_view *v, size_t history_from, bool full
         jnum(s ? s->alpha : (double)NAN), "qe", jnum(qe), "te", jnum(te), "elapsed",
         jnum(v->elapsed));
     if (!o) return NULL;
+    /* Speed and time left: steps per second of the current run (of the
+     * whole training once it is over), in passes for batch training and
+     * samples for online; the time left at that rate, or the plan's
+     * estimate before the first measurable step. */
+    job_plan plan;
+    job_plan_of(j, &plan);
+    bool batch = j->opts.algorithm == SOM_BATCH;
+    double rate = (double)NAN, eta = (double)NAN;
+    if (v->state == JOB_RUNNING && s && v->run_s >= 0.2 && s->step > v->run_step0)
+        rate = (double)(s->step - v->run_step0) / v->run_s;
+    else if (v->state != JOB_RUNNING && s && s->step > 0 && v->elapsed > 0)
+        rate = (double)s->step / v->elapsed;
+    if (v->state == JOB_DONE) eta = 0;
+    else if ((v->state == JOB_RUNNING || v->state == JOB_QUEUED) && isfinite(rate) && rate > 0)
+        eta = (double)(plan.n_steps - (s ? s->step : 0)) / rate;
+    else if (v->state == JOB_RUNNING || v->state == JOB_QUEUED)
+        eta = plan.estimate_s * (1 - (s && plan.n_steps ? (double)s->step / (double)plan.n_steps : 0));
+    json_object_set_new(o, "rate", jnum(rate));
+    json_object_set_new(o, "rate_unit", json_string(batch ? "passes" : "samples"));
+    json_object_set_new(o, "eta_s", jnum(eta));
+    json_object_set_new(o, "estimate_s", jnum(plan.estimate_s));
+    /* "Watch it learn": a pace holds training to that many passes a
+     * second, so the page can say the job is slowed on purpose. */
+    json_object_set_new(o, "paced", json_boolean(j->pace > 0));
+    json_object_set_new(o, "pace", jnum(j->pace));
     if (history_from != SIZE_MAX) {
         json_object_set_new(o, "history_from", jsize(history_from));
         json_object_set_new(o, "history", history_json(s, history_from));
@@ -105,10 +130,41 @@ json_t *job_json(const job *j, const job_view *v, size_t history_from, bool full
     if (full) {
         json_object_set_new(o, "settings", json_loads(j->settings, 0, NULL));
         json_object_set_new(o, "dataset_name", jstr(j->ds->name));
-        json_object_set_new(o, "created", jnum(j->created));
+        json_object_set_new(o, "name", jstr(j->ds->name));
+        json_object_set_new(o, "created", jtime(j->created));
         json_object_set_new(o, "has_model", json_boolean(s != NULL));
     }
     return o;
+}
+
+/* The setting a job's error names: its messages start with "NAME: " (the
+ * settings table's, as `som train` words them) or "'NAME'" (the server's
+ * own); NULL when neither names a setting. Returned names are static. */
+static const char *settings_field(const char *msg)
+{
+    static const char *const own[] = {"dataset", "rows", "cols", "radius0", "radius1", "rate0",
+                                      "rate1", "inverse_a", "inverse_b", "pace", "weights",
+                                      "grid"};
+    char name[64];
+    size_t k = 0;
+    const char *p = msg + (msg[0] == '\'');
+    while (k + 1 < sizeof name && p[k] && p[k] != ':' && p[k] != '\'' && p[k] != ' ') {
+        name[k] = p[k];
+        k++;
+    }
+    name[k] = '\0';
+    if (!k || (msg[0] == '\'' ? p[k] != '\'' : p[k] != ':')) return NULL;
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+        if (strcmp(name, own[i]) == 0) return own[i];
+    for (size_t i = 0; i < som_settings_count(); i++) {
+        const som_setting *s = som_settings_at(i);
+        char alias[64];
+        snprintf(alias, sizeof alias, "%s", s->name);
+        for (char *c = alias; *c; c++)
+            if (*c == '-') *c = '_';
+        if (strcmp(name, s->name) == 0 || strcmp(name, alias) == 0) return s->name;
+    }
+    return NULL;
 }
 
 /* ---- handlers ----------------------------------------------------------------------- */
@@ -148,29 +204,43 @@ enum MHD_Result handle_jobs(request *rq)
     char msg[1024];
     unsigned st = parse_job_settings(rq->body, rq->body_len, &set, msg, sizeof msg);
     /* An unknown data set is answered before a bad setting. */
-    if (st && !set.has_dataset) return reply_error(rq, st, "%s", msg);
+    if (st && !set.has_dataset) return reply_error_field(rq, st, settings_field(msg), "%s", msg);
     dataset *ds = dataset_get(set.dataset);
     if (!ds) {
         job_settings_clear(&set);
-        return reply_error(rq, 404, "no data set '%.64s'", set.dataset);
+        return reply_error_field(rq, 404, "dataset", "no data set '%.64s'", set.dataset);
     }
     if (st) {
         dataset_put(ds);
-        return reply_error(rq, st, "%s", msg);
+        return reply_error_field(rq, st, settings_field(msg), "%s", msg);
     }
     const som_train_opts *t = &set.fit.train;
     if (t->iterations == 0 && t->algorithm == SOM_ONLINE &&
         (double)t->epochs * (double)som_data_n_samples(ds->data) > 1e12) {
         dataset_put(ds);
         job_settings_clear(&set);
-        return reply_error(rq, 400, "epochs x rows is over 10^12 steps");
+        return reply_error_field(rq, 400, "epochs",
+                                 "epochs: so many passes over so many rows would take days; "
+                                 "at most 10^12 steps (epochs x rows)");
     }
     job *j = NULL;
     /* The job takes the settings over, their strings too. */
     st = job_new(ds, &set.fit, set.pace, &j, msg, sizeof msg);
-    if (st) return reply_error(rq, st, "%s", msg);
+    if (st) return reply_error_field(rq, st, settings_field(msg), "%s", msg);
+    const char *dry = req_arg(rq, "dry_run");
+    if (dry && strcmp(dry, "0") != 0) {
+        /* Checked, planned and estimated; nothing trains. */
+        job_plan plan;
+        job_plan_of(j, &plan);
+        json_t *o = json_pack("{s:b, s:o, s:o, s:o, s:o, s:b, s:o}", "dry_run", 1, "n_steps",
+                              jsize(plan.n_steps), "n_passes", jsize(plan.n_passes),
+                              "estimate_s", jnum(plan.estimate_s), "paced_s",
+                              jnum(plan.paced_s), "paced", j->pace > 0, "pace", jnum(j->pace));
+        job_discard(j);
+        return reply_json(rq, 200, o);
+    }
     json_t *settings = settings_json(j);
-    j->settings = settings ? json_dumps(settings, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
+    j->settings = settings ? serve_json_text(settings, NULL) : NULL;
     json_decref(settings);
     if (!j->settings) {
         job_discard(j);
@@ -303,7 +373,17 @@ enum MHD_Result handle_job_cluster(request *rq)
     som_cluster_opts co;
     char msg[1024];
     unsigned st = parse_cluster_opts(rq->body, rq->body_len, &co, msg, sizeof msg);
-    if (st) return reply_error(rq, st, "%s", msg);
+    if (st) {
+        /* Its messages start with the option at fault: 'k', 'method', ... */
+        static const char *const keys[] = {"k_min", "k_max", "k", "method", "seed"};
+        const char *field = NULL;
+        for (size_t i = 0; !field && i < sizeof keys / sizeof *keys; i++) {
+            char quoted[16];
+            snprintf(quoted, sizeof quoted, "'%s'", keys[i]);
+            if (strncmp(msg, quoted, strlen(quoted)) == 0) field = keys[i];
+        }
+        return reply_error_field(rq, st, field, "%s", msg);
+    }
     job *j = job_get(rq->rt.id);
     if (!j) return no_job(rq);
     double *db = co.k ? NULL : calloc(co.k_max - co.k_min + 1, sizeof *db);

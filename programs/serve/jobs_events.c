@@ -84,7 +84,7 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
             s->sent_version = v.version;
             if (v.snap) s->sent_history = som_map_history_len(v.snap->map);
             snap_put(v.snap);
-            char *text = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9)) : NULL;
+            char *text = o ? serve_json_text(o, NULL) : NULL;
             json_decref(o);
             if (!text) return MHD_CONTENT_READER_END_WITH_ERROR;
             size_t n = strlen(text);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render_args.h"
 #include "serve.h"
 
 #define BAD(st, ...) return snprintf(msg, size, __VA_ARGS__), (st)
@@ -66,6 +67,27 @@ unsigned parse_som_error_status(const som_error *err)
 static void som_message(const som_error *err, char *msg, size_t size)
 {
     snprintf(msg, size, "%s", err->message[0] ? err->message : som_strerror(err->code));
+}
+
+void parse_data_message(const som_error *err, char *msg, size_t size, const char **field)
+{
+    const char *m = err->message[0] ? err->message : som_strerror(err->code);
+    *field = "file";
+    if (err->file[0] && err->line) {
+        /* "FILE:LINE:COL: what" (som_error's prefix) -> "FILE, line LINE: what" */
+        char prefix[300];
+        if (err->column)
+            snprintf(prefix, sizeof prefix, "%s:%zu:%zu: ", err->file, err->line, err->column);
+        else
+            snprintf(prefix, sizeof prefix, "%s:%zu: ", err->file, err->line);
+        size_t k = strlen(prefix);
+        if (strncmp(m, prefix, k) == 0) m += k;
+        snprintf(msg, size, "%s, line %zu: %s", err->file, err->line, m);
+    } else {
+        snprintf(msg, size, "%s", m);
+    }
+    /* The reader's hint that a column of text may be the labels. */
+    if (err->code == SOM_EFORMAT && strstr(msg, "the label column")) *field = "label_column";
 }
 
 /* ---- job settings ------------------------------------------------------------------ */
@@ -214,7 +236,7 @@ static unsigned settings_from(json_t *s, job_settings *j, char *msg, size_t size
     if (o->init_codebook)
         BAD(400, "'init-codebook' names a file on the server: the web API does not take it");
     if (json_object_get(s, "threads"))
-        BAD(400, "'threads' is the server's to choose (som serve --threads)");
+        BAD(400, "'threads' is the server's to choose: it trains with the threads it was started with");
     if (som_fit_opts_check(o, &err) != SOM_OK) {
         som_message(&err, msg, size);
         return 400;
@@ -446,7 +468,7 @@ unsigned parse_dataset_upload(const char *body, size_t len, const serve_query *q
                               som_data **out, char *name, size_t name_size, char *msg,
                               size_t size)
 {
-    if (len == 0) BAD(400, "empty body: send the CSV file as the request body");
+    if (len == 0) BAD(400, "The file is empty: choose a CSV file with a row of titles and rows of numbers");
     parse_clean_name(arg(q, "name"), "upload.csv", name, name_size);
     som_csv_opts o;
     unsigned st = parse_csv_options(q, &o, msg, size);
@@ -454,7 +476,8 @@ unsigned parse_dataset_upload(const char *body, size_t len, const serve_query *q
     som_error err;
     som_error_clear(&err);
     if (som_data_read_buffer(body, len, name, "csv", &o, out, &err) != SOM_OK) {
-        som_message(&err, msg, size);
+        const char *field;
+        parse_data_message(&err, msg, size, &field);
         return parse_som_error_status(&err);
     }
     return 0;
@@ -463,7 +486,7 @@ unsigned parse_dataset_upload(const char *body, size_t len, const serve_query *q
 unsigned parse_model_upload(const char *body, size_t len, const serve_query *q, som_map **out,
                             char *name, size_t name_size, char *msg, size_t size)
 {
-    if (len == 0) BAD(400, "empty body: send a .som or .somnet file");
+    if (len == 0) BAD(400, "The file is empty: choose a map file (.som or .somnet)");
     som_error err;
     som_error_clear(&err);
     int rc;
@@ -478,8 +501,14 @@ unsigned parse_model_upload(const char *body, size_t len, const serve_query *q, 
         rc = som_map_load_buffer(body, len, name, "somnet", out, &err);
     }
     if (rc != SOM_OK) {
-        som_message(&err, msg, size);
-        return 400;
+        /* The readers' words are about bytes and doubles; a person needs
+         * to know the file is not a map (the version one is worth keeping). */
+        if (rc == SOM_EVERSION || rc == SOM_ENOMEM)
+            som_message(&err, msg, size);
+        else
+            snprintf(msg, size, "%s is not a map file that som reads (.som or .somnet), or it is "
+                                "damaged", name);
+        return rc == SOM_ENOMEM ? 503 : 400;
     }
     return 0;
 }
@@ -622,7 +651,8 @@ unsigned parse_map_rows(const som_map *map, const char *body, size_t len, bool c
     som_error_clear(&err);
     som_data *raw = NULL;
     if (som_data_read_buffer(body, len, "rows.csv", "csv", &o, &raw, &err) != SOM_OK) {
-        snprintf(msg, size, "%s", err.message);
+        const char *field;
+        parse_data_message(&err, msg, size, &field);
         st = 400;
     } else if (som_map_align_data(map, raw, out, &err) != SOM_OK) {
         snprintf(msg, size, "%s", err.message);
@@ -774,5 +804,138 @@ unsigned parse_guess_answer(const char *body, size_t len, double guess[3], char 
     }
     json_decref(v);
     memcpy(guess, g, sizeof g);
+    return 0;
+}
+
+/* ---- pictures of maps ------------------------------------------------------------- */
+
+/* A query argument by its key with underscores, or with dashes as the
+ * command line spells it ("per_row" or "per-row"). */
+static const char *arg2(const serve_query *q, const char *key)
+{
+    const char *v = arg(q, key);
+    if (v) return v;
+    char dashed[32];
+    snprintf(dashed, sizeof dashed, "%s", key);
+    for (char *c = dashed; *c; c++)
+        if (*c == '_') *c = '-';
+    return strcmp(dashed, key) != 0 ? arg(q, dashed) : NULL;
+}
+
+/* "0|1|true|false|yes|no" -> 0/1, or -1. */
+static int flag_value(const char *s)
+{
+    if (!strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "yes")) return 1;
+    if (!strcmp(s, "0") || !strcmp(s, "false") || !strcmp(s, "no")) return 0;
+    return -1;
+}
+
+/* One named choice through the library's parser. */
+#define CHOICE(key, parse, target, type, words)                                             \
+    do {                                                                                \
+        const char *v_ = arg2(q, key);                                                 \
+        if (v_) {                                                                       \
+            int c_ = parse(v_);                                                         \
+            if (c_ < 0) {                                                               \
+                snprintf(msg, size, "%s: expected %s, got '%.64s'", key, words, v_);    \
+                *field = key;                                                           \
+                return 400;                                                             \
+            }                                                                           \
+            target = (type)c_;                                                          \
+        }                                                                               \
+    } while (0)
+
+unsigned parse_plot_query(const serve_query *q, plot_query *p, char *msg, size_t size,
+                          const char **field)
+{
+    som_render_opts *o = &p->o;
+    som_render_opts_init(o);
+    o->threads = 1;
+    p->dataset = arg(q, "dataset");
+    CHOICE("plot", som_plot_parse, o->plot, som_plot,
+           "planes, umatrix, hits, labels, error, dashboard, clusters or codes");
+    CHOICE("colors", som_colors_parse, o->colors, som_colors,
+           "viridis, magma, cividis, grey, coolwarm or mql");
+    CHOICE("colours", som_colors_parse, o->colors, som_colors,
+           "viridis, magma, cividis, grey, coolwarm or mql");
+    CHOICE("cells", som_cells_parse, o->cells, som_cells, "auto, hex or square");
+    CHOICE("hits_style", som_hits_style_parse, o->hits_style, som_hits_style,
+           "colour or markers");
+    CHOICE("labels", som_labels_style_parse, o->labels_style, som_labels_style,
+           "majority or all");
+    CHOICE("umatrix", som_umatrix_style_parse, o->umatrix, som_umatrix_style, "units or full");
+    CHOICE("scale_colors", som_color_scale_parse, o->color_scale, som_color_scale,
+           "linear, log or rank");
+    CHOICE("scale_colours", som_color_scale_parse, o->color_scale, som_color_scale,
+           "linear, log or rank");
+    static const char *const flags[] = {"borders", "titles", "boundaries"};
+    int *flag_of[] = {&o->borders, &o->titles, &o->boundaries};
+    for (size_t k = 0; k < 3; k++) {
+        const char *v = arg2(q, flags[k]);
+        if (!v) continue;
+        int f = flag_value(v);
+        if (f < 0) {
+            snprintf(msg, size, "%s: expected 0 or 1, got '%.64s'", flags[k], v);
+            *field = flags[k];
+            return 400;
+        }
+        *flag_of[k] = f;
+    }
+    const char *v;
+    if ((v = arg2(q, "size")) &&
+        (!render_parse_size(v, &o->width, &o->height) || o->width > PLOT_MAX_SIDE ||
+         o->height > PLOT_MAX_SIDE)) {
+        snprintf(msg, size, "size: expected WIDTHxHEIGHT in pixels, each 1 to %d, got '%.64s'",
+                 PLOT_MAX_SIDE, v);
+        *field = "size";
+        return 400;
+    }
+    static const char *const counts[] = {"per_row", "max_fields"};
+    size_t *count_of[] = {&o->per_row, &o->max_fields};
+    for (size_t k = 0; k < 2; k++) {
+        if (!(v = arg2(q, counts[k]))) continue;
+        char *end;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (end == v || *end || v[0] == '-' || n < 1 || n > 10000) {
+            snprintf(msg, size, "%s: expected a whole number from 1 to 10000, got '%.64s'",
+                     counts[k], v);
+            *field = counts[k];
+            return 400;
+        }
+        *count_of[k] = (size_t)n;
+    }
+    if ((v = arg2(q, "range")) &&
+        !render_parse_range(v, &o->range, &o->range_min, &o->range_max)) {
+        snprintf(msg, size, "range: expected %s, got '%.64s'", RENDER_RANGE_EXPECTS, v);
+        *field = "range";
+        return 400;
+    }
+    /* field=T (one plane) or fields=T1,T2,... (these planes, in order). */
+    const char *one = arg(q, "field"), *list = arg(q, "fields");
+    if (one || list) {
+        const char *src = one ? one : list;
+        if (strlen(src) >= sizeof p->buf) {
+            snprintf(msg, size, "fields: too long");
+            *field = one ? "field" : "fields";
+            return 400;
+        }
+        strcpy(p->buf, src);
+        size_t n = 0;
+        if (one) {
+            p->fields[n++] = p->buf;
+        } else {
+            char *save = NULL;
+            for (char *t = strtok_r(p->buf, ",", &save); t && n < PLOT_MAX_FIELDS;
+                 t = strtok_r(NULL, ",", &save))
+                p->fields[n++] = t;
+        }
+        if (n == 0 || !p->fields[0][0]) {
+            snprintf(msg, size, "%s: no field title given", one ? "field" : "fields");
+            *field = one ? "field" : "fields";
+            return 400;
+        }
+        o->fields = p->fields;
+        o->n_fields = n;
+    }
     return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "som.h"
 #include "som_art.h"
+#include "som_render.h"
 
 /* Query arguments, looked up by key: libmicrohttpd's for a request, a
  * table for the fuzz target. get returns NULL for an absent key. */
@@ -83,6 +84,12 @@ unsigned parse_csv_options(const serve_query *q, som_csv_opts *o, char *msg, siz
  * mismatch, else 400. */
 unsigned parse_som_error_status(const som_error *err);
 
+/* A data reader's error (a CSV's) in words for a person: "FILE, line L:
+ * what" instead of som_error's "FILE:L:C: what"; *field is the form field
+ * at fault: "label_column" when the reader suggests a column of text may
+ * be the labels, else "file". */
+void parse_data_message(const som_error *err, char *msg, size_t size, const char **field);
+
 /* POST /api/datasets: a CSV body read with the query's options into *out,
  * its label (?name=) in name. */
 unsigned parse_dataset_upload(const char *body, size_t len, const serve_query *q,
@@ -124,5 +131,28 @@ unsigned parse_guess_image_query(const serve_query *q, size_t *px, char *msg, si
 /* POST /api/art/guess/SEED: {"step": x, "radius": x, "std": x}, finite. */
 unsigned parse_guess_answer(const char *body, size_t len, double guess[3], char *msg,
                             size_t size);
+
+/* ---- pictures of maps ------------------------------------------------------------ */
+
+/* The largest picture the server draws, per side (a 4096x4096 PNG is 64
+ * MiB of pixels while it is drawn). */
+#define PLOT_MAX_SIDE 4096
+#define PLOT_MAX_FIELDS 256
+
+/* GET /api/jobs|maps/ID/plot.png|svg: the options of one picture, in the
+ * words of `som render`'s options (doc/API.md, Pictures); fields point
+ * into buf. */
+typedef struct plot_query {
+    som_render_opts o;
+    char buf[2048];
+    const char *fields[PLOT_MAX_FIELDS];
+    const char *dataset; /* ?dataset= (maps), or NULL */
+} plot_query;
+
+/* The query -> render options (the library's own parsers for the names,
+ * render_args.h for a size and a range); 0, or 400 with why and the key
+ * at fault in *field. */
+unsigned parse_plot_query(const serve_query *q, plot_query *p, char *msg, size_t size,
+                          const char **field);
 
 #endif /* SOM_SERVE_PARSE_H */

@@ -167,6 +167,10 @@ static void match(route *r, const seg *g, size_t n, const char **methods)
                 r->kind = ROUTE_JOB_MODEL;
             } else if (m == 3 && is_file(r, &a[2], "map", "json")) {
                 r->kind = ROUTE_JOB_MAP;
+            } else if (m == 3 && is_file(r, &a[2], "plot", "png|svg")) {
+                r->kind = ROUTE_JOB_PLOT;
+            } else if (m == 3 && is_file(r, &a[2], "report", "html")) {
+                r->kind = ROUTE_JOB_REPORT;
             }
         }
     } else if (is(a, "maps")) {
@@ -184,6 +188,10 @@ static void match(route *r, const seg *g, size_t n, const char **methods)
                 r->kind = ROUTE_MAP_JSON;
             } else if (m == 3 && is_file(r, &a[2], "model", "som|somnet")) {
                 r->kind = ROUTE_MAP_MODEL;
+            } else if (m == 3 && is_file(r, &a[2], "plot", "png|svg")) {
+                r->kind = ROUTE_MAP_PLOT;
+            } else if (m == 3 && is_file(r, &a[2], "report", "html")) {
+                r->kind = ROUTE_MAP_REPORT;
             }
         }
     }

@@ -15,6 +15,8 @@
  *   jobs_api.c    the handlers of /api/jobs
  *   jobs_events.c a job's events (Server-Sent Events)
  *   api.c         the handlers of /api/datasets, /api/maps
+ *   plot.c        pictures (som render's) and reports (som report's) of a
+ *                 job's or a stored map
  *   art.c         /avatar, /api/art*, /api/colormaps
  *   util.c        JSON helpers, ids, clocks, the private temporary files
  *   guard.c       connection limits: deadlines, eviction of slow clients
@@ -124,6 +126,12 @@ json_t *jnum(double v);
  * digits), or null. */
 json_t *jfloat(float f);
 json_t *jsize(size_t v);
+/* v as compact JSON text on one line through som_json_write (the
+ * project's one JSON writer), malloc'ed, *len (may be NULL) its length; NULL
+ * when out of memory. */
+char *serve_json_text(const json_t *v, size_t *len);
+/* A time (seconds since 1970) as ISO 8601 UTC, "2026-12-03T14:07:15Z". */
+json_t *jtime(double wall);
 /* A JSON string of s; bytes that are not UTF-8 become U+FFFD (CSV titles
  * and labels come from uploads and need not be UTF-8). */
 json_t *jstr(const char *s);
@@ -164,11 +172,15 @@ typedef enum route_kind {
     ROUTE_JOB_MODEL,      /* GET /api/jobs/ID/model.som|somnet */
     ROUTE_JOB_MAP,        /* GET /api/jobs/ID/map.json */
     ROUTE_JOB_CLUSTER,    /* POST /api/jobs/ID/cluster */
+    ROUTE_JOB_PLOT,       /* GET /api/jobs/ID/plot.png|svg */
+    ROUTE_JOB_REPORT,     /* GET /api/jobs/ID/report.html */
     ROUTE_MAPS,           /* GET, POST /api/maps */
     ROUTE_MAP,            /* GET, DELETE /api/maps/ID */
     ROUTE_MAP_JSON,       /* GET /api/maps/ID/map.json */
     ROUTE_MAP_RECOGNIZE,  /* POST /api/maps/ID/map */
     ROUTE_MAP_MODEL,      /* GET /api/maps/ID/model.som|somnet */
+    ROUTE_MAP_PLOT,       /* GET /api/maps/ID/plot.png|svg */
+    ROUTE_MAP_REPORT,     /* GET /api/maps/ID/report.html */
     ROUTE_ART,            /* GET /api/art.png|svg */
     ROUTE_ART_GALLERY,    /* GET /api/art/gallery.png|svg|json */
     ROUTE_GUESS_NEW,      /* GET /api/art/guess */
@@ -231,6 +243,12 @@ enum MHD_Result reply(request *rq, unsigned status, struct MHD_Response *r);
  * ours). */
 enum MHD_Result reply_error(request *rq, unsigned status, const char *fmt,
                             ...) SERVE_PRINTF(3, 4);
+/* {"error": "...", "field": FIELD}: FIELD names the form field at fault
+ * (a setting's name, "file", "label_column", ...; NULL leaves it out). */
+enum MHD_Result reply_error_field(request *rq, unsigned status, const char *field,
+                                  const char *fmt, ...) SERVE_PRINTF(4, 5);
+/* A size as a person reads it ("64 MB"). */
+void serve_size_words(size_t bytes, char *out, size_t size);
 /* A JSON body; steals the reference to `v`. */
 enum MHD_Result reply_json(request *rq, unsigned status, json_t *v);
 /* Bytes; free_fn (may be NULL for static data) releases buf later. */
@@ -266,6 +284,10 @@ enum MHD_Result handle_map(request *rq);
 enum MHD_Result handle_map_json(request *rq);
 enum MHD_Result handle_map_recognize(request *rq);
 enum MHD_Result handle_map_model(request *rq);
+enum MHD_Result handle_job_plot(request *rq);   /* plot.c */
+enum MHD_Result handle_map_plot(request *rq);
+enum MHD_Result handle_job_report(request *rq);
+enum MHD_Result handle_map_report(request *rq);
 
 /* Starts and stops the HTTP daemon. */
 int http_start(struct MHD_Daemon **out, som_error *err);
@@ -322,6 +344,7 @@ typedef struct dataset {
     bool has_label;
     int row_names;         /* som_data_row_names of the data as read */
     double created;     /* serve_now() */
+    double wall;        /* the same, seconds since 1970 (for people) */
 } dataset;
 
 typedef struct model {
@@ -331,6 +354,7 @@ typedef struct model {
     som_map *map;       /* immutable once stored */
     size_t bytes;       /* what map holds, about (counts in --max-data) */
     double created;
+    double wall;        /* seconds since 1970 */
 } model;
 
 int store_init(som_error *err); /* parses the bundled data sets */
@@ -353,6 +377,11 @@ model *model_get(const char *id);
 void model_put(model *m);
 unsigned model_delete(const char *id);
 json_t *models_json(void);
+/* MAPINFO of a stored map, with its id, source, name and created. */
+json_t *model_json(const model *m);
+/* [{"part", "loss"}, ...]: what saving `map` in `format` leaves out
+ * (som_map_losses, in som_part_name's and som_part_loss's words). */
+json_t *map_losses_json(const som_map *map, const char *format);
 
 /* JSON of a map for drawing (doc/API.md "Map JSON"): grid, titles, field
  * ranges, unit weights in original units, U-matrix; with `data` (the rows

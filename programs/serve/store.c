@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -103,6 +104,7 @@ int store_init(som_error *err)
         ds->data = data;
         ds->row_names = som_data_row_names(data);
         ds->created = serve_now();
+        ds->wall = (double)time(NULL);
         datasets[n_datasets++] = ds;
     }
     return SOM_OK;
@@ -228,6 +230,7 @@ unsigned dataset_add(som_data *data, const char *name, char id[ROUTE_ID_MAX + 1]
     ds->bytes = data_bytes(kept, kept != data);
     data = kept;
     ds->created = serve_now();
+    ds->wall = (double)time(NULL);
     size_t max = serve.cfg.max_data;
     if (ds->bytes > max) {
         ds->bytes = 0; /* never counted */
@@ -321,8 +324,8 @@ json_t *dataset_json(const dataset *ds)
     json_t *row_names = rn == SOM_ROW_NAMES_LABELS    ? json_string("labels")
                         : rn == SOM_ROW_NAMES_DROPPED ? json_string("dropped")
                                                       : json_null();
-    return json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "id", ds->id, "name",
-                     jstr(ds->name), "bundled", ds->bundled, "rows",
+    return json_pack("{s:s, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o}", "id", ds->id, "name",
+                     jstr(ds->name), "created", jtime(ds->wall), "bundled", ds->bundled, "rows",
                      jsize(som_data_n_samples(d)), "dim", jsize(dim), "titles", titles,
                      "label_column", label ? jstr(label) : json_null(), "missing",
                      jsize(som_data_n_missing(d)), "row_names", row_names);
@@ -351,6 +354,7 @@ unsigned model_add(som_map *map, const char *source, char id[ROUTE_ID_MAX + 1])
     snprintf(m->source, sizeof m->source, "%s", source);
     m->map = map;
     m->created = serve_now();
+    m->wall = (double)time(NULL);
     size_t need = map_bytes(map), max = serve.cfg.max_data;
     if (need > max) {
         model_free(m); /* m->bytes is 0: never counted */
@@ -421,15 +425,24 @@ unsigned model_delete(const char *id)
     return 0;
 }
 
+json_t *model_json(const model *m)
+{
+    json_t *v = map_info_json(m->map);
+    if (v) {
+        json_object_set_new(v, "id", json_string(m->id));
+        json_object_set_new(v, "source", jstr(m->source));
+        json_object_set_new(v, "name", jstr(m->source));
+        json_object_set_new(v, "created", jtime(m->wall));
+    }
+    return v;
+}
+
 json_t *models_json(void)
 {
     json_t *list = json_array();
     pthread_mutex_lock(&mu);
     for (size_t i = 0; i < n_models; i++) {
-        json_t *info = map_info_json(models[i]->map);
-        json_object_set_new(info, "id", json_string(models[i]->id));
-        json_object_set_new(info, "source", jstr(models[i]->source));
-        json_array_append_new(list, info);
+        json_array_append_new(list, model_json(models[i]));
     }
     pthread_mutex_unlock(&mu);
     return json_pack("{s:o}", "maps", list);
@@ -450,13 +463,27 @@ json_t *map_info_json(const som_map *map)
         json_array_append_new(ranges, json_pack("[o,o]", jfloat((float)lo), jfloat((float)hi)));
     }
     int sc = (int)som_map_scaling(map);
-    return json_pack("{s:s, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o, s:s, s:b}", "format",
+    json_t *v = json_pack("{s:s, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o, s:s, s:b}", "format",
                      "som-map", "rows", jsize(g->rows), "cols", jsize(g->cols), "topology",
                      som_enum_name(SOM_ENUM_TOPOLOGY, (int)g->topology), "toroid", g->toroid != 0, "dim",
                      jsize(dim), "units", jsize(som_map_n_units(map)), "titles", titles,
                      "ranges", ranges, "scaling",
                      sc >= 0 && sc <= 2 ? som_enum_name(SOM_ENUM_SCALING, sc) : "none", "trained",
                      som_map_train_settings(map) != NULL);
+    if (v) json_object_set_new(v, "somnet_lost", map_losses_json(map, "somnet"));
+    return v;
+}
+
+json_t *map_losses_json(const som_map *map, const char *format)
+{
+    unsigned lost = 0;
+    json_t *a = json_array();
+    if (som_map_losses(map, format, NULL, &lost, NULL) != SOM_OK) return a;
+    for (unsigned b = 0; b < SOM_PART_COUNT; b++)
+        if (lost & (1u << b))
+            json_array_append_new(a, json_pack("{s:s, s:s}", "part", som_part_name((som_part)(1u << b)),
+                                               "loss", som_part_loss((som_part)(1u << b))));
+    return a;
 }
 
 json_t *map_json(const som_map *map, const som_data *data, int threads, som_error *err)

@@ -62,7 +62,36 @@ void serve_new_id(char out[17])
 
 json_t *jnum(double v)
 {
-    return isfinite(v) ? json_real(v) : json_null();
+    /* %.9g, as doc/API.md promises (som_json_write prints it so). */
+    json_t *n = som_json_number9(v);
+    return n ? n : json_null();
+}
+
+char *serve_json_text(const json_t *v, size_t *len)
+{
+    /* The project's one writer (som_json.h: numbers, UTF-8, the C locale)
+     * on one line: a value that is not an object is written inline, so the
+     * reply is written as a one-element array and the brackets and the
+     * final newline are cut off. */
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    if (!f) return NULL;
+    json_t *wrap = json_array();
+    int rc = wrap && json_array_append((json_t *)wrap, (json_t *)v) == 0
+                 ? som_json_write(f, wrap, SOM_JSON_COMPACT, NULL)
+                 : SOM_ENOMEM;
+    json_decref(wrap);
+    if (fclose(f) != 0 || rc != SOM_OK || n < 3 || text[0] != '[') {
+        free(text);
+        return NULL;
+    }
+    /* "[VALUE]\n" -> "VALUE" */
+    n -= 3;
+    memmove(text, text + 1, n);
+    text[n] = '\0';
+    if (len) *len = n;
+    return text;
 }
 
 json_t *jfloat(float f)
@@ -76,6 +105,16 @@ json_t *jfloat(float f)
         if (strtof(buf, NULL) == f) return json_real(strtod(buf, NULL));
     }
     return json_real((double)f);
+}
+
+json_t *jtime(double wall)
+{
+    time_t t = (time_t)wall;
+    struct tm tm;
+    char buf[32];
+    if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        return json_null();
+    return json_string(buf);
 }
 
 json_t *jsize(size_t v)

@@ -127,6 +127,11 @@ def _input(X, titles=None, labels=None):
         X = np.asarray(X)
     if X.ndim == 1:
         X = X.reshape(1, -1)
+    if X.ndim != 2:
+        raise ValueError("X: expected a table (rows x fields), got an array of %d dimensions" % X.ndim)
+    if X.dtype.kind not in "fiub":
+        raise TypeError("X: expected numbers, got an array of %s (text columns: give them as labels=, "
+                        "or pass a pandas DataFrame)" % X.dtype)
     return X, titles, labels
 
 
@@ -135,6 +140,8 @@ def _progress_callable(progress):
         return None, None
     if callable(progress):
         return progress, None
+    if progress is not True:
+        raise TypeError("progress: expected a callable, True (a bar) or None, got %r" % (progress,))
     try:
         from tqdm.auto import tqdm
     except ImportError:
@@ -420,8 +427,8 @@ class SOM:
                 X = X[titles]
             X, _, _ = _frame(X)
             return X
-        X = np.asarray(X) if not isinstance(X, np.ndarray) else X
-        return X.reshape(1, -1) if X.ndim == 1 else X
+        X, _, _ = _input(X)
+        return X
 
     def bmus(self, X, return_distance=False):
         """Each row's best-matching unit (row * cols + col); with

@@ -261,9 +261,8 @@ static PyObject *map_quality(pysom_Map *self, PyObject *X)
                          "max_hits", (Py_ssize_t)c.q.max_hits, "hits", h);
 }
 
-/* Distance of every row to every unit: the map's distance (the scaled
- * space, its feature weights, the row's present fields), as libsom
- * documents it for the BMU search; rows are scaled one at a time. */
+/* Distance of every row to every unit (som_map_distances), a block of rows
+ * per call, so that Ctrl-C is heard between blocks too. */
 typedef struct transform_ctx {
     float *out;
 } transform_ctx;
@@ -271,28 +270,10 @@ typedef struct transform_ctx {
 static int do_transform(const som_map *map, const som_data *data, void *ctx, som_error *err)
 {
     transform_ctx *c = ctx;
-    const size_t n = som_data_n_samples(data), dim = som_map_dim(map), nu = som_map_n_units(map);
-    const float *cb = som_map_codebook(map);
-    const double *fw = som_map_feature_weights(map);
-    float *row = malloc(dim * sizeof *row);
-    if (!row) return som_error_set(err, SOM_ENOMEM, "out of memory");
+    const size_t n = som_data_n_samples(data), nu = som_map_n_units(map), block = 4096;
     int rc = SOM_OK;
-    for (size_t i = 0; i < n && rc == SOM_OK; i++) {
-        if ((i & 255) == 0 && (rc = som_cancel_poll(err)) != SOM_OK) break;
-        som_map_scale_row(map, som_data_row(data, i), row);
-        const uint8_t *mask = som_data_row_mask(data, i);
-        for (size_t u = 0; u < nu; u++) {
-            const float *w = cb + u * dim;
-            double s = 0.0;
-            for (size_t j = 0; j < dim; j++) {
-                if (mask && !mask[j]) continue;
-                double d = (double)row[j] - (double)w[j];
-                s += (fw ? fw[j] : 1.0) * d * d;
-            }
-            c->out[i * nu + u] = (float)sqrt(s);
-        }
-    }
-    free(row);
+    for (size_t i = 0; i < n && rc == SOM_OK; i += block)
+        rc = som_map_distances(map, data, i, n - i < block ? n - i : block, c->out + i * nu, err);
     return rc;
 }
 

@@ -86,6 +86,14 @@ static int smooth_codebook(som__filler *f, int threads, som_error *err)
     if (r <= 0.0) r = m->trained && m->settings.radius1 > 0.0 ? m->settings.radius1 : 1.0;
     f->smooth = som__calloc(nu * dim, sizeof *f->smooth);
     if (!f->smooth) return som__error_oom(err);
+    /* Only units within the grid window where the gaussian is above 1e-6
+     * (5.26 radii; hexagonal rows are sqrt(3)/2 apart) are visited, so a
+     * large map costs n_units x window, not n_units^2. */
+    const long R = (long)m->grid.rows, C = (long)m->grid.cols, cols = C;
+    const double reach = r * sqrt(2.0 * log(1e6)) + 1.0;
+    const long wr = (long)ceil(reach / (m->grid.topology == SOM_HEX ? 0.8660254037844386 : 1.0));
+    const long wc = (long)ceil(reach);
+    const bool all_rows = 2 * wr + 1 >= R, all_cols = 2 * wc + 1 >= C;
     bool oom = false;
 #pragma omp parallel num_threads(som__threads(threads))
     {
@@ -99,12 +107,34 @@ static int smooth_codebook(som__filler *f, int threads, som_error *err)
             if (!acc) continue;
             memset(acc, 0, dim * sizeof *acc);
             double hs = 0.0;
-            for (size_t u = 0; u < nu; u++) {
-                double h = exp(-som__grid_dist2(&m->grid, b, u) / (2.0 * r * r));
-                if (h < 1e-6) continue;
-                hs += h;
-                const float *w = m->codebook + u * dim;
-                for (size_t j = 0; j < dim; j++) acc[j] += h * (double)w[j];
+            const long br = (long)b / cols, bc = (long)b % cols;
+            for (long dr = -wr; dr <= wr; dr++) {
+                long ur = br + dr;
+                if (all_rows) {
+                    if (dr + wr >= R) break; /* each row once */
+                    ur = dr + wr;
+                } else if (m->grid.toroid) {
+                    ur = (ur + R) % R;
+                } else if (ur < 0 || ur >= R) {
+                    continue;
+                }
+                for (long dc = -wc; dc <= wc; dc++) {
+                    long uc = bc + dc;
+                    if (all_cols) {
+                        if (dc + wc >= C) break;
+                        uc = dc + wc;
+                    } else if (m->grid.toroid) {
+                        uc = (uc + C) % C;
+                    } else if (uc < 0 || uc >= C) {
+                        continue;
+                    }
+                    size_t u = (size_t)(ur * C + uc);
+                    double h = exp(-som__grid_dist2(&m->grid, b, u) / (2.0 * r * r));
+                    if (h < 1e-6) continue;
+                    hs += h;
+                    const float *w = m->codebook + u * dim;
+                    for (size_t j = 0; j < dim; j++) acc[j] += h * (double)w[j];
+                }
             }
             for (size_t j = 0; j < dim; j++) f->smooth[b * dim + j] = (float)(acc[j] / hs);
         }
@@ -156,11 +186,11 @@ void som__filler_free(som__filler *f)
  * fit the row alike; 1 / d_i weights measured worse on two of six tables
  * (bench/README.md). */
 static size_t estimate_units(const som__filler *f, const float *x, const uint8_t *mk,
-                             size_t *units, double *d2, double *acc, float *est)
+                             size_t *units, double *d2, double *acc, float *scratch, float *est)
 {
     const som_map *m = f->map;
     const size_t dim = m->dim;
-    size_t k = som__best_units_scaled(m, x, mk, f->opts.k, units, d2);
+    size_t k = som__best_units_scaled(m, x, mk, f->opts.k, units, d2, scratch);
     size_t p = 0;
     for (size_t j = 0; j < dim; j++) p += !mk || mk[j];
     memset(acc, 0, dim * sizeof *acc);
@@ -198,27 +228,29 @@ int som__filler_rows(const som__filler *f, const float *x, const uint8_t *search
     {
         size_t *units = som__calloc(k, sizeof *units);
         double *d2 = som__calloc(k, sizeof *d2), *acc = som__calloc(dim, sizeof *acc);
-        if (!units || !d2 || !acc) {
+        float *scratch = som__calloc(2 * dim, sizeof *scratch);
+        if (!units || !d2 || !acc || !scratch) {
 #pragma omp atomic write
             oom = true;
         }
 #pragma omp for schedule(dynamic, 64)
         for (size_t i = 0; i < n; i++) {
-            if (!units || !d2 || !acc) continue;
+            if (!units || !d2 || !acc || !scratch) continue;
             float *e = est + i * dim;
             const uint8_t *mk = search ? search + i * dim : NULL;
             if (f->opts.method == SOM_FILL_SMOOTH) {
-                som__best_units_scaled(m, e, mk, 1, units, d2);
+                som__best_units_scaled(m, e, mk, 1, units, d2, scratch);
                 bmu[i] = units[0];
                 memcpy(e, f->smooth + units[0] * dim, dim * sizeof *e);
             } else {
-                bmu[i] = estimate_units(f, e, mk, units, d2, acc, e);
+                bmu[i] = estimate_units(f, e, mk, units, d2, acc, scratch, e);
             }
             som_map_unscale_row(m, e, e);
         }
         som__free(units);
         som__free(d2);
         som__free(acc);
+        som__free(scratch);
     }
     return oom ? som__error_oom(err) : SOM_OK;
 }

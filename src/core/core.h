@@ -370,13 +370,14 @@ int som__map_bmus_range(const som_map *map, const som_data *data, size_t first, 
                         som_error *err);
 /* SOM_EINVAL naming the first row that has no present value. */
 int som__check_rows_present(const som_data *data, som_error *err);
-/* The k best units of one scaled row x (mask may be NULL) by the exact
- * distance of som__bmu_scalar(_w), nearest first (ties: lower index), and
- * their squared distances: min(k, n_units) of each, which it returns. The
- * one ranking of all units (recognise.c); callers that fill from several
- * units use it. */
+/* The k best units of one scaled row x (mask may be NULL) by the map's
+ * exact distance (som__bmu_scalar(_w), som__dist2_exact), nearest first
+ * (ties: lower index), and their squared distances: min(k, n_units) of
+ * each, which it returns. scratch: 2 dim floats (used by the distances
+ * other than the Euclidean). The one ranking of all units (recognise.c);
+ * callers that fill from several units use it. */
 size_t som__best_units_scaled(const som_map *map, const float *x, const uint8_t *mask,
-                              size_t k, size_t *units, double *dist2);
+                              size_t k, size_t *units, double *dist2, float *scratch);
 
 /* ---- the distances (distance.c; som.h, "the distance") ---------------------
  * Every internal dist2 is the square of the map's distance. */
@@ -397,6 +398,13 @@ int som__bmus_dist(som_distance kind, const float *codebook, size_t n_units, siz
  * length (or 0), ranking by 1 - x.w; dist2 (1 - x.w)^2. */
 int som__bmus_cosine(const float *codebook, size_t n_units, size_t dim, const float *x, size_t n,
                      size_t *units, double *dist2, size_t *second, int threads, som_error *err);
+/* One row's winner by a distance other than the Euclidean one, for online
+ * training, whose codebook moves every step: float distances unit by unit
+ * into fd (n_units scratch), then an exact re-check of every unit within
+ * rounding of the smallest: the unit som__bmu_scalar_d gives. The row must
+ * have a present field. */
+size_t som__bmu_rows(som_distance kind, const float *codebook, size_t n_units, size_t dim,
+                     const float *x, const uint8_t *mask, float *fd);
 /* out = each row scaled to unit length (a zero row stays zero). */
 void som__normalise_rows(const float *x, size_t n, size_t dim, float *out);
 /* The lane kernel's build: 2 AVX-512 (when the CPU has it), 1 AVX2, 0 the

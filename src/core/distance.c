@@ -118,15 +118,26 @@ void som__normalise_rows(const float *x, size_t n, size_t dim, float *out)
 
 /* n_panels x dim x LANES floats: field j of units LANES p.. together;
  * padding units are zeros and never win (their lanes are set to infinity). */
+static void pack_into(const float *cb, size_t n_units, size_t dim, float *p)
+{
+    for (size_t u = 0; u < n_units; u++) {
+        float *q = p + (u / LANES) * dim * LANES + u % LANES;
+        const float *w = cb + u * dim;
+        for (size_t j = 0; j < dim; j++) q[j * LANES] = w[j];
+    }
+}
+
+static size_t lanes_floats(size_t n_units, size_t dim)
+{
+    return (n_units + LANES - 1) / LANES * dim * LANES;
+}
+
 static float *pack_panels(const float *cb, size_t n_units, size_t dim, size_t *n_panels)
 {
-    size_t np = (n_units + LANES - 1) / LANES;
-    float *p = som__aligned_calloc(np * dim * LANES, sizeof(float));
+    float *p = som__aligned_calloc(lanes_floats(n_units, dim), sizeof(float));
     if (!p) return NULL;
-    for (size_t u = 0; u < n_units; u++)
-        for (size_t j = 0; j < dim; j++)
-            p[((u / LANES) * dim + j) * LANES + u % LANES] = cb[u * dim + j];
-    *n_panels = np;
+    pack_into(cb, n_units, dim, p);
+    *n_panels = (n_units + LANES - 1) / LANES;
     return p;
 }
 
@@ -341,6 +352,165 @@ static int bmus_lanes(som_distance kind, const float *codebook, const float *P, 
         }
     }
     return SOM_OK;
+}
+
+/* ---- one row, unit by unit (online training) ------------------------------
+ * Online training moves the codebook every step, so packing it for the lane
+ * kernel would cost more than the search. Instead each unit's float
+ * distance is measured along its own row (16 lanes over the fields, as
+ * som__float_dist2 does for the Euclidean search), and every unit whose
+ * float distance could be within rounding of the smallest is re-measured
+ * exactly: the winner is the plain search's (som__bmu_scalar_d), ties
+ * included. Bounds: manhattan and chebyshev are sums or maxima of
+ * non-negative terms each rounded once, relatively within (dim + 2) 2^-24
+ * (we allow twice that); the cosine's dot product and norms are within
+ * dim 2^-24 |x| |w| absolutely, so 1 - cos is within 4 (dim + 4) 2^-24. */
+#define ROW_LANES 16
+
+static inline __attribute__((always_inline)) float
+row_dist(som_distance kind, const float *w, const float *x, const uint8_t *mask, size_t dim,
+         float xn)
+{
+    float acc[ROW_LANES] = {0}, ww[ROW_LANES] = {0};
+    size_t j = 0;
+    /* One simple loop per kind and mask, each of which the compiler
+     * vectorises (one loop for every case left the cosine scalar). */
+    for (; j + ROW_LANES <= dim; j += ROW_LANES) {
+        const float *xp = x + j, *wp = w + j;
+        const uint8_t *mp = mask ? mask + j : NULL;
+        if (kind == SOM_DISTANCE_COSINE) {
+            if (mp) {
+                for (size_t l = 0; l < ROW_LANES; l++) acc[l] += mp[l] ? xp[l] * wp[l] : 0.0f;
+                for (size_t l = 0; l < ROW_LANES; l++) ww[l] += mp[l] ? wp[l] * wp[l] : 0.0f;
+            } else {
+                for (size_t l = 0; l < ROW_LANES; l++) acc[l] += xp[l] * wp[l];
+                for (size_t l = 0; l < ROW_LANES; l++) ww[l] += wp[l] * wp[l];
+            }
+        } else if (kind == SOM_DISTANCE_MANHATTAN) {
+            if (mp)
+                for (size_t l = 0; l < ROW_LANES; l++)
+                    acc[l] += mp[l] ? fabsf(xp[l] - wp[l]) : 0.0f;
+            else
+                for (size_t l = 0; l < ROW_LANES; l++) acc[l] += fabsf(xp[l] - wp[l]);
+        } else {
+            if (mp)
+                for (size_t l = 0; l < ROW_LANES; l++) {
+                    float d = mp[l] ? fabsf(xp[l] - wp[l]) : 0.0f;
+                    acc[l] = d > acc[l] ? d : acc[l];
+                }
+            else
+                for (size_t l = 0; l < ROW_LANES; l++) {
+                    float d = fabsf(xp[l] - wp[l]);
+                    acc[l] = d > acc[l] ? d : acc[l];
+                }
+        }
+    }
+    for (size_t l = 0; j < dim; j++, l++) {
+        if (mask && !mask[j]) continue;
+        float xv = x[j], wv = w[j], d = fabsf(xv - wv);
+        if (kind == SOM_DISTANCE_MANHATTAN) acc[l] += d;
+        else if (kind == SOM_DISTANCE_CHEBYSHEV) acc[l] = d > acc[l] ? d : acc[l];
+        else {
+            acc[l] += xv * wv;
+            ww[l] += wv * wv;
+        }
+    }
+    /* A tree of halves, not one chain of 16 dependent adds per unit (the
+     * order is fixed, and the bounds above hold for any order). */
+    for (size_t h = ROW_LANES / 2; h >= 1; h /= 2) {
+        if (kind == SOM_DISTANCE_CHEBYSHEV)
+            for (size_t l = 0; l < h; l++) acc[l] = acc[l + h] > acc[l] ? acc[l + h] : acc[l];
+        else
+            for (size_t l = 0; l < h; l++) acc[l] += acc[l + h];
+        if (kind == SOM_DISTANCE_COSINE)
+            for (size_t l = 0; l < h; l++) ww[l] += ww[l + h];
+    }
+    float s = acc[0], q = ww[0];
+    if (kind != SOM_DISTANCE_COSINE) return s;
+    float den = xn * sqrtf(q);
+    return den > 0.0f ? 1.0f - s / den : 1.0f;
+}
+
+typedef void (*rows_fn)(const float *cb, size_t n_units, size_t dim, const float *x,
+                        const uint8_t *mask, float xn, float *fd);
+
+#define DEFINE_ROWS(suffix, attr)                                                              \
+    attr static void rows_manhattan##suffix(const float *cb, size_t nu, size_t dim,            \
+                                            const float *x, const uint8_t *m, float xn,        \
+                                            float *fd)                                         \
+    {                                                                                          \
+        for (size_t u = 0; u < nu; u++)                                                        \
+            fd[u] = row_dist(SOM_DISTANCE_MANHATTAN, cb + u * dim, x, m, dim, xn);             \
+    }                                                                                          \
+    attr static void rows_chebyshev##suffix(const float *cb, size_t nu, size_t dim,            \
+                                            const float *x, const uint8_t *m, float xn,        \
+                                            float *fd)                                         \
+    {                                                                                          \
+        for (size_t u = 0; u < nu; u++)                                                        \
+            fd[u] = row_dist(SOM_DISTANCE_CHEBYSHEV, cb + u * dim, x, m, dim, xn);             \
+    }                                                                                          \
+    attr static void rows_cosine##suffix(const float *cb, size_t nu, size_t dim,               \
+                                         const float *x, const uint8_t *m, float xn, float *fd) \
+    {                                                                                          \
+        for (size_t u = 0; u < nu; u++)                                                        \
+            fd[u] = row_dist(SOM_DISTANCE_COSINE, cb + u * dim, x, m, dim, xn);                \
+    }
+
+DEFINE_ROWS(_plain, )
+#ifdef SOM_HAVE_AVX512_SCAN
+DEFINE_ROWS(_avx2, __attribute__((target("avx2,fma"))))
+DEFINE_ROWS(_avx512, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+#endif
+
+static rows_fn pick_rows(som_distance kind)
+{
+    int level = kernel_level();
+#ifdef SOM_HAVE_AVX512_SCAN
+    if (level == 2)
+        return kind == SOM_DISTANCE_MANHATTAN   ? rows_manhattan_avx512
+               : kind == SOM_DISTANCE_CHEBYSHEV ? rows_chebyshev_avx512
+                                                : rows_cosine_avx512;
+    if (level == 1)
+        return kind == SOM_DISTANCE_MANHATTAN   ? rows_manhattan_avx2
+               : kind == SOM_DISTANCE_CHEBYSHEV ? rows_chebyshev_avx2
+                                                : rows_cosine_avx2;
+#endif
+    (void)level;
+    return kind == SOM_DISTANCE_MANHATTAN   ? rows_manhattan_plain
+           : kind == SOM_DISTANCE_CHEBYSHEV ? rows_chebyshev_plain
+                                            : rows_cosine_plain;
+}
+
+size_t som__bmu_rows(som_distance kind, const float *codebook, size_t n_units, size_t dim,
+                     const float *x, const uint8_t *mask, float *fd)
+{
+    if (mask && !memchr(mask, 0, dim)) mask = NULL;
+    float xx = 0.0f;
+    for (size_t j = 0; kind == SOM_DISTANCE_COSINE && j < dim; j++)
+        if (!mask || mask[j]) xx += x[j] * x[j];
+    pick_rows(kind)(codebook, n_units, dim, x, mask, sqrtf(xx), fd);
+    float fmin = INFINITY;
+    for (size_t u = 0; u < n_units; u++) fmin = fd[u] < fmin ? fd[u] : fmin;
+    const double u24 = 0x1p-24;
+    double upper;
+    if (kind == SOM_DISTANCE_COSINE)
+        upper = (double)fmin + 8.0 * (double)(dim + 4) * u24;
+    else
+        upper = (double)fmin * (1.0 + 2.0 * (double)(dim + 2) * u24) + 0x1p-126;
+    const double shrink = kind == SOM_DISTANCE_COSINE ? 0.0 : 2.0 * (double)(dim + 2) * u24;
+    size_t best = n_units;
+    double best_d = INFINITY;
+    for (size_t u = 0; u < n_units; u++) {
+        if (!((double)fd[u] * (1.0 - shrink) <= upper)) continue;
+        double d = som__dist2_exact(kind, codebook + u * dim, x, mask, dim);
+        if (d < best_d) {
+            best_d = d;
+            best = u;
+        }
+    }
+    /* NaN or infinite float distances: the plain search decides. */
+    if (best == n_units) return som__bmu_scalar_d(kind, codebook, n_units, dim, x, mask, NULL);
+    return best;
 }
 
 /* Rows per gathered block of the cosine search (complete rows normalised,

@@ -223,43 +223,89 @@ int som_map_predict(const som_map *m, som_data *d, const uint8_t *unknown, size_
 /* ---- the K best units ------------------------------------------------------
  * One place that ranks every unit by its exact distance to one row, for the
  * callers that need more than the winner (filling from several units,
- * som_map_best_units). The distance is the one som__bmu_scalar and
- * som__bmu_scalar_w measure, in double, so that its first unit is the
- * BMU of som_map_bmu_vector; a map with another metric changes it here. */
+ * som_map_best_units). The distance is the map's, exact in double: the
+ * Euclidean one as som__bmu_scalar and som__bmu_scalar_w measure it, the
+ * others as distance.c's som__dist2_exact does, so that the first unit is
+ * the BMU of som_map_bmu_vector (ties and near-ties aside). */
 
-/* Unit u's squared distance to the scaled row x over the fields in mask
- * (NULL: all), with the map's feature weights when it has them. */
-static double unit_dist2(const som_map *m, size_t u, const float *x, const uint8_t *mask)
+/* The squared distances of units u0..u0+8 (fewer at the end: n) to the
+ * scaled row x over the fields in mask (NULL: all), with the map's
+ * feature weights when it has them, into d. Each sum runs over the fields
+ * in order, as som__bmu_scalar's and som__bmu_scalar_w's do (the same
+ * bits), but eight units advance together: eight independent chains of
+ * additions instead of one, about three times faster. */
+static void unit_dist2_8(const som_map *m, size_t u0, size_t n, const float *x,
+                         const uint8_t *mask, double d[8])
 {
-    const float *w = m->codebook + u * m->dim, *s = m->fsqrt;
-    double d = 0.0;
-    for (size_t j = 0; j < m->dim; j++) {
+    const size_t dim = m->dim;
+    const float *cb = m->codebook + u0 * dim, *s = m->fsqrt;
+    double acc[8] = {0};
+    for (size_t j = 0; j < dim; j++) {
         if (mask && !mask[j]) continue;
-        /* The weighted products rounded to float as som__bmu_scalar_w does. */
-        double t = s ? (double)(s[j] * x[j]) - (double)(s[j] * w[j]) : (double)x[j] - (double)w[j];
-        d += t * t;
+        if (s) {
+            /* The weighted products rounded to float as som__bmu_scalar_w
+             * rounds them. */
+            double a = (double)(s[j] * x[j]);
+            for (size_t c = 0; c < n; c++) {
+                double t = a - (double)(s[j] * cb[c * dim + j]);
+                acc[c] += t * t;
+            }
+        } else {
+            double a = (double)x[j];
+            for (size_t c = 0; c < n; c++) {
+                double t = a - (double)cb[c * dim + j];
+                acc[c] += t * t;
+            }
+        }
     }
-    return d;
+    memcpy(d, acc, sizeof acc);
+}
+
+/* The same for a map with another distance (distance.c's exact values),
+ * on the weighted copies of the row and unit that its search compares. */
+static void unit_dist2_other(const som_map *m, size_t u0, size_t n, const float *x,
+                             const uint8_t *mask, float *scratch, double d[8])
+{
+    const size_t dim = m->dim;
+    const float *xs = x;
+    if (m->fsqrt) {
+        som__weight_rows(m->fsqrt, x, 1, dim, scratch);
+        xs = scratch;
+    }
+    for (size_t c = 0; c < n; c++) {
+        const float *w = m->codebook + (u0 + c) * dim;
+        if (m->fsqrt) {
+            som__weight_rows(m->fsqrt, w, 1, dim, scratch + dim);
+            w = scratch + dim;
+        }
+        d[c] = som__dist2_exact(m->distance, w, xs, mask, dim);
+    }
 }
 
 size_t som__best_units_scaled(const som_map *m, const float *x, const uint8_t *mask, size_t k,
-                              size_t *units, double *dist2)
+                              size_t *units, double *dist2, float *scratch)
 {
     if (k > m->n_units) k = m->n_units;
     size_t found = 0;
-    for (size_t u = 0; u < m->n_units && k; u++) {
-        double d = unit_dist2(m, u, x, mask);
-        /* Insertion into the sorted k best; strict, so ties keep the lower
-         * index first, as the BMU search does. */
-        if (found == k && !(d < dist2[k - 1])) continue;
-        size_t p = found < k ? found++ : k - 1;
-        while (p > 0 && d < dist2[p - 1]) {
-            dist2[p] = dist2[p - 1];
-            units[p] = units[p - 1];
-            p--;
+    double d8[8];
+    for (size_t u0 = 0; u0 < m->n_units && k; u0 += 8) {
+        size_t n = m->n_units - u0 < 8 ? m->n_units - u0 : 8;
+        if (m->distance == SOM_DISTANCE_EUCLIDEAN) unit_dist2_8(m, u0, n, x, mask, d8);
+        else unit_dist2_other(m, u0, n, x, mask, scratch, d8);
+        for (size_t c = 0; c < n; c++) {
+            double d = d8[c];
+            /* Insertion into the sorted k best; strict, so ties keep the
+             * lower index first, as the BMU search does. */
+            if (found == k && !(d < dist2[k - 1])) continue;
+            size_t p = found < k ? found++ : k - 1;
+            while (p > 0 && d < dist2[p - 1]) {
+                dist2[p] = dist2[p - 1];
+                units[p] = units[p - 1];
+                p--;
+            }
+            dist2[p] = d;
+            units[p] = u0 + c;
         }
-        dist2[p] = d;
-        units[p] = u;
     }
     return found;
 }
@@ -273,17 +319,20 @@ int som_map_best_units(const som_map *m, const float *x, const uint8_t *mask, si
     float *buf = som__malloc(m->dim * sizeof(float));
     uint8_t *mbuf = som__malloc(m->dim);
     double *d2 = som__malloc((k < m->n_units ? k : m->n_units) * sizeof *d2);
-    int rc = buf && mbuf && d2 ? SOM_OK : som__error_oom(err);
+    float *scratch = som__malloc(2 * m->dim * sizeof *scratch);
+    int rc = buf && mbuf && d2 && scratch ? SOM_OK : som__error_oom(err);
     bool any_missing;
     if (rc == SOM_OK && prepare_row(m, x, mask, buf, mbuf, &any_missing) != SOM_OK)
         rc = som__error(err, SOM_EINVAL, "the vector has no present field to search with");
     if (rc == SOM_OK) {
-        size_t found = som__best_units_scaled(m, buf, any_missing ? mbuf : NULL, k, units, d2);
+        size_t found = som__best_units_scaled(m, buf, any_missing ? mbuf : NULL, k, units, d2,
+                                              scratch);
         for (size_t i = 0; dist && i < found; i++) dist[i] = sqrt(d2[i]);
         rc = (int)found;
     }
     som__free(buf);
     som__free(mbuf);
     som__free(d2);
+    som__free(scratch);
     return rc;
 }

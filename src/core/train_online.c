@@ -40,6 +40,9 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
     const som_distance dkind = m->distance;
     const bool euclid = dkind == SOM_DISTANCE_EUCLIDEAN;
     float *fd = fs || !euclid ? NULL : som__malloc(n_units * sizeof *fd);
+    /* Other distances: scratch for their float distances (distance.c). */
+    float *lanes = euclid ? NULL : som__malloc(n_units * sizeof *lanes);
+    if (!euclid && !lanes) return som__error_oom(err);
     bool have_fd = false;
     float fmin = INFINITY;
 
@@ -65,15 +68,16 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
         if (b == SOM__FIXED_BAD) {
             t->bmu_valid = false; /* earlier steps moved the codebook */
             som__free(fd);
+            som__free(lanes);
             return SOM_ERANGE;
         }
         if (b == SIZE_MAX && !euclid) {
-            /* Other distances: the exact plain search (distance.c), on
-             * the weighted copies when there are weights. */
+            /* Other distances: the plain search's unit, found with
+             * vectorised float distances (distance.c), on the weighted
+             * copies when there are weights. som_trainer_new refuses
+             * rows without a present field. */
             if (fs) som__weight_rows(fs, x, 1, dim, t->wrow);
-            b = som__bmu_scalar_d(dkind, fs ? t->wcb : cb, n_units, dim, fs ? t->wrow : x, mk,
-                                  NULL);
-            if (b == n_units) b = 0; /* no present field: som_trainer_new refuses such rows */
+            b = som__bmu_rows(dkind, fs ? t->wcb : cb, n_units, dim, fs ? t->wrow : x, mk, lanes);
         } else if (b == SIZE_MAX && fs) {
             som__weight_rows(fs, x, 1, dim, t->wrow);
             b = som__bmu_fast(t->wcb, n_units, dim, t->wrow, mk, NULL);
@@ -104,6 +108,7 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
         t->step++;
     }
     som__free(fd);
+    som__free(lanes);
     t->bmu_valid = false;
     return rc;
 }

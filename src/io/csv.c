@@ -319,13 +319,13 @@ static void text_in_number_column(som__csv_reader *r, size_t col, const char *s,
     show_cell(shown, sizeof shown, s, len);
     if (r->label_col != SOM__CSV_NO_COLUMN)
         som__csv_fail_at(r, SOM_EFORMAT, r->rec_line, col + 1,
-                "expected a number in column '%s', got %s (only one column may hold text: the labels "
-                "are read from column '%s'; choose the label column with --label-column)",
-                title_of(r, col), shown, title_of(r, r->label_col));
+                "expected a number in column '%s', got %s (only one column may hold text, and the "
+                "labels are read from column '%s': is '%s' the label column?)",
+                title_of(r, col), shown, title_of(r, r->label_col), title_of(r, col));
     else
         som__csv_fail_at(r, SOM_EFORMAT, r->rec_line, col + 1,
-                "expected a number in column '%s', got %s (if this column holds row labels, "
-                "name it with --label-column)",
+                "expected a number in column '%s', got %s (does this column hold the rows' "
+                "labels? it can be the label column)",
                 title_of(r, col), shown);
 }
 

@@ -167,6 +167,11 @@ char som__csv_detect_delimiter(const char *p, size_t len)
     return ',';
 }
 
+char som_csv_delimiter(const char *buf, size_t len)
+{
+    return buf ? som__csv_detect_delimiter(buf, len) : ',';
+}
+
 /* Which fields of the first record start with a quote (libcsv does not say).
  * *flags is allocated; *n is the number of fields scanned. */
 bool som__csv_scan_first_quoted(const char *p, size_t len, char delim, uint8_t **flags, size_t *n)

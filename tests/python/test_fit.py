@@ -226,3 +226,29 @@ def test_titles_and_labels_for_plain_arrays(tmp_path):
     assert png[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="titles: expected 3, got 2"):
         som.SOM(grid=(3, 3)).fit(X, titles=["x", "y"])
+
+
+DISTANCES = next((s["choices"] for s in som.settings() if s["name"] == "distance"), ["euclidean"])
+
+
+@pytest.mark.parametrize("distance", DISTANCES)
+def test_transform_is_the_map_s_distance(distance):
+    X = blobs(400)
+    X[::9, 2] = np.nan  # rows with a gap
+    m = som.SOM(grid=(5, 6), epochs=3, **({} if distance == "euclidean" else {"distance": distance})).fit(X)
+    units, dist = m.bmus(X, return_distance=True)
+    D = m.transform(X)
+    np.testing.assert_allclose(D[np.arange(len(X)), units], dist, rtol=1e-5, atol=1e-6)
+    assert (D >= dist[:, None] - 1e-5).all()
+    assert m.quantization_error(X) == pytest.approx(float(dist.astype(np.float64).mean()), rel=1e-5)
+
+
+@pytest.mark.parametrize("distance", DISTANCES)
+def test_transform_with_feature_weights(distance):
+    X = blobs(300)
+    extra = {} if distance == "euclidean" else {"distance": distance}
+    m = som.SOM(grid=(4, 4), epochs=2, weights={"1": 3.0, "2": 0.0}, **extra).fit(X)
+    assert m.feature_weights.tolist() == [3.0, 0.0, 1.0, 1.0]
+    units, dist = m.bmus(X, return_distance=True)
+    D = m.transform(X)
+    np.testing.assert_allclose(D[np.arange(len(X)), units], dist, rtol=1e-5, atol=1e-6)

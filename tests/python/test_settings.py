@@ -26,10 +26,11 @@ def good_values(entry):
         return entry["choices"]
     if kind == "size":
         return [int(entry["min"]), int(entry["min"]) + 1, str(int(entry["min"]) + 2)]
-    if kind == "pair":
-        return PAIR_GOOD[entry["name"]]
+    if kind == "pair":  # an entry added later: its default, else one inside its bounds
+        return PAIR_GOOD.get(entry["name"]) or [entry["default"] or "%g:%g" % (entry["min"][0] + 1,
+                                                                              entry["min"][1] + 1)]
     if kind == "text":
-        return [TEXT_GOOD[entry["name"]]]
+        return [TEXT_GOOD.get(entry["name"], "x")]
     return GOOD[kind]
 
 

@@ -193,6 +193,17 @@ static void test_wrap(void **state)
     o.epochs = 2;
     assert_int_equal(som_map_fit_scaling(m, d, SOM_SCALE_ZSCORE, &err), SOM_OK);
     assert_int_equal(som_map_train(m, d, &o, &err), SOM_OK);
+    /* som_map_distances: each row's entry at its BMU is the BMU's distance */
+    size_t units[2];
+    float dist[2], all[2 * 4];
+    assert_int_equal(som_map_bmus(m, d, units, dist, NULL, 1, &err), SOM_OK);
+    assert_int_equal(som_map_distances(m, d, 0, 2, all, &err), SOM_OK);
+    for (size_t i = 0; i < 2; i++) {
+        assert_float_equal(all[i * 4 + units[i]], dist[i], 1e-6);
+        for (size_t u = 0; u < 4; u++) assert_true(all[i * 4 + u] >= dist[i] - 1e-6f);
+    }
+    assert_int_equal(som_map_distances(m, d, 1, 2, all, &err), SOM_ERANGE);
+    assert_string_equal(err.message, "rows 2 to 3 (counted from 1) are outside the data's 2 rows");
     som_map_free(m);
     som_data_free(d); /* frees nothing of v (ASan would tell) */
     assert_true(v[0] == 1.0f && v[5] == 6.0f); /* only read */

@@ -134,6 +134,47 @@ static void test_search_matches_brute_force(void **state)
     som__distance_kernel_limit(2);
 }
 
+/* The online search (som__bmu_rows) gives som__bmu_scalar_d's unit
+ * exactly, ties included, on every build of its kernels. */
+static void test_online_search_is_exact(void **state)
+{
+    (void)state;
+    static const size_t shapes[][2] = {{1, 3}, {7, 2}, {40, 16}, {37, 13}, {100, 64}, {50, 33}};
+    for (int level = 2; level >= 0; level--) {
+        som__distance_kernel_limit(level);
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+            for (size_t k = 1; k < 4; k++) {
+                size_t nu = shapes[s][0], dim = shapes[s][1];
+                uint64_t seed = 77 + s;
+                float *cb = malloc(nu * dim * sizeof *cb), *x = malloc(dim * sizeof *x);
+                float *fd = malloc(nu * sizeof *fd);
+                uint8_t *mask = malloc(dim);
+                fill_random(cb, nu * dim, &seed);
+                /* Duplicate units: exact ties go to the lower one. */
+                if (nu > 5) memcpy(cb + 5 * dim, cb + 2 * dim, dim * sizeof *cb);
+                for (int r = 0; r < 200; r++) {
+                    fill_random(x, dim, &seed);
+                    if (r == 0 && nu > 5) memcpy(x, cb + 5 * dim, dim * sizeof *x);
+                    for (size_t j = 0; j < dim; j++) mask[j] = j == 0 || blobs_uniform(&seed) > 0.3;
+                    for (int masked = 0; masked < 2; masked++) {
+                        const uint8_t *m = masked ? mask : NULL;
+                        size_t want = som__bmu_scalar_d(kinds[k], cb, nu, dim, x, m, NULL);
+                        size_t got = som__bmu_rows(kinds[k], cb, nu, dim, x, m, fd);
+                        if (want != got)
+                            fail_msg("%s level %d %zux%zu row %d masked %d: %zu, want %zu",
+                                     som_enum_name(SOM_ENUM_DISTANCE, (int)kinds[k]), level, nu,
+                                     dim, r, masked, got, want);
+                    }
+                }
+                free(cb);
+                free(x);
+                free(fd);
+                free(mask);
+            }
+    }
+    som__distance_kernel_limit(2);
+}
+
 /* A map with random codebook and no scaling. */
 static som_map *random_map(size_t rows, size_t cols, size_t dim, som_distance k, uint64_t seed)
 {
@@ -370,6 +411,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_search_matches_brute_force),
+        cmocka_unit_test(test_online_search_is_exact),
         cmocka_unit_test(test_map_calls),
         cmocka_unit_test(test_tiny_map_values),
         cmocka_unit_test(test_model_keeps_it),

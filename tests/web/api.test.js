@@ -288,7 +288,8 @@ describe('data sets', () => {
   test('bad CSV, bad options, empty and oversized bodies', async () => {
     const ragged = await req('POST', '/api/datasets', 'a,b\n1,2\n3\n');
     isError(ragged, 400);
-    assert.match(ragged.json.error, /:3:/, 'names the line');
+    assert.equal(ragged.json.error, 'upload.csv, line 3: expected 2 fields, got 1', 'names the line, in words');
+    assert.equal(ragged.json.field, 'file');
     isError(await req('POST', '/api/datasets', 'a,b\n1,2\n3,x\n'), 400);
     isError(await req('POST', '/api/datasets', 'a,b\n'), 400);
     isError(await req('POST', '/api/datasets', ''), 400);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Tests of `som serve`, run by ctest:
 #
-#   tests/web/run.sh api|browser|browser-page|limits|settings SOM ROOT
+#   tests/web/run.sh api|browser|browser-page|limits|settings|explorer SOM ROOT
 #
 # Starts SOM serve on a free loopback port (--port 0; the address is read
 # from its first line of output), runs the node tests of the kind asked for
@@ -18,7 +18,7 @@
 set -u
 
 if [ $# -lt 3 ]; then
-    echo "usage: $0 api|browser|browser-page|limits|settings SOM ROOT" >&2
+    echo "usage: $0 api|browser|browser-page|limits|settings|explorer SOM ROOT" >&2
     exit 2
 fi
 KIND=$1
