@@ -135,12 +135,7 @@ test('a bad upload shows its error in the viewport within a second, in words wit
   }
 });
 
-test('an upload shows what the server reads in it before keeping it', async (t) => {
-  const health = await (await fetch(`${BASE}api/health`)).json();
-  if (!health.max_upload_words) {
-    t.skip('this server has no POST /api/datasets?preview=1 yet (branch webapi)');
-    return;
-  }
+test('an upload shows what the server reads in it before keeping it', async () => {
   const page = await newPage('desktop');
   await open(page);
   const file = path.join(WORK, 'semi.csv');
@@ -350,16 +345,11 @@ test('desktop: screenshots of every tab; no script errors', async () => {
   assert.deepEqual(pageErrors, [], 'no script errors in the page');
 });
 
-test('saving a plane as PNG and SVG gives som render\'s picture', async (t) => {
+test('saving a plane as PNG and SVG gives som render\'s picture', async () => {
   const page = await newPage('desktop');
   await open(page);
   const id = await train(page, { passes: 15, rows: 6, cols: 8 });
   await done(page);
-  if ((await fetch(`${BASE}api/jobs/${id}/plot.png`)).status === 404) {
-    await page.context().close();
-    t.skip('this server has no GET /api/jobs/ID/plot.png yet (branch webapi)');
-    return;
-  }
   await page.selectOption('#plane', '2');
   const model = path.join(WORK, 'plane.som');
   fs.writeFileSync(model, Buffer.from(await (await fetch(`${BASE}api/jobs/${id}/model.som`)).arrayBuffer()));
