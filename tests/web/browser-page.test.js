@@ -188,7 +188,8 @@ test('phone: the live view in sight after Start, a tap shows a unit, no horizont
   await page.waitForFunction(() => Number(document.getElementById('umatrix').dataset.drawn) >= 3);
   assert.ok(await inViewport(page, '#progress'), 'the progress is in sight');
   assert.ok(await inViewport(page, '#umatrix'), 'the U-matrix is in sight');
-  assert.match(await page.textContent('#progress-text'), /passes\/s.*left \(slowed to 20 passes\/s\)/);
+  // The rate once a few passes are measured, the time left, the pace.
+  await page.waitForFunction(() => /passes\/s · .* left \(slowed to 20 passes\/s\)/.test(document.getElementById('progress-text').textContent));
   await shot(page, 'page-train-running-390');
   assert.ok((await scrollWidth(page)) <= 390, 'Train while training');
   const box = await page.$eval('#umatrix', (c) => {
