@@ -1736,7 +1736,8 @@ SOM_API int som_map_save_any(const som_map *map, const char *path,
  *    allocation calls for layers built on libsom (som_calloc, som_realloc):
  *    global state, which the stable API otherwise avoids; a per-call or
  *    per-object form may replace them;
- *  - borrowed data (som_data_wrap) and every row's distance to every unit
+ *  - borrowed data (som_data_wrap), the label column's title
+ *    (som_data_set_label_title) and every row's distance to every unit
  *    (som_map_distances), made for the Python package; their rules may
  *    change once another front-end uses them;
  *  - several best units, fill methods, class shares and target reports:
@@ -1867,6 +1868,13 @@ SOM_API int som_data_read_npy_rows(const char *path, size_t first,
  * Python package's numpy arrays). */
 SOM_API int som_data_wrap(float *values, size_t n_samples, size_t dim,
                           som_data **out, som_error *err);
+
+/* Titles the label column (som_data_label_title; "label" when labels are
+ * made by som_data_set_label), so that a front-end holding a named column
+ * of classes (a pandas column) targets it by its name, as `som train
+ * --target species` does a CSV's. Errors: SOM_EINVAL (no label column, an
+ * empty title), SOM_ENOMEM. Experimental: made for the Python package. */
+SOM_API int som_data_set_label_title(som_data *data, const char *title, som_error *err);
 
 /* The distance of rows first .. first+count-1 of `data` (original units,
  * the map's fields) to every unit: out[count x n_units], row-major. The

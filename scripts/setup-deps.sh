@@ -24,7 +24,7 @@ zlib1g-dev libcsv-dev libcairo2-dev fonts-dejavu-core libjansson-dev
 libmicrohttpd-dev"
 case $mode in
     --test) packages="$packages libcmocka-dev python3 python3-dev python3-numpy python3-pip
-            python3-setuptools python3-pytest libxml2-utils curl clang
+            python3-setuptools python3-pytest python3-pandas libxml2-utils curl clang
             libclang-rt-14-dev libomp-14-dev libopenmpi-dev openmpi-bin" ;;
     --fuzz) packages="$packages clang libclang-rt-14-dev" ;;
     --man) packages="pandoc" ;;

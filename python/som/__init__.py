@@ -105,8 +105,10 @@ def _is_pandas(obj):
 
 
 def _frame(X):
-    """(values, titles, labels) of a pandas DataFrame: the numeric columns are
-    the fields, one text (or categorical) column the row labels."""
+    """(values, titles, labels, label title) of a pandas DataFrame: the
+    numeric columns are the fields, one text (or categorical) column the row
+    labels, titled by its name (a class target by that name, as in som train
+    --target)."""
     numeric = X.select_dtypes(include="number")
     other = [c for c in X.columns if c not in numeric.columns]
     if len(other) > 1:
@@ -115,14 +117,19 @@ def _frame(X):
     labels = X[other[0]].astype(str).tolist() if other else None
     dtypes = set(numeric.dtypes)
     values = numeric.to_numpy(dtype=np.float32 if dtypes == {np.dtype(np.float32)} else np.float64)
-    return values, [str(c) for c in numeric.columns], labels
+    return values, [str(c) for c in numeric.columns], labels, str(other[0]) if other else None
 
 
 def _input(X, titles=None, labels=None):
+    """(X as a 2-D array, titles, labels, the labels' title)."""
+    label_title = None
     if _is_pandas(X) and hasattr(X, "columns"):
-        X, t, lab = _frame(X)
+        X, t, lab, label_title = _frame(X)
         titles = titles if titles is not None else t
-        labels = labels if labels is not None else lab
+        if labels is None:
+            labels = lab
+        else:
+            label_title = None
     elif not isinstance(X, np.ndarray):
         X = np.asarray(X)
     if X.ndim == 1:
@@ -132,7 +139,7 @@ def _input(X, titles=None, labels=None):
     if X.dtype.kind not in "fiub":
         raise TypeError("X: expected numbers, got an array of %s (text columns: give them as labels=, "
                         "or pass a pandas DataFrame)" % X.dtype)
-    return X, titles, labels
+    return X, titles, labels, label_title
 
 
 def _progress_callable(progress):
@@ -249,12 +256,14 @@ class SOM:
         installed). overwrite_input: let libsom scale a float32 X in place
         (no working copy; X then holds scaled values).
         """
-        X, titles, labels = _input(X, titles, labels)
+        X, titles, labels, label_title = _input(X, titles, labels)
         params = dict(self._params)
         target = None
         if y is not None:
             X, titles, labels, target = self._with_targets(X, titles, labels, y)
             params["target"] = ",".join(target[1])
+            if target[0] == "class":
+                label_title = target[1][0]
         tmp = None
         try:
             if init_codebook is not None:
@@ -264,7 +273,8 @@ class SOM:
             callback, close = _progress_callable(progress)
             try:
                 m, info, exc = _som.fit(X, opts, titles=titles, labels=labels, sample_weight=sample_weight,
-                                        progress=callback, interval=0.2, overwrite=bool(overwrite_input))
+                                        progress=callback, interval=0.2, overwrite=bool(overwrite_input),
+                                        label_title=label_title)
             finally:
                 if close:
                     close()
@@ -296,7 +306,7 @@ class SOM:
         if y.dtype.kind in "OUSb" and y.ndim == 1:
             if labels is not None:
                 raise ValueError("y: X already has labels (a text column); give the classes once")
-            return X, titles, [str(v) for v in y], ("class", ["label"])
+            return X, titles, [str(v) for v in y], ("class", [names[0] if names else "label"])
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 1:
             y = y.reshape(-1, 1)
@@ -425,9 +435,8 @@ class SOM:
             titles = self.titles
             if all(t in X.columns for t in titles):
                 X = X[titles]
-            X, _, _ = _frame(X)
-            return X
-        X, _, _ = _input(X)
+            return _frame(X)[0]
+        X = _input(X)[0]
         return X
 
     def bmus(self, X, return_distance=False):
@@ -462,7 +471,7 @@ class SOM:
         if self._target is None:
             return m.fill(self._rows(X))
         kind, names = self._target
-        X, titles, _ = _input(X)
+        X, titles, _, _ = _input(X)
         if titles is None:
             target_cols = set()
             for n in names:
@@ -522,7 +531,7 @@ class SOM:
         height, per_row, fields, borders, titles, ..."""
         titles = None
         if X is not None:
-            X, titles, labels = _input(X, labels=labels)
+            X, titles, labels, _ = _input(X, labels=labels)
         if path is not None:
             return _som.render(self._m(), kind, format or "png", path=os.fspath(path), X=X, titles=titles,
                                labels=labels, options=options)

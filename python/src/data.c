@@ -80,7 +80,6 @@ static int set_strings(som_data *d, PyObject *seq, Py_ssize_t want, int titles, 
 int pysom_input_from(PyObject *X, PyObject *titles, PyObject *labels, PyObject *weights,
                      const char *label_title, int need_own, pysom_input *in)
 {
-    (void)label_title;
     memset(in, 0, sizeof *in);
     PyArrayObject *a = (PyArrayObject *)PyArray_FromAny(X, NULL, 2, 2, 0, NULL);
     if (!a) return -1;
@@ -127,7 +126,13 @@ int pysom_input_from(PyObject *X, PyObject *titles, PyObject *labels, PyObject *
         return fail(&err);
     }
     if (titles && titles != Py_None && set_strings(in->data, titles, dim, 1, &err) < 0) goto bad;
-    if (labels && labels != Py_None && set_strings(in->data, labels, n, 0, &err) < 0) goto bad;
+    if (labels && labels != Py_None) {
+        if (set_strings(in->data, labels, n, 0, &err) < 0) goto bad;
+        if (label_title && som_data_set_label_title(in->data, label_title, &err) != SOM_OK) {
+            fail(&err);
+            goto bad;
+        }
+    }
     if (weights && weights != Py_None) {
         PyArrayObject *w = (PyArrayObject *)PyArray_FROMANY(weights, NPY_FLOAT64, 1, 1, NPY_ARRAY_IN_ARRAY);
         if (!w) goto bad;

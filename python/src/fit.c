@@ -158,20 +158,21 @@ PyObject *pysom_fit(PyObject *self, PyObject *args, PyObject *kw)
 {
     (void)self;
     static char *kwlist[] = {"X", "opts", "titles", "labels", "sample_weight", "progress", "interval", "overwrite",
-                             NULL};
+                             "label_title", NULL};
     PyObject *X, *titles = Py_None, *labels = Py_None, *weights = Py_None, *callback = Py_None;
     pysom_FitOpts *fo;
     double interval = 0.2;
     int overwrite = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO!|OOOOdp", kwlist, &X, &pysom_FitOptsType, &fo, &titles, &labels,
-                                     &weights, &callback, &interval, &overwrite))
+    const char *label_title = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO!|OOOOdpz", kwlist, &X, &pysom_FitOptsType, &fo, &titles, &labels,
+                                     &weights, &callback, &interval, &overwrite, &label_title))
         return NULL;
     if (callback != Py_None && !PyCallable_Check(callback)) {
         PyErr_SetString(PyExc_TypeError, "progress: expected a callable or None");
         return NULL;
     }
     pysom_input in;
-    if (pysom_input_from(X, titles, labels, weights, NULL, 0, &in) < 0) return NULL;
+    if (pysom_input_from(X, titles, labels, weights, label_title, 0, &in) < 0) return NULL;
 
     /* Our own copy (float64, NaN) or an array the caller lets us change:
      * the fit takes it and scales it in place instead of beside a scaled

@@ -17,7 +17,8 @@ void som__filler_free(som__filler *f);
 /* For n rows x (original units, n x dim) searched over the fields in
  * `search` (n x dim, NULL: all; every row must have one): est (n x dim)
  * receives the estimate of every field in original units, bmu[n] each
- * row's best unit. */
+ * row's best unit. Allocates nothing but what the best unit's search
+ * (SOM_FILL_BMU) does. */
 int som__filler_rows(const som__filler *f, const float *x, const uint8_t *search, size_t n,
                      float *est, size_t *bmu, int threads, som_error *err);
 

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,13 @@ struct som__filler {
     const som_map *map;
     som_fill_opts opts;
     float *smooth; /* SOM_FILL_SMOOTH: each unit's neighbourhood mean (scaled) */
+    /* Each thread's scratch, made here so that som__filler_rows allocates
+     * nothing (a failure cannot leave a data set half filled): k units and
+     * squared distances, dim sums, 2 dim floats for the ranking. */
+    int n_threads;
+    size_t *units;
+    double *d2, *acc;
+    float *scratch;
 };
 
 /* Each unit's mean of the codebook under a gaussian of the grid distance
@@ -160,6 +168,16 @@ int som__filler_new(const som_map *m, const som_fill_opts *opts, int threads, so
     f->map = m;
     f->opts = o;
     int rc = o.method == SOM_FILL_SMOOTH ? smooth_codebook(f, threads, err) : SOM_OK;
+    if (rc == SOM_OK && o.method != SOM_FILL_BMU) {
+        size_t nt = (size_t)som__threads(threads), k = o.k < m->n_units ? o.k : m->n_units;
+        f->n_threads = (int)nt;
+        f->units = som__calloc(nt * k, sizeof *f->units);
+        f->d2 = som__calloc(nt * k, sizeof *f->d2);
+        f->acc = som__calloc(nt * m->dim, sizeof *f->acc);
+        f->scratch = som__calloc(nt * 2 * m->dim, sizeof *f->scratch);
+        if (!f->units || !f->d2 || !f->acc || !f->scratch) rc = som__error_oom(err);
+        f->opts.k = k;
+    }
     if (rc) {
         som__filler_free(f);
         return rc;
@@ -172,6 +190,10 @@ void som__filler_free(som__filler *f)
 {
     if (!f) return;
     som__free(f->smooth);
+    som__free(f->units);
+    som__free(f->d2);
+    som__free(f->acc);
+    som__free(f->scratch);
     som__free(f);
 }
 
@@ -223,19 +245,15 @@ int som__filler_rows(const som__filler *f, const float *x, const uint8_t *search
         return rc;
     }
     const size_t k = f->opts.k;
-    bool oom = false;
-#pragma omp parallel num_threads(som__threads(threads))
+#pragma omp parallel num_threads(f->n_threads)
     {
-        size_t *units = som__calloc(k, sizeof *units);
-        double *d2 = som__calloc(k, sizeof *d2), *acc = som__calloc(dim, sizeof *acc);
-        float *scratch = som__calloc(2 * dim, sizeof *scratch);
-        if (!units || !d2 || !acc || !scratch) {
-#pragma omp atomic write
-            oom = true;
-        }
+        /* At most n_threads threads: each has its own scratch. */
+        size_t t = (size_t)omp_get_thread_num();
+        size_t *units = f->units + t * k;
+        double *d2 = f->d2 + t * k, *acc = f->acc + t * dim;
+        float *scratch = f->scratch + t * 2 * dim;
 #pragma omp for schedule(dynamic, 64)
         for (size_t i = 0; i < n; i++) {
-            if (!units || !d2 || !acc || !scratch) continue;
             float *e = est + i * dim;
             const uint8_t *mk = search ? search + i * dim : NULL;
             if (f->opts.method == SOM_FILL_SMOOTH) {
@@ -247,12 +265,8 @@ int som__filler_rows(const som__filler *f, const float *x, const uint8_t *search
             }
             som_map_unscale_row(m, e, e);
         }
-        som__free(units);
-        som__free(d2);
-        som__free(acc);
-        som__free(scratch);
     }
-    return oom ? som__error_oom(err) : SOM_OK;
+    return SOM_OK;
 }
 
 /* ---- filling a data set ------------------------------------------------------ */

@@ -265,6 +265,19 @@ int som_data_set_label(som_data *data, size_t i, const char *label, som_error *e
     return SOM_OK;
 }
 
+int som_data_set_label_title(som_data *data, const char *title, som_error *err)
+{
+    if (!data || !title || !*title)
+        return som__error(err, SOM_EINVAL, "som_data_set_label_title: expected a data set and a non-empty title");
+    if (!data->labels)
+        return som__error(err, SOM_EINVAL, "the data set has no label column to title");
+    char *copy = som__strdup(title);
+    if (!copy) return som__error_oom(err);
+    som__free(data->label_title);
+    data->label_title = copy;
+    return SOM_OK;
+}
+
 /* ---- per-sample weights and fixed points (SOM_PAK weight= and fixed=) ------ */
 
 const double *som_data_weights(const som_data *data) { return data ? data->weight : NULL; }

@@ -252,3 +252,22 @@ def test_transform_with_feature_weights(distance):
     units, dist = m.bmus(X, return_distance=True)
     D = m.transform(X)
     np.testing.assert_allclose(D[np.arange(len(X)), units], dist, rtol=1e-5, atol=1e-6)
+
+
+def test_pandas_class_target_by_name(tmp_path, data_dir, som_program):
+    """A DataFrame's text column is its label column, titled by its name:
+    target="species" is the CLI's --target species, to the same bytes; a
+    named Series as y does the same."""
+    pd = pytest.importorskip("pandas", reason="pandas is optional; its path is tested where it is installed")
+    df = pd.read_csv(data_dir / "iris.csv")
+    m = som.SOM(grid=(6, 6), seed=4, target="species").fit(df)
+    assert "species=setosa" in m.titles
+    m.save(tmp_path / "py.som")
+    subprocess.run([som_program, "train", str(data_dir / "iris.csv"), "-o", str(tmp_path / "cli.som"),
+                    "--grid", "6x6", "--seed", "4", "--target", "species", "-q"], check=True)
+    assert filecmp.cmp(tmp_path / "py.som", tmp_path / "cli.som", shallow=False)
+    features = df.drop(columns="species")
+    m2 = som.SOM(grid=(6, 6), seed=4).fit(features, df["species"])
+    assert m2.to_bytes() == m.to_bytes()
+    pred = m2.predict(features)
+    assert (pred == df["species"].to_numpy()).mean() > 0.85

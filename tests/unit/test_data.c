@@ -212,6 +212,15 @@ static void test_wrap(void **state)
     assert_null(d);
     assert_string_equal(err.message, "expected finite values, got NaN at row 2, column 2 "
                                      "(counted from 1): borrowed values cannot be missing");
+    /* som_data_set_label_title: only over a label column, not empty */
+    assert_int_equal(som_data_new(2, 1, &d, &err), SOM_OK);
+    assert_int_equal(som_data_set_label_title(d, "species", &err), SOM_EINVAL);
+    assert_int_equal(som_data_set_label(d, 0, "a", &err), SOM_OK);
+    assert_string_equal(som_data_label_title(d), "label");
+    assert_int_equal(som_data_set_label_title(d, "", &err), SOM_EINVAL);
+    assert_int_equal(som_data_set_label_title(d, "species", &err), SOM_OK);
+    assert_string_equal(som_data_label_title(d), "species");
+    som_data_free(d);
 }
 
 int main(void)

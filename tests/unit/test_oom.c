@@ -453,6 +453,30 @@ static int call_predict(void *p)
     return som_map_predict(c->m, c->d, NULL, NULL, 1, NULL);
 }
 
+static int call_fill_units(void *p)
+{
+    obj_ctx *c = p;
+    return som_map_fill(c->m, c->d, NULL, NULL, NULL, 1, NULL);
+}
+
+static int call_fill_smooth(void *p)
+{
+    obj_ctx *c = p;
+    som_fill_opts o;
+    som_fill_opts_init(&o);
+    o.method = SOM_FILL_SMOOTH;
+    return som_map_fill(c->m, c->d, NULL, &o, NULL, 1, NULL);
+}
+
+static int call_best_units(void *p)
+{
+    obj_ctx *c = p;
+    const float x[3] = {1, NAN, 0.5f};
+    size_t units[5];
+    int rc = som_map_best_units(c->m, x, NULL, 5, units, NULL, NULL);
+    return rc < 0 ? rc : SOM_OK;
+}
+
 static void with_checkpoint(void *p)
 {
     obj_ctx *c = p;
@@ -504,6 +528,9 @@ static void test_training(void **state)
         {"som_map_bmus", with_trained_map, call_bmus, obj_teardown, sizeof(obj_ctx)},
         {"som_map_quality", with_trained_map, call_quality, obj_teardown, sizeof(obj_ctx)},
         {"som_map_predict", with_trained_map, call_predict, obj_teardown, sizeof(obj_ctx)},
+        {"som_map_fill units", with_trained_map, call_fill_units, obj_teardown, sizeof(obj_ctx)},
+        {"som_map_fill smooth", with_trained_map, call_fill_smooth, obj_teardown, sizeof(obj_ctx)},
+        {"som_map_best_units", with_trained_map, call_best_units, obj_teardown, sizeof(obj_ctx)},
         {"som_trainer_save_state", with_map, call_save_state, obj_teardown, sizeof(obj_ctx)},
         {"som_trainer_resume", with_checkpoint, call_resume, obj_teardown, sizeof(obj_ctx)},
     };
