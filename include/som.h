@@ -595,6 +595,31 @@ typedef enum som_schedule {
     SOM_SCHEDULE_MQL = 3
 } som_schedule;
 
+/* The curve of the radius alone (radius_schedule), for rules whose radius
+ * and rate decay differently (MiniSom's sigma_decay_function):
+ *   SAME     sigma as `schedule` says (the table above; the default)
+ *   LINEAR   sigma = R0 + (R1-R0) t      EXP  sigma = R0 (R1/R0)^t
+ *   INVERSE  sigma = R0 B / (k + B) with B = N R1 / (R0 - R1): the
+ *            hyperbola that would reach R1 at k = N (MiniSom's
+ *            asymptotic_decay is R1 = R0/3, its inverse_decay_to_one
+ *            R1 = 1); sigma = R0 when R1 >= R0. Needs R1 > 0.
+ * The rate keeps following `schedule`. */
+typedef enum som_radius_schedule {
+    SOM_RADIUS_SAME = 0,
+    SOM_RADIUS_LINEAR = 1,
+    SOM_RADIUS_EXP = 2,
+    SOM_RADIUS_INVERSE = 3
+} som_radius_schedule;
+
+/* The order of the samples in online training:
+ *   SHUFFLED  a fresh random permutation every pass (the default)
+ *   CYCLIC    the rows in their order, over and over (SOM_PAK's vsom,
+ *             MiniSom's train_batch); the seed then only initialises. */
+typedef enum som_order {
+    SOM_ORDER_SHUFFLED = 0,
+    SOM_ORDER_CYCLIC = 1
+} som_order;
+
 /* h(d, sigma) for a unit at grid distance d from the winner:
  *   GAUSSIAN      exp(-d^2 / (2 sigma^2))
  *   CUTGAUSS      the gaussian where d <= sigma, else 0
@@ -665,6 +690,8 @@ typedef struct som_train_opts {
                                        steps (0 = only at pass ends) */
     const som_shard *shard;         /* distributed training (som_shard);
                                        NULL: every row is here (default) */
+    som_radius_schedule radius_schedule; /* default SOM_RADIUS_SAME */
+    som_order order;                /* online: default SOM_ORDER_SHUFFLED */
 } som_train_opts;
 
 /* Fills opts with the defaults above. */
@@ -1199,7 +1226,9 @@ typedef enum som_enum {
     SOM_ENUM_CLUSTER_METHOD = 6, /* kmeans ward */
     SOM_ENUM_SETTING_TYPE = 7, /* som_setting_type: choice size number pair grid flag text */
     SOM_ENUM_SETTING_GROUP = 8, /* som_setting_group: map training supervised */
-    SOM_ENUM_DISTANCE = 9      /* euclidean cosine manhattan chebyshev */
+    SOM_ENUM_DISTANCE = 9,     /* euclidean cosine manhattan chebyshev */
+    SOM_ENUM_RADIUS_SCHEDULE = 10, /* same linear exp inverse */
+    SOM_ENUM_ORDER = 11        /* shuffled cyclic */
 } som_enum;
 
 /* The name of `value` in enum `e` (static); "?" for a value outside it. */

@@ -440,6 +440,8 @@ extern const char *const som__init_names[];
 extern const char *const som__schedule_names[];
 extern const char *const som__neighborhood_names[];
 extern const char *const som__distance_names[];
+extern const char *const som__radius_schedule_names[];
+extern const char *const som__order_names[];
 /* sigma and alpha at step k of N under o's schedule. */
 void som__schedule(const som_train_opts *o, size_t k, size_t n_steps,
                    double *sigma, double *alpha);

@@ -255,7 +255,13 @@ typedef void (*scan_fn)(const float *P, size_t n_panels, size_t n_units, size_t 
 DEFINE_SCANS(_plain, )
 #ifdef SOM_HAVE_AVX512_SCAN
 DEFINE_SCANS(_avx2, __attribute__((target("avx2,fma"))))
+/* GCC prefers 256-bit vectors on AVX-512 unless told; Clang has no such
+ * target option (and uses 512 bits for vectors this wide). */
+#if defined(__clang__)
+DEFINE_SCANS(_avx512, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+#else
 DEFINE_SCANS(_avx512, __attribute__((target("avx512f,avx512bw,avx512vl,prefer-vector-width=512"))))
+#endif
 #endif
 
 /* Which build of the kernels the CPU runs: 0 plain, 1 AVX2, 2 AVX-512
@@ -311,8 +317,9 @@ static scan_fn pick_scan(som_distance kind)
 
 /* The winners of n rows by the lane kernel (manhattan, chebyshev, or
  * cosine rows with gaps), against a packed codebook; every row's result
- * depends on that row alone. Rows without a present field get unit
- * n_units... never: callers check rows first (som__check_rows_present). */
+ * depends on that row alone. A row without a present field gets unit 0
+ * (distance 0, cosine 1), as the Euclidean search gives it a unit; callers
+ * refuse such rows first (som__check_rows_present). */
 static int bmus_lanes(som_distance kind, const float *codebook, const float *P, size_t n_panels,
                       size_t n_units, size_t dim, const float *x, const uint8_t *mask, size_t n,
                       size_t *units, double *dist2, size_t *second, int threads)
@@ -367,68 +374,77 @@ static int bmus_lanes(som_distance kind, const float *codebook, const float *P, 
  * dim 2^-24 |x| |w| absolutely, so 1 - cos is within 4 (dim + 4) 2^-24. */
 #define ROW_LANES 16
 
+/* One block of 16 fields into 16 lanes, in GCC's vector extensions (GCC and
+ * Clang lower them to the target's registers: one AVX-512, two AVX2, four
+ * SSE), because the compilers left the plain-loop form of the cosine in
+ * scalar registers. */
+typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+typedef uint8_t v16b __attribute__((vector_size(16)));
+
+/* Unaligned 16-lane loads (macros: a function returning a vector would
+ * change the ABI of the default build). */
+#define LOAD16(dst, p) memcpy(&(dst), (p), sizeof(dst))
+
+static inline __attribute__((always_inline)) void
+row_chunk(som_distance kind, const float *xp, const float *wp, const uint8_t *mp, v16f *acc,
+          v16f *ww)
+{
+    v16f x, w;
+    LOAD16(x, xp);
+    LOAD16(w, wp);
+    v16i on = (v16i){0} == 0; /* -1: every lane present */
+    if (mp) {
+        v16b b;
+        memcpy(&b, mp, sizeof b);
+        on = __builtin_convertvector(b, v16i) != 0;
+    }
+    if (kind == SOM_DISTANCE_COSINE) {
+        *acc += (v16f)((v16i)(x * w) & on);
+        *ww += (v16f)((v16i)(w * w) & on);
+        return;
+    }
+    const v16f d = (v16f)((v16i)(x - w) & 0x7fffffff & on); /* |x - w|, 0 where missing */
+    if (kind == SOM_DISTANCE_MANHATTAN) {
+        *acc += d;
+    } else {
+        v16i gt = d > *acc;
+        *acc = (v16f)(((v16i)d & gt) | ((v16i)*acc & ~gt));
+    }
+}
+
 static inline __attribute__((always_inline)) float
 row_dist(som_distance kind, const float *w, const float *x, const uint8_t *mask, size_t dim,
          float xn)
 {
-    float acc[ROW_LANES] = {0}, ww[ROW_LANES] = {0};
+    v16f acc = {0}, ww = {0};
     size_t j = 0;
-    /* One simple loop per kind and mask, each of which the compiler
-     * vectorises (one loop for every case left the cosine scalar). */
-    for (; j + ROW_LANES <= dim; j += ROW_LANES) {
-        const float *xp = x + j, *wp = w + j;
-        const uint8_t *mp = mask ? mask + j : NULL;
-        if (kind == SOM_DISTANCE_COSINE) {
-            if (mp) {
-                for (size_t l = 0; l < ROW_LANES; l++) acc[l] += mp[l] ? xp[l] * wp[l] : 0.0f;
-                for (size_t l = 0; l < ROW_LANES; l++) ww[l] += mp[l] ? wp[l] * wp[l] : 0.0f;
-            } else {
-                for (size_t l = 0; l < ROW_LANES; l++) acc[l] += xp[l] * wp[l];
-                for (size_t l = 0; l < ROW_LANES; l++) ww[l] += wp[l] * wp[l];
-            }
-        } else if (kind == SOM_DISTANCE_MANHATTAN) {
-            if (mp)
-                for (size_t l = 0; l < ROW_LANES; l++)
-                    acc[l] += mp[l] ? fabsf(xp[l] - wp[l]) : 0.0f;
-            else
-                for (size_t l = 0; l < ROW_LANES; l++) acc[l] += fabsf(xp[l] - wp[l]);
-        } else {
-            if (mp)
-                for (size_t l = 0; l < ROW_LANES; l++) {
-                    float d = mp[l] ? fabsf(xp[l] - wp[l]) : 0.0f;
-                    acc[l] = d > acc[l] ? d : acc[l];
-                }
-            else
-                for (size_t l = 0; l < ROW_LANES; l++) {
-                    float d = fabsf(xp[l] - wp[l]);
-                    acc[l] = d > acc[l] ? d : acc[l];
-                }
+    for (; j + ROW_LANES <= dim; j += ROW_LANES)
+        row_chunk(kind, x + j, w + j, mask ? mask + j : NULL, &acc, &ww);
+    if (j < dim) {
+        /* The tail through the same body, zero-padded and masked. */
+        float xt[ROW_LANES] = {0}, wt[ROW_LANES] = {0};
+        uint8_t mt[ROW_LANES] = {0};
+        for (size_t l = 0; j + l < dim; l++) {
+            xt[l] = x[j + l];
+            wt[l] = w[j + l];
+            mt[l] = !mask || mask[j + l];
         }
+        row_chunk(kind, xt, wt, mt, &acc, &ww);
     }
-    for (size_t l = 0; j < dim; j++, l++) {
-        if (mask && !mask[j]) continue;
-        float xv = x[j], wv = w[j], d = fabsf(xv - wv);
-        if (kind == SOM_DISTANCE_MANHATTAN) acc[l] += d;
-        else if (kind == SOM_DISTANCE_CHEBYSHEV) acc[l] = d > acc[l] ? d : acc[l];
-        else {
-            acc[l] += xv * wv;
-            ww[l] += wv * wv;
+    /* A tree of halves (a fixed order; the bounds above hold for any). */
+    float a[ROW_LANES], q[ROW_LANES];
+    memcpy(a, &acc, sizeof a);
+    memcpy(q, &ww, sizeof q);
+    for (size_t h = ROW_LANES / 2; h >= 1; h /= 2)
+        for (size_t l = 0; l < h; l++) {
+            if (kind == SOM_DISTANCE_CHEBYSHEV) a[l] = a[l + h] > a[l] ? a[l + h] : a[l];
+            else a[l] += a[l + h];
+            q[l] += q[l + h];
         }
-    }
-    /* A tree of halves, not one chain of 16 dependent adds per unit (the
-     * order is fixed, and the bounds above hold for any order). */
-    for (size_t h = ROW_LANES / 2; h >= 1; h /= 2) {
-        if (kind == SOM_DISTANCE_CHEBYSHEV)
-            for (size_t l = 0; l < h; l++) acc[l] = acc[l + h] > acc[l] ? acc[l + h] : acc[l];
-        else
-            for (size_t l = 0; l < h; l++) acc[l] += acc[l + h];
-        if (kind == SOM_DISTANCE_COSINE)
-            for (size_t l = 0; l < h; l++) ww[l] += ww[l + h];
-    }
-    float s = acc[0], q = ww[0];
-    if (kind != SOM_DISTANCE_COSINE) return s;
-    float den = xn * sqrtf(q);
-    return den > 0.0f ? 1.0f - s / den : 1.0f;
+    if (kind != SOM_DISTANCE_COSINE) return a[0];
+    float den = xn * sqrtf(q[0]);
+    return den > 0.0f ? 1.0f - a[0] / den : 1.0f;
 }
 
 typedef void (*rows_fn)(const float *cb, size_t n_units, size_t dim, const float *x,

@@ -16,6 +16,8 @@ const char *const som__neighborhood_names[] = {"gaussian",     "cutgauss",    "b
                                                "epanechnikov", "mexican-hat", NULL};
 const char *const som__distance_names[] = {"euclidean", "cosine", "manhattan", "chebyshev",
                                            NULL};
+const char *const som__radius_schedule_names[] = {"same", "linear", "exp", "inverse", NULL};
+const char *const som__order_names[] = {"shuffled", "cyclic", NULL};
 static const char *const cluster_method[] = {"kmeans", "ward", NULL};
 static const char *const setting_type[] = {"choice", "size", "number", "pair",
                                            "grid",   "flag", "text",   NULL};
@@ -32,6 +34,8 @@ static const char *const *const lists[] = {
     [SOM_ENUM_SETTING_TYPE] = setting_type,
     [SOM_ENUM_SETTING_GROUP] = setting_group,
     [SOM_ENUM_DISTANCE] = som__distance_names,
+    [SOM_ENUM_RADIUS_SCHEDULE] = som__radius_schedule_names,
+    [SOM_ENUM_ORDER] = som__order_names,
 };
 
 const char *const *som_enum_names(som_enum e)

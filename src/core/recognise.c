@@ -34,7 +34,8 @@ int som_map_bmu_vector(const som_map *m, const float *x, const uint8_t *mask, si
 {
     if (!m || !x || !unit)
         return som__error(err, SOM_EINVAL, "som_map_bmu_vector: map, vector and unit are required");
-    float *buf = som__malloc(m->dim * sizeof(float));
+    /* The row, then the K-best search's scratch (2 dim) for other distances. */
+    float *buf = som__malloc(3 * m->dim * sizeof(float));
     uint8_t *mbuf = som__malloc(m->dim);
     if (!buf || !mbuf) {
         som__free(buf);
@@ -47,8 +48,8 @@ int som_map_bmu_vector(const som_map *m, const float *x, const uint8_t *mask, si
         double d2;
         const uint8_t *mk = any_missing ? mbuf : NULL;
         if (m->distance != SOM_DISTANCE_EUCLIDEAN)
-            /* The map's search on one row (weighted copies, distance.c). */
-            rc = som__map_bmus_scaled(m, buf, mk, 1, unit, &d2, NULL, 1, err);
+            /* The exact ranking of the K best units (below), K = 1. */
+            som__best_units_scaled(m, buf, mk, 1, unit, &d2, buf + m->dim);
         else
             *unit = m->fsqrt ? som__bmu_scalar_w(m->codebook, m->n_units, m->dim, m->fsqrt, buf,
                                                  mk, &d2)

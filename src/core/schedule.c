@@ -81,4 +81,18 @@ void som__schedule(const som_train_opts *o, size_t k, size_t n_steps, double *si
         *alpha = k == 0 ? A0 : A0 * exp(-(double)(k - 1) / (double)n_steps);
         break;
     }
+    switch (o->radius_schedule) {
+    case SOM_RADIUS_LINEAR: *sigma = R0 + (R1 - R0) * t; break;
+    case SOM_RADIUS_EXP: *sigma = R0 * pow(R1 / R0, t); break;
+    case SOM_RADIUS_INVERSE:
+        if (R1 < R0) {
+            double B = (double)n_steps * R1 / (R0 - R1);
+            *sigma = R0 * B / ((double)k + B);
+        } else {
+            *sigma = R0;
+        }
+        break;
+    case SOM_RADIUS_SAME:
+    default: break;
+    }
 }

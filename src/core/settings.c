@@ -16,8 +16,9 @@
 /* One id per entry, in table order (the bit of som_fit_opts.set_). */
 enum {
     S_GRID, S_TOPOLOGY, S_TOROID, S_SCALE, S_DISTANCE,
-    S_ALGORITHM, S_EPOCHS, S_ITERATIONS, S_INIT, S_INIT_CODEBOOK, S_RADIUS, S_RATE,
-    S_SCHEDULE, S_INVERSE, S_NEIGHBORHOOD, S_NEIGHBOR_RATE, S_QUALITY_EVERY, S_SEED,
+    S_ALGORITHM, S_EPOCHS, S_ITERATIONS, S_ORDER, S_INIT, S_INIT_CODEBOOK, S_RADIUS, S_RATE,
+    S_SCHEDULE, S_INVERSE, S_RADIUS_SCHEDULE, S_NEIGHBORHOOD, S_NEIGHBOR_RATE, S_QUALITY_EVERY,
+    S_SEED,
     S_THREADS,
     S_TARGET, S_TARGET_WEIGHT, S_WEIGHTS,
     S_COUNT
@@ -74,6 +75,12 @@ static const som_setting table[S_COUNT] = {
                       .expects = "a whole number >= 1", .algorithms = ONLINE,
                       .help = "single-sample steps instead of passes (online training "
                               "only, which it selects)"},
+    [S_ORDER] = {"order", CHOICE(som__order_names), TRAINING, .value_name = "O",
+                 .expects = "one of shuffled, cyclic", .default_words = "shuffled",
+                 .algorithms = ONLINE,
+                 .help = "online sample order: shuffled (a fresh random permutation every "
+                         "pass) or cyclic (the rows in their order, over and over, as "
+                         "SOM_PAK's vsom and MiniSom's train_batch; cyclic selects online training)"},
     [S_INIT] = {"init", CHOICE(init_choices), TRAINING, .value_name = "I",
                 .expects = "one of random, pca, sample", .default_words = "pca",
                 .algorithms = BOTH, .help = "random, pca or sample"},
@@ -105,6 +112,12 @@ static const som_setting table[S_COUNT] = {
                    .default_words = "B = steps/100, at least 1, and A = A0*B: the rate starts "
                                     "at A0",
                    .algorithms = ONLINE, .help = "rate A/(step+B) for the inverse schedule"},
+    [S_RADIUS_SCHEDULE] = {"radius-schedule", CHOICE(som__radius_schedule_names), TRAINING,
+                           .value_name = "S", .expects = "one of same, linear, exp, inverse",
+                           .default_words = "same", .algorithms = BOTH,
+                           .help = "the radius's own curve: same (as --schedule), linear, "
+                                   "exp or inverse (R0*B/(step+B), reaching R1 after the "
+                                   "last step, as MiniSom's sigma decays)"},
     [S_NEIGHBORHOOD] = {"neighborhood", CHOICE(som__neighborhood_names), TRAINING,
                         .value_name = "H",
                         .expects = "one of gaussian, cutgauss, bubble, epanechnikov, "
@@ -333,6 +346,7 @@ int som_fit_opts_set(som_fit_opts *o, const char *name, const char *value, som_e
     case S_ALGORITHM: t->algorithm = (som_algorithm)v; break;
     case S_EPOCHS: t->epochs = (size_t)u; break;
     case S_ITERATIONS: t->iterations = (size_t)u; break;
+    case S_ORDER: t->order = (som_order)v; break;
     case S_INIT: t->init = (som_init)v; break;
     case S_INIT_CODEBOOK: rc = set_text(&o->init_codebook, value, err); break;
     case S_RADIUS:
@@ -348,6 +362,7 @@ int som_fit_opts_set(som_fit_opts *o, const char *name, const char *value, som_e
         t->inverse_a = x;
         t->inverse_b = y;
         break;
+    case S_RADIUS_SCHEDULE: t->radius_schedule = (som_radius_schedule)v; break;
     case S_NEIGHBORHOOD: t->neighborhood = (som_neighborhood)v; break;
     case S_NEIGHBOR_RATE: t->neighbor_rate = x; break;
     case S_QUALITY_EVERY: t->quality_every = (size_t)u; break;
@@ -409,6 +424,7 @@ int som_fit_opts_get(const som_fit_opts *o, const char *name, char *buf, size_t 
     case S_ITERATIONS:
         if (t->iterations) snprintf(buf, size, "%zu", t->iterations);
         break;
+    case S_ORDER: text = som_enum_name(SOM_ENUM_ORDER, (int)t->order); break;
     case S_INIT: text = som_enum_name(SOM_ENUM_INIT, (int)t->init); break;
     case S_INIT_CODEBOOK: text = o->init_codebook; break;
     case S_RADIUS: put_pair(buf, size, t->radius0, t->radius1); break;
@@ -416,6 +432,9 @@ int som_fit_opts_get(const som_fit_opts *o, const char *name, char *buf, size_t 
     case S_SCHEDULE: text = som_enum_name(SOM_ENUM_SCHEDULE, (int)t->schedule); break;
     case S_INVERSE:
         if (t->inverse_a > 0 && t->inverse_b > 0) put_pair(buf, size, t->inverse_a, t->inverse_b);
+        break;
+    case S_RADIUS_SCHEDULE:
+        text = som_enum_name(SOM_ENUM_RADIUS_SCHEDULE, (int)t->radius_schedule);
         break;
     case S_NEIGHBORHOOD: text = som_enum_name(SOM_ENUM_NEIGHBORHOOD, (int)t->neighborhood); break;
     case S_NEIGHBOR_RATE: put_double(buf, size, t->neighbor_rate); break;
@@ -497,10 +516,25 @@ int som_fit_opts_check(som_fit_opts *o, som_error *err)
             return som__error(err, SOM_EINVAL, "give init or init-codebook, not both");
         t->init = SOM_INIT_KEEP;
     }
-    if (t->schedule == SOM_SCHEDULE_EXP && t->radius1 == 0.0)
+    if (t->radius_schedule == SOM_RADIUS_SAME && t->schedule == SOM_SCHEDULE_EXP &&
+        t->radius1 == 0.0)
         return som__error(err, SOM_EINVAL,
                           "radius: the exp schedule needs an end radius R1 > 0 (or another "
                           "schedule)");
+    if ((t->radius_schedule == SOM_RADIUS_EXP || t->radius_schedule == SOM_RADIUS_INVERSE) &&
+        t->radius1 == 0.0)
+        return som__error(err, SOM_EINVAL,
+                          "radius: radius-schedule %s needs an end radius R1 > 0 (or another "
+                          "radius-schedule)",
+                          som_enum_name(SOM_ENUM_RADIUS_SCHEDULE, (int)t->radius_schedule));
+    if (t->order == SOM_ORDER_CYCLIC) {
+        /* Batch training has no order: every pass uses every row at once. */
+        if (batch_set)
+            return som__error(err, SOM_EINVAL,
+                              "order cyclic needs online training; batch training has no "
+                              "sample order");
+        t->algorithm = SOM_ONLINE;
+    }
     if (o->grid.rows || o->grid.cols) {
         som_error why;
         som_error_clear(&why);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* train_online.c — the seeds' rule, one sample at a time. Every pass takes
  * the samples in a fresh random permutation, so each one is presented
- * exactly once per pass (the guarantee of the MQL5 article's C_PRNG_UD).
+ * exactly once per pass (the guarantee of the MQL5 article's C_PRNG_UD),
+ * or with order cyclic in their own order (SOM_PAK's vsom, MiniSom).
  * For sample x with winner b, every unit i moves
  *     w_i += alpha * beta_i * h(d(i,b), sigma) * (x - w_i)
  * on the present components only (beta_i = 1 for the winner); a step
@@ -57,7 +58,8 @@ int som__online_steps(som_trainer *t, size_t n_steps, som_error *err)
             break;
         }
         if (t->perm_pos == n) {
-            som__rng_shuffle(&t->rng, t->perm, n);
+            /* Cyclic order keeps the identity permutation of the trainer. */
+            if (t->opts.order != SOM_ORDER_CYCLIC) som__rng_shuffle(&t->rng, t->perm, n);
             t->perm_pos = 0;
         }
         size_t i = t->perm[t->perm_pos++];

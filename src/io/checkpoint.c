@@ -142,9 +142,15 @@ int som_trainer_save_state(const som_trainer *t, const char *path, som_error *er
                           "saving its state");
     if (t->opts.shard)
         return som__error(err, SOM_ENOTSUP, "checkpoints of distributed training are not supported");
+    /* The settings TRST's fixed layout has no room for travel in the map's
+     * chunk trex (written only when not default, so other checkpoints are
+     * as they were); the map gets the whole of them only at the end. */
+    som_map with = *t->map;
+    with.settings.radius_schedule = t->opts.radius_schedule;
+    with.settings.order = t->opts.order;
     void *model = NULL;
     size_t model_len = 0;
-    int rc = som_map_save_mem(t->map, &model, &model_len, err);
+    int rc = som_map_save_mem(&with, &model, &model_len, err);
     if (rc != SOM_OK) return rc;
 
     size_t n_perm = t->opts.algorithm == SOM_ONLINE ? t->data->n : 0;
@@ -403,6 +409,14 @@ static int check_match(const som_map *map, const som_data *data, const som_map *
         return som__error_at(err, SOM_EINVAL, path, 0, 0, "the checkpoint was made with "
                              "scaling %d, this run's map has %d", (int)s->scaling,
                              (int)map->scaling);
+    if (ck->settings.radius_schedule != resolved->radius_schedule ||
+        ck->settings.order != resolved->order)
+        return som__error_at(err, SOM_EINVAL, path, 0, 0, "the checkpoint was made with "
+                             "radius-schedule %s and order %s, this run asks for %s and %s",
+                             som_enum_name(SOM_ENUM_RADIUS_SCHEDULE, (int)ck->settings.radius_schedule),
+                             som_enum_name(SOM_ENUM_ORDER, (int)ck->settings.order),
+                             som_enum_name(SOM_ENUM_RADIUS_SCHEDULE, (int)resolved->radius_schedule),
+                             som_enum_name(SOM_ENUM_ORDER, (int)resolved->order));
     return check_settings(&s->opts, resolved, path, err);
 }
 

@@ -292,8 +292,9 @@ extern const unsigned char som__model_magic[8];
  * (lower-case) are written only when the map has what they hold (feature
  * weights, clusters). Writers emit them in this order. */
 enum { SOM__CH_HEAD, SOM__CH_TITL, SOM__CH_SCAL, SOM__CH_TRAN, SOM__CH_HIST, SOM__CH_CODE,
-       SOM__CH_N_REQUIRED, SOM__CH_FWGT = SOM__CH_N_REQUIRED, SOM__CH_CLUS, SOM__CH_DIST,
-       SOM__CH_N };
+       SOM__CH_N_REQUIRED, SOM__CH_FWGT = SOM__CH_N_REQUIRED, SOM__CH_TREX, SOM__CH_CLUS,
+       SOM__CH_DIST, SOM__CH_N };
+#define SOM__MODEL_TREX_LEN 8u
 extern const char som__model_chunk_tags[SOM__CH_N][5];
 
 /* ---- the interchange readers and writers ------------------------------------ */

@@ -77,6 +77,11 @@ static json_t *settings_json(jb *b, const som_train_opts *s)
     set(b, o, "seed", u64(s->seed));
     set(b, o, "quality_every", u64(s->quality_every));
     set(b, o, "progress_every", u64(s->progress_every));
+    /* Only when not the default, as the .som chunk trex: older exports stay
+     * as they were. */
+    if (s->radius_schedule != SOM_RADIUS_SAME)
+        set(b, o, "radius_schedule", name(SOM_ENUM_RADIUS_SCHEDULE, (int)s->radius_schedule));
+    if (s->order != SOM_ORDER_SHUFFLED) set(b, o, "order", name(SOM_ENUM_ORDER, (int)s->order));
     return o;
 }
 

@@ -467,7 +467,13 @@ static int read_settings(jr *r, const json_t *root, som_map *map)
     }
     if (!rc) rc = get_size(r, s, "quality_every", &o.quality_every);
     if (!rc) rc = get_size(r, s, "progress_every", &o.progress_every);
+    int rs = SOM_RADIUS_SAME, order = SOM_ORDER_SHUFFLED; /* optional (chunk trex) */
+    if (!rc && json_object_get(s, "radius_schedule"))
+        rc = get_name(r, s, "radius_schedule", SOM_ENUM_RADIUS_SCHEDULE, &rs);
+    if (!rc && json_object_get(s, "order")) rc = get_name(r, s, "order", SOM_ENUM_ORDER, &order);
     if (rc) return rc;
+    o.radius_schedule = (som_radius_schedule)rs;
+    o.order = (som_order)order;
     o.algorithm = (som_algorithm)alg;
     o.init = (som_init)init;
     o.schedule = (som_schedule)sched;

@@ -27,7 +27,8 @@
 const unsigned char som__model_magic[8] = {0x89, 'S', 'O', 'M', '\r', '\n', 0x1a, '\n'};
 
 const char som__model_chunk_tags[SOM__CH_N][5] = {"HEAD", "TITL", "SCAL", "TRAN",
-                                                  "HIST", "CODE", "fwgt", "clus", "DIST"};
+                                                  "HIST", "CODE", "fwgt", "trex", "clus",
+                                                  "DIST"};
 
 /* zlib's crc32 takes a uInt length; feed large buffers in pieces. */
 uint32_t som__crc32(const unsigned char *p, size_t n)
@@ -87,6 +88,14 @@ static const char *title_of(const som_map *map, size_t j)
 
 /* Payload sizes of every chunk for this map, or false on overflow (a map so
  * large its image cannot be addressed) or a title too long for its u32. */
+/* Training settings added after TRAN's fixed layout go to the optional
+ * chunk trex, only when one is not its default: older files, and models
+ * trained without them, stay byte for byte as they were. */
+static bool has_trex(const som_train_opts *o)
+{
+    return o->radius_schedule != SOM_RADIUS_SAME || o->order != SOM_ORDER_SHUFFLED;
+}
+
 static int image_size(const som_map *map, size_t *total, som_error *err)
 {
     size_t dim = map->dim, n = SOM__MODEL_PREFIX_LEN + SOM__CH_N_REQUIRED * SOM__MODEL_CHUNK_HDR_LEN + SOM__MODEL_CRC_LEN;
@@ -104,6 +113,8 @@ static int image_size(const som_map *map, size_t *total, som_error *err)
          som__add_ok(n, part, &n);
     if (map->fweight)
         ok = ok && som__mul_ok(dim, 8, &part) && som__add_ok(n, SOM__MODEL_CHUNK_HDR_LEN + part, &n);
+    if (has_trex(&map->settings))
+        ok = ok && som__add_ok(n, SOM__MODEL_CHUNK_HDR_LEN + SOM__MODEL_TREX_LEN, &n);
     if (map->cluster)
         ok = ok && som__mul_ok(map->n_units, 4, &part) && som__add_ok(n, SOM__MODEL_CHUNK_HDR_LEN + 8 + part, &n);
     if (map->distance != SOM_DISTANCE_EUCLIDEAN)
@@ -192,6 +203,12 @@ static void write_image(const som_map *map, writer *w)
     if (map->fweight) {
         at = w_chunk_begin(w, SOM__CH_FWGT);
         for (size_t j = 0; j < dim; j++) w_f64(w, map->fweight[j]);
+        w_chunk_end(w, at);
+    }
+    if (has_trex(o)) {
+        at = w_chunk_begin(w, SOM__CH_TREX);
+        w_u32(w, (uint32_t)o->radius_schedule);
+        w_u32(w, (uint32_t)o->order);
         w_chunk_end(w, at);
     }
     if (map->cluster) {

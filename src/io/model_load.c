@@ -244,6 +244,8 @@ static int check_sizes(const reader *rd, const chunk ch[SOM__CH_N], const som_gr
         snprintf(want, sizeof want, "8 x dim (dim %zu)", dim);
         return bad_length(rd, SOM__CH_FWGT, &ch[SOM__CH_FWGT], want);
     }
+    if (ch[SOM__CH_TREX].off && ch[SOM__CH_TREX].len != SOM__MODEL_TREX_LEN)
+        return bad_length(rd, SOM__CH_TREX, &ch[SOM__CH_TREX], "8");
     if (ch[SOM__CH_CLUS].off && (!som__mul_ok(grid->rows * grid->cols, 4, &need) ||
                             !som__add_ok(need, 8, &need) || ch[SOM__CH_CLUS].len != need)) {
         snprintf(want, sizeof want, "8 + 4 x %zu units", grid->rows * grid->cols);
@@ -435,6 +437,19 @@ static int read_feature_weights(const reader *rd, const chunk *c, som_map *map)
     return SOM_OK;
 }
 
+/* After read_training: the settings TRAN's fixed layout has no room for. */
+static int read_trex(const reader *rd, const chunk *c, som_map *map)
+{
+    const unsigned char *p = payload(rd, c);
+    uint32_t rs = som__get_u32(p), order = som__get_u32(p + 4);
+    if (rs > SOM_RADIUS_INVERSE || order > SOM_ORDER_CYCLIC)
+        return FAIL(rd, SOM_EFORMAT, "chunk 'trex' at byte %zu: radius-schedule %lu and order "
+                    "%lu, expected 0..3 and 0..1", c->off, (unsigned long)rs, (unsigned long)order);
+    map->settings.radius_schedule = (som_radius_schedule)rs;
+    map->settings.order = (som_order)order;
+    return SOM_OK;
+}
+
 static int read_clusters(const reader *rd, const chunk *c, som_map *map)
 {
     const unsigned char *p = payload(rd, c);
@@ -524,6 +539,7 @@ int som_map_load_mem(const void *buf, size_t len, const char *name, som_map **ou
     if (rc == SOM_OK) rc = read_history(&rd, &ch[SOM__CH_HIST], map);
     if (rc == SOM_OK) rc = read_codebook(&rd, &ch[SOM__CH_CODE], map);
     if (rc == SOM_OK && ch[SOM__CH_FWGT].off) rc = read_feature_weights(&rd, &ch[SOM__CH_FWGT], map);
+    if (rc == SOM_OK && ch[SOM__CH_TREX].off) rc = read_trex(&rd, &ch[SOM__CH_TREX], map);
     if (rc == SOM_OK && ch[SOM__CH_CLUS].off) rc = read_clusters(&rd, &ch[SOM__CH_CLUS], map);
     if (rc == SOM_OK && ch[SOM__CH_DIST].off) rc = read_distance(&rd, &ch[SOM__CH_DIST], map);
     if (rc != SOM_OK) {

@@ -3,7 +3,7 @@
 # Crash-safe training: `som train --checkpoint-every 1` is killed with
 # SIGKILL at a random moment, `--resume` finishes the run, and the model
 # must have the same bytes as an uninterrupted run's; for online and batch
-# training.
+# training, and online with the rows in turn (order cyclic).
 #
 #   tests/cli/checkpoint.sh SOM [ROUNDS]     (ROUNDS kills per algorithm, default 1)
 #
@@ -32,9 +32,12 @@ awk 'BEGIN { srand(5); print "a,b,c,d,e,f";
 now_ms() { date +%s%3N; }
 failed=0
 
-for alg in online batch; do
+for alg in online batch cyclic; do
     if [ "$alg" = online ]; then
         set -- --algorithm online --epochs 100 --grid 12x12 --seed 9
+    elif [ "$alg" = cyclic ]; then
+        # The settings recorded in the map's chunk trex (som.h: som_order).
+        set -- --order cyclic --radius-schedule inverse --epochs 20 --grid 8x8 --seed 9
     else
         set -- --algorithm batch --epochs 300 --grid 30x30 --seed 9 --threads 2
     fi

@@ -75,6 +75,15 @@ grep -q '"species=setosa"' all.json || note "no one-hot species field"
 grep -q '"seed":123456789,' all.json || note "no seed"
 end
 
+begin roundtrip-order-radius-schedule
+run train "$IRIS" -o cyc.som --grid 4x5 --iterations 300 --order cyclic \
+    --radius-schedule inverse --schedule inverse -q
+expect_rc 0
+roundtrip cyc.som
+grep -q '"radius_schedule":"inverse"' cyc.json || note "no radius_schedule"
+grep -q '"order":"cyclic"' cyc.json || note "no order"
+end
+
 begin read-json-like-som
 "$SOM" info all.som >info-som.txt 2>&1
 run info all.json

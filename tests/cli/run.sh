@@ -269,6 +269,21 @@ expect_rc 0
 expect_empty err
 end
 
+begin train-order-radius-schedule
+run train "$IRIS" -o cyclic.som --grid 5x6 --iterations 450 --order cyclic \
+    --inverse 112.5:225 --radius-schedule inverse --radius 2:0.6666666666666666 --scale none -q
+expect_rc 0
+expect_empty err
+run info cyclic.som
+expect_rc 0
+expect_grep out 'algorithm online, iterations 450, order cyclic,'
+expect_grep out 'radius-schedule inverse,'
+run train "$IRIS" -o batch.som --order cyclic --algorithm batch -q
+expect_rc 2
+expect_grep err 'order cyclic needs online training; batch training has no sample order'
+expect_no_file batch.som
+end
+
 begin train-cutgauss-threads
 run train "$IRIS" -o cut.som --neighborhood cutgauss --threads 1 \
     --quality-every 0 --no-progress -q

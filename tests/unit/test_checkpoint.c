@@ -216,6 +216,11 @@ static void test_mismatch(void **state)
     other = o;
     other.algorithm = SOM_ONLINE;
     expect_refusal(m, d, &other, path, SOM_EINVAL, "algorithm");
+    other = o;
+    other.radius_schedule = SOM_RADIUS_INVERSE;
+    expect_refusal(m, d, &other, path, SOM_EINVAL,
+                   "radius-schedule same and order shuffled, this run asks for inverse and "
+                   "shuffled");
 
     /* Same size, one value changed. */
     som_data *d2 = make_data(8, 1);

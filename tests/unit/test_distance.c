@@ -227,6 +227,13 @@ static void test_map_calls(void **state)
                 assert_int_equal(som_map_bmu_vector(m, xr, NULL, &u1, &d1, NULL), SOM_OK);
                 assert_int_equal(u1, units[i]);
                 assert_true(fabs(d1 - best) <= 1e-5 * (1 + best));
+                /* The K best units (filling) rank by the same distance. */
+                size_t kb[4];
+                double kd[4];
+                assert_int_equal(som_map_best_units(m, xr, NULL, 4, kb, kd, NULL), 4);
+                assert_int_equal(kb[0], u1);
+                assert_true(fabs(kd[0] - d1) <= 1e-12 * (1 + d1));
+                for (int q = 1; q < 4; q++) assert_true(kd[q] >= kd[q - 1]);
             }
         }
         som_data_free(d);

@@ -328,6 +328,31 @@ static void test_roundtrip(void **state)
     som_map_free(map);
 }
 
+/* The settings of chunk trex come back; a map at their defaults has no
+ * such chunk (its bytes are those of older writers). */
+static void test_roundtrip_trex(void **state)
+{
+    (void)state;
+    som_map *map = make_map();
+    size_t len0;
+    unsigned char *plain = save_mem(map, &len0);
+    assert_null(memmem(plain, len0, "trex", 4));
+    map->settings.radius_schedule = SOM_RADIUS_INVERSE;
+    map->settings.order = SOM_ORDER_CYCLIC;
+    size_t len;
+    unsigned char *buf = save_mem(map, &len);
+    assert_int_equal(len, len0 + 12 + 8);
+    som_map *back = NULL;
+    som_error err;
+    if (som_map_load_mem(buf, len, "trex", &back, &err) != SOM_OK) fail_msg("%s", err.message);
+    assert_int_equal(som_map_train_settings(back)->radius_schedule, SOM_RADIUS_INVERSE);
+    assert_int_equal(som_map_train_settings(back)->order, SOM_ORDER_CYCLIC);
+    som_map_free(back);
+    som_free(buf);
+    som_free(plain);
+    som_map_free(map);
+}
+
 /* A fresh, untrained, unscaled map: defaults survive and the stale range
  * values of a map without a recorded range never reach the file. */
 static void test_roundtrip_plain(void **state)
@@ -830,6 +855,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_roundtrip_trex),
         cmocka_unit_test(test_roundtrip_plain),
         cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_bit_flips),

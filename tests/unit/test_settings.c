@@ -16,7 +16,7 @@
 static void enum_names_round_trip(void **state)
 {
     (void)state;
-    for (int e = SOM_ENUM_TOPOLOGY; e <= SOM_ENUM_SETTING_GROUP; e++) {
+    for (int e = SOM_ENUM_TOPOLOGY; e <= SOM_ENUM_ORDER; e++) {
         const char *const *names = som_enum_names((som_enum)e);
         assert_non_null(names);
         int n = 0;
@@ -36,6 +36,8 @@ static void enum_names_round_trip(void **state)
     assert_string_equal(som_enum_name(SOM_ENUM_ALGORITHM, SOM_BATCH), "batch");
     assert_string_equal(som_enum_name(SOM_ENUM_INIT, SOM_INIT_KEEP), "keep");
     assert_string_equal(som_enum_name(SOM_ENUM_SCHEDULE, SOM_SCHEDULE_MQL), "mql");
+    assert_string_equal(som_enum_name(SOM_ENUM_RADIUS_SCHEDULE, SOM_RADIUS_INVERSE), "inverse");
+    assert_string_equal(som_enum_name(SOM_ENUM_ORDER, SOM_ORDER_CYCLIC), "cyclic");
     assert_string_equal(som_enum_name(SOM_ENUM_NEIGHBORHOOD, SOM_NEIGHBORHOOD_MEXICAN_HAT),
                         "mexican-hat");
     assert_string_equal(som_enum_name(SOM_ENUM_CLUSTER_METHOD, SOM_CLUSTER_WARD), "ward");
@@ -228,6 +230,12 @@ static void rules_between_settings(void **state)
     assert_int_equal(check_of(&o, &err, "target", "species", "target-weight", "0.5", NULL), SOM_OK);
     som_fit_opts_clear(&o);
     assert_int_equal(check_of(&o, &err, "schedule", "linear", "radius", "3:0", NULL), SOM_OK);
+    som_fit_opts_clear(&o);
+    /* The exp rate with a linear radius may end at R1 = 0; cyclic selects online. */
+    assert_int_equal(check_of(&o, &err, "radius-schedule", "linear", "radius", "3:0", "order",
+                              "cyclic", NULL),
+                     SOM_OK);
+    assert_int_equal(o.train.algorithm, SOM_ONLINE);
     assert_int_equal(check_of(&o, &err, "grid", "6x6", "topology", "hex", "toroid", "true", NULL),
                      SOM_OK);
 
@@ -245,6 +253,11 @@ static void rules_between_settings(void **state)
         {"init", "pca", "init-codebook", "a.som", "give init or init-codebook, not both"},
         {"radius", "3:0", "schedule", "exp",
          "radius: the exp schedule needs an end radius R1 > 0 (or another schedule)"},
+        {"order", "cyclic", "algorithm", "batch",
+         "order cyclic needs online training; batch training has no sample order"},
+        {"radius", "3:0", "radius-schedule", "inverse",
+         "radius: radius-schedule inverse needs an end radius R1 > 0 (or another "
+         "radius-schedule)"},
         {"grid", "5x5", "topology", "hex", NULL}, /* with toroid, below */
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {

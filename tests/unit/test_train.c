@@ -125,6 +125,78 @@ static void schedules_follow_their_formulas(void **state)
     assert_true(fabs(s - 1.0) < 1e-12);
 }
 
+/* The radius's own curve (radius_schedule) over any rate schedule. */
+static void radius_schedules_follow_their_formulas(void **state)
+{
+    (void)state;
+    som_train_opts o;
+    som_train_opts_init(&o);
+    o.radius0 = 6.0;
+    o.radius1 = 2.0;
+    o.rate0 = 0.5;
+    o.schedule = SOM_SCHEDULE_INVERSE;
+    o.inverse_a = 250.0; /* MiniSom's asymptotic rate: A0 (N/2) / (k + N/2) */
+    o.inverse_b = 500.0;
+    const size_t N = 1000;
+    double s, a;
+    const size_t ks[] = {0, 1, 250, 999};
+    for (size_t i = 0; i < 4; i++) {
+        double k = (double)ks[i], f = k / 999.0;
+        o.radius_schedule = SOM_RADIUS_SAME; /* inverse: a linear radius */
+        som__schedule(&o, ks[i], N, &s, &a);
+        assert_true(fabs(s - (6.0 - 4.0 * f)) < 1e-12);
+        o.radius_schedule = SOM_RADIUS_EXP;
+        som__schedule(&o, ks[i], N, &s, &a);
+        assert_true(fabs(s - 6.0 * pow(2.0 / 6.0, f)) < 1e-12);
+        /* The hyperbola through R0 at 0 and R1 at N: B = N R1 / (R0 - R1) = 500,
+         * MiniSom's sigma / (1 + k / (N/2)) for R1 = R0 / 3. */
+        o.radius_schedule = SOM_RADIUS_INVERSE;
+        som__schedule(&o, ks[i], N, &s, &a);
+        assert_true(fabs(s - 6.0 / (1.0 + k / 500.0)) < 1e-12);
+        assert_true(fabs(a - 0.5 / (1.0 + k / 500.0)) < 1e-12); /* the rate is untouched */
+    }
+    o.radius_schedule = SOM_RADIUS_LINEAR;
+    o.schedule = SOM_SCHEDULE_EXP;
+    o.rate1 = 0.05;
+    som__schedule(&o, 999, N, &s, &a);
+    assert_true(fabs(s - 2.0) < 1e-12 && fabs(a - 0.05) < 1e-12);
+    o.radius_schedule = SOM_RADIUS_INVERSE; /* R1 >= R0: constant */
+    o.radius1 = 6.0;
+    som__schedule(&o, 500, N, &s, &a);
+    assert_true(s == 6.0);
+}
+
+/* Order cyclic takes rows 0, 1, 2, 0, ... whatever the seed: one unit,
+ * rate 0.5 constant, so w = the running halfway mix, known by hand. */
+static void cyclic_order_takes_rows_in_turn(void **state)
+{
+    (void)state;
+    const float x[3] = {4.0f, 8.0f, 16.0f};
+    som_data *d = make_data(3, 1, x);
+    som_grid g = {1, 1, SOM_RECT, 0};
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        som_map *m;
+        assert_int_equal(som_map_new(&g, 1, &m, NULL), SOM_OK);
+        const float w0 = 0.0f;
+        som_map_set_codebook(m, &w0);
+        som_train_opts o;
+        som_train_opts_init(&o);
+        o.algorithm = SOM_ONLINE;
+        o.order = SOM_ORDER_CYCLIC;
+        o.iterations = 4;
+        o.init = SOM_INIT_KEEP;
+        o.schedule = SOM_SCHEDULE_LINEAR;
+        o.rate0 = o.rate1 = 0.5;
+        o.radius0 = o.radius1 = 1.0;
+        o.seed = seed;
+        assert_int_equal(som_map_train(m, d, &o, NULL), SOM_OK);
+        /* 0 -> 2 -> 5 -> 10.5 -> 7.25 */
+        assert_true(fabs((double)som_map_codebook(m)[0] - 7.25) < 1e-6);
+        som_map_free(m);
+    }
+    som_data_free(d);
+}
+
 /* Two steps on one sample: the second step uses the schedule's k = 1. */
 static void two_steps_use_the_schedule(void **state)
 {
@@ -443,6 +515,8 @@ int main(void)
         cmocka_unit_test(one_step_every_neighbourhood),
         cmocka_unit_test(schedules_follow_their_formulas),
         cmocka_unit_test(two_steps_use_the_schedule),
+        cmocka_unit_test(radius_schedules_follow_their_formulas),
+        cmocka_unit_test(cyclic_order_takes_rows_in_turn),
         cmocka_unit_test(line_map_orders_itself),
         cmocka_unit_test(two_units_split_two_clusters),
         cmocka_unit_test(masked_bmu_ignores_masked_fields),
