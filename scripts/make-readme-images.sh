@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Regenerates the map pictures of the README (doc/images/map-*.png) from the
-# bundled data, through the `som` program alone. Deterministic: the same
-# binary gives the same bytes.
+# bundled data, through the `som` program alone (deterministic: the same
+# binary gives the same bytes), and the web app's screenshots (web-*.png).
 #
 #   scripts/make-readme-images.sh SOM_BINARY
 set -eu
@@ -42,3 +42,15 @@ r "$TMP/optim.som" -o $IMG/map-planes-optim.png --per-row 5
 r "$TMP/optim.som" -o $IMG/map-profit-linear.png --fields Profit
 r "$TMP/optim.som" -o $IMG/map-profit-rank.png --fields Profit --scale-colors rank
 ls -l $IMG/map-*.png
+
+# The web app's screenshots (doc/images/web-*.png), which the browser tests
+# of the page take at 1280x800 and 390x844 (needs node, playwright-core and
+# chromium: scripts/setup-deps.sh --web). WEB=0 leaves them.
+if [ "${WEB:-1}" = 1 ]; then
+    SOM_WEB_SHOTS="$TMP/web" tests/web/run.sh browser-page "$SOM" "$ROOT" >/dev/null
+    for p in train:page-train-1280 recognize:page-recognize-1280 art:page-art-1280 \
+        train-phone:page-train-tap-390 recognize-phone:page-recognize-390 art-phone:page-art-390; do
+        cp "$TMP/web/${p#*:}.png" "$IMG/web-${p%%:*}.png"
+    done
+    ls -l $IMG/web-*.png
+fi

@@ -137,9 +137,14 @@ test('train the bundled data to the end while the page updates', async () => {
   assert.match(tip, /unit \d+.*sepal_length: [\d.]+.*petal_width: [\d.]+.*hits: \d+/s);
   // The plane selector offers every field and the hits.
   const options = await page.$$eval('#plane option', (o) => o.map((x) => x.textContent));
-  assert.deepEqual(options, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'hits']);
+  assert.deepEqual(options, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'hits', 'classes (labels)']);
   await page.selectOption('#plane', '2');
   await page.selectOption('#colors', 'mql');
+  // The classes in the render library's palette, named in a legend.
+  await page.selectOption('#plane', 'classes');
+  assert.deepEqual(await page.$$eval('#plane-legend .legend-item', (t) => t.map((x) => x.textContent)),
+    ['setosa', 'versicolor', 'virginica', 'no rows']);
+  await page.selectOption('#plane', '2');
   await shot('train-done');
   assert.ok(await page.isEnabled('#start'));
   assert.ok(await page.isDisabled('#stop'));

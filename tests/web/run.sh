@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Tests of `som serve`, run by ctest:
 #
-#   tests/web/run.sh api|browser|limits|settings|explorer SOM ROOT
+#   tests/web/run.sh api|browser|browser-page|limits|settings|explorer SOM ROOT
 #
 # Starts SOM serve on a free loopback port (--port 0; the address is read
 # from its first line of output), runs the node tests of the kind asked for
@@ -18,7 +18,7 @@
 set -u
 
 if [ $# -lt 3 ]; then
-    echo "usage: $0 api|browser|limits|settings|explorer SOM ROOT" >&2
+    echo "usage: $0 api|browser|browser-page|limits|settings|explorer SOM ROOT" >&2
     exit 2
 fi
 KIND=$1
@@ -34,7 +34,7 @@ skip() {
 }
 
 command -v node >/dev/null 2>&1 || skip "node is not installed (scripts/setup-deps.sh --web)"
-if [ "$KIND" = browser ]; then
+if [ "$KIND" = browser ] || [ "$KIND" = browser-page ]; then
     CHROMIUM=${SOM_CHROMIUM:-/usr/bin/chromium}
     [ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (scripts/setup-deps.sh --web)"
     [ -f "$HERE/node_modules/playwright-core/package.json" ] ||
@@ -93,7 +93,7 @@ status=$?
 # API run: Ctrl-C, which a shell starts background jobs ignoring) or
 # SIGTERM (the browser run).
 SIGNAL=TERM
-[ "$KIND" = browser ] || SIGNAL=INT
+case $KIND in browser*) ;; *) SIGNAL=INT ;; esac
 kill -"$SIGNAL" "$PID"
 i=0
 while kill -0 "$PID" 2>/dev/null && [ $i -lt 200 ]; do
