@@ -582,7 +582,26 @@ unsigned job_cluster(job *j, const som_cluster_opts *co, snapshot **out, double 
     som_error err;
     som_error_clear(&err);
     int rc = s ? som_map_clone(v.snap->map, &s->map, &err) : SOM_ENOMEM;
-    if (rc == SOM_OK) rc = som_map_cluster(s->map, co, db, &err);
+    /* The default method weighs units by the rows they hold, as
+     * `som cluster --data` does: the job's own data give them (matched by
+     * title for a supervised map, whose class fields the data lack). */
+    som_cluster_opts with = *co;
+    size_t *hits = NULL;
+    som_data *aligned = NULL;
+    if (rc == SOM_OK && co->method == SOM_CLUSTER_AUTO && !co->hits) {
+        const som_data *data = j->ds->data;
+        if (som_data_dim(data) != som_map_dim(s->map) &&
+            som_map_align_data(s->map, data, &aligned, NULL) == SOM_OK)
+            data = aligned;
+        hits = calloc(som_map_n_units(s->map), sizeof *hits);
+        som_quality q;
+        if (!hits) rc = SOM_ENOMEM;
+        else rc = som_map_quality(s->map, data, &q, hits, 0, &err);
+        with.hits = hits;
+    }
+    if (rc == SOM_OK) rc = som_map_cluster(s->map, &with, db, &err);
+    free(hits);
+    som_data_free(aligned);
     if (rc != SOM_OK) {
         if (s) som_map_free(s->map);
         free(s);

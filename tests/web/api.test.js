@@ -764,6 +764,13 @@ describe('supervised, weighted and clustered maps', () => {
     assert.equal(a.json.method, 'auto');
     assert.equal(a.json.auto, true);
     assert.equal(new Set(a.json.clusters).size, a.json.k);
+    // Units weighed by the job's rows, as `som cluster --data` weighs them.
+    const model = (await req('GET', `/api/jobs/${supervised}/model.som`)).buf;
+    fs.writeFileSync(path.join(tmp, 'auto.som'), model);
+    execFileSync(process.env.SOM_BIN, ['cluster', path.join(tmp, 'auto.som'), '-o',
+      path.join(tmp, 'auto-cli.som'), '--data', path.join(__dirname, '..', '..', 'data', 'iris.csv'), '-q']);
+    const cli = JSON.parse(execFileSync(process.env.SOM_BIN, ['info', path.join(tmp, 'auto-cli.som'), '--json']).toString());
+    assert.deepEqual(cli.clusters.unit, a.json.clusters);
     const r = await req('POST', `/api/jobs/${supervised}/cluster`, { method: 'kmeans' });
     assert.equal(r.status, 200, r.buf.toString());
     assert.equal(r.json.auto, true);
