@@ -86,6 +86,10 @@ void snap_put(snapshot *s);
 /* A job by id with a reference (job_put), or NULL. */
 job *job_get(const char *id);
 void job_put(job *j);
+/* The job rq's route names and its latest snapshot, each with a reference
+ * (job_put, snap_put); or NULL with *ret the reply: 404 no such job, 409 no
+ * map yet. */
+snapshot *job_snapshot(request *rq, job **jp, enum MHD_Result *ret);
 /* Call with j->mu held: readers and event streams see a change. */
 void job_bump(job *j);
 

@@ -304,7 +304,7 @@ enum MHD_Result handle_job_continue(request *rq)
 }
 
 /* The latest snapshot of a job, or a reply saying there is none. */
-static snapshot *job_snapshot(request *rq, job **jp, enum MHD_Result *ret)
+snapshot *job_snapshot(request *rq, job **jp, enum MHD_Result *ret)
 {
     job *j = job_get(rq->rt.id);
     if (!j) {

@@ -45,26 +45,6 @@ static enum MHD_Result reply_plot(request *rq, const plot_query *p, const som_ma
     return reply(rq, 200, r);
 }
 
-/* The latest snapshot of a job and its reference, or a reply. */
-static snapshot *job_snap(request *rq, job **jp, enum MHD_Result *ret)
-{
-    job *j = job_get(rq->rt.id);
-    if (!j) {
-        *ret = reply_error(rq, 404, "no job '%s'", rq->rt.id);
-        return NULL;
-    }
-    job_view v;
-    view_take(j, &v);
-    if (!v.snap) {
-        *ret = reply_error(rq, 409, "this job has no map yet: it is %s",
-                           job_state_names[v.state]);
-        job_put(j);
-        return NULL;
-    }
-    *jp = j;
-    return v.snap;
-}
-
 enum MHD_Result handle_job_plot(request *rq)
 {
     plot_query p;
@@ -75,7 +55,7 @@ enum MHD_Result handle_job_plot(request *rq)
         return reply_error_field(rq, 400, field, "%s", msg);
     job *j = NULL;
     enum MHD_Result ret;
-    snapshot *s = job_snap(rq, &j, &ret);
+    snapshot *s = job_snapshot(rq, &j, &ret);
     if (!s) return ret;
     ret = reply_plot(rq, &p, s->map, j->ds->data);
     snap_put(s);
@@ -166,7 +146,7 @@ enum MHD_Result handle_job_report(request *rq)
 {
     job *j = NULL;
     enum MHD_Result ret;
-    snapshot *s = job_snap(rq, &j, &ret);
+    snapshot *s = job_snapshot(rq, &j, &ret);
     if (!s) return ret;
     char model_name[64];
     /* The name the job's model.som downloads under. */
