@@ -280,7 +280,7 @@ function showProgress() {
     ` · QE ${fmt(job.qe)} · TE ${fmt(job.te)}` +
     ` · radius ${fmt(job.sigma, 3)}` +
     (online ? ` · rate ${fmt(job.alpha, 3)}` : '') +
-    ` · ${fmt(job.elapsed, 3)} s` +
+    (job.elapsed < 1 ? ` · ${fmt(job.elapsed * 1000, 3)} ms` : ` · ${fmt(job.elapsed, 3)} s`) +
     (active && rate ? ` · ${fmt(rate, 3)} ${unit}/s` : '') +
     (active && eta !== null ? ` · ${duration(eta)} left` : '') +
     (active && s.pace > 0 ? ` (slowed to ${s.pace} passes/s)` : '');
