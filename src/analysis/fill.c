@@ -280,24 +280,15 @@ int som_map_fill(const som_map *m, som_data *d, const uint8_t *unknown, const so
     size_t n = d->n, dim = d->dim;
     if (dim != m->dim)
         return som__error(err, SOM_EDIM, "the data has %zu fields, the map %zu", dim, m->dim);
-    bool any_unknown = false;
-    for (size_t j = 0; unknown && j < dim; j++) any_unknown |= unknown[j] != 0;
-    const bool searched = d->mask || any_unknown;
+    bool searched;
+    int rc = som__fill_check(d, unknown, &searched, err);
+    if (rc != SOM_OK) return rc;
     if (!searched) {
         /* Nothing to fill: only the units, as som_map_predict gives them. */
         return units ? som_map_predict(m, d, NULL, units, threads, err) : SOM_OK;
     }
-    for (size_t i = 0; i < n; i++) {
-        size_t present = 0;
-        for (size_t j = 0; j < dim; j++)
-            present += (!d->mask || d->mask[i * dim + j]) && !(unknown && unknown[j]);
-        if (!present)
-            return som__error(err, SOM_EINVAL,
-                              "row %zu (line %zu) has no known field to search with", i + 1,
-                              som_data_line(d, i));
-    }
     som__filler *f = NULL;
-    int rc = som__filler_new(m, opts, threads, &f, err);
+    rc = som__filler_new(m, opts, threads, &f, err);
     if (rc) return rc;
     size_t block = n < SOM__STREAM_ROWS ? n : SOM__STREAM_ROWS;
     if (block == 0) {
@@ -310,25 +301,13 @@ int som_map_fill(const som_map *m, som_data *d, const uint8_t *unknown, const so
     if (!search || !est || !bmu) rc = som__error_oom(err);
     for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += block) {
         size_t k = n - r0 < block ? n - r0 : block;
-        for (size_t c = 0; c < k * dim; c++)
-            search[c] = (!d->mask || d->mask[r0 * dim + c]) && !(unknown && unknown[c % dim]);
+        som__fill_search_mask(d, unknown, r0, k, search);
         rc = som__filler_rows(f, d->x + r0 * dim, search, k, est, bmu, threads, err);
         if (rc != SOM_OK) break;
         if (units) memcpy(units + r0, bmu, k * sizeof *bmu);
-        for (size_t c = 0; c < k * dim; c++) {
-            if (search[c]) continue;
-            size_t g = r0 * dim + c;
-            d->x[g] = est[c];
-            if (d->mask && !d->mask[g]) {
-                d->mask[g] = 1;
-                d->n_missing--;
-            }
-        }
+        for (size_t i = 0; i < k; i++) som__fill_row(d, r0 + i, search + i * dim, est + i * dim);
     }
-    if (rc == SOM_OK && d->mask && d->n_missing == 0) {
-        som__free(d->mask);
-        d->mask = NULL;
-    }
+    if (rc == SOM_OK) som__data_drop_mask_if_complete(d);
     som__free(search);
     som__aligned_free(est);
     som__free(bmu);

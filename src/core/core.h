@@ -370,6 +370,20 @@ int som__map_bmus_range(const som_map *map, const som_data *data, size_t first, 
                         som_error *err);
 /* SOM_EINVAL naming the first row that has no present value. */
 int som__check_rows_present(const som_data *data, som_error *err);
+/* Frees data's mask once no value is missing (data.c). */
+void som__data_drop_mask_if_complete(som_data *data);
+/* Filling missing fields (som_map_predict here, som_map_fill in the
+ * analysis layer) in four steps. som__fill_check: *searched says whether
+ * rows search with only some of their fields (a mask, or a field flagged
+ * unknown), and when they do every row must keep one to search with
+ * (SOM_EINVAL naming the row). som__fill_search_mask: the search mask of
+ * rows [r0, r0 + k): present and not flagged unknown. som__fill_row: the
+ * cells of one row that its search mask leaves out take values[j] and
+ * become present. Then som__data_drop_mask_if_complete. */
+int som__fill_check(const som_data *d, const uint8_t *unknown, bool *searched, som_error *err);
+void som__fill_search_mask(const som_data *d, const uint8_t *unknown, size_t r0, size_t k,
+                           uint8_t *search);
+void som__fill_row(som_data *d, size_t row, const uint8_t *search_row, const float *values);
 /* The k best units of one scaled row x (mask may be NULL) by the map's
  * exact distance (som__bmu_scalar(_w), som__dist2_exact), nearest first
  * (ties: lower index), and their squared distances: min(k, n_units) of

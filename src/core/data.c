@@ -203,13 +203,18 @@ int som_data_set_row(som_data *data, size_t i, const float *x,
         if (data->mask) data->mask[i * dim + j] = (uint8_t)present;
     }
     data->n_missing = data->n_missing - missing_old + missing_new;
-    /* "No mask" is the promise for complete data, so drop it when the last
-     * missing value goes. */
+    som__data_drop_mask_if_complete(data);
+    return SOM_OK;
+}
+
+/* "No mask" is the promise for complete data, so the mask goes when the
+ * last missing value does. */
+void som__data_drop_mask_if_complete(som_data *data)
+{
     if (data->n_missing == 0 && data->mask) {
         som__free(data->mask);
         data->mask = NULL;
     }
-    return SOM_OK;
 }
 
 int som_data_set_title(som_data *data, size_t j, const char *title, som_error *err)

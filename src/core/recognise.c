@@ -154,6 +154,45 @@ int som_map_bmus(const som_map *m, const som_data *d, size_t *units, float *dist
     return rc;
 }
 
+int som__fill_check(const som_data *d, const uint8_t *unknown, bool *searched, som_error *err)
+{
+    size_t n = d->n, dim = d->dim;
+    bool any_unknown = false;
+    for (size_t j = 0; unknown && j < dim; j++) any_unknown |= unknown[j] != 0;
+    *searched = d->mask || any_unknown;
+    for (size_t i = 0; *searched && i < n; i++) {
+        size_t present = 0;
+        for (size_t j = 0; j < dim; j++)
+            present += (!d->mask || d->mask[i * dim + j]) && !(unknown && unknown[j]);
+        if (!present)
+            return som__error(err, SOM_EINVAL,
+                              "row %zu (line %zu) has no known field to search with", i + 1,
+                              som_data_line(d, i));
+    }
+    return SOM_OK;
+}
+
+void som__fill_search_mask(const som_data *d, const uint8_t *unknown, size_t r0, size_t k,
+                           uint8_t *search)
+{
+    size_t dim = d->dim;
+    for (size_t c = 0; c < k * dim; c++)
+        search[c] = (!d->mask || d->mask[r0 * dim + c]) && !(unknown && unknown[c % dim]);
+}
+
+void som__fill_row(som_data *d, size_t row, const uint8_t *search_row, const float *values)
+{
+    for (size_t j = 0; j < d->dim; j++) {
+        size_t c = row * d->dim + j;
+        if (search_row[j]) continue;
+        d->x[c] = values[j];
+        if (d->mask && !d->mask[c]) {
+            d->mask[c] = 1;
+            d->n_missing--;
+        }
+    }
+}
+
 /* A block of rows at a time (SOM__STREAM_ROWS): the search mask, the scaled
  * rows and their BMUs exist for one block only, so predicting costs the
  * data set and a few MB whatever its size. Every row is checked before any
@@ -164,33 +203,20 @@ int som_map_predict(const som_map *m, som_data *d, const uint8_t *unknown, size_
     size_t n = d->n, dim = d->dim;
     if (dim != m->dim)
         return som__error(err, SOM_EDIM, "the data has %zu fields, the map %zu", dim, m->dim);
-    bool any_unknown = false;
-    for (size_t j = 0; unknown && j < dim; j++) any_unknown |= unknown[j] != 0;
-    const bool searched = d->mask || any_unknown; /* some field is left out */
-    for (size_t i = 0; searched && i < n; i++) {
-        size_t present = 0;
-        for (size_t j = 0; j < dim; j++)
-            present += (!d->mask || d->mask[i * dim + j]) && !(unknown && unknown[j]);
-        if (!present)
-            return som__error(err, SOM_EINVAL,
-                              "row %zu (line %zu) has no known field to search with", i + 1,
-                              som_data_line(d, i));
-    }
+    bool searched; /* some field is left out */
+    int rc = som__fill_check(d, unknown, &searched, err);
+    if (rc != SOM_OK) return rc;
     size_t block = n < SOM__STREAM_ROWS ? n : SOM__STREAM_ROWS;
     if (block == 0) return SOM_OK;
-    /* The search mask: present and not flagged unknown. */
     uint8_t *search = searched ? som__calloc(block * dim, 1) : NULL;
     float *sx = som__aligned_calloc(block * dim, sizeof(float));
     size_t *bmu = som__calloc(block, sizeof *bmu);
     float *w = som__malloc(dim * sizeof(float));
-    int rc = SOM_OK;
     if ((searched && !search) || !sx || !bmu || !w) rc = som__error_oom(err);
     for (size_t r0 = 0; rc == SOM_OK && r0 < n; r0 += block) {
         size_t k = n - r0 < block ? n - r0 : block;
         const float *x = d->x + r0 * dim;
-        if (search)
-            for (size_t c = 0; c < k * dim; c++)
-                search[c] = (!d->mask || d->mask[r0 * dim + c]) && !(unknown && unknown[c % dim]);
+        if (search) som__fill_search_mask(d, unknown, r0, k, search);
         /* The scaled rows with the left-out fields at 0 (the caller's
          * values are never touched for that). */
         som__scale_rows(m, x, search, k, sx, threads);
@@ -199,21 +225,10 @@ int som_map_predict(const som_map *m, som_data *d, const uint8_t *unknown, size_
         if (units) memcpy(units + r0, bmu, k * sizeof *bmu);
         for (size_t i = 0; search && i < k; i++) {
             som_map_unit_weights(m, bmu[i], w);
-            for (size_t j = 0; j < dim; j++) {
-                size_t c = (r0 + i) * dim + j;
-                if (search[i * dim + j]) continue;
-                d->x[c] = w[j];
-                if (d->mask && !d->mask[c]) {
-                    d->mask[c] = 1;
-                    d->n_missing--;
-                }
-            }
+            som__fill_row(d, r0 + i, search + i * dim, w);
         }
     }
-    if (rc == SOM_OK && d->mask && d->n_missing == 0) {
-        som__free(d->mask);
-        d->mask = NULL;
-    }
+    if (rc == SOM_OK) som__data_drop_mask_if_complete(d);
     som__free(search);
     som__aligned_free(sx);
     som__free(bmu);
